@@ -1,0 +1,57 @@
+/** Every expected failure a client can see. A new code without a status in `http/status.ts` fails to compile. */
+export const AUTH_ERROR_CODES = [
+  'invalid_request',
+  'invalid_phone_number',
+  'country_not_allowed',
+  'invalid_otp',
+  'too_many_attempts',
+  'rate_limited',
+  'sms_unavailable',
+  'invalid_token',
+  'not_found',
+  'method_not_allowed',
+  'payload_too_large',
+  'unsupported_media_type',
+  'service_unavailable',
+] as const;
+
+export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
+
+/** Human sentences, one per code, so equal codes always read the same (nothing leaks through wording). */
+export const AUTH_ERROR_MESSAGES: Record<AuthErrorCode, string> = {
+  invalid_request: 'The request body is not valid.',
+  invalid_phone_number: 'The phone number is not a valid international number.',
+  country_not_allowed: 'Phone numbers from this country are not supported.',
+  invalid_otp: 'The code is invalid or has expired.',
+  too_many_attempts: 'Too many wrong codes. Try again later.',
+  rate_limited: 'Too many requests. Try again later.',
+  sms_unavailable: 'The SMS could not be sent. Try again later.',
+  invalid_token: 'The token is invalid or has expired.',
+  not_found: 'Not found.',
+  method_not_allowed: 'Method not allowed.',
+  payload_too_large: 'The request body is too large.',
+  unsupported_media_type: 'The request body must be application/json.',
+  service_unavailable: 'The service is busy. Try again shortly.',
+};
+
+/** An expected outcome: wrong code, locked number, limit reached. Anything else is a bug and becomes a 500. */
+export class AuthError extends Error {
+  override readonly name = 'AuthError';
+  readonly code: AuthErrorCode;
+  /** Whole seconds a client should wait, for 429 answers. */
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: AuthErrorCode, options: { message?: string; retryAfterSeconds?: number; cause?: unknown } = {}) {
+    super(
+      options.message ?? AUTH_ERROR_MESSAGES[code],
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.code = code;
+    this.retryAfterSeconds =
+      options.retryAfterSeconds === undefined ? undefined : Math.max(1, Math.ceil(options.retryAfterSeconds));
+  }
+}
+
+export function isAuthError(error: unknown): error is AuthError {
+  return error instanceof AuthError;
+}

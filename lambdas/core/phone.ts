@@ -1,0 +1,44 @@
+import { parsePhoneNumberWithError } from 'libphonenumber-js/max';
+import { AuthError } from './errors.js';
+
+/** A number in E.164 form with the country it belongs to. */
+export interface PhoneNumber {
+  readonly e164: string;
+  /** ISO 3166-1 alpha-2, or undefined for non-geographic numbers. */
+  readonly country: string | undefined;
+  readonly callingCode: string;
+}
+
+// Only what people type around a number; anything else is refused rather than "extracted",
+// so "call +1 201 555 0123 now" never becomes a valid number.
+const ALLOWED_SHAPE = /^\+?[0-9 ().-]{1,30}$/;
+
+export function parsePhoneNumber(input: string): PhoneNumber {
+  const trimmed = input.trim();
+  if (!ALLOWED_SHAPE.test(trimmed) || !trimmed.startsWith('+')) {
+    throw new AuthError('invalid_phone_number');
+  }
+  let parsed: ReturnType<typeof parsePhoneNumberWithError>;
+  try {
+    parsed = parsePhoneNumberWithError(trimmed);
+  } catch {
+    throw new AuthError('invalid_phone_number');
+  }
+  if (!parsed.isValid()) throw new AuthError('invalid_phone_number');
+  return { e164: parsed.number, country: parsed.country, callingCode: parsed.countryCallingCode };
+}
+
+/** `+919876543210` -> `+91******3210`: enough to correlate log lines, never enough to dial. */
+export function maskPhoneNumber(e164: string, callingCode?: string): string {
+  const code = callingCode ?? guessCallingCode(e164);
+  const national = e164.slice(1 + code.length);
+  const visible = national.slice(-4);
+  return `+${code}${'*'.repeat(Math.max(0, national.length - visible.length))}${visible}`;
+}
+
+// Masking must never fail or reveal more than intended, even for odd input: assume a 1-3 digit code.
+function guessCallingCode(e164: string): string {
+  const digits = e164.replace(/\D/g, '');
+  if (digits.startsWith('1') || digits.startsWith('7')) return digits.slice(0, 1);
+  return digits.slice(0, Math.min(2, Math.max(0, digits.length - 6)));
+}
