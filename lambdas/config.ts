@@ -24,6 +24,8 @@ export const ENV = {
   allowedCountries: 'ALLOWED_COUNTRIES',
   testPhoneNumbers: 'TEST_PHONE_NUMBERS',
   keyCacheSeconds: 'KEY_CACHE_SECONDS',
+  keyPublishLeadSeconds: 'KEY_PUBLISH_LEAD_SECONDS',
+  keyRetainSeconds: 'KEY_RETAIN_SECONDS',
 } as const;
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -176,4 +178,32 @@ export function parseSmsConfig(env: Env): SmsConfig {
 /** Seconds a Lambda keeps the parsed signing keys before it reads the secret again. */
 export function parseKeyCacheSeconds(env: Env): number {
   return readInt(env, ENV.keyCacheSeconds, 300, 0, 3600);
+}
+
+/** API Gateway caches a JWKS for up to two hours. */
+export const API_GATEWAY_JWKS_CACHE_SECONDS = 7200;
+
+/**
+ * Rotation timing: a new key is published this long before it signs, and a superseded key stays
+ * published this long. Defaults cover API Gateway's JWKS cache, our key cache and the access-token TTL.
+ */
+export function parseRotationTiming(env: Env): { publishLeadSeconds: number; retainSeconds: number } {
+  const keyCache = parseKeyCacheSeconds(env);
+  const accessTtl = readInt(env, ENV.accessTokenTtlSeconds, 900, 60, DAY);
+  return {
+    publishLeadSeconds: readInt(
+      env,
+      ENV.keyPublishLeadSeconds,
+      API_GATEWAY_JWKS_CACHE_SECONDS + keyCache + 300,
+      0,
+      30 * DAY,
+    ),
+    retainSeconds: readInt(
+      env,
+      ENV.keyRetainSeconds,
+      accessTtl + keyCache + API_GATEWAY_JWKS_CACHE_SECONDS,
+      0,
+      30 * DAY,
+    ),
+  };
 }

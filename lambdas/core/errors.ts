@@ -40,13 +40,19 @@ export class AuthError extends Error {
   readonly code: AuthErrorCode;
   /** Whole seconds a client should wait, for 429 answers. */
   readonly retryAfterSeconds: number | undefined;
+  /** Why, for logs and metrics only: never sent to the client, whose answer stays uniform. */
+  readonly detail: string | undefined;
 
-  constructor(code: AuthErrorCode, options: { message?: string; retryAfterSeconds?: number; cause?: unknown } = {}) {
+  constructor(
+    code: AuthErrorCode,
+    options: { message?: string; retryAfterSeconds?: number; cause?: unknown; detail?: string } = {},
+  ) {
     super(
       options.message ?? AUTH_ERROR_MESSAGES[code],
       options.cause === undefined ? undefined : { cause: options.cause },
     );
     this.code = code;
+    this.detail = options.detail;
     this.retryAfterSeconds =
       options.retryAfterSeconds === undefined ? undefined : Math.max(1, Math.ceil(options.retryAfterSeconds));
   }

@@ -1,0 +1,30 @@
+import type { Clock } from '../core/clock.js';
+import type { SigningKeySource } from '../core/ports.js';
+import type { KeySet } from '../core/signing-keys.js';
+
+/**
+ * Keeps the loaded key set for `ttlSeconds`, so a warm container reads the secret once per TTL and
+ * picks up a rotated key within it. The promise itself is cached: concurrent first calls share one
+ * read. A failed read is not cached.
+ */
+export class CachedKeySource implements SigningKeySource {
+  private cached: { promise: Promise<KeySet>; loadedAt: number } | undefined;
+
+  constructor(
+    private readonly inner: SigningKeySource,
+    private readonly ttlSeconds: number,
+    private readonly clock: Clock,
+  ) {}
+
+  load(): Promise<KeySet> {
+    const now = this.clock.now();
+    if (this.cached && now - this.cached.loadedAt < this.ttlSeconds * 1000) return this.cached.promise;
+    const promise = this.inner.load();
+    const entry = { promise, loadedAt: now };
+    this.cached = entry;
+    promise.catch(() => {
+      if (this.cached === entry) this.cached = undefined;
+    });
+    return promise;
+  }
+}

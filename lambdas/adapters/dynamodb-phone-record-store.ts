@@ -1,0 +1,238 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { PhoneRecord, UserAccount } from '../core/phone-record.js';
+import type { FailedAttemptOutcome, PhoneRecordStore, VersionedPhoneRecord } from '../core/ports.js';
+import { isConditionFailure } from './dynamodb-document-client.js';
+
+/** The phone record item: `PHONE#<e164>` / `USER`, holding the user and every per-number limit. */
+interface PhoneItem {
+  pk: string;
+  sk: 'USER';
+  version: number;
+  phoneNumber: string;
+  userId?: string;
+  totpSecret?: string;
+  status?: 'pending' | 'active';
+  createdAt?: number;
+  verifiedAt?: number;
+  otpStep?: number;
+  otpExpiresAt?: number;
+  otpConsumed?: boolean;
+  lastStep?: number;
+  failedAttempts?: number;
+  lockedUntil?: number;
+  sendTimes?: number[];
+  ttl?: number;
+}
+
+const SK = 'USER';
+const keyOf = (phoneNumber: string) => ({ pk: `PHONE#${phoneNumber}`, sk: SK as 'USER' });
+
+function toRecord(item: PhoneItem): PhoneRecord {
+  const user: UserAccount | undefined =
+    item.userId && item.totpSecret && item.status
+      ? {
+          userId: item.userId,
+          totpSecret: item.totpSecret,
+          status: item.status,
+          createdAt: item.createdAt ?? 0,
+          ...(item.verifiedAt === undefined ? {} : { verifiedAt: item.verifiedAt }),
+        }
+      : undefined;
+  return {
+    phoneNumber: item.phoneNumber,
+    ...(user ? { user } : {}),
+    ...(item.otpStep === undefined || item.otpExpiresAt === undefined
+      ? {}
+      : { code: { step: item.otpStep, expiresAt: item.otpExpiresAt, consumed: item.otpConsumed === true } }),
+    ...(item.lastStep === undefined ? {} : { lastStep: item.lastStep }),
+    failedAttempts: item.failedAttempts ?? 0,
+    ...(item.lockedUntil === undefined ? {} : { lockedUntil: item.lockedUntil }),
+    sendTimes: item.sendTimes ?? [],
+    ...(item.ttl === undefined ? {} : { retainUntil: item.ttl }),
+  };
+}
+
+function toItem(record: PhoneRecord, version: number): PhoneItem {
+  const { user, code } = record;
+  return {
+    ...keyOf(record.phoneNumber),
+    version,
+    phoneNumber: record.phoneNumber,
+    userId: user?.userId,
+    totpSecret: user?.totpSecret,
+    status: user?.status,
+    createdAt: user?.createdAt,
+    verifiedAt: user?.verifiedAt,
+    otpStep: code?.step,
+    otpExpiresAt: code?.expiresAt,
+    otpConsumed: code?.consumed,
+    lastStep: record.lastStep,
+    failedAttempts: record.failedAttempts,
+    lockedUntil: record.lockedUntil,
+    sendTimes: [...record.sendTimes],
+    ttl: record.retainUntil,
+  };
+}
+
+/**
+ * Phone records in DynamoDB. Whole-record writes are conditioned on `version`; hot counters use
+ * guarded `ADD`s that bump `version` too, so a whole-record write can never overwrite them.
+ */
+export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(phoneNumber: string, now: number): Promise<VersionedPhoneRecord> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keyOf(phoneNumber), ConsistentRead: true }),
+    );
+    const item = Item as PhoneItem | undefined;
+    if (!item) return { record: { phoneNumber, failedAttempts: 0, sendTimes: [] }, version: 0 };
+    // TTL deletion runs up to days late: an expired item is treated as gone, but its version still guards writes.
+    if (item.ttl !== undefined && item.ttl <= now) {
+      return { record: { phoneNumber, failedAttempts: 0, sendTimes: [] }, version: item.version ?? 0 };
+    }
+    return { record: toRecord(item), version: item.version ?? 0 };
+  }
+
+  async saveSend(record: PhoneRecord, seenVersion: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem(record, seenVersion + 1),
+          ...(seenVersion === 0
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : { ConditionExpression: '#version = :seen', ExpressionAttributeNames: { '#version': 'version' } }),
+          ...(seenVersion === 0 ? {} : { ExpressionAttributeValues: { ':seen': seenVersion } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async extendCode(phoneNumber: string, step: number, expiresAt: number): Promise<void> {
+    await this.updateIgnoringCondition({
+      Key: keyOf(phoneNumber),
+      UpdateExpression: 'SET otpExpiresAt = :expiresAt ADD #version :one',
+      ConditionExpression: 'otpStep = :step AND otpConsumed = :false',
+      ExpressionAttributeNames: { '#version': 'version' },
+      ExpressionAttributeValues: { ':expiresAt': expiresAt, ':step': step, ':false': false, ':one': 1 },
+    });
+  }
+
+  async cancelCode(phoneNumber: string, step: number): Promise<void> {
+    await this.updateIgnoringCondition({
+      Key: keyOf(phoneNumber),
+      UpdateExpression: 'SET otpConsumed = :true ADD #version :one',
+      ConditionExpression: 'otpStep = :step',
+      ExpressionAttributeNames: { '#version': 'version' },
+      ExpressionAttributeValues: { ':true': true, ':step': step, ':one': 1 },
+    });
+  }
+
+  async consumeCode(phoneNumber: string, args: { step: number; now: number; maxAttempts: number }): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(phoneNumber),
+          // Success also clears the attempt budget and makes the user permanent (no TTL).
+          UpdateExpression:
+            'SET otpConsumed = :true, #status = :active, verifiedAt = if_not_exists(verifiedAt, :now), failedAttempts = :zero REMOVE lockedUntil, #ttl ADD #version :one',
+          ConditionExpression:
+            'otpStep = :step AND otpConsumed = :false AND otpExpiresAt > :now AND (attribute_not_exists(failedAttempts) OR failedAttempts < :max OR lockedUntil <= :now)',
+          ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl', '#version': 'version' },
+          ExpressionAttributeValues: {
+            ':true': true,
+            ':false': false,
+            ':active': 'active',
+            ':now': args.now,
+            ':zero': 0,
+            ':one': 1,
+            ':step': args.step,
+            ':max': args.maxAttempts,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async recordFailedAttempt(
+    phoneNumber: string,
+    args: { maxAttempts: number; expiredLockUntil?: number; retainUntil?: number },
+  ): Promise<FailedAttemptOutcome> {
+    const names: Record<string, string> = { '#version': 'version' };
+    const values: Record<string, unknown> = { ':one': 1, ':phone': phoneNumber };
+    const sets = ['phoneNumber = if_not_exists(phoneNumber, :phone)'];
+    const conditions: string[] = [];
+    if (args.retainUntil !== undefined) {
+      // Only non-active records expire; the condition catches a user activated since our read.
+      sets.push('#ttl = :ttl');
+      conditions.push('(attribute_not_exists(#status) OR #status <> :active)');
+      names['#ttl'] = 'ttl';
+      names['#status'] = 'status';
+      values[':ttl'] = args.retainUntil;
+      values[':active'] = 'active';
+    }
+    let update: string;
+    if (args.expiredLockUntil !== undefined) {
+      // A lockout has ended: restart the count at one. Only the first of concurrent writers gets here.
+      update = `SET ${[...sets, 'failedAttempts = :one'].join(', ')} REMOVE lockedUntil ADD #version :one`;
+      conditions.push('lockedUntil = :seenLock');
+      values[':seenLock'] = args.expiredLockUntil;
+    } else {
+      // The guard makes the count exact: of N concurrent wrong guesses, only max - attempts pass.
+      update = `SET ${sets.join(', ')} ADD failedAttempts :one, #version :one`;
+      conditions.push(
+        '(attribute_not_exists(failedAttempts) OR failedAttempts < :max)',
+        'attribute_not_exists(lockedUntil)',
+      );
+      values[':max'] = args.maxAttempts;
+    }
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(phoneNumber),
+          UpdateExpression: update,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return { outcome: 'counted', failedAttempts: Number(Attributes?.failedAttempts ?? 1) };
+    } catch (error) {
+      if (isConditionFailure(error)) return { outcome: 'refused' };
+      throw error;
+    }
+  }
+
+  async lock(phoneNumber: string, until: number): Promise<void> {
+    await this.updateIgnoringCondition({
+      Key: keyOf(phoneNumber),
+      UpdateExpression: 'SET lockedUntil = :until ADD #version :one',
+      ConditionExpression: 'attribute_not_exists(lockedUntil)',
+      ExpressionAttributeNames: { '#version': 'version' },
+      ExpressionAttributeValues: { ':until': until, ':one': 1 },
+    });
+  }
+
+  private async updateIgnoringCondition(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>) {
+    try {
+      await this.client.send(new UpdateCommand({ ...input, TableName: this.tableName }));
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+}

@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto';
+import { type Clock, epochSeconds } from './clock.js';
+import { AuthError } from './errors.js';
+import { codeAtStep, codesMatch, newTotpSecret } from './otp-code.js';
+import { type PhoneNumber, parsePhoneNumber } from './phone.js';
+import {
+  assertNotLocked,
+  assertSendAllowed,
+  lockState,
+  type PhoneRecord,
+  pendingCodeAt,
+  planSend,
+  retentionFor,
+  type SendLimits,
+  type UserAccount,
+} from './phone-record.js';
+import type { IpRateLimiter, PhoneRecordStore, SigningKeySource, SmsSender } from './ports.js';
+import { issueTokens, type SessionDeps } from './sessions.js';
+import type { TokenPair } from './tokens.js';
+
+export interface OtpPolicy extends SendLimits {
+  readonly signupMode: 'open' | 'closed';
+  readonly smsTemplate: string;
+  readonly sendMaxPerIpPerHour: number;
+  readonly allowedCountries: readonly string[];
+  readonly testPhoneNumbers: ReadonlyMap<string, string>;
+}
+
+export interface SendOtpDeps {
+  readonly records: PhoneRecordStore;
+  readonly ipLimiter: IpRateLimiter;
+  readonly sms: SmsSender;
+  readonly clock: Clock;
+  readonly policy: OtpPolicy;
+  readonly newUserId?: () => string;
+}
+
+export interface SendOtpResult {
+  readonly expiresIn: number;
+  /** What happened, for logs and metrics only: the client sees the same answer for all of them. */
+  readonly outcome: 'sent' | 'test_number' | 'unknown_number';
+  readonly phone: PhoneNumber;
+}
+
+// A lost race re-reads and decides again; past this many tries the number is under attack.
+const MAX_WRITE_TRIES = 4;
+
+export function parseAllowedPhone(raw: string, policy: Pick<OtpPolicy, 'allowedCountries'>): PhoneNumber {
+  const phone = parsePhoneNumber(raw);
+  const allowed = policy.allowedCountries;
+  if (allowed.length > 0 && (!phone.country || !allowed.includes(phone.country))) {
+    throw new AuthError('country_not_allowed');
+  }
+  return phone;
+}
+
+export function renderSms(template: string, code: string, ttlSeconds: number): string {
+  const minutes = String(Math.max(1, Math.round(ttlSeconds / 60)));
+  return template.replaceAll('{code}', code).replaceAll('{minutes}', minutes);
+}
+
+function newUser(deps: SendOtpDeps, now: number): UserAccount {
+  return {
+    userId: deps.newUserId?.() ?? randomUUID(),
+    totpSecret: newTotpSecret(),
+    status: 'pending',
+    createdAt: now,
+  };
+}
+
+/**
+ * Sends a code to a number. Order matters: every check that can refuse runs before anything is
+ * written or sent, and the per-number limits are re-checked on every lost write race.
+ */
+export async function sendOtp(
+  deps: SendOtpDeps,
+  input: { phoneNumber: string; sourceIp: string },
+): Promise<SendOtpResult> {
+  const { policy } = deps;
+  const phone = parseAllowedPhone(input.phoneNumber, policy);
+  const testCode = policy.testPhoneNumbers.get(phone.e164);
+  const answer = (outcome: SendOtpResult['outcome']): SendOtpResult => ({
+    expiresIn: policy.otpTtlSeconds,
+    outcome,
+    phone,
+  });
+  let ipCounted = false;
+
+  for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
+    const now = epochSeconds(deps.clock);
+    const { record, version } = await deps.records.get(phone.e164, now);
+    assertNotLocked(record, now, policy);
+    // Test numbers cost nothing, so they skip the send limits; never the attempt budget.
+    if (!testCode) assertSendAllowed(record, now, policy);
+    if (!testCode && !ipCounted) {
+      if (!(await deps.ipLimiter.tryConsume(input.sourceIp, now, policy.sendMaxPerIpPerHour))) {
+        throw new AuthError('rate_limited', { retryAfterSeconds: 3600 - (now % 3600) });
+      }
+      ipCounted = true;
+    }
+    // Closed signup: an unknown number gets the very same answer, and nothing is stored or sent.
+    if (!record.user && policy.signupMode === 'closed') return answer('unknown_number');
+
+    const user = record.user ?? newUser(deps, now);
+    const { next, step } = planSend(record, user, now, policy);
+    if (!(await deps.records.saveSend(next, version))) continue;
+    if (testCode) return answer('test_number');
+
+    const message = renderSms(policy.smsTemplate, codeAtStep(user.totpSecret, step), policy.otpTtlSeconds);
+    try {
+      await deps.sms.send(phone.e164, message);
+    } catch (error) {
+      // The send stays counted (a failing provider cannot be hammered) but its code must not work.
+      await deps.records.cancelCode(phone.e164, step);
+      throw new AuthError('sms_unavailable', { cause: error });
+    }
+    // The code's lifetime starts when the provider accepted the message, not when it was reserved.
+    const acceptedAt = epochSeconds(deps.clock);
+    const expiresAt = acceptedAt + policy.otpTtlSeconds;
+    if (next.code && expiresAt > next.code.expiresAt) await deps.records.extendCode(phone.e164, step, expiresAt);
+    return answer('sent');
+  }
+  throw new AuthError('rate_limited', { retryAfterSeconds: 1 });
+}
+
+export interface VerifyOtpDeps extends SessionDeps {
+  readonly records: PhoneRecordStore;
+  readonly keys: SigningKeySource;
+  readonly policy: OtpPolicy;
+}
+
+export interface VerifyOtpResult {
+  readonly tokens: TokenPair;
+  readonly userId: string;
+  readonly phone: PhoneNumber;
+}
+
+// Wrong guesses for unknown numbers do the same work as for known ones.
+const DECOY_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+
+function matchesPendingCode(
+  record: PhoneRecord,
+  presented: string,
+  now: number,
+  testCode: string | undefined,
+): boolean {
+  const pending = pendingCodeAt(record, now);
+  const expected =
+    testCode ?? codeAtStep(record.user?.totpSecret ?? DECOY_SECRET, pending?.step ?? Math.floor(now / 30));
+  return codesMatch(expected, presented) && pending !== undefined && record.user !== undefined;
+}
+
+/**
+ * Trades a code for tokens. A wrong code, an unknown number, an expired, used or missing code all
+ * answer the same `invalid_otp`, and all of them spend one attempt of the number's budget.
+ */
+export async function verifyOtp(
+  deps: VerifyOtpDeps,
+  input: { phoneNumber: string; otp: string },
+): Promise<VerifyOtpResult> {
+  const { policy } = deps;
+  const phone = parseAllowedPhone(input.phoneNumber, policy);
+  const testCode = policy.testPhoneNumbers.get(phone.e164);
+
+  for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
+    const now = epochSeconds(deps.clock);
+    const { record } = await deps.records.get(phone.e164, now);
+    const lock = assertNotLocked(record, now, policy);
+
+    if (matchesPendingCode(record, input.otp, now, testCode)) {
+      const user = record.user as UserAccount;
+      const step = (record.code as { step: number }).step;
+      // Load keys before spending the code: a missing key must not cost the user their code.
+      await deps.keys.load();
+      if (await deps.records.consumeCode(phone.e164, { step, now, maxAttempts: policy.otpMaxAttempts })) {
+        const tokens = await issueTokens(deps, { userId: user.userId, phoneNumber: phone.e164 });
+        return { tokens, userId: user.userId, phone };
+      }
+      // Lost the race for this code: someone else spent it, or the number just got locked.
+      const { record: latest } = await deps.records.get(phone.e164, now);
+      assertNotLocked(latest, now, policy);
+      throw new AuthError('invalid_otp');
+    }
+
+    const counted = await deps.records.recordFailedAttempt(phone.e164, {
+      maxAttempts: policy.otpMaxAttempts,
+      ...(lock.expiredLockUntil === undefined ? {} : { expiredLockUntil: lock.expiredLockUntil }),
+      ...optionalRetention(record, now, policy),
+    });
+    if (counted.outcome === 'refused') continue;
+    if (counted.failedAttempts >= policy.otpMaxAttempts) {
+      await deps.records.lock(phone.e164, now + policy.otpLockoutSeconds);
+    }
+    throw new AuthError('invalid_otp');
+  }
+  // Still losing races after several re-reads: the number is being hammered, and the guard held.
+  const { record } = await deps.records.get(phone.e164, epochSeconds(deps.clock));
+  const state = lockState(record, epochSeconds(deps.clock), policy);
+  throw new AuthError(state.locked ? 'too_many_attempts' : 'rate_limited', {
+    retryAfterSeconds: state.locked ? state.retryAfterSeconds : 1,
+  });
+}
+
+function optionalRetention(record: PhoneRecord, now: number, limits: SendLimits): { retainUntil?: number } {
+  const retainUntil = retentionFor(record.user, now, limits);
+  return retainUntil === undefined ? {} : { retainUntil };
+}

@@ -1,0 +1,30 @@
+import { timingSafeEqual } from 'node:crypto';
+import { generateSecret, generateSync } from 'otplib';
+
+/** RFC 6238 period. A step is one period of the user's TOTP. */
+export const TOTP_PERIOD_SECONDS = 30;
+
+/** A fresh per-user TOTP secret: 20 random bytes (160 bits, RFC 4226 section 4), base32. */
+export function newTotpSecret(): string {
+  return generateSecret({ length: 20 });
+}
+
+export function totpStepAt(epochSeconds: number): number {
+  return Math.floor(epochSeconds / TOTP_PERIOD_SECONDS);
+}
+
+/** The user's 6-digit TOTP at one step. Only the step is stored, never the code. */
+export function codeAtStep(secret: string, step: number): string {
+  return generateSync({ secret, strategy: 'totp', epoch: step * TOTP_PERIOD_SECONDS, digits: 6 });
+}
+
+/** Compares in constant time so response timing never reveals how many leading digits were right. */
+export function codesMatch(expected: string, presented: string): boolean {
+  const a = Buffer.from(expected, 'utf8');
+  const b = Buffer.from(presented, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function isSixDigits(value: string): boolean {
+  return /^[0-9]{6}$/.test(value);
+}

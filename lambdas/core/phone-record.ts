@@ -1,0 +1,147 @@
+import { AuthError } from './errors.js';
+import { totpStepAt } from './otp-code.js';
+
+export type UserStatus = 'pending' | 'active';
+
+export interface UserAccount {
+  /** Opaque, stable id: the JWT `sub`. Never the phone number. */
+  readonly userId: string;
+  readonly totpSecret: string;
+  readonly status: UserStatus;
+  readonly createdAt: number;
+  readonly verifiedAt?: number;
+}
+
+/** The code of the latest send: only its TOTP step is stored, never the code itself. */
+export interface PendingCode {
+  readonly step: number;
+  /** Epoch seconds; the code is valid while now < expiresAt. */
+  readonly expiresAt: number;
+  readonly consumed: boolean;
+}
+
+/**
+ * Everything known about one phone number, kept in one item so one conditional write can hold
+ * every per-number limit. A record can exist without a user: wrong guesses for unknown numbers
+ * are counted too, so a lockout never tells a known number from an unknown one.
+ */
+export interface PhoneRecord {
+  readonly phoneNumber: string;
+  readonly user?: UserAccount;
+  readonly code?: PendingCode;
+  /** Highest TOTP step ever issued; a new send always moves past it, so no code is ever valid twice. */
+  readonly lastStep?: number;
+  readonly failedAttempts: number;
+  readonly lockedUntil?: number;
+  /** Epoch seconds of the sends of the last 24 hours, for cooldown and hour/day limits. */
+  readonly sendTimes: readonly number[];
+  /** When the store may forget the record (DynamoDB TTL); never set for active users. */
+  readonly retainUntil?: number;
+}
+
+export function emptyRecord(phoneNumber: string): PhoneRecord {
+  return { phoneNumber, failedAttempts: 0, sendTimes: [] };
+}
+
+export interface SendLimits {
+  readonly otpTtlSeconds: number;
+  readonly otpMaxAttempts: number;
+  readonly otpLockoutSeconds: number;
+  readonly sendCooldownSeconds: number;
+  readonly sendMaxPerHour: number;
+  readonly sendMaxPerDay: number;
+}
+
+const HOUR = 3600;
+const DAY = 86_400;
+// Keeps the item bounded even for test numbers, which skip the send limits.
+const MAX_SEND_HISTORY = 100;
+
+export type LockState =
+  | { readonly locked: true; readonly retryAfterSeconds: number }
+  | { readonly locked: false; readonly expiredLockUntil?: number };
+
+export function lockState(record: PhoneRecord, now: number, limits: SendLimits): LockState {
+  if (record.lockedUntil !== undefined) {
+    if (record.lockedUntil > now) return { locked: true, retryAfterSeconds: record.lockedUntil - now };
+    return { locked: false, expiredLockUntil: record.lockedUntil };
+  }
+  // The last allowed wrong guess is counted before lockedUntil is written: treat the gap as locked.
+  if (record.failedAttempts >= limits.otpMaxAttempts) {
+    return { locked: true, retryAfterSeconds: limits.otpLockoutSeconds };
+  }
+  return { locked: false };
+}
+
+export function assertNotLocked(record: PhoneRecord, now: number, limits: SendLimits): LockState & { locked: false } {
+  const state = lockState(record, now, limits);
+  if (state.locked) throw new AuthError('too_many_attempts', { retryAfterSeconds: state.retryAfterSeconds });
+  return state;
+}
+
+export function recentSends(record: PhoneRecord, now: number): number[] {
+  return record.sendTimes.filter((t) => t > now - DAY);
+}
+
+/** Throws `rate_limited` with the wait until the earliest limit frees up. */
+export function assertSendAllowed(record: PhoneRecord, now: number, limits: SendLimits): void {
+  const day = recentSends(record, now);
+  const waits: number[] = [];
+  const last = day.length ? Math.max(...day) : undefined;
+  if (last !== undefined && now - last < limits.sendCooldownSeconds) {
+    waits.push(last + limits.sendCooldownSeconds - now);
+  }
+  const hour = day.filter((t) => t > now - HOUR);
+  if (hour.length >= limits.sendMaxPerHour) {
+    waits.push(oldestToExpire(hour, hour.length - limits.sendMaxPerHour) + HOUR - now);
+  }
+  if (day.length >= limits.sendMaxPerDay) {
+    waits.push(oldestToExpire(day, day.length - limits.sendMaxPerDay) + DAY - now);
+  }
+  if (waits.length) throw new AuthError('rate_limited', { retryAfterSeconds: Math.max(...waits) });
+}
+
+// The send whose ageing out brings the count back under the limit.
+function oldestToExpire(times: readonly number[], index: number): number {
+  return [...times].sort((a, b) => a - b)[index] ?? times[0] ?? 0;
+}
+
+export function retentionFor(user: UserAccount | undefined, now: number, limits: SendLimits): number | undefined {
+  if (user?.status === 'active') return undefined;
+  // Long enough for the day limit and a lockout to outlive the record's last write.
+  return now + DAY + limits.otpLockoutSeconds;
+}
+
+/**
+ * The record after one more send: a fresh step past every step ever issued (two logins within
+ * one 30 s period still get different codes), a new expiry, and the send counted.
+ */
+export function planSend(
+  record: PhoneRecord,
+  user: UserAccount,
+  now: number,
+  limits: SendLimits,
+): { next: PhoneRecord; step: number } {
+  const step = Math.max(totpStepAt(now), (record.lastStep ?? -1) + 1);
+  const sendTimes = [...recentSends(record, now), now].slice(-MAX_SEND_HISTORY);
+  const retainUntil = retentionFor(user, now, limits);
+  const next: PhoneRecord = {
+    phoneNumber: record.phoneNumber,
+    user,
+    // One second of slack: SNS usually accepts within it, so the common path needs no second write.
+    code: { step, expiresAt: now + limits.otpTtlSeconds + 1, consumed: false },
+    lastStep: step,
+    failedAttempts: record.failedAttempts,
+    ...(record.lockedUntil === undefined ? {} : { lockedUntil: record.lockedUntil }),
+    sendTimes,
+    ...(retainUntil === undefined ? {} : { retainUntil }),
+  };
+  return { next, step };
+}
+
+/** Whether a step's code is usable at `now`: the latest sent, not consumed, not expired. */
+export function pendingCodeAt(record: PhoneRecord, now: number): PendingCode | undefined {
+  const code = record.code;
+  if (!code || code.consumed || code.expiresAt <= now) return undefined;
+  return code;
+}

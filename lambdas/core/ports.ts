@@ -1,0 +1,87 @@
+import type { PhoneRecord } from './phone-record.js';
+import type { KeySet } from './signing-keys.js';
+
+/** A phone record with the version its conditional writes must match (0: no item yet). */
+export interface VersionedPhoneRecord {
+  readonly record: PhoneRecord;
+  readonly version: number;
+}
+
+export type FailedAttemptOutcome =
+  | { readonly outcome: 'counted'; readonly failedAttempts: number }
+  /** The guard refused: the number is locked, or the record changed under us. Re-read and decide again. */
+  | { readonly outcome: 'refused' };
+
+/**
+ * Storage of phone records. Every write is a single-item conditional write, so each per-number
+ * limit holds under any concurrency without transactions.
+ */
+export interface PhoneRecordStore {
+  /** Strongly consistent read; an item past its retention reads as empty (TTL deletes late). */
+  get(phoneNumber: string, now: number): Promise<VersionedPhoneRecord>;
+  /** Writes the whole record if nobody wrote since `seenVersion`; false when someone did. */
+  saveSend(record: PhoneRecord, seenVersion: number): Promise<boolean>;
+  /** Pushes the expiry of the code at `step` to `expiresAt`, if that code is still the pending one. */
+  extendCode(phoneNumber: string, step: number, expiresAt: number): Promise<void>;
+  /** Makes the code at `step` unusable (its SMS never left), if it is still the pending one. */
+  cancelCode(phoneNumber: string, step: number): Promise<void>;
+  /**
+   * Spends the code at `step` and activates the user, only if it is still pending, unexpired and
+   * the number is not locked: two concurrent verifies of one code cannot both succeed.
+   */
+  consumeCode(phoneNumber: string, args: { step: number; now: number; maxAttempts: number }): Promise<boolean>;
+  /**
+   * Counts one wrong code with a guarded increment (`attempts < max`), exact under contention.
+   * `expiredLockUntil` restarts the count after a lockout that has ended; `retainUntil` keeps
+   * records of non-active numbers expiring.
+   */
+  recordFailedAttempt(
+    phoneNumber: string,
+    args: { maxAttempts: number; expiredLockUntil?: number; retainUntil?: number },
+  ): Promise<FailedAttemptOutcome>;
+  /** Starts a lockout, once: the first writer wins. */
+  lock(phoneNumber: string, until: number): Promise<void>;
+}
+
+/** Per-client-IP send counter in fixed hourly windows, with a guarded increment. */
+export interface IpRateLimiter {
+  /** Counts one send for `ip` in the window holding `now`; false when the window is full. */
+  tryConsume(ip: string, now: number, maxPerHour: number): Promise<boolean>;
+}
+
+export interface RefreshTokenRecord {
+  /** SHA-256 of the token: the token itself is never stored. */
+  readonly tokenHash: string;
+  readonly userId: string;
+  readonly phoneNumber: string;
+  readonly familyId: string;
+  /** Absolute end of the family, fixed at login; rotation never extends it. */
+  readonly familyExpiresAt: number;
+  readonly createdAt: number;
+  readonly rotatedAt?: number;
+  readonly childHash?: string;
+  readonly revokedAt?: number;
+}
+
+export interface RefreshTokenStore {
+  get(tokenHash: string, now: number): Promise<RefreshTokenRecord | undefined>;
+  /** Stores a new token; false if that hash already exists (e.g. a revocation tombstone). */
+  create(record: RefreshTokenRecord): Promise<boolean>;
+  /** Spends a token, once: false if it was already rotated or revoked. */
+  markRotated(tokenHash: string, childHash: string, at: number): Promise<boolean>;
+  /**
+   * Revokes the token and returns its child's hash, if any. Writes a tombstone when the token does
+   * not exist yet, so a child still being created cannot come alive after its family was revoked.
+   */
+  revoke(tokenHash: string, at: number, retainUntil: number): Promise<{ childHash?: string }>;
+}
+
+export interface SmsSender {
+  /** Resolves once the provider accepted the message; throws if it did not. */
+  send(phoneNumber: string, message: string): Promise<void>;
+}
+
+export interface SigningKeySource {
+  /** The current key set; implementations cache it, so calling this per request is cheap. */
+  load(): Promise<KeySet>;
+}

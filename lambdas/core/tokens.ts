@@ -1,0 +1,99 @@
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createLocalJWKSet, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { AuthError } from './errors.js';
+import { type KeySet, SIGNING_ALG } from './signing-keys.js';
+
+export interface TokenPair {
+  readonly access: string;
+  readonly refresh: string;
+  readonly token_type: 'Bearer';
+  readonly expires_in: number;
+}
+
+export interface AccessTokenSettings {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly accessTokenTtlSeconds: number;
+}
+
+export interface Subject {
+  readonly userId: string;
+  readonly phoneNumber: string;
+}
+
+export interface AccessClaims extends JWTPayload {
+  sub: string;
+  phone_number: string;
+  token_use: 'access';
+}
+
+export async function signAccessToken(
+  keys: KeySet,
+  settings: AccessTokenSettings,
+  subject: Subject,
+  now: number,
+): Promise<string> {
+  return new SignJWT({ token_use: 'access', phone_number: subject.phoneNumber })
+    .setProtectedHeader({ alg: SIGNING_ALG, kid: keys.signing.kid, typ: 'JWT' })
+    .setIssuer(settings.issuer)
+    .setAudience(settings.audience)
+    .setSubject(subject.userId)
+    .setIssuedAt(now)
+    .setExpirationTime(now + settings.accessTokenTtlSeconds)
+    .setJti(randomUUID())
+    .sign(keys.signing.key);
+}
+
+/**
+ * Verifies an access token the way API Gateway's JWT authorizer does (signature against JWKS, `iss`,
+ * `aud`, `exp`), pinned to RS256 so `alg: none` or HMAC confusion cannot pass, and refuses anything
+ * that is not an access token.
+ */
+export async function verifyAccessToken(
+  token: string,
+  jwks: readonly JWK[],
+  expected: { issuer: string; audience: string; now: number },
+): Promise<AccessClaims> {
+  try {
+    const { payload } = await jwtVerify(token, createLocalJWKSet({ keys: [...jwks] }), {
+      algorithms: [SIGNING_ALG],
+      issuer: expected.issuer,
+      audience: expected.audience,
+      currentDate: new Date(expected.now * 1000),
+      requiredClaims: ['sub', 'exp', 'iat'],
+    });
+    if (!isAccessClaims(payload)) throw new AuthError('invalid_token');
+    return payload;
+  } catch (error) {
+    throw new AuthError('invalid_token', { cause: error });
+  }
+}
+
+export function isAccessClaims(claims: JWTPayload | Record<string, unknown>): claims is AccessClaims {
+  return claims.token_use === 'access' && typeof claims.sub === 'string' && typeof claims.phone_number === 'string';
+}
+
+/** 256 random bits, base64url: 43 characters. */
+export function newRefreshToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+const REFRESH_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+
+export function isRefreshTokenShape(value: string): boolean {
+  return REFRESH_TOKEN_SHAPE.test(value);
+}
+
+/** Only this hash is stored: a leaked table does not leak usable tokens. */
+export function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+/**
+ * The child of a rotated token, derived rather than random so a replay of the parent inside the
+ * grace window gets the same child back without the table ever holding a plaintext token. The
+ * server-side key keeps a thief holding only a spent parent from computing its child.
+ */
+export function deriveChildRefreshToken(hmacKey: Buffer, parent: string): string {
+  return createHmac('sha256', hmacKey).update(parent).digest('base64url');
+}

@@ -1,0 +1,8 @@
+import { systemClock } from '../core/clock.js';
+import { createTelemetry } from '../http/telemetry.js';
+import { makeLogoutHandler } from '../http/token-handlers.js';
+import { tableStores } from './compose-table.js';
+
+const { refreshTokens } = tableStores(process.env);
+
+export const handler = makeLogoutHandler({ refreshTokens, clock: systemClock }, createTelemetry());

@@ -1,0 +1,22 @@
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SnsSmsSender } from '../adapters/sns-sms-sender.js';
+import { parseOtpConfig, parseSmsConfig } from '../config.js';
+import { systemClock } from '../core/clock.js';
+import { makeSendOtpHandler } from '../http/login-handlers.js';
+import { createTelemetry } from '../http/telemetry.js';
+import { tableStores } from './compose-table.js';
+
+const { records, ipLimiter } = tableStores(process.env);
+// Bounded: a hung provider must answer sms_unavailable long before the function times out.
+const sns = new SNSClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 } });
+
+export const handler = makeSendOtpHandler(
+  {
+    records,
+    ipLimiter,
+    sms: new SnsSmsSender(sns, parseSmsConfig(process.env)),
+    clock: systemClock,
+    policy: parseOtpConfig(process.env),
+  },
+  createTelemetry(),
+);

@@ -1,0 +1,39 @@
+import { isAuthError } from '../core/errors.js';
+import { type ApiEvent, type ApiHandler, type ApiResult, errorResult, json } from './api-event.js';
+import { METRIC_BY_CODE, redact, type Telemetry } from './telemetry.js';
+
+/**
+ * Wraps a route: expected failures become their JSON error with the mapped status; anything else
+ * is a 500 whose body says nothing and whose cause is logged (redacted). Logs carry the request id.
+ */
+export function handleApi(telemetry: Telemetry, route: (event: ApiEvent) => Promise<ApiResult>): ApiHandler {
+  const { logger } = telemetry;
+  return async (event) => {
+    logger.appendKeys({ request_id: event.requestContext?.requestId, route: event.routeKey });
+    try {
+      return await route(event);
+    } catch (error) {
+      if (isAuthError(error)) {
+        const metric = METRIC_BY_CODE[error.code];
+        if (metric) telemetry.count(metric);
+        logger.info('request refused', {
+          code: error.code,
+          detail: error.detail,
+          retry_after: error.retryAfterSeconds,
+        });
+        if (error.cause !== undefined) logger.warn('cause', { cause: describe(error.cause) });
+        return errorResult(error);
+      }
+      logger.error('unhandled error', { cause: describe(error) });
+      return json(500, { error: 'Internal error.', code: 'internal_error' });
+    } finally {
+      telemetry.flush();
+      logger.resetKeys();
+    }
+  };
+}
+
+function describe(error: unknown): { name: string; message: string; stack?: string } {
+  if (!(error instanceof Error)) return { name: typeof error, message: redact(String(error)) };
+  return { name: error.name, message: redact(error.message), ...(error.stack ? { stack: redact(error.stack) } : {}) };
+}

@@ -1,0 +1,14 @@
+import * as v from 'valibot';
+import { AuthError } from '../core/errors.js';
+
+// Field shapes only; the phone number's content is judged by the core (invalid_phone_number).
+export const SendOtpBody = v.object({ phone_number: v.string() });
+export const VerifyOtpBody = v.object({ phone_number: v.string(), otp: v.pipe(v.string(), v.regex(/^[0-9]{6}$/)) });
+export const RefreshBody = v.object({ refresh: v.string() });
+
+/** Validates a parsed body, answering `invalid_request` for any missing field or wrong type. */
+export function parseBody<TSchema extends v.GenericSchema>(schema: TSchema, body: unknown): v.InferOutput<TSchema> {
+  const result = v.safeParse(schema, body);
+  if (!result.success) throw new AuthError('invalid_request');
+  return result.output;
+}

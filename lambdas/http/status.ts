@@ -1,0 +1,18 @@
+import type { AuthErrorCode } from '../core/errors.js';
+
+/** Every error code's HTTP status. A code added to the core without a status here fails to compile. */
+export const STATUS_BY_CODE: Record<AuthErrorCode, number> = {
+  invalid_request: 400,
+  invalid_phone_number: 400,
+  country_not_allowed: 400,
+  invalid_otp: 400,
+  too_many_attempts: 429,
+  rate_limited: 429,
+  sms_unavailable: 503,
+  invalid_token: 401,
+  not_found: 404,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  service_unavailable: 503,
+};

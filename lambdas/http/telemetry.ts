@@ -1,0 +1,59 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { AuthErrorCode } from '../core/errors.js';
+
+export const SERVICE_NAME = 'otp-login';
+export const METRICS_NAMESPACE = 'OtpLogin';
+
+/** Metric names the stack's alarms refer to. */
+export const METRIC = {
+  sent: 'OtpSent',
+  verified: 'OtpVerified',
+  failed: 'OtpFailed',
+  locked: 'OtpLocked',
+  rateLimited: 'RateLimited',
+  smsFailed: 'SmsFailed',
+  refreshed: 'TokenRefreshed',
+  refreshReuse: 'RefreshTokenReuse',
+} as const;
+
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+
+export interface Telemetry {
+  readonly logger: Logger;
+  readonly count: (metric: MetricName) => void;
+  readonly flush: () => void;
+}
+
+export function createTelemetry(metrics?: Metrics): Telemetry {
+  const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME });
+  const sink =
+    metrics ??
+    new Metrics({
+      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+      serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
+    });
+  return {
+    logger,
+    count: (metric) => sink.addMetric(metric, MetricUnit.Count, 1),
+    flush: () => sink.publishStoredMetrics(),
+  };
+}
+
+/** The metric an expected failure counts toward, if any. */
+export const METRIC_BY_CODE: Partial<Record<AuthErrorCode, MetricName>> = {
+  invalid_otp: METRIC.failed,
+  too_many_attempts: METRIC.locked,
+  rate_limited: METRIC.rateLimited,
+  sms_unavailable: METRIC.smsFailed,
+};
+
+const LONG_DIGIT_RUN = /\+?\d[\d ().-]{5,}\d/g;
+
+/** Error text from SDKs can echo a phone number back; mask any long run of digits before logging. */
+export function redact(text: string): string {
+  return text.replace(LONG_DIGIT_RUN, (run) => {
+    const digits = run.replace(/\D/g, '');
+    return `${run.startsWith('+') ? '+' : ''}${'*'.repeat(Math.max(0, digits.length - 4))}${digits.slice(-4)}`;
+  });
+}
