@@ -97,7 +97,7 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
     return { record: toRecord(item), version: item.version ?? 0 };
   }
 
-  async saveSend(record: PhoneRecord, seenVersion: number): Promise<boolean> {
+  async save(record: PhoneRecord, seenVersion: number): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({

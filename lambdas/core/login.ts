@@ -103,7 +103,7 @@ export async function sendOtp(
 
     const user = record.user ?? newUser(deps, now);
     const { next, step } = planSend(record, user, now, policy);
-    if (!(await deps.records.saveSend(next, version))) continue;
+    if (!(await deps.records.save(next, version))) continue;
     if (testCode) return answer('test_number');
 
     const message = renderSms(policy.smsTemplate, codeAtStep(user.totpSecret, step), policy.otpTtlSeconds);
@@ -204,4 +204,25 @@ export async function verifyOtp(
 function optionalRetention(record: PhoneRecord, now: number, limits: SendLimits): { retainUntil?: number } {
   const retainUntil = retentionFor(record.user, now, limits);
   return retainUntil === undefined ? {} : { retainUntil };
+}
+
+/**
+ * Provisions a user ahead of their first login (closed signup): active at once, so it never expires.
+ * Existing users are left as they are.
+ */
+export async function provisionUser(
+  records: PhoneRecordStore,
+  phoneNumber: string,
+  clock: Clock,
+): Promise<'created' | 'exists'> {
+  const phone = parsePhoneNumber(phoneNumber);
+  for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
+    const now = epochSeconds(clock);
+    const { record, version } = await records.get(phone.e164, now);
+    if (record.user) return 'exists';
+    const user: UserAccount = { userId: randomUUID(), totpSecret: newTotpSecret(), status: 'active', createdAt: now };
+    const { retainUntil: _dropped, ...rest } = record;
+    if (await records.save({ ...rest, phoneNumber: phone.e164, user }, version)) return 'created';
+  }
+  throw new AuthError('service_unavailable');
 }

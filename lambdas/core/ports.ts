@@ -20,7 +20,7 @@ export interface PhoneRecordStore {
   /** Strongly consistent read; an item past its retention reads as empty (TTL deletes late). */
   get(phoneNumber: string, now: number): Promise<VersionedPhoneRecord>;
   /** Writes the whole record if nobody wrote since `seenVersion`; false when someone did. */
-  saveSend(record: PhoneRecord, seenVersion: number): Promise<boolean>;
+  save(record: PhoneRecord, seenVersion: number): Promise<boolean>;
   /** Pushes the expiry of the code at `step` to `expiresAt`, if that code is still the pending one. */
   extendCode(phoneNumber: string, step: number, expiresAt: number): Promise<void>;
   /** Makes the code at `step` unusable (its SMS never left), if it is still the pending one. */

@@ -33,10 +33,19 @@ export function createTelemetry(metrics?: Metrics): Telemetry {
       namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
       serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME,
     });
+  let pending = false;
   return {
     logger,
-    count: (metric) => sink.addMetric(metric, MetricUnit.Count, 1),
-    flush: () => sink.publishStoredMetrics(),
+    count: (metric) => {
+      pending = true;
+      sink.addMetric(metric, MetricUnit.Count, 1);
+    },
+    // Only requests that counted something emit an EMF line.
+    flush: () => {
+      if (!pending) return;
+      pending = false;
+      sink.publishStoredMetrics();
+    },
   };
 }
 

@@ -1,0 +1,233 @@
+/**
+ * The local composition root: the same handler factories as the Lambdas, wired to an embedded
+ * DynamoDB engine, an SMS outbox file and a key file, behind node:http. `npm start` runs it.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CachedKeySource } from '../lambdas/adapters/cached-key-source.js';
+import { createDocumentClient } from '../lambdas/adapters/dynamodb-document-client.js';
+import { DynamoDbIpRateLimiter } from '../lambdas/adapters/dynamodb-ip-rate-limiter.js';
+import { DynamoDbPhoneRecordStore } from '../lambdas/adapters/dynamodb-phone-record-store.js';
+import { DynamoDbRefreshTokenStore } from '../lambdas/adapters/dynamodb-refresh-token-store.js';
+import { ensureTable } from '../lambdas/adapters/dynamodb-table.js';
+import { FileKeySource } from '../lambdas/adapters/file-key-source.js';
+import { OutboxSmsSender } from '../lambdas/adapters/outbox-sms-sender.js';
+import { ENV, type Env, parseOtpConfig, parseTokenConfig } from '../lambdas/config.js';
+import { epochSeconds, systemClock } from '../lambdas/core/clock.js';
+import { AuthError } from '../lambdas/core/errors.js';
+import { provisionUser } from '../lambdas/core/login.js';
+import { verifyAccessToken } from '../lambdas/core/tokens.js';
+import { errorResult, json } from '../lambdas/http/api-event.js';
+import { makeSendOtpHandler, makeVerifyOtpHandler } from '../lambdas/http/login-handlers.js';
+import { type FunctionName, matchRoute } from '../lambdas/http/routes.js';
+import { createTelemetry } from '../lambdas/http/telemetry.js';
+import { makeLogoutHandler, makeMeHandler, makeRefreshTokenHandler } from '../lambdas/http/token-handlers.js';
+import { makeNotFoundHandler, makeWellKnownHandler } from '../lambdas/http/well-known-handlers.js';
+import { type DynamoDbEngine, type DynamoDbEngineName, startDynamoDbEngine } from './dynamodb-engine.js';
+import { type ApiHandler, BodyTooLargeError, readBody, toApiEvent, writeResult } from './local-http.js';
+
+export interface LocalServer {
+  readonly url: string;
+  readonly engine: DynamoDbEngineName | 'external';
+  readonly outboxFile: string;
+  close(): Promise<void>;
+}
+
+export interface LocalServerOptions {
+  /** Environment to read config from; defaults to process.env. */
+  readonly env?: Env;
+  readonly port?: number;
+  readonly host?: string;
+  readonly log?: (line: string) => void;
+}
+
+const LOCAL_ENGINES: readonly string[] = ['auto', 'dynamodb-local', 'dynalite'];
+
+export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? Number(env.PORT ?? 3000);
+  const dataDir = resolve(env.LOCAL_DATA_DIR || '.local');
+  const outboxFile = resolve(env.SMS_OUTBOX_FILE || join(dataDir, 'outbox.jsonl'));
+  const tableName = env[ENV.tableName] || 'otp-login-local';
+
+  // Local defaults for what the stack sets in AWS; the SDK needs a region and some credentials.
+  process.env.AWS_REGION ||= 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID ||= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ||= 'local';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+
+  let engine: DynamoDbEngine | undefined;
+  let endpoint = env.AWS_ENDPOINT_URL_DYNAMODB;
+  if (!endpoint) {
+    const requested = env.LOCAL_DYNAMODB_ENGINE || 'auto';
+    if (!LOCAL_ENGINES.includes(requested)) {
+      throw new Error(`LOCAL_DYNAMODB_ENGINE must be one of ${LOCAL_ENGINES.join(', ')}, got "${requested}"`);
+    }
+    engine = await startDynamoDbEngine({
+      engine: requested as 'auto' | DynamoDbEngineName,
+      dataDir: join(dataDir, 'dynamodb'),
+    });
+    endpoint = engine.endpoint;
+  }
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoint;
+
+  const server = createServer();
+  try {
+    await new Promise<void>((ready, fail) => {
+      server.once('error', fail);
+      server.listen(port, host, () => ready());
+    });
+    const url = `http://${host}:${(server.address() as AddressInfo).port}`;
+    const config = { ...env, [ENV.issuer]: env[ENV.issuer] || url, [ENV.audience]: env[ENV.audience] || 'otp-login' };
+    const policy = parseOtpConfig(config);
+    const sessions = parseTokenConfig(config);
+
+    const dynamodb = new DynamoDBClient({ endpoint });
+    await ensureTable(dynamodb, tableName);
+    const documents = createDocumentClient(dynamodb);
+    const records = new DynamoDbPhoneRecordStore(documents, tableName);
+    const refreshTokens = new DynamoDbRefreshTokenStore(documents, tableName);
+    const fileKeys = new FileKeySource(join(dataDir, 'signing-keys.json'));
+    await fileKeys.ensure();
+    const keys = new CachedKeySource(fileKeys, 300, systemClock);
+    const telemetry = createTelemetry();
+    const clock = systemClock;
+
+    for (const number of (env.SEED_USERS ?? '')
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean)) {
+      await provisionUser(records, number, clock);
+    }
+
+    const handlers: Record<FunctionName, ApiHandler> = {
+      'send-otp': makeSendOtpHandler(
+        {
+          records,
+          ipLimiter: new DynamoDbIpRateLimiter(documents, tableName),
+          sms: new OutboxSmsSender(outboxFile, log),
+          clock,
+          policy,
+        },
+        telemetry,
+      ),
+      'verify-otp': makeVerifyOtpHandler({ records, refreshTokens, keys, clock, policy, sessions }, telemetry),
+      'refresh-token': makeRefreshTokenHandler({ refreshTokens, keys, clock, sessions }, telemetry),
+      logout: makeLogoutHandler({ refreshTokens, clock }, telemetry),
+      me: makeMeHandler(telemetry),
+      'well-known': makeWellKnownHandler({ keys, issuer: sessions.issuer }, telemetry),
+      'not-found': makeNotFoundHandler(telemetry),
+    };
+
+    server.on('request', async (req, res) => {
+      try {
+        const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+        const route = matchRoute(req.method ?? 'GET', path);
+        const routeKey = typeof route === 'object' ? `${route.method} ${route.path}` : '$default';
+        const event = toApiEvent(req, await readBody(req), routeKey);
+        if (typeof route === 'object' && route.authorized) {
+          // What API Gateway's JWT authorizer does before the Lambda runs: verify, then pass the claims.
+          const claims = await authorize(event.headers.authorization, (await keys.load()).publicJwks, sessions);
+          if (!claims) {
+            writeResult(res, { ...errorResult(new AuthError('invalid_token')), headers: wwwAuthenticate() });
+            return;
+          }
+          Object.assign(event.requestContext, { authorizer: { jwt: { claims, scopes: null } } });
+        }
+        writeResult(res, await handlers[typeof route === 'object' ? route.fn : 'not-found'](event));
+      } catch (error) {
+        if (error instanceof BodyTooLargeError) {
+          res.setHeader('connection', 'close');
+          writeResult(res, errorResult(new AuthError('payload_too_large')));
+          return;
+        }
+        log(`local server error: ${(error as Error).name}`);
+        writeResult(res, json(500, { error: 'Internal error.', code: 'internal_error' }));
+      }
+    });
+
+    let closed: Promise<void> | undefined;
+    return {
+      url,
+      engine: engine?.engine ?? 'external',
+      outboxFile,
+      close: () => {
+        closed ??= (async () => {
+          server.closeAllConnections();
+          await new Promise<void>((done) => server.close(() => done()));
+          dynamodb.destroy();
+          await engine?.stop();
+        })();
+        return closed;
+      },
+    };
+  } catch (error) {
+    server.close();
+    await engine?.stop();
+    throw error;
+  }
+}
+
+function wwwAuthenticate(): Record<string, string> {
+  return {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'www-authenticate': 'Bearer error="invalid_token"',
+  };
+}
+
+async function authorize(
+  header: string | undefined,
+  jwks: Parameters<typeof verifyAccessToken>[1],
+  expected: { issuer: string; audience: string },
+): Promise<Record<string, string> | undefined> {
+  const token = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header ?? '')?.[1];
+  if (!token) return undefined;
+  try {
+    const claims = await verifyAccessToken(token, jwks, { ...expected, now: epochSeconds(systemClock) });
+    // API Gateway hands claims to the Lambda as strings.
+    return Object.fromEntries(
+      Object.entries(claims).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const server = await startLocalServer();
+  const example = `curl -s -X POST ${server.url}/send-otp -H 'content-type: application/json' -d '{"phone_number": "+919876543210"}'`;
+  process.stdout.write(
+    [
+      '',
+      `otp-login is running at ${server.url} (DynamoDB: ${server.engine})`,
+      `SMS messages are printed here and appended to ${server.outboxFile}`,
+      '',
+      'Try it:',
+      `  ${example}`,
+      `  curl -s -X POST ${server.url}/verify-otp -H 'content-type: application/json' -d '{"phone_number": "+919876543210", "otp": "<code from the SMS above>"}'`,
+      '',
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+  const stop = async (signal: string) => {
+    process.stdout.write(`\n${signal}: stopping\n`);
+    await server.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`otp-login local server failed to start: ${(error as Error).message}\n`);
+    process.exit(1);
+  });
+}
