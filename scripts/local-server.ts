@@ -2,7 +2,7 @@
  * The local composition root: the same handler factories as the Lambdas, wired to an embedded
  * DynamoDB engine, an SMS outbox file and a key file, behind node:http. `npm start` runs it.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
