@@ -1,0 +1,219 @@
+import { DeleteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
+import { DynamoDbIpRateLimiter } from '../../lambdas/adapters/dynamodb-ip-rate-limiter.js';
+import { DynamoDbPhoneRecordStore } from '../../lambdas/adapters/dynamodb-phone-record-store.js';
+import { DynamoDbRefreshTokenStore } from '../../lambdas/adapters/dynamodb-refresh-token-store.js';
+import { parseOtpConfig, parseTokenConfig } from '../../lambdas/config.js';
+import type { Clock } from '../../lambdas/core/clock.js';
+import type { OtpPolicy } from '../../lambdas/core/login.js';
+import type { SigningKeySource, SmsSender } from '../../lambdas/core/ports.js';
+import type { SessionSettings } from '../../lambdas/core/sessions.js';
+import {
+  generateSigningKey,
+  importKeySet,
+  type KeySetDocument,
+  planRotation,
+} from '../../lambdas/core/signing-keys.js';
+import type { ApiEvent, ApiHandler } from '../../lambdas/http/api-event.js';
+import { makeSendOtpHandler, makeVerifyOtpHandler } from '../../lambdas/http/login-handlers.js';
+import { createTelemetry } from '../../lambdas/http/telemetry.js';
+import { makeLogoutHandler, makeMeHandler, makeRefreshTokenHandler } from '../../lambdas/http/token-handlers.js';
+import { createTestTable } from './dynamodb.js';
+
+/** A clock tests move by hand. Starts at the real time: DynamoDB Local deletes TTL-expired items by the real clock. */
+export class TestClock implements Clock {
+  constructor(private ms: number = Date.now()) {}
+  now(): number {
+    return this.ms;
+  }
+  advance(seconds: number): void {
+    this.ms += seconds * 1000;
+  }
+  get seconds(): number {
+    return Math.floor(this.ms / 1000);
+  }
+}
+
+export interface SentSms {
+  readonly phoneNumber: string;
+  readonly message: string;
+  readonly code: string;
+}
+
+/** The SMS fake: records every accepted message; can fail or be slow (moving the clock) on demand. */
+export class CapturingSms implements SmsSender {
+  readonly sent: SentSms[] = [];
+  failNext = 0;
+  delaySeconds = 0;
+  constructor(private readonly clock: TestClock) {}
+
+  async send(phoneNumber: string, message: string): Promise<void> {
+    this.clock.advance(this.delaySeconds);
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error(`provider refused the message to ${phoneNumber}`);
+    }
+    const code = /\b(\d{6})\b/.exec(message)?.[1] ?? '';
+    this.sent.push({ phoneNumber, message, code });
+  }
+
+  lastCodeFor(phoneNumber: string): string {
+    const code = [...this.sent].reverse().find((s) => s.phoneNumber === phoneNumber)?.code;
+    if (!code) throw new Error(`no SMS was sent to ${phoneNumber}`);
+    return code;
+  }
+}
+
+let sharedKeys: Promise<KeySetDocument> | undefined;
+
+/** One generated key set per test file: RSA key generation is slow. */
+export function testKeySetDocument(): Promise<KeySetDocument> {
+  sharedKeys ??= (async () => {
+    const now = Math.floor(Date.now() / 1000) - 60;
+    return planRotation(undefined, await generateSigningKey(now), now, { publishLeadSeconds: 0, retainSeconds: 0 });
+  })();
+  return sharedKeys;
+}
+
+export class StaticKeySource implements SigningKeySource {
+  loads = 0;
+  constructor(private readonly doc: KeySetDocument) {}
+  async load() {
+    this.loads++;
+    return importKeySet(this.doc, Math.floor(Date.now() / 1000));
+  }
+}
+
+export interface TestResponse {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+}
+
+let requestCounter = 0;
+
+export function apiEvent(
+  method: string,
+  path: string,
+  body?: unknown,
+  options: { ip?: string; headers?: Record<string, string>; rawBody?: string; claims?: Record<string, string> } = {},
+): ApiEvent {
+  const rawBody = options.rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
+  return {
+    version: '2.0',
+    routeKey: `${method} ${path}`,
+    rawPath: path,
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json', ...options.headers },
+    requestContext: {
+      accountId: 'test',
+      apiId: 'test',
+      domainName: 'test.local',
+      domainPrefix: 'test',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: options.ip ?? '203.0.113.7', userAgent: 'vitest' },
+      requestId: `req-${++requestCounter}`,
+      routeKey: `${method} ${path}`,
+      stage: '$default',
+      time: new Date().toISOString(),
+      timeEpoch: Date.now(),
+      ...(options.claims ? { authorizer: { jwt: { claims: options.claims, scopes: null } } } : {}),
+    },
+    ...(rawBody === undefined ? {} : { body: rawBody }),
+    isBase64Encoded: false,
+  } as ApiEvent;
+}
+
+export async function invoke(handler: ApiHandler, event: ApiEvent): Promise<TestResponse> {
+  const result = await handler(event);
+  const text = result.body ?? '';
+  return {
+    status: result.statusCode ?? 200,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    headers: Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)])),
+  };
+}
+
+export interface TestApp {
+  readonly clock: TestClock;
+  readonly sms: CapturingSms;
+  readonly keys: StaticKeySource;
+  readonly policy: OtpPolicy;
+  readonly sessions: SessionSettings;
+  readonly records: DynamoDbPhoneRecordStore;
+  readonly refreshTokens: DynamoDbRefreshTokenStore;
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly handlers: Record<'sendOtp' | 'verifyOtp' | 'refresh' | 'logout' | 'me', ApiHandler>;
+  sendOtp(phoneNumber: string, ip?: string): Promise<TestResponse>;
+  verifyOtp(phoneNumber: string, otp: string): Promise<TestResponse>;
+  refresh(refresh: string): Promise<TestResponse>;
+  logout(refresh: string): Promise<TestResponse>;
+  /** Sends a code and trades it for tokens. */
+  login(phoneNumber: string): Promise<{ access: string; refresh: string }>;
+  countItems(): Promise<number>;
+  deleteItem(pk: string, sk: string): Promise<void>;
+}
+
+/** The real handlers over DynamoDB Local, with a movable clock and an SMS fake. `env` uses the public names. */
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const table = await createTestTable();
+  const documents = createDocumentClient(table.client);
+  const clock = new TestClock();
+  const sms = new CapturingSms(clock);
+  const keys = new StaticKeySource(await testKeySetDocument());
+  const policy = parseOtpConfig({ SEND_COOLDOWN_SECONDS: '0', ...env });
+  const sessions = parseTokenConfig({ ISSUER: 'https://auth.test', AUDIENCE: 'otp-login', ...env });
+  const records = new DynamoDbPhoneRecordStore(documents, table.tableName);
+  const refreshTokens = new DynamoDbRefreshTokenStore(documents, table.tableName);
+  const ipLimiter = new DynamoDbIpRateLimiter(documents, table.tableName);
+  const telemetry = createTelemetry();
+  const handlers = {
+    sendOtp: makeSendOtpHandler({ records, ipLimiter, sms, clock, policy }, telemetry),
+    verifyOtp: makeVerifyOtpHandler({ records, refreshTokens, keys, clock, policy, sessions }, telemetry),
+    refresh: makeRefreshTokenHandler({ refreshTokens, keys, clock, sessions }, telemetry),
+    logout: makeLogoutHandler({ refreshTokens, clock }, telemetry),
+    me: makeMeHandler(telemetry),
+  };
+  const app: TestApp = {
+    clock,
+    sms,
+    keys,
+    policy,
+    sessions,
+    records,
+    refreshTokens,
+    client: table.client,
+    tableName: table.tableName,
+    handlers,
+    sendOtp: (phone_number, ip) =>
+      invoke(handlers.sendOtp, apiEvent('POST', '/send-otp', { phone_number }, ip ? { ip } : {})),
+    verifyOtp: (phone_number, otp) =>
+      invoke(handlers.verifyOtp, apiEvent('POST', '/verify-otp', { phone_number, otp })),
+    refresh: (refresh) => invoke(handlers.refresh, apiEvent('POST', '/token/refresh', { refresh })),
+    logout: (refresh) => invoke(handlers.logout, apiEvent('POST', '/logout', { refresh })),
+    async login(phoneNumber) {
+      const sent = await app.sendOtp(phoneNumber);
+      if (sent.status !== 200) throw new Error(`send-otp answered ${sent.status} ${JSON.stringify(sent.body)}`);
+      const verified = await app.verifyOtp(phoneNumber, sms.lastCodeFor(phoneNumber));
+      if (verified.status !== 200)
+        throw new Error(`verify-otp answered ${verified.status} ${JSON.stringify(verified.body)}`);
+      return { access: String(verified.body.access), refresh: String(verified.body.refresh) };
+    },
+    async countItems() {
+      const { ScanCommand } = await import('@aws-sdk/client-dynamodb');
+      const { Count } = await table.client.send(new ScanCommand({ TableName: table.tableName, Select: 'COUNT' }));
+      return Count ?? 0;
+    },
+    async deleteItem(pk, sk) {
+      await table.client.send(
+        new DeleteItemCommand({ TableName: table.tableName, Key: { pk: { S: pk }, sk: { S: sk } } }),
+      );
+    },
+  };
+  return app;
+}
+
+/** A wrong code for a known right one: never equal to it. */
+export function wrongCode(right: string): string {
+  return right === '000000' ? '111111' : '000000';
+}

@@ -1,0 +1,264 @@
+import { describe, expect, it } from 'vitest';
+import { provisionUser } from '../../lambdas/core/login.js';
+import { createTestApp, type TestResponse, wrongCode } from '../helpers/test-app.js';
+
+const PHONE = '+919876543210';
+
+function tally(responses: readonly TestResponse[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of responses) {
+    const key = `${r.status}${r.body.code ? ` ${String(r.body.code)}` : ''}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+describe('brute force: OTP_MAX_ATTEMPTS and OTP_LOCKOUT_SECONDS', () => {
+  it('judges at most OTP_MAX_ATTEMPTS of 40 concurrent wrong guesses; the rest get 429, none a 5xx', async () => {
+    const app = await createTestApp();
+    await app.sendOtp(PHONE);
+    const wrong = wrongCode(app.sms.lastCodeFor(PHONE));
+
+    const responses = await Promise.all(Array.from({ length: 40 }, () => app.verifyOtp(PHONE, wrong)));
+
+    expect(tally(responses)).toEqual({ '400 invalid_otp': 5, '429 too_many_attempts': 35 });
+    for (const r of responses.filter((x) => x.status === 429)) {
+      expect(Number(r.headers['retry-after'])).toBeGreaterThan(0);
+      expect(Number(r.headers['retry-after'])).toBeLessThanOrEqual(900);
+    }
+  });
+
+  it('refuses even the right code while locked, with Retry-After, and accepts it once the lockout ends', async () => {
+    const app = await createTestApp({ OTP_MAX_ATTEMPTS: '3', OTP_LOCKOUT_SECONDS: '600', OTP_TTL_SECONDS: '900' });
+    await app.sendOtp(PHONE);
+    const right = app.sms.lastCodeFor(PHONE);
+    for (let i = 0; i < 3; i++) expect((await app.verifyOtp(PHONE, wrongCode(right))).status).toBe(400);
+
+    const locked = await app.verifyOtp(PHONE, right);
+    expect(locked.status).toBe(429);
+    expect(locked.body.code).toBe('too_many_attempts');
+    expect(locked.headers['retry-after']).toBe('600');
+
+    app.clock.advance(599);
+    expect((await app.verifyOtp(PHONE, right)).headers['retry-after']).toBe('1');
+    app.clock.advance(1);
+    expect((await app.verifyOtp(PHONE, right)).status).toBe(200);
+  });
+
+  it('gives a fresh budget after a lockout ends, and locks again after the next OTP_MAX_ATTEMPTS', async () => {
+    const app = await createTestApp({ OTP_MAX_ATTEMPTS: '2', OTP_LOCKOUT_SECONDS: '60', OTP_TTL_SECONDS: '900' });
+    await app.sendOtp(PHONE);
+    const wrong = wrongCode(app.sms.lastCodeFor(PHONE));
+    await app.verifyOtp(PHONE, wrong);
+    await app.verifyOtp(PHONE, wrong);
+    app.clock.advance(60);
+
+    expect((await app.verifyOtp(PHONE, wrong)).status).toBe(400);
+    expect((await app.verifyOtp(PHONE, wrong)).status).toBe(400);
+    expect((await app.verifyOtp(PHONE, wrong)).status).toBe(429);
+  });
+
+  it('never resets the attempt budget when a new code is requested', async () => {
+    const app = await createTestApp({ OTP_MAX_ATTEMPTS: '3' });
+    await app.sendOtp(PHONE);
+    await app.verifyOtp(PHONE, wrongCode(app.sms.lastCodeFor(PHONE)));
+    await app.verifyOtp(PHONE, wrongCode(app.sms.lastCodeFor(PHONE)));
+    await app.sendOtp(PHONE);
+    const fresh = app.sms.lastCodeFor(PHONE);
+
+    expect((await app.verifyOtp(PHONE, wrongCode(fresh))).status).toBe(400);
+    expect((await app.verifyOtp(PHONE, fresh)).status).toBe(429);
+  });
+
+  it('does not lift a lockout when a new code is sent: the send itself is refused', async () => {
+    const app = await createTestApp({ OTP_MAX_ATTEMPTS: '1' });
+    await app.sendOtp(PHONE);
+    await app.verifyOtp(PHONE, wrongCode(app.sms.lastCodeFor(PHONE)));
+    const smsBefore = app.sms.sent.length;
+
+    const send = await app.sendOtp(PHONE);
+
+    expect(send.status).toBe(429);
+    expect(send.body.code).toBe('too_many_attempts');
+    expect(app.sms.sent.length).toBe(smsBefore);
+  });
+
+  it('counts wrong guesses for unknown numbers too, so a lockout does not reveal which numbers exist', async () => {
+    const app = await createTestApp({ OTP_MAX_ATTEMPTS: '2', SIGNUP_MODE: 'closed' });
+    await provisionUser(app.records, PHONE, app.clock);
+    const unknown = '+919876500099';
+    const known = [] as number[];
+    const unknownStatuses = [] as number[];
+    for (let i = 0; i < 3; i++) {
+      known.push((await app.verifyOtp(PHONE, '123456')).status);
+      unknownStatuses.push((await app.verifyOtp(unknown, '123456')).status);
+    }
+
+    expect(known).toEqual([400, 400, 429]);
+    expect(unknownStatuses).toEqual(known);
+    expect((await app.records.get(unknown, app.clock.seconds)).record.user).toBeUndefined();
+  });
+});
+
+describe('races on one code', () => {
+  it('lets exactly one of 20 concurrent verifies of the right code succeed', async () => {
+    const app = await createTestApp();
+    await app.sendOtp(PHONE);
+    const code = app.sms.lastCodeFor(PHONE);
+
+    const responses = await Promise.all(Array.from({ length: 20 }, () => app.verifyOtp(PHONE, code)));
+
+    expect(responses.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(responses.every((r) => r.status < 500)).toBe(true);
+    expect(responses.filter((r) => r.status !== 200).every((r) => r.body.code === 'invalid_otp')).toBe(true);
+  });
+});
+
+describe('SMS pumping: per-number and per-IP send limits', () => {
+  it('lets at most SEND_MAX_PER_HOUR of 15 concurrent sends leave; the rest get 429 rate_limited', async () => {
+    const app = await createTestApp({ SEND_MAX_PER_HOUR: '3', SEND_COOLDOWN_SECONDS: '0' });
+
+    const responses = await Promise.all(Array.from({ length: 15 }, () => app.sendOtp(PHONE)));
+
+    expect(app.sms.sent.length).toBeLessThanOrEqual(3);
+    expect(responses.filter((r) => r.status === 200).length).toBe(app.sms.sent.length);
+    expect(
+      responses.filter((r) => r.status !== 200).every((r) => r.status === 429 && r.body.code === 'rate_limited'),
+    ).toBe(true);
+    const { record } = await app.records.get(PHONE, app.clock.seconds);
+    expect(record.sendTimes.length).toBe(app.sms.sent.length);
+  });
+
+  it('enforces SEND_COOLDOWN_SECONDS with Retry-After', async () => {
+    const app = await createTestApp({ SEND_COOLDOWN_SECONDS: '60' });
+    await app.sendOtp(PHONE);
+    app.clock.advance(20);
+
+    const early = await app.sendOtp(PHONE);
+    expect(early.status).toBe(429);
+    expect(early.body.code).toBe('rate_limited');
+    expect(early.headers['retry-after']).toBe('40');
+    app.clock.advance(40);
+    expect((await app.sendOtp(PHONE)).status).toBe(200);
+  });
+
+  it('enforces SEND_MAX_PER_HOUR and SEND_MAX_PER_DAY over time', async () => {
+    const app = await createTestApp({ SEND_MAX_PER_HOUR: '2', SEND_MAX_PER_DAY: '3' });
+    expect((await app.sendOtp(PHONE)).status).toBe(200);
+    expect((await app.sendOtp(PHONE)).status).toBe(200);
+    const hourly = await app.sendOtp(PHONE);
+    expect(hourly.status).toBe(429);
+    expect(hourly.headers['retry-after']).toBe('3600');
+
+    app.clock.advance(3600);
+    expect((await app.sendOtp(PHONE)).status).toBe(200);
+    const daily = await app.sendOtp(PHONE);
+    expect(daily.status).toBe(429);
+    expect(Number(daily.headers['retry-after'])).toBe(86_400 - 3600);
+    app.clock.advance(86_400 - 3600);
+    expect((await app.sendOtp(PHONE)).status).toBe(200);
+  });
+
+  it('limits sends per client IP with SEND_MAX_PER_IP_PER_HOUR, across numbers, exactly under concurrency', async () => {
+    const app = await createTestApp({ SEND_MAX_PER_IP_PER_HOUR: '4' });
+    const numbers = Array.from({ length: 10 }, (_, i) => `+9198765000${String(20 + i)}`);
+
+    const responses = await Promise.all(numbers.map((n) => app.sendOtp(n, '198.51.100.9')));
+
+    expect(tally(responses)).toEqual({ '200': 4, '429 rate_limited': 6 });
+    expect(app.sms.sent).toHaveLength(4);
+    expect((await app.sendOtp('+919876500040', '198.51.100.10')).status).toBe(200);
+  });
+
+  it('counts IPv6 clients per /64', async () => {
+    const app = await createTestApp({ SEND_MAX_PER_IP_PER_HOUR: '1' });
+    expect((await app.sendOtp('+919876500041', '2001:db8:1:2::1')).status).toBe(200);
+    expect((await app.sendOtp('+919876500042', '2001:db8:1:2:abcd::7')).status).toBe(429);
+  });
+
+  it('counts a failed SMS against the send limits, so a failing provider cannot be hammered', async () => {
+    const app = await createTestApp({ SEND_MAX_PER_HOUR: '2' });
+    app.sms.failNext = 2;
+    expect((await app.sendOtp(PHONE)).status).toBe(503);
+    expect((await app.sendOtp(PHONE)).status).toBe(503);
+
+    const third = await app.sendOtp(PHONE);
+    expect(third.status).toBe(429);
+    expect(app.sms.sent).toHaveLength(0);
+  });
+
+  it('refuses countries outside ALLOWED_COUNTRIES with 400 before storing or sending anything', async () => {
+    const app = await createTestApp({ ALLOWED_COUNTRIES: 'IN,US' });
+    const before = await app.countItems();
+
+    const refused = await app.sendOtp('+447911123456');
+    expect(refused.status).toBe(400);
+    expect(refused.body.code).toBe('country_not_allowed');
+    expect(app.sms.sent).toHaveLength(0);
+    expect(await app.countItems()).toBe(before);
+    expect((await app.sendOtp('+12015550123')).status).toBe(200);
+  });
+});
+
+describe('TEST_PHONE_NUMBERS', () => {
+  it('accepts the fixed code without sending an SMS, skips send limits, but not the attempt budget', async () => {
+    const app = await createTestApp({
+      TEST_PHONE_NUMBERS: '+12015550123:424242',
+      SEND_MAX_PER_HOUR: '1',
+      SEND_MAX_PER_IP_PER_HOUR: '1',
+      OTP_MAX_ATTEMPTS: '2',
+    });
+    for (let i = 0; i < 3; i++) expect((await app.sendOtp('+1 201 555 0123')).status).toBe(200);
+    expect(app.sms.sent).toHaveLength(0);
+    expect((await app.verifyOtp('+12015550123', '424242')).status).toBe(200);
+    expect((await app.verifyOtp('+12015550123', '424242')).body.code).toBe('invalid_otp');
+
+    await app.sendOtp('+12015550123');
+    await app.verifyOtp('+12015550123', '111111');
+    expect((await app.verifyOtp('+12015550123', '424242')).status).toBe(429);
+  });
+});
+
+describe('code lifetime', () => {
+  it('starts when SNS accepted the message, so a slow provider does not eat into it', async () => {
+    const app = await createTestApp({ OTP_TTL_SECONDS: '300' });
+    app.sms.delaySeconds = 20;
+    await app.sendOtp(PHONE);
+    const code = app.sms.lastCodeFor(PHONE);
+
+    app.clock.advance(299);
+    expect((await app.verifyOtp(PHONE, code)).status).toBe(200);
+  });
+
+  it('still ends OTP_TTL_SECONDS after acceptance', async () => {
+    const app = await createTestApp({ OTP_TTL_SECONDS: '300' });
+    app.sms.delaySeconds = 20;
+    await app.sendOtp(PHONE);
+    const code = app.sms.lastCodeFor(PHONE);
+
+    app.clock.advance(300);
+    expect((await app.verifyOtp(PHONE, code)).body.code).toBe('invalid_otp');
+  });
+});
+
+describe('expiry of stale records', () => {
+  it('gives pending users and rate-limit windows a TTL, and treats an expired record as gone before TTL deletes it', async () => {
+    const app = await createTestApp({ SEND_MAX_PER_DAY: '1' });
+    await app.sendOtp(PHONE);
+    const { record } = await app.records.get(PHONE, app.clock.seconds);
+    expect(record.retainUntil).toBeGreaterThan(app.clock.seconds + 86_400 - 1);
+
+    const later = (record.retainUntil ?? 0) + 1;
+    const expired = await app.records.get(PHONE, later);
+    expect(expired.record.user).toBeUndefined();
+    expect(expired.record.sendTimes).toEqual([]);
+  });
+
+  it('never gives an active user a TTL, even after wrong guesses', async () => {
+    const app = await createTestApp();
+    await app.login(PHONE);
+    await app.verifyOtp(PHONE, '000000');
+
+    expect((await app.records.get(PHONE, app.clock.seconds)).record.retainUntil).toBeUndefined();
+  });
+});
