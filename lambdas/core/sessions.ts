@@ -97,7 +97,7 @@ export async function refreshTokens(deps: SessionDeps, presented: string): Promi
 
     if (parent.rotatedAt !== undefined) {
       const inGrace =
-        now - parent.rotatedAt <= deps.sessions.refreshReuseGraceSeconds && parent.childHash === childHash;
+        now - parent.rotatedAt < deps.sessions.refreshReuseGraceSeconds && parent.childHash === childHash;
       if (inGrace && isLive(await deps.refreshTokens.get(childHash, now), now)) {
         return { tokens: await tokenPair(deps, subject, child, now), userId: parent.userId, outcome: 'grace_replay' };
       }
