@@ -1,0 +1,181 @@
+import { decodeJwt, SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { hashRefreshToken } from '../../lambdas/core/tokens.js';
+import { createTestApp, type TestApp } from '../helpers/test-app.js';
+
+const PHONE = '+919876543210';
+
+async function expectInvalidToken(promise: Promise<{ status: number; body: Record<string, unknown> }>) {
+  const response = await promise;
+  expect(response.status).toBe(401);
+  expect(response.body).toEqual({ error: 'The token is invalid or has expired.', code: 'invalid_token' });
+}
+
+describe('POST /token/refresh', () => {
+  it('rotates: returns a new access and refresh token of the same family, and spends the old one', async () => {
+    const app = await createTestApp();
+    const login = await app.login(PHONE);
+
+    const refreshed = await app.refresh(login.refresh);
+
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
+    expect(refreshed.body.refresh).not.toBe(login.refresh);
+    expect(decodeJwt(String(refreshed.body.access)).sub).toBe(decodeJwt(login.access).sub);
+    const parent = await app.refreshTokens.get(hashRefreshToken(login.refresh), app.clock.seconds);
+    const child = await app.refreshTokens.get(hashRefreshToken(String(refreshed.body.refresh)), app.clock.seconds);
+    expect(child?.familyId).toBe(parent?.familyId);
+    expect(parent?.rotatedAt).toBeDefined();
+  });
+
+  it('treats a spent token as reuse: 401 and the whole family is revoked, newest token included', async () => {
+    const app = await createTestApp();
+    const login = await app.login(PHONE);
+    const first = await app.refresh(login.refresh);
+    const second = await app.refresh(String(first.body.refresh));
+    expect(second.status).toBe(200);
+
+    await expectInvalidToken(app.refresh(login.refresh));
+    await expectInvalidToken(app.refresh(String(second.body.refresh)));
+  });
+
+  it('within REFRESH_REUSE_GRACE_SECONDS returns the same child instead of revoking', async () => {
+    const app = await createTestApp({ REFRESH_REUSE_GRACE_SECONDS: '10' });
+    const login = await app.login(PHONE);
+    const first = await app.refresh(login.refresh);
+    app.clock.advance(9);
+
+    const replay = await app.refresh(login.refresh);
+
+    expect(replay.status).toBe(200);
+    expect(replay.body.refresh).toBe(first.body.refresh);
+    expect((await app.refresh(String(first.body.refresh))).status).toBe(200);
+  });
+
+  it('after the grace window a replay is reuse', async () => {
+    const app = await createTestApp({ REFRESH_REUSE_GRACE_SECONDS: '10' });
+    const login = await app.login(PHONE);
+    const first = await app.refresh(login.refresh);
+    app.clock.advance(10);
+
+    await expectInvalidToken(app.refresh(login.refresh));
+    await expectInvalidToken(app.refresh(String(first.body.refresh)));
+  });
+
+  it('never forks a family under concurrent refreshes with a grace window: one child, no 5xx', async () => {
+    const app = await createTestApp({ REFRESH_REUSE_GRACE_SECONDS: '30' });
+    const login = await app.login(PHONE);
+
+    const responses = await Promise.all(Array.from({ length: 10 }, () => app.refresh(login.refresh)));
+
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    expect(new Set(responses.map((r) => r.body.refresh)).size).toBe(1);
+  });
+
+  it('without a grace window, concurrent refreshes of one token never both live on and are never a 5xx', async () => {
+    const app = await createTestApp();
+    const login = await app.login(PHONE);
+
+    const responses = await Promise.all(Array.from({ length: 10 }, () => app.refresh(login.refresh)));
+
+    expect(responses.every((r) => r.status === 200 || r.status === 401)).toBe(true);
+    const children = responses.filter((r) => r.status === 200).map((r) => String(r.body.refresh));
+    expect(children.length).toBeLessThanOrEqual(1);
+    // Whatever child was handed out, the family has no two live heads.
+    const live = [];
+    for (const child of children) if ((await app.refresh(child)).status === 200) live.push(child);
+    expect(live.length).toBeLessThanOrEqual(1);
+  });
+
+  it('keeps the family absolute: rotation never extends REFRESH_TOKEN_TTL_SECONDS', async () => {
+    const app = await createTestApp({ REFRESH_TOKEN_TTL_SECONDS: '3600' });
+    let { refresh } = await app.login(PHONE);
+    for (let i = 0; i < 3; i++) {
+      app.clock.advance(1000);
+      const r = await app.refresh(refresh);
+      expect(r.status).toBe(200);
+      refresh = String(r.body.refresh);
+    }
+    app.clock.advance(600);
+
+    await expectInvalidToken(app.refresh(refresh));
+  });
+
+  it.each([
+    ['an unknown token', 'A'.repeat(43)],
+    ['a malformed token', 'not a token'],
+    ['an empty string', ''],
+    ['a 60 000-character string', 'a'.repeat(60_000)],
+  ])('answers 401 invalid_token for %s', async (_, token) => {
+    const app = await createTestApp();
+    await expectInvalidToken(app.refresh(token));
+  });
+
+  it('answers 401 invalid_token for an access token presented as a refresh token', async () => {
+    const app = await createTestApp();
+    const { access } = await app.login(PHONE);
+    await expectInvalidToken(app.refresh(access));
+  });
+
+  it('answers 400 invalid_request for a body of the wrong shape', async () => {
+    const app = await createTestApp();
+    const { invoke, apiEvent } = await import('../helpers/test-app.js');
+    for (const body of [{}, { refresh: 42 }, { token: 'x' }, ['x']]) {
+      const response = await invoke(app.handlers.refresh, apiEvent('POST', '/token/refresh', body));
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('invalid_request');
+    }
+  });
+});
+
+describe('POST /logout', () => {
+  async function loggedIn(): Promise<{ app: TestApp; refresh: string }> {
+    const app = await createTestApp();
+    const { refresh } = await app.login(PHONE);
+    return { app, refresh };
+  }
+
+  it('answers 204 and revokes the family', async () => {
+    const { app, refresh } = await loggedIn();
+
+    const response = await app.logout(refresh);
+
+    expect(response.status).toBe(204);
+    await expectInvalidToken(app.refresh(refresh));
+  });
+
+  it('revokes the newest token of the family when given an older one', async () => {
+    const { app, refresh } = await loggedIn();
+    const child = String((await app.refresh(refresh)).body.refresh);
+
+    expect((await app.logout(refresh)).status).toBe(204);
+    await expectInvalidToken(app.refresh(child));
+  });
+
+  it('is idempotent, and refuses a token it never issued', async () => {
+    const { app, refresh } = await loggedIn();
+    await app.logout(refresh);
+
+    expect((await app.logout(refresh)).status).toBe(204);
+    await expectInvalidToken(app.logout('B'.repeat(43)));
+  });
+
+  it('leaves other sessions of the same user alone', async () => {
+    const { app, refresh } = await loggedIn();
+    const other = await app.login(PHONE);
+
+    await app.logout(refresh);
+
+    expect((await app.refresh(other.refresh)).status).toBe(200);
+  });
+});
+
+describe('a token signed by a key we do not publish', () => {
+  it('is not something a refresh token can be confused with', async () => {
+    const app = await createTestApp();
+    const forged = await new SignJWT({ token_use: 'refresh' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode('x'.repeat(32)));
+    await expectInvalidToken(app.refresh(forged));
+  });
+});
