@@ -14,7 +14,8 @@ export interface PhoneNumber {
 const ALLOWED_SHAPE = /^\+?[0-9 ().-]{1,30}$/;
 
 export function parsePhoneNumber(input: string): PhoneNumber {
-  const trimmed = input.trim();
+  // Only plain spaces are trimmed: tabs, newlines and other control characters are refused.
+  const trimmed = input.replace(/^ +| +$/g, '');
   if (!ALLOWED_SHAPE.test(trimmed) || !trimmed.startsWith('+')) {
     throw new AuthError('invalid_phone_number');
   }
