@@ -9,5 +9,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Child processes rather than threads: tests may spawn servers and use native modules (leveldb).
     pool: 'forks',
+    // Quiet by default; the observability tests turn logs and metrics on for themselves.
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
   },
 });

@@ -16,7 +16,7 @@ import {
 } from '../../lambdas/core/signing-keys.js';
 import type { ApiEvent, ApiHandler } from '../../lambdas/http/api-event.js';
 import { makeSendOtpHandler, makeVerifyOtpHandler } from '../../lambdas/http/login-handlers.js';
-import { createTelemetry } from '../../lambdas/http/telemetry.js';
+import { createTelemetry, type Telemetry } from '../../lambdas/http/telemetry.js';
 import { makeLogoutHandler, makeMeHandler, makeRefreshTokenHandler } from '../../lambdas/http/token-handlers.js';
 import { createTestTable } from './dynamodb.js';
 
@@ -155,7 +155,10 @@ export interface TestApp {
 }
 
 /** The real handlers over DynamoDB Local, with a movable clock and an SMS fake. `env` uses the public names. */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  options: { telemetry?: Telemetry } = {},
+): Promise<TestApp> {
   const table = await createTestTable();
   const documents = createDocumentClient(table.client);
   const clock = new TestClock();
@@ -166,7 +169,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const records = new DynamoDbPhoneRecordStore(documents, table.tableName);
   const refreshTokens = new DynamoDbRefreshTokenStore(documents, table.tableName);
   const ipLimiter = new DynamoDbIpRateLimiter(documents, table.tableName);
-  const telemetry = createTelemetry();
+  const telemetry = options.telemetry ?? createTelemetry();
   const handlers = {
     sendOtp: makeSendOtpHandler({ records, ipLimiter, sms, clock, policy }, telemetry),
     verifyOtp: makeVerifyOtpHandler({ records, refreshTokens, keys, clock, policy, sessions }, telemetry),
