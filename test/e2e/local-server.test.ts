@@ -1,0 +1,247 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/** `npm start` exactly as a developer runs it, on a free port, with its own data directory. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  dataDir: string;
+  output: () => string;
+}
+
+async function startServer(env: Record<string, string>): Promise<Started> {
+  const port = await freePort();
+  const dataDir = env.LOCAL_DATA_DIR ?? (await mkdtemp(join(tmpdir(), 'otp-login-e2e-')));
+  const child = spawn('npm', ['start'], {
+    env: { ...process.env, PORT: String(port), LOCAL_DATA_DIR: dataDir, POWERTOOLS_LOG_LEVEL: 'INFO', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout?.on('data', (d) => {
+    output += String(d);
+  });
+  child.stderr?.on('data', (d) => {
+    output += String(d);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npm start did not come up in time:\n${output}`)), 60_000);
+    const check = () => {
+      if (output.includes(`running at ${url}`)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm start exited with ${code}:\n${output}`));
+    });
+  });
+  return { child, url, dataDir, output: () => output };
+}
+
+/** Ctrl-C, as a terminal sends it: to the whole process group. Resolves once the embedded engine is gone too. */
+async function stopServer(started: Started): Promise<void> {
+  const { child } = started;
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGINT');
+    } catch {
+      // the group is already gone
+    }
+    await exited;
+  }
+  for (let i = 0; i < 100 && (await processesMentioning(started.dataDir)) > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Processes whose command line names the data directory: the server and its DynamoDB Local JVM. */
+async function processesMentioning(text: string): Promise<number> {
+  const { readdir } = await import('node:fs/promises');
+  let count = 0;
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(text) && !cmdline.includes('vitest')) count++;
+  }
+  return count;
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : {} };
+}
+
+async function latestCode(dataDir: string, phone: string): Promise<string> {
+  const lines = (await readFile(join(dataDir, 'outbox.jsonl'), 'utf8')).trim().split('\n');
+  const entries = lines.map((l) => JSON.parse(l) as { phone_number: string; message: string; sent_at: string });
+  const entry = entries.filter((e) => e.phone_number === phone).at(-1);
+  expect(entry?.sent_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+  return /\d{6}/.exec(entry?.message ?? '')?.[0] ?? '';
+}
+
+function tamper(jwt: string): string {
+  const [header, payload, signature] = jwt.split('.');
+  const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString());
+  claims.sub = 'someone-else';
+  return [header, Buffer.from(JSON.stringify(claims)).toString('base64url'), signature].join('.');
+}
+
+describe('npm start (local mode, embedded DynamoDB Local)', () => {
+  let server: Started;
+  const phone = '+919876543210';
+
+  beforeAll(async () => {
+    server = await startServer({ SEED_USERS: '+12015550123', SEND_COOLDOWN_SECONDS: '0', SEND_MAX_PER_HOUR: '20' });
+  }, 90_000);
+  afterAll(async () => {
+    if (server) await stopServer(server);
+  });
+
+  it('logs in with send-otp, the outbox code and verify-otp, then calls /me', async () => {
+    const sent = await post(`${server.url}/send-otp/`, { phone_number: '+91 98765 43210' });
+    expect(sent).toMatchObject({ status: 200, body: { message: 'OTP sent', expires_in: 300 } });
+
+    const code = await latestCode(server.dataDir, phone);
+    const verified = await post(`${server.url}/verify-otp/`, { phone_number: phone, otp: code });
+    expect(verified.status).toBe(200);
+    expect(verified.headers.get('cache-control')).toBe('no-store');
+
+    const me = await fetch(`${server.url}/me`, { headers: { authorization: `Bearer ${verified.body.access}` } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toEqual({ sub: expect.any(String), phone_number: phone, phone_number_verified: true });
+  });
+
+  it('refuses /me without a token, with a tampered token, alg none, or a refresh token', async () => {
+    await post(`${server.url}/send-otp`, { phone_number: phone });
+    const { body } = await post(`${server.url}/verify-otp`, {
+      phone_number: phone,
+      otp: await latestCode(server.dataDir, phone),
+    });
+    const [header, payload] = String(body.access).split('.');
+    const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${payload}.`;
+    void header;
+
+    for (const authorization of [
+      undefined,
+      `Bearer ${tamper(body.access)}`,
+      `Bearer ${none}`,
+      `Bearer ${body.refresh}`,
+      'Basic abc',
+    ]) {
+      const response = await fetch(`${server.url}/me`, { headers: authorization ? { authorization } : {} });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toMatchObject({ code: 'invalid_token' });
+    }
+  });
+
+  it('rotates refresh tokens, revokes the family on reuse, and logs out', async () => {
+    await post(`${server.url}/send-otp`, { phone_number: phone });
+    const login = await post(`${server.url}/verify-otp`, {
+      phone_number: phone,
+      otp: await latestCode(server.dataDir, phone),
+    });
+
+    const rotated = await post(`${server.url}/token/refresh`, { refresh: login.body.refresh });
+    expect(rotated.status).toBe(200);
+    expect((await post(`${server.url}/token/refresh`, { refresh: login.body.refresh })).status).toBe(401);
+    expect((await post(`${server.url}/token/refresh`, { refresh: rotated.body.refresh })).status).toBe(401);
+
+    await post(`${server.url}/send-otp`, { phone_number: '+12015550123' });
+    const seeded = await post(`${server.url}/verify-otp`, {
+      phone_number: '+12015550123',
+      otp: await latestCode(server.dataDir, '+12015550123'),
+    });
+    const logout = await fetch(`${server.url}/logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refresh: seeded.body.refresh }),
+    });
+    expect(logout.status).toBe(204);
+    expect((await post(`${server.url}/token/refresh`, { refresh: seeded.body.refresh })).status).toBe(401);
+  });
+
+  it('publishes JWKS (public parts only) and OpenID discovery pointing at it', async () => {
+    const discovery = await (await fetch(`${server.url}/.well-known/openid-configuration`)).json();
+    expect(discovery).toMatchObject({ issuer: server.url, jwks_uri: `${server.url}/.well-known/jwks.json` });
+
+    const jwks = (await (await fetch(discovery.jwks_uri)).json()) as { keys: Record<string, unknown>[] };
+    expect(jwks.keys.length).toBeGreaterThan(0);
+    for (const key of jwks.keys) {
+      expect(key).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: expect.any(String) });
+      for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(key).not.toHaveProperty(member);
+    }
+  });
+
+  it('answers unknown routes 404, wrong methods 405, huge bodies 413, all as JSON', async () => {
+    const missing = await fetch(`${server.url}/nope`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ code: 'not_found' });
+
+    const wrongMethod = await fetch(`${server.url}/send-otp`);
+    expect(wrongMethod.status).toBe(405);
+    expect(await wrongMethod.json()).toMatchObject({ code: 'method_not_allowed' });
+
+    const huge = await post(`${server.url}/send-otp`, JSON.stringify({ phone_number: phone, pad: 'x'.repeat(70_000) }));
+    expect(huge.status).toBe(413);
+    expect(huge.body.code).toBe('payload_too_large');
+  });
+
+  it('keeps data across a restart, and stops cleanly on Ctrl-C', async () => {
+    await post(`${server.url}/send-otp`, { phone_number: phone });
+    const login = await post(`${server.url}/verify-otp`, {
+      phone_number: phone,
+      otp: await latestCode(server.dataDir, phone),
+    });
+    const jwksBefore = await (await fetch(`${server.url}/.well-known/jwks.json`)).json();
+
+    await stopServer(server);
+    expect(server.output()).toContain('SIGINT: stopping');
+    expect(await processesMentioning(server.dataDir)).toBe(0);
+    server = await startServer({ LOCAL_DATA_DIR: server.dataDir, SEND_COOLDOWN_SECONDS: '0' });
+
+    expect(await (await fetch(`${server.url}/.well-known/jwks.json`)).json()).toEqual(jwksBefore);
+    expect((await post(`${server.url}/token/refresh`, { refresh: login.body.refresh })).status).toBe(200);
+  }, 90_000);
+});
+
+describe('npm start with LOCAL_DYNAMODB_ENGINE=dynalite', () => {
+  it('logs in over the pure-JS engine', async () => {
+    const server = await startServer({ LOCAL_DYNAMODB_ENGINE: 'dynalite' });
+    try {
+      expect(server.output()).toContain('DynamoDB: dynalite');
+      await post(`${server.url}/send-otp`, { phone_number: '+447911123456' });
+      const verified = await post(`${server.url}/verify-otp`, {
+        phone_number: '+447911123456',
+        otp: await latestCode(server.dataDir, '+447911123456'),
+      });
+      expect(verified.status).toBe(200);
+    } finally {
+      await stopServer(server);
+    }
+  }, 90_000);
+});
