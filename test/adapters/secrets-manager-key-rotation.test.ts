@@ -1,0 +1,262 @@
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type RotationEvent, SecretsManagerKeyRotation } from '../../lambdas/adapters/secrets-manager-key-rotation.js';
+import {
+  importKeySet,
+  type KeySetDocument,
+  KeySetError,
+  parseKeySetDocument,
+  type StoredSigningKey,
+} from '../../lambdas/core/signing-keys.js';
+import { firstKeySetDocument, rotatedKeySetDocument, TEST_ROTATION_TIMING } from '../helpers/keys.js';
+
+const SECRET_ID = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:otp-login/signing-key-AbCdEf';
+const TOKEN = 'b1f5c8de-3c0a-4f8e-9a57-6d2f0e4c9a11';
+const CURRENT_VERSION = '7e2d4a90-51b6-4c3f-8d0e-2a9b6f1c3e77';
+const PREVIOUS_VERSION = '0c9a3e51-8f27-4b1d-a6e4-5d3b2c1f0a98';
+const FIRST_AT = 1_750_000_000;
+const NOW = FIRST_AT + 30 * 86_400;
+const LEAD = TEST_ROTATION_TIMING.publishLeadSeconds;
+const PLACEHOLDER = 'k7#Vq!2mZ&xP9@rT^w4L'; // what CloudFormation's GenerateSecretString leaves before the first rotation
+const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+
+const secrets = mockClient(SecretsManagerClient);
+
+/** A rotation Secrets Manager has started: the token is staged AWSPENDING next to the live versions. */
+const ROTATION_STARTED = {
+  [PREVIOUS_VERSION]: ['AWSPREVIOUS'],
+  [CURRENT_VERSION]: ['AWSCURRENT'],
+  [TOKEN]: ['AWSPENDING'],
+};
+
+function secretStaged(versionIdsToStages: Record<string, string[]>, rotationEnabled = true): void {
+  secrets.on(DescribeSecretCommand).resolves({
+    ARN: SECRET_ID,
+    Name: 'otp-login/signing-key',
+    RotationEnabled: rotationEnabled,
+    VersionIdsToStages: versionIdsToStages,
+  });
+}
+
+function currentValueIs(secretString: string): void {
+  secrets.on(GetSecretValueCommand).resolves({
+    ARN: SECRET_ID,
+    VersionId: CURRENT_VERSION,
+    SecretString: secretString,
+    VersionStages: ['AWSCURRENT'],
+  });
+}
+
+function pendingValueIs(doc: KeySetDocument): void {
+  secrets
+    .on(GetSecretValueCommand, { SecretId: SECRET_ID, VersionId: TOKEN })
+    .resolves({ ARN: SECRET_ID, VersionId: TOKEN, SecretString: JSON.stringify(doc), VersionStages: ['AWSPENDING'] });
+}
+
+/** Before createSecret, the pending version is staged but has no value yet. */
+function pendingValueMissing(): void {
+  secrets.on(GetSecretValueCommand, { SecretId: SECRET_ID, VersionId: TOKEN }).rejects(
+    new ResourceNotFoundException({
+      message: `Secrets Manager can't find the specified secret value for VersionId: ${TOKEN}`,
+      $metadata: {},
+    }),
+  );
+}
+
+function rotate(step: RotationEvent['Step']): Promise<void> {
+  const rotation = new SecretsManagerKeyRotation(new SecretsManagerClient({}), TEST_ROTATION_TIMING, () => NOW);
+  return rotation.rotate({ Step: step, SecretId: SECRET_ID, ClientRequestToken: TOKEN });
+}
+
+/** The key set document of the one version createSecret wrote. */
+function writtenPendingDocument(): KeySetDocument {
+  const puts = secrets.commandCalls(PutSecretValueCommand).map((call) => call.args[0].input);
+  expect(puts).toEqual([
+    { SecretId: SECRET_ID, ClientRequestToken: TOKEN, SecretString: expect.any(String), VersionStages: ['AWSPENDING'] },
+  ]);
+  return parseKeySetDocument(puts[0]?.SecretString ?? '');
+}
+
+function withKey(
+  doc: KeySetDocument,
+  index: number,
+  change: (key: StoredSigningKey) => StoredSigningKey,
+): KeySetDocument {
+  return { ...doc, keys: doc.keys.map((key, i) => (i === index ? change(key) : key)) };
+}
+
+describe('SecretsManagerKeyRotation', () => {
+  beforeEach(() => {
+    secrets.reset();
+  });
+
+  describe('createSecret', () => {
+    it('turns the generated placeholder into a pending key set whose one key signs at once', async () => {
+      secretStaged(ROTATION_STARTED);
+      currentValueIs(PLACEHOLDER);
+      pendingValueMissing();
+
+      await rotate('createSecret');
+
+      const doc = writtenPendingDocument();
+      expect(doc.keys).toHaveLength(1);
+      expect(doc.keys[0]).toMatchObject({ createdAt: NOW, activatesAt: NOW });
+      expect(doc.rotatedAt).toBe(NOW);
+      expect(Buffer.from(doc.refreshHmacKey, 'base64url')).toHaveLength(32);
+      expect((await importKeySet(doc, NOW)).signing.kid).toBe(doc.keys[0]?.kid);
+    });
+
+    it('adds a key that is published now and signs only after the lead time, keeping the current key', async () => {
+      const current = await firstKeySetDocument(FIRST_AT);
+      secretStaged(ROTATION_STARTED);
+      currentValueIs(JSON.stringify(current));
+      pendingValueMissing();
+
+      await rotate('createSecret');
+
+      const doc = writtenPendingDocument();
+      const [kept, added] = doc.keys;
+      expect(doc.keys).toHaveLength(2);
+      expect(kept).toEqual(current.keys[0]);
+      expect(added?.kid).not.toBe(kept?.kid);
+      expect(added).toMatchObject({ createdAt: NOW, activatesAt: NOW + LEAD });
+      const atRotation = await importKeySet(doc, NOW);
+      expect(atRotation.signing.kid).toBe(kept?.kid);
+      expect(atRotation.publicJwks.map((jwk) => jwk.kid)).toContain(added?.kid);
+      expect((await importKeySet(doc, NOW + LEAD)).signing.kid).toBe(added?.kid);
+    });
+
+    it('keeps the refresh-token HMAC key, so refresh tokens issued before the rotation still rotate', async () => {
+      const current = await firstKeySetDocument(FIRST_AT);
+      secretStaged(ROTATION_STARTED);
+      currentValueIs(JSON.stringify(current));
+      pendingValueMissing();
+
+      await rotate('createSecret');
+
+      expect(writtenPendingDocument().refreshHmacKey).toBe(current.refreshHmacKey);
+    });
+
+    it('writes nothing when the pending version already exists (a retried step)', async () => {
+      secretStaged(ROTATION_STARTED);
+      currentValueIs(JSON.stringify(await firstKeySetDocument(FIRST_AT)));
+      pendingValueIs(await rotatedKeySetDocument(FIRST_AT, NOW));
+
+      await rotate('createSecret');
+
+      expect(secrets).toHaveReceivedCommandTimes(PutSecretValueCommand, 0);
+    });
+  });
+
+  describe('setSecret', () => {
+    it('changes nothing: verifiers learn the new key from JWKS, which reads the secret', async () => {
+      secretStaged(ROTATION_STARTED);
+
+      await rotate('setSecret');
+
+      expect(secrets).toHaveReceivedCommandExactlyOnceWith(DescribeSecretCommand, { SecretId: SECRET_ID });
+      expect(secrets.calls()).toHaveLength(1);
+    });
+  });
+
+  describe('testSecret', () => {
+    it('passes a pending key set whose every key signs a token its published key verifies', async () => {
+      secretStaged(ROTATION_STARTED);
+      pendingValueIs(await rotatedKeySetDocument(FIRST_AT, NOW));
+
+      await expect(rotate('testSecret')).resolves.toBeUndefined();
+      expect(secrets).toHaveReceivedCommandTimes(PutSecretValueCommand, 0);
+      expect(secrets).toHaveReceivedCommandTimes(UpdateSecretVersionStageCommand, 0);
+    });
+
+    it.each([
+      ['its modulus belongs to another key', (other: StoredSigningKey) => other.privateJwk.n],
+      ['its modulus is missing', () => undefined],
+    ])('rejects a pending key set with a key that cannot sign: %s', async (_case, corruptModulus) => {
+      const good = await rotatedKeySetDocument(FIRST_AT, NOW);
+      const [active] = good.keys;
+      if (!active) throw new Error('fixture needs an active key');
+      // The upcoming key is corrupted, not the active one: every published key must be able to sign later.
+      const corrupt = withKey(good, 1, (key) => ({
+        ...key,
+        privateJwk: { ...key.privateJwk, n: corruptModulus(active) },
+      }));
+      secretStaged(ROTATION_STARTED);
+      pendingValueIs(corrupt);
+
+      await expect(rotate('testSecret')).rejects.toThrow();
+    });
+
+    it('rejects a pending key set with no key that may sign now', async () => {
+      secretStaged(ROTATION_STARTED);
+      pendingValueIs(await firstKeySetDocument(NOW + 60));
+
+      await expect(rotate('testSecret')).rejects.toThrow(KeySetError);
+    });
+
+    it('rejects when the pending version has no value', async () => {
+      secretStaged(ROTATION_STARTED);
+      pendingValueMissing();
+
+      await expect(rotate('testSecret')).rejects.toThrow(KeySetError);
+    });
+  });
+
+  describe('finishSecret', () => {
+    it('moves AWSCURRENT to the new version and off the current one', async () => {
+      secretStaged(ROTATION_STARTED);
+
+      await rotate('finishSecret');
+
+      expect(secrets.commandCalls(UpdateSecretVersionStageCommand).map((call) => call.args[0].input)).toEqual([
+        {
+          SecretId: SECRET_ID,
+          VersionStage: 'AWSCURRENT',
+          MoveToVersionId: TOKEN,
+          RemoveFromVersionId: CURRENT_VERSION,
+        },
+      ]);
+    });
+  });
+
+  describe('every step', () => {
+    it.each(STEPS)('%s does nothing for a version that is already AWSCURRENT', async (step) => {
+      secretStaged({ [CURRENT_VERSION]: ['AWSPREVIOUS'], [TOKEN]: ['AWSCURRENT', 'AWSPENDING'] });
+
+      await rotate(step);
+
+      expect(secrets.calls()).toHaveLength(1);
+      expect(secrets).toHaveReceivedCommandTimes(DescribeSecretCommand, 1);
+    });
+
+    it.each(STEPS)('%s refuses a version that is not staged AWSPENDING', async (step) => {
+      secretStaged({ [CURRENT_VERSION]: ['AWSCURRENT'], [TOKEN]: ['AWSPREVIOUS'] });
+
+      await expect(rotate(step)).rejects.toThrow(/not AWSPENDING/);
+      expect(secrets.calls()).toHaveLength(1);
+    });
+
+    it.each(STEPS)('%s refuses a version the secret does not have', async (step) => {
+      secretStaged({ [CURRENT_VERSION]: ['AWSCURRENT'] });
+
+      await expect(rotate(step)).rejects.toThrow(/not staged/);
+      expect(secrets.calls()).toHaveLength(1);
+    });
+
+    it.each(STEPS)('%s refuses to run when rotation is disabled for the secret', async (step) => {
+      secretStaged(ROTATION_STARTED, false);
+
+      await expect(rotate(step)).rejects.toThrow(/not enabled/);
+      expect(secrets.calls()).toHaveLength(1);
+    });
+  });
+});
