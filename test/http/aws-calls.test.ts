@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/test-app.js';
+
+/** Records the DynamoDB operations each request issues, from the client's own middleware stack. */
+function recordCalls(app: TestApp): { take(): string[] } {
+  let calls: string[] = [];
+  app.client.middlewareStack.add(
+    (next, context) => async (args) => {
+      calls.push(String(context.commandName).replace(/Command$/, ''));
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordCalls' },
+  );
+  return {
+    take() {
+      const taken = calls;
+      calls = [];
+      return taken;
+    },
+  };
+}
+
+const PHONE = '+919876543210';
+
+describe('DynamoDB calls per request (success paths: at most 3)', () => {
+  it('send-otp: read the record, count the IP, write the record', async () => {
+    const app = await createTestApp();
+    const calls = recordCalls(app);
+
+    expect((await app.sendOtp(PHONE)).status).toBe(200);
+    expect(calls.take()).toEqual(['GetItem', 'UpdateItem', 'PutItem']);
+  });
+
+  it('verify-otp: read the record, consume the code, store the refresh token', async () => {
+    const app = await createTestApp();
+    await app.sendOtp(PHONE);
+    const calls = recordCalls(app);
+
+    expect((await app.verifyOtp(PHONE, app.sms.lastCodeFor(PHONE))).status).toBe(200);
+    expect(calls.take()).toEqual(['GetItem', 'UpdateItem', 'PutItem']);
+  });
+
+  it('verify-otp with a wrong code: read the record, count the attempt', async () => {
+    const app = await createTestApp();
+    await app.sendOtp(PHONE);
+    const calls = recordCalls(app);
+
+    expect((await app.verifyOtp(PHONE, '000000')).status).toBe(400);
+    expect(calls.take()).toEqual(['GetItem', 'UpdateItem']);
+  });
+
+  it('token/refresh: read the token, spend it, store the child', async () => {
+    const app = await createTestApp();
+    const { refresh } = await app.login(PHONE);
+    const calls = recordCalls(app);
+
+    expect((await app.refresh(refresh)).status).toBe(200);
+    expect(calls.take()).toEqual(['GetItem', 'UpdateItem', 'PutItem']);
+  });
+
+  it('logout of the newest token: read it, revoke it', async () => {
+    const app = await createTestApp();
+    const { refresh } = await app.login(PHONE);
+    const calls = recordCalls(app);
+
+    expect((await app.logout(refresh)).status).toBe(204);
+    expect(calls.take()).toEqual(['GetItem', 'UpdateItem']);
+  });
+});
