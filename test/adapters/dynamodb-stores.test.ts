@@ -1,0 +1,226 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
+import { DynamoDbIpRateLimiter } from '../../lambdas/adapters/dynamodb-ip-rate-limiter.js';
+import { DynamoDbPhoneRecordStore } from '../../lambdas/adapters/dynamodb-phone-record-store.js';
+import { DynamoDbRefreshTokenStore } from '../../lambdas/adapters/dynamodb-refresh-token-store.js';
+import type { PhoneRecord } from '../../lambdas/core/phone-record.js';
+import type { RefreshTokenRecord } from '../../lambdas/core/ports.js';
+import { createTestTable } from '../helpers/dynamodb.js';
+
+const now = Math.floor(Date.now() / 1000);
+let seq = 0;
+const nextPhone = () => `+9198765${String(10_000 + ++seq).padStart(5, '0')}`;
+
+function pendingRecord(phoneNumber: string, step = 100): PhoneRecord {
+  return {
+    phoneNumber,
+    user: {
+      userId: `user-${phoneNumber}`,
+      totpSecret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
+      status: 'pending',
+      createdAt: now,
+    },
+    code: { step, expiresAt: now + 300, consumed: false },
+    lastStep: step,
+    failedAttempts: 0,
+    sendTimes: [now],
+    retainUntil: now + 86_400,
+  };
+}
+
+let records: DynamoDbPhoneRecordStore;
+let limiter: DynamoDbIpRateLimiter;
+let tokens: DynamoDbRefreshTokenStore;
+
+beforeAll(async () => {
+  const table = await createTestTable();
+  const documents = createDocumentClient(table.client);
+  records = new DynamoDbPhoneRecordStore(documents, table.tableName);
+  limiter = new DynamoDbIpRateLimiter(documents, table.tableName);
+  tokens = new DynamoDbRefreshTokenStore(documents, table.tableName);
+});
+
+describe('DynamoDbPhoneRecordStore', () => {
+  it('reads an unknown number as an empty record at version 0', async () => {
+    const phone = nextPhone();
+    expect(await records.get(phone, now)).toEqual({
+      record: { phoneNumber: phone, failedAttempts: 0, sendTimes: [] },
+      version: 0,
+    });
+  });
+
+  it('round-trips a record and refuses a write based on a stale version', async () => {
+    const phone = nextPhone();
+    expect(await records.save(pendingRecord(phone), 0)).toBe(true);
+    expect(await records.save(pendingRecord(phone), 0)).toBe(false);
+
+    const { record, version } = await records.get(phone, now);
+    expect(record).toEqual(pendingRecord(phone));
+    expect(version).toBe(1);
+    expect(await records.save({ ...record, failedAttempts: 0 }, version)).toBe(true);
+    expect(await records.save({ ...record, failedAttempts: 0 }, version)).toBe(false);
+  });
+
+  it('counts exactly maxAttempts of 30 concurrent wrong guesses', async () => {
+    const phone = nextPhone();
+    await records.save(pendingRecord(phone), 0);
+
+    const outcomes = await Promise.all(
+      Array.from({ length: 30 }, () => records.recordFailedAttempt(phone, { maxAttempts: 5 })),
+    );
+
+    expect(outcomes.filter((o) => o.outcome === 'counted')).toHaveLength(5);
+    expect((await records.get(phone, now)).record.failedAttempts).toBe(5);
+  });
+
+  it('makes a whole-record write that read before a counted attempt fail, so a send cannot undo a guess', async () => {
+    const phone = nextPhone();
+    await records.save(pendingRecord(phone), 0);
+    const { record, version } = await records.get(phone, now);
+
+    await records.recordFailedAttempt(phone, { maxAttempts: 5 });
+
+    expect(await records.save(record, version)).toBe(false);
+    expect((await records.get(phone, now)).record.failedAttempts).toBe(1);
+  });
+
+  it('counts guesses for an unknown number in a record without a user that expires', async () => {
+    const phone = nextPhone();
+    await records.recordFailedAttempt(phone, { maxAttempts: 5, retainUntil: now + 1000 });
+
+    const { record } = await records.get(phone, now);
+    expect(record).toMatchObject({ phoneNumber: phone, failedAttempts: 1, retainUntil: now + 1000 });
+    expect(record.user).toBeUndefined();
+  });
+
+  it('restarts the count after an ended lockout only for the first concurrent writer', async () => {
+    const phone = nextPhone();
+    await records.save({ ...pendingRecord(phone), failedAttempts: 5, lockedUntil: now - 1 }, 0);
+
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        records.recordFailedAttempt(phone, { maxAttempts: 5, expiredLockUntil: now - 1 }),
+      ),
+    );
+
+    expect(outcomes.filter((o) => o.outcome === 'counted')).toEqual([{ outcome: 'counted', failedAttempts: 1 }]);
+    const { record } = await records.get(phone, now);
+    expect(record.lockedUntil).toBeUndefined();
+    expect(record.failedAttempts).toBe(1);
+  });
+
+  it('lets exactly one of 20 concurrent consumes of a code succeed, and activates the user', async () => {
+    const phone = nextPhone();
+    await records.save({ ...pendingRecord(phone, 7), failedAttempts: 2 }, 0);
+
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => records.consumeCode(phone, { step: 7, now, maxAttempts: 5 })),
+    );
+
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const { record } = await records.get(phone, now);
+    expect(record.user?.status).toBe('active');
+    expect(record.code?.consumed).toBe(true);
+    expect(record.failedAttempts).toBe(0);
+    expect(record.retainUntil).toBeUndefined();
+  });
+
+  it('refuses to consume an expired code, another step, or a code of a locked number', async () => {
+    const expired = nextPhone();
+    await records.save(pendingRecord(expired), 0);
+    expect(await records.consumeCode(expired, { step: 100, now: now + 300, maxAttempts: 5 })).toBe(false);
+    expect(await records.consumeCode(expired, { step: 99, now, maxAttempts: 5 })).toBe(false);
+
+    const locked = nextPhone();
+    await records.save({ ...pendingRecord(locked), failedAttempts: 5, lockedUntil: now + 60 }, 0);
+    expect(await records.consumeCode(locked, { step: 100, now, maxAttempts: 5 })).toBe(false);
+  });
+
+  it('cancels and extends only the code at the given step', async () => {
+    const phone = nextPhone();
+    await records.save(pendingRecord(phone, 50), 0);
+    await records.extendCode(phone, 49, now + 9999);
+    await records.extendCode(phone, 50, now + 400);
+    await records.cancelCode(phone, 49);
+    expect((await records.get(phone, now)).record.code).toEqual({ step: 50, expiresAt: now + 400, consumed: false });
+
+    await records.cancelCode(phone, 50);
+    expect((await records.get(phone, now)).record.code?.consumed).toBe(true);
+  });
+
+  it('treats a record past its retention as gone but keeps guarding writes with its version', async () => {
+    const phone = nextPhone();
+    await records.save(pendingRecord(phone), 0);
+    const later = now + 86_400 + 1;
+
+    const { record, version } = await records.get(phone, later);
+    expect(record.user).toBeUndefined();
+    expect(version).toBe(1);
+    expect(await records.save(pendingRecord(phone), 0)).toBe(false);
+    expect(await records.save(pendingRecord(phone), version)).toBe(true);
+  });
+
+  it('starts a lockout once: the first writer sets lockedUntil', async () => {
+    const phone = nextPhone();
+    await records.save(pendingRecord(phone), 0);
+    await records.lock(phone, now + 100);
+    await records.lock(phone, now + 999);
+    expect((await records.get(phone, now)).record.lockedUntil).toBe(now + 100);
+  });
+});
+
+describe('DynamoDbIpRateLimiter', () => {
+  it('admits exactly the limit of 20 concurrent sends from one IP within an hour', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, () => limiter.tryConsume('192.0.2.1', now, 5)));
+    expect(results.filter(Boolean)).toHaveLength(5);
+  });
+
+  it('opens a fresh window the next hour and counts other IPs separately', async () => {
+    const hourStart = now - (now % 3600);
+    expect(await limiter.tryConsume('192.0.2.2', hourStart, 1)).toBe(true);
+    expect(await limiter.tryConsume('192.0.2.2', hourStart + 3599, 1)).toBe(false);
+    expect(await limiter.tryConsume('192.0.2.3', hourStart, 1)).toBe(true);
+    expect(await limiter.tryConsume('192.0.2.2', hourStart + 3600, 1)).toBe(true);
+  });
+});
+
+describe('DynamoDbRefreshTokenStore', () => {
+  const token = (hash: string): RefreshTokenRecord => ({
+    tokenHash: hash,
+    userId: 'u1',
+    phoneNumber: '+919876543210',
+    familyId: 'f1',
+    familyExpiresAt: now + 3600,
+    createdAt: now,
+  });
+
+  it('stores a token once and reads it back', async () => {
+    expect(await tokens.create(token('h1'))).toBe(true);
+    expect(await tokens.create(token('h1'))).toBe(false);
+    expect(await tokens.get('h1', now)).toEqual(token('h1'));
+  });
+
+  it('reads a token past its family expiry as gone', async () => {
+    await tokens.create(token('h2'));
+    expect(await tokens.get('h2', now + 3600)).toBeUndefined();
+  });
+
+  it('spends a token for exactly one of 10 concurrent rotations', async () => {
+    await tokens.create(token('h3'));
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => tokens.markRotated('h3', `c${i}`, now)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await tokens.markRotated('missing', 'c', now)).toBe(false);
+  });
+
+  it('revokes along the chain and leaves a tombstone that blocks a child created later', async () => {
+    await tokens.create(token('h4'));
+    await tokens.markRotated('h4', 'h5', now);
+
+    expect(await tokens.revoke('h4', now, now + 3600)).toEqual({ childHash: 'h5' });
+    expect(await tokens.revoke('h5', now, now + 3600)).toEqual({});
+    expect(await tokens.create(token('h5'))).toBe(false);
+    expect(await tokens.get('h5', now)).toBeUndefined();
+    expect((await tokens.get('h4', now))?.revokedAt).toBe(now);
+    expect(await tokens.markRotated('h4', 'h6', now)).toBe(false);
+  });
+});
