@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { SigningKeySource } from '../core/ports.js';
 import {
@@ -29,12 +29,17 @@ export class FileKeySource implements SigningKeySource {
       retainSeconds: 0,
     });
     await mkdir(dirname(this.path), { recursive: true });
-    // wx: two servers starting at once must not overwrite each other's key.
-    await writeFile(this.path, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600, flag: 'wx' }).catch(
-      async (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EEXIST') throw error;
-      },
-    );
+    // Write aside, then link into place: link fails if the file exists, so two servers starting at
+    // once never overwrite each other's key, and a reader never sees a half-written file.
+    const staging = `${this.path}.${process.pid}.${Date.now()}.tmp`;
+    await writeFile(staging, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
+    try {
+      await link(staging, this.path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      await unlink(staging);
+    }
     return parseKeySetDocument(await readFile(this.path, 'utf8'));
   }
 

@@ -40,7 +40,8 @@ export class SecretsManagerKeyRotation {
   async rotate(event: RotationEvent): Promise<void> {
     const { SecretId, ClientRequestToken: token } = event;
     const meta = await this.client.send(new DescribeSecretCommand({ SecretId }));
-    if (meta.RotationEnabled === false) throw new Error(`Rotation is not enabled for ${SecretId}`);
+    // DescribeSecret omits the flag when rotation was never set up: treat that as disabled too.
+    if (meta.RotationEnabled !== true) throw new Error(`Rotation is not enabled for ${SecretId}`);
     const stages = meta.VersionIdsToStages?.[token];
     if (!stages) throw new Error(`Version ${token} is not staged for rotation of ${SecretId}`);
     if (stages.includes('AWSCURRENT')) return;
