@@ -186,7 +186,9 @@ describe('npm start (local mode, embedded DynamoDB Local)', () => {
   });
 
   it('publishes JWKS (public parts only) and OpenID discovery pointing at it', async () => {
-    const discovery = await (await fetch(`${server.url}/.well-known/openid-configuration`)).json();
+    const discovery = (await (await fetch(`${server.url}/.well-known/openid-configuration`)).json()) as {
+      jwks_uri: string;
+    };
     expect(discovery).toMatchObject({ issuer: server.url, jwks_uri: `${server.url}/.well-known/jwks.json` });
 
     const jwks = (await (await fetch(discovery.jwks_uri)).json()) as { keys: Record<string, unknown>[] };

@@ -83,10 +83,8 @@ describe('hostile input', () => {
       'unsupported_media_type',
     ],
   ] as const)('maps %s to %i %s', async (_, options, status, code) => {
-    const response = await invoke(
-      app.handlers.sendOtp,
-      apiEvent('POST', '/send-otp', (options as { body?: unknown }).body, options),
-    );
+    const { body, ...rest } = options as { body?: unknown; rawBody?: string; headers?: Record<string, string> };
+    const response = await invoke(app.handlers.sendOtp, apiEvent('POST', '/send-otp', body, rest));
     expect(response.status).toBe(status);
     expect(response.body.code).toBe(code);
   });
