@@ -1,0 +1,308 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  DEFAULT_SMS_TEMPLATE,
+  type Env,
+  parseKeyCacheSeconds,
+  parseOtpConfig,
+  parseRotationTiming,
+  parseSmsConfig,
+  parseTestPhoneNumbers,
+  parseTokenConfig,
+} from '../../lambdas/config.js';
+
+const DAY = 86_400;
+const TOKEN_ENV = { ISSUER: 'https://auth.example.com', AUDIENCE: 'otp-login-api' } as const;
+
+/** Runs a parser and returns what it threw, so a test can check both the class and the wording. */
+function configErrorFrom(parse: () => unknown): ConfigError {
+  try {
+    parse();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('parseOtpConfig', () => {
+  it('uses the documented defaults when nothing is set', () => {
+    const config = parseOtpConfig({});
+
+    expect(config).toEqual({
+      otpTtlSeconds: 300,
+      signupMode: 'open',
+      smsTemplate: 'Your code is {code}. It expires in {minutes} minutes.',
+      otpMaxAttempts: 5,
+      otpLockoutSeconds: 900,
+      sendCooldownSeconds: 60,
+      sendMaxPerHour: 5,
+      sendMaxPerDay: 10,
+      sendMaxPerIpPerHour: 100,
+      allowedCountries: [],
+      testPhoneNumbers: new Map(),
+    });
+    expect(DEFAULT_SMS_TEMPLATE).toBe(config.smsTemplate);
+  });
+
+  it('treats empty and blank values as unset', () => {
+    const config = parseOtpConfig({ OTP_TTL_SECONDS: '', OTP_MAX_ATTEMPTS: '  ', SIGNUP_MODE: '', SMS_TEMPLATE: '' });
+
+    expect(config).toMatchObject({
+      otpTtlSeconds: 300,
+      otpMaxAttempts: 5,
+      signupMode: 'open',
+      smsTemplate: DEFAULT_SMS_TEMPLATE,
+    });
+  });
+
+  it('reads every variable by its public name', () => {
+    const env: Env = {
+      OTP_TTL_SECONDS: '120',
+      SIGNUP_MODE: 'closed',
+      SMS_TEMPLATE: '{code} is your code',
+      OTP_MAX_ATTEMPTS: '3',
+      OTP_LOCKOUT_SECONDS: '600',
+      SEND_COOLDOWN_SECONDS: '0',
+      SEND_MAX_PER_HOUR: '7',
+      SEND_MAX_PER_DAY: '20',
+      SEND_MAX_PER_IP_PER_HOUR: '250',
+      ALLOWED_COUNTRIES: 'in, us',
+      TEST_PHONE_NUMBERS: '+12015550123:424242',
+    };
+
+    expect(parseOtpConfig(env)).toEqual({
+      otpTtlSeconds: 120,
+      signupMode: 'closed',
+      smsTemplate: '{code} is your code',
+      otpMaxAttempts: 3,
+      otpLockoutSeconds: 600,
+      sendCooldownSeconds: 0,
+      sendMaxPerHour: 7,
+      sendMaxPerDay: 20,
+      sendMaxPerIpPerHour: 250,
+      allowedCountries: ['IN', 'US'],
+      testPhoneNumbers: new Map([['+12015550123', '424242']]),
+    });
+  });
+
+  it.each([
+    ['OTP_TTL_SECONDS', '5m'],
+    ['OTP_TTL_SECONDS', '300.5'],
+    ['OTP_TTL_SECONDS', '-300'],
+    ['OTP_MAX_ATTEMPTS', 'five'],
+    ['OTP_LOCKOUT_SECONDS', '1e3'],
+    ['SEND_COOLDOWN_SECONDS', '0x10'],
+    ['SEND_MAX_PER_HOUR', 'NaN'],
+    ['SEND_MAX_PER_DAY', 'Infinity'],
+    ['SEND_MAX_PER_IP_PER_HOUR', '10 per hour'],
+  ])('refuses %s=%s as not a whole number, naming the variable', (name, value) => {
+    const error = configErrorFrom(() => parseOtpConfig({ [name]: value }));
+
+    expect(error.message).toContain(name);
+    expect(error.message).toContain('whole number');
+  });
+
+  it.each([
+    ['OTP_TTL_SECONDS', '29'],
+    ['OTP_TTL_SECONDS', '3601'],
+    ['OTP_MAX_ATTEMPTS', '0'],
+    ['OTP_MAX_ATTEMPTS', '101'],
+    ['OTP_LOCKOUT_SECONDS', '0'],
+    ['OTP_LOCKOUT_SECONDS', String(DAY + 1)],
+    ['SEND_COOLDOWN_SECONDS', '3601'],
+    ['SEND_MAX_PER_HOUR', '0'],
+    ['SEND_MAX_PER_HOUR', '1001'],
+    ['SEND_MAX_PER_DAY', '0'],
+    ['SEND_MAX_PER_DAY', '10001'],
+    ['SEND_MAX_PER_IP_PER_HOUR', '0'],
+    ['SEND_MAX_PER_IP_PER_HOUR', '1000001'],
+  ])('refuses %s=%s as out of range, naming the variable', (name, value) => {
+    const error = configErrorFrom(() => parseOtpConfig({ [name]: value }));
+
+    expect(error.message).toContain(name);
+    expect(error.message).toContain('between');
+  });
+
+  it.each([
+    ['OTP_TTL_SECONDS', '30', 'otpTtlSeconds', 30],
+    ['OTP_TTL_SECONDS', '3600', 'otpTtlSeconds', 3600],
+    ['SEND_COOLDOWN_SECONDS', '0', 'sendCooldownSeconds', 0],
+    ['OTP_MAX_ATTEMPTS', '1', 'otpMaxAttempts', 1],
+  ] as const)('accepts the boundary value %s=%s', (name, value, field, expected) => {
+    expect(parseOtpConfig({ [name]: value })[field]).toBe(expected);
+  });
+
+  it('accepts SIGNUP_MODE=closed and refuses SIGNUP_MODE=maybe, naming the variable', () => {
+    expect(parseOtpConfig({ SIGNUP_MODE: 'closed' }).signupMode).toBe('closed');
+
+    const error = configErrorFrom(() => parseOtpConfig({ SIGNUP_MODE: 'maybe' }));
+
+    expect(error.message).toContain('SIGNUP_MODE');
+    expect(error.message).toContain('maybe');
+  });
+
+  it('upper-cases ALLOWED_COUNTRIES and skips empty entries', () => {
+    expect(parseOtpConfig({ ALLOWED_COUNTRIES: ' in ,,Us, ' }).allowedCountries).toEqual(['IN', 'US']);
+  });
+
+  it.each(['IND', 'I', 'I1', 'IN;US'])('refuses ALLOWED_COUNTRIES=%s, naming the variable', (value) => {
+    const error = configErrorFrom(() => parseOtpConfig({ ALLOWED_COUNTRIES: value }));
+
+    expect(error.message).toContain('ALLOWED_COUNTRIES');
+  });
+
+  it('refuses an SMS_TEMPLATE without {code}, naming the variable', () => {
+    const error = configErrorFrom(() => parseOtpConfig({ SMS_TEMPLATE: 'Your code is {otp}.' }));
+
+    expect(error.message).toContain('SMS_TEMPLATE');
+    expect(error.message).toContain('{code}');
+  });
+
+  it('refuses a malformed TEST_PHONE_NUMBERS, naming the variable', () => {
+    const error = configErrorFrom(() => parseOtpConfig({ TEST_PHONE_NUMBERS: '+12015550123=424242' }));
+
+    expect(error.message).toContain('TEST_PHONE_NUMBERS');
+  });
+});
+
+describe('parseTestPhoneNumbers', () => {
+  it('maps each E.164 number to its fixed code', () => {
+    const numbers = parseTestPhoneNumbers('+12015550123:424242, +919000000000:111111');
+
+    expect(numbers).toEqual(
+      new Map([
+        ['+12015550123', '424242'],
+        ['+919000000000', '111111'],
+      ]),
+    );
+  });
+
+  it.each([undefined, '', ' , '])('reads %j as no test numbers', (raw) => {
+    expect(parseTestPhoneNumbers(raw).size).toBe(0);
+  });
+
+  it.each([
+    ['no leading +', '12015550123:424242'],
+    ['no code', '+12015550123'],
+    ['a five-digit code', '+12015550123:42424'],
+    ['a seven-digit code', '+12015550123:4242421'],
+    ['a letter in the code', '+12015550123:42424a'],
+    ['spaces inside the number', '+1 201 555 0123:424242'],
+    ['a leading zero after +', '+0123456789:424242'],
+    ['a number too short for E.164', '+123456:424242'],
+    ['a number too long for E.164', '+1234567890123456:424242'],
+    ['one good entry and one bad', '+12015550123:424242,+919000000000'],
+  ])('refuses %s', (_why, raw) => {
+    const error = configErrorFrom(() => parseTestPhoneNumbers(raw));
+
+    expect(error.message).toContain('TEST_PHONE_NUMBERS');
+  });
+});
+
+describe('parseTokenConfig', () => {
+  it('uses the documented defaults when only ISSUER and AUDIENCE are set', () => {
+    expect(parseTokenConfig(TOKEN_ENV)).toEqual({
+      issuer: 'https://auth.example.com',
+      audience: 'otp-login-api',
+      accessTokenTtlSeconds: 900,
+      refreshTokenTtlSeconds: 30 * DAY,
+      refreshReuseGraceSeconds: 0,
+    });
+  });
+
+  it.each(['ISSUER', 'AUDIENCE'])('requires %s', (name) => {
+    const missing = configErrorFrom(() => parseTokenConfig({ ...TOKEN_ENV, [name]: undefined }));
+    const blank = configErrorFrom(() => parseTokenConfig({ ...TOKEN_ENV, [name]: '   ' }));
+
+    expect(missing.message).toBe(`Environment variable ${name} is required`);
+    expect(blank.message).toBe(`Environment variable ${name} is required`);
+  });
+
+  it('drops trailing slashes from ISSUER so it matches the iss claim either way', () => {
+    expect(parseTokenConfig({ ...TOKEN_ENV, ISSUER: 'https://auth.example.com//' }).issuer).toBe(
+      'https://auth.example.com',
+    );
+  });
+
+  it('reads the token lifetimes by their public names', () => {
+    const config = parseTokenConfig({
+      ...TOKEN_ENV,
+      ACCESS_TOKEN_TTL_SECONDS: '600',
+      REFRESH_TOKEN_TTL_SECONDS: '86400',
+      REFRESH_REUSE_GRACE_SECONDS: '10',
+    });
+
+    expect(config).toMatchObject({
+      accessTokenTtlSeconds: 600,
+      refreshTokenTtlSeconds: 86_400,
+      refreshReuseGraceSeconds: 10,
+    });
+  });
+
+  it.each([
+    ['ACCESS_TOKEN_TTL_SECONDS', '59'],
+    ['ACCESS_TOKEN_TTL_SECONDS', String(DAY + 1)],
+    ['ACCESS_TOKEN_TTL_SECONDS', '15m'],
+    ['REFRESH_TOKEN_TTL_SECONDS', '299'],
+    ['REFRESH_TOKEN_TTL_SECONDS', String(365 * DAY + 1)],
+    ['REFRESH_REUSE_GRACE_SECONDS', '301'],
+    ['REFRESH_REUSE_GRACE_SECONDS', '-1'],
+  ])('refuses %s=%s, naming the variable', (name, value) => {
+    const error = configErrorFrom(() => parseTokenConfig({ ...TOKEN_ENV, [name]: value }));
+
+    expect(error.message).toContain(name);
+  });
+});
+
+describe('parseSmsConfig', () => {
+  it('leaves the sender id and origination number out when unset or blank', () => {
+    expect(parseSmsConfig({ SMS_SENDER_ID: ' ' })).toEqual({});
+  });
+
+  it('reads SMS_SENDER_ID and SMS_ORIGINATION_NUMBER', () => {
+    expect(parseSmsConfig({ SMS_SENDER_ID: ' OTPLOGIN ', SMS_ORIGINATION_NUMBER: '+12015550100' })).toEqual({
+      senderId: 'OTPLOGIN',
+      originationNumber: '+12015550100',
+    });
+  });
+});
+
+describe('parseKeyCacheSeconds', () => {
+  it('defaults to 300 seconds and refuses more than an hour', () => {
+    expect(parseKeyCacheSeconds({})).toBe(300);
+    expect(configErrorFrom(() => parseKeyCacheSeconds({ KEY_CACHE_SECONDS: '3601' })).message).toContain(
+      'KEY_CACHE_SECONDS',
+    );
+  });
+});
+
+describe('parseRotationTiming', () => {
+  it('publishes a new key for the JWKS cache, the key cache and a margin before it signs', () => {
+    // 7200 s API Gateway JWKS cache + 300 s key cache + 300 s margin.
+    expect(parseRotationTiming({}).publishLeadSeconds).toBe(7800);
+  });
+
+  it('retains a superseded key for the access-token TTL, the key cache and the JWKS cache', () => {
+    // 900 s access-token TTL + 300 s key cache + 7200 s API Gateway JWKS cache.
+    expect(parseRotationTiming({}).retainSeconds).toBe(8400);
+  });
+
+  it('derives both defaults from the configured key cache and access-token TTL', () => {
+    const timing = parseRotationTiming({ KEY_CACHE_SECONDS: '60', ACCESS_TOKEN_TTL_SECONDS: '600' });
+
+    expect(timing).toEqual({ publishLeadSeconds: 7200 + 60 + 300, retainSeconds: 600 + 60 + 7200 });
+  });
+
+  it('lets KEY_PUBLISH_LEAD_SECONDS and KEY_RETAIN_SECONDS override the defaults', () => {
+    const timing = parseRotationTiming({ KEY_PUBLISH_LEAD_SECONDS: '0', KEY_RETAIN_SECONDS: '100' });
+
+    expect(timing).toEqual({ publishLeadSeconds: 0, retainSeconds: 100 });
+  });
+
+  it('refuses a lead time over 30 days, naming the variable', () => {
+    const error = configErrorFrom(() => parseRotationTiming({ KEY_PUBLISH_LEAD_SECONDS: String(30 * DAY + 1) }));
+
+    expect(error.message).toContain('KEY_PUBLISH_LEAD_SECONDS');
+  });
+});

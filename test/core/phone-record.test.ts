@@ -1,0 +1,314 @@
+import { describe, expect, it } from 'vitest';
+import { totpStepAt } from '../../lambdas/core/otp-code.js';
+import {
+  assertNotLocked,
+  assertSendAllowed,
+  emptyRecord,
+  lockState,
+  type PhoneRecord,
+  pendingCodeAt,
+  planSend,
+  type SendLimits,
+  type UserAccount,
+  type UserStatus,
+} from '../../lambdas/core/phone-record.js';
+import { authError } from './auth-error.js';
+
+const MINUTE = 60;
+const HOUR = 3600;
+const DAY = 86_400;
+// The first second of a TOTP step, so "within one 30 s period" is unambiguous.
+const T0 = 1_800_000_000;
+const STEP_AT_T0 = totpStepAt(T0);
+
+const LIMITS: SendLimits = {
+  otpTtlSeconds: 300,
+  otpMaxAttempts: 5,
+  otpLockoutSeconds: 900,
+  sendCooldownSeconds: 60,
+  sendMaxPerHour: 5,
+  sendMaxPerDay: 10,
+};
+
+const PHONE = '+919876543210';
+
+function record(fields: Partial<PhoneRecord> = {}): PhoneRecord {
+  return { ...emptyRecord(PHONE), ...fields };
+}
+
+function user(status: UserStatus): UserAccount {
+  return { userId: 'user-1', totpSecret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', status, createdAt: T0 - DAY };
+}
+
+describe('emptyRecord', () => {
+  it('has no user, no code, no failures and no sends', () => {
+    expect(emptyRecord(PHONE)).toEqual({ phoneNumber: PHONE, failedAttempts: 0, sendTimes: [] });
+  });
+});
+
+describe('lockState', () => {
+  it('is unlocked below the attempt limit', () => {
+    expect(lockState(record({ failedAttempts: 4 }), T0, LIMITS)).toEqual({ locked: false });
+  });
+
+  it('is locked until lockedUntil, with the remaining seconds as retry-after', () => {
+    expect(lockState(record({ failedAttempts: 5, lockedUntil: T0 + 600 }), T0, LIMITS)).toEqual({
+      locked: true,
+      retryAfterSeconds: 600,
+    });
+  });
+
+  it('counts a spent attempt budget without lockedUntil as locked for the whole lockout', () => {
+    expect(lockState(record({ failedAttempts: 5 }), T0, LIMITS)).toEqual({
+      locked: true,
+      retryAfterSeconds: LIMITS.otpLockoutSeconds,
+    });
+  });
+
+  it('reports an expired lock so the caller can reset the budget', () => {
+    expect(lockState(record({ failedAttempts: 5, lockedUntil: T0 - 1 }), T0, LIMITS)).toEqual({
+      locked: false,
+      expiredLockUntil: T0 - 1,
+    });
+  });
+
+  it('unlocks at exactly lockedUntil', () => {
+    const locked = record({ failedAttempts: 5, lockedUntil: T0 + 900 });
+
+    expect(lockState(locked, T0 + 899, LIMITS)).toEqual({ locked: true, retryAfterSeconds: 1 });
+    expect(lockState(locked, T0 + 900, LIMITS)).toEqual({ locked: false, expiredLockUntil: T0 + 900 });
+  });
+});
+
+describe('assertNotLocked', () => {
+  it('throws too_many_attempts with the retry-after of a locked number', () => {
+    expect(() => assertNotLocked(record({ failedAttempts: 5, lockedUntil: T0 + 120 }), T0, LIMITS)).toThrow(
+      authError('too_many_attempts', { retryAfterSeconds: 120 }),
+    );
+  });
+
+  it('returns the unlocked state otherwise', () => {
+    expect(assertNotLocked(record({ failedAttempts: 2 }), T0, LIMITS)).toEqual({ locked: false });
+  });
+});
+
+describe('assertSendAllowed', () => {
+  it('allows the first send', () => {
+    expect(() => assertSendAllowed(record(), T0, LIMITS)).not.toThrow();
+  });
+
+  it('refuses a send within the cooldown, with the remaining cooldown as retry-after', () => {
+    const justSent = record({ sendTimes: [T0 - 20] });
+
+    expect(() => assertSendAllowed(justSent, T0, LIMITS)).toThrow(authError('rate_limited', { retryAfterSeconds: 40 }));
+  });
+
+  it('allows a send once the cooldown has passed', () => {
+    expect(() => assertSendAllowed(record({ sendTimes: [T0 - 60] }), T0, LIMITS)).not.toThrow();
+  });
+
+  it('allows back-to-back sends when the cooldown is 0', () => {
+    const noCooldown = { ...LIMITS, sendCooldownSeconds: 0 };
+
+    expect(() => assertSendAllowed(record({ sendTimes: [T0] }), T0, noCooldown)).not.toThrow();
+  });
+
+  it('refuses the 6th send within an hour until the oldest of them leaves the hour', () => {
+    const fiveThisHour = record({
+      sendTimes: [T0 - 50 * MINUTE, T0 - 40 * MINUTE, T0 - 30 * MINUTE, T0 - 20 * MINUTE, T0 - 10 * MINUTE],
+    });
+
+    expect(() => assertSendAllowed(fiveThisHour, T0, LIMITS)).toThrow(
+      authError('rate_limited', { retryAfterSeconds: 10 * MINUTE }),
+    );
+    expect(() => assertSendAllowed(fiveThisHour, T0 + 10 * MINUTE - 1, LIMITS)).toThrow(
+      authError('rate_limited', { retryAfterSeconds: 1 }),
+    );
+    expect(() => assertSendAllowed(fiveThisHour, T0 + 10 * MINUTE, LIMITS)).not.toThrow();
+  });
+
+  it('waits for enough sends to leave the hour when the history is over the limit', () => {
+    // A limit lowered after the sends: 5 sends against a limit of 3, so 3 must leave the hour.
+    const sends = record({
+      sendTimes: [T0 - 50 * MINUTE, T0 - 40 * MINUTE, T0 - 30 * MINUTE, T0 - 20 * MINUTE, T0 - 10 * MINUTE],
+    });
+    const limits = { ...LIMITS, sendMaxPerHour: 3 };
+
+    expect(() => assertSendAllowed(sends, T0, limits)).toThrow(
+      authError('rate_limited', { retryAfterSeconds: 30 * MINUTE }),
+    );
+    expect(() => assertSendAllowed(sends, T0 + 30 * MINUTE, limits)).not.toThrow();
+  });
+
+  it('refuses the 11th send within a day until the oldest of them leaves the day', () => {
+    // Ten sends two hours apart: never more than one in an hour, so only the day limit applies.
+    const oldest = T0 - 19 * HOUR;
+    const tenToday = record({ sendTimes: Array.from({ length: 10 }, (_, i) => oldest + i * 2 * HOUR) });
+
+    expect(() => assertSendAllowed(tenToday, T0, LIMITS)).toThrow(
+      authError('rate_limited', { retryAfterSeconds: 5 * HOUR }),
+    );
+    expect(() => assertSendAllowed(tenToday, oldest + DAY, LIMITS)).not.toThrow();
+  });
+
+  it('ignores sends 24 hours old or older', () => {
+    const yesterday = record({ sendTimes: Array.from({ length: 10 }, (_, i) => T0 - DAY - i * MINUTE) });
+
+    expect(() => assertSendAllowed(yesterday, T0, LIMITS)).not.toThrow();
+  });
+
+  it('counts a send one second younger than 24 hours', () => {
+    const sendTimes = [T0 - DAY + 1, ...Array.from({ length: 9 }, (_, i) => T0 - 20 * HOUR + i * 2 * HOUR)];
+
+    expect(() => assertSendAllowed(record({ sendTimes }), T0, LIMITS)).toThrow(
+      authError('rate_limited', { retryAfterSeconds: 1 }),
+    );
+  });
+
+  it('reports the longest wait when several limits apply', () => {
+    // The 5th send of the hour was 10 s ago: cooldown frees in 50 s, the hour limit in 20 min.
+    const sends = record({
+      sendTimes: [T0 - 40 * MINUTE, T0 - 30 * MINUTE, T0 - 20 * MINUTE, T0 - 10 * MINUTE, T0 - 10],
+    });
+
+    expect(() => assertSendAllowed(sends, T0, LIMITS)).toThrow(
+      authError('rate_limited', { retryAfterSeconds: 20 * MINUTE }),
+    );
+  });
+});
+
+describe('planSend', () => {
+  it('issues the current TOTP step to a number that never had one', () => {
+    const { step, next } = planSend(record(), user('pending'), T0 + 7, LIMITS);
+
+    expect(step).toBe(STEP_AT_T0);
+    expect(next.code?.step).toBe(STEP_AT_T0);
+    expect(next.lastStep).toBe(STEP_AT_T0);
+  });
+
+  it('gives two sends within one 30 s period different steps', () => {
+    const first = planSend(record(), user('pending'), T0, LIMITS);
+    const second = planSend(first.next, user('pending'), T0 + 29, LIMITS);
+
+    expect(second.step).toBe(first.step + 1);
+    expect(second.next.lastStep).toBe(second.step);
+  });
+
+  it('never reuses a step: it moves past lastStep even when that is ahead of the clock', () => {
+    const { step } = planSend(record({ lastStep: STEP_AT_T0 + 5 }), user('pending'), T0, LIMITS);
+
+    expect(step).toBe(STEP_AT_T0 + 6);
+  });
+
+  it('returns to the clock once the clock has moved past lastStep', () => {
+    const { step } = planSend(record({ lastStep: STEP_AT_T0 - 3 }), user('pending'), T0, LIMITS);
+
+    expect(step).toBe(STEP_AT_T0);
+  });
+
+  it('gives every send of a burst a new step', () => {
+    const steps: number[] = [];
+    let current = record();
+    for (let i = 0; i < 20; i++) {
+      const { next, step } = planSend(current, user('pending'), T0 + i, LIMITS);
+      steps.push(step);
+      current = next;
+    }
+
+    expect(new Set(steps).size).toBe(20);
+  });
+
+  it('expires the code ttl + 1 seconds after the send, unconsumed', () => {
+    const { next } = planSend(record(), user('pending'), T0, LIMITS);
+
+    expect(next.code).toEqual({ step: STEP_AT_T0, expiresAt: T0 + 300 + 1, consumed: false });
+  });
+
+  it('replaces a consumed code with a fresh one', () => {
+    const used = record({
+      code: { step: STEP_AT_T0 - 10, expiresAt: T0 + 100, consumed: true },
+      lastStep: STEP_AT_T0 - 10,
+    });
+
+    const { next } = planSend(used, user('active'), T0, LIMITS);
+
+    expect(next.code).toEqual({ step: STEP_AT_T0, expiresAt: T0 + 301, consumed: false });
+  });
+
+  it('keeps failedAttempts and lockedUntil: a new code never resets the attempt budget', () => {
+    const { next } = planSend(record({ failedAttempts: 3, lockedUntil: T0 - 100 }), user('pending'), T0, LIMITS);
+
+    expect(next.failedAttempts).toBe(3);
+    expect(next.lockedUntil).toBe(T0 - 100);
+  });
+
+  it('leaves a number that spent its budget locked', () => {
+    const { next } = planSend(record({ failedAttempts: 5 }), user('pending'), T0, LIMITS);
+
+    expect(lockState(next, T0 + 1, LIMITS).locked).toBe(true);
+  });
+
+  it('does not invent a lockedUntil', () => {
+    const { next } = planSend(record({ failedAttempts: 1 }), user('pending'), T0, LIMITS);
+
+    expect(next).not.toHaveProperty('lockedUntil');
+  });
+
+  it('appends the send time and drops sends 24 hours old or older', () => {
+    const history = record({ sendTimes: [T0 - DAY - 5, T0 - DAY, T0 - DAY + 1, T0 - HOUR] });
+
+    const { next } = planSend(history, user('pending'), T0, LIMITS);
+
+    expect(next.sendTimes).toEqual([T0 - DAY + 1, T0 - HOUR, T0]);
+  });
+
+  it('keeps the send history bounded', () => {
+    const history = record({ sendTimes: Array.from({ length: 150 }, (_, i) => T0 - 150 + i) });
+
+    const { next } = planSend(history, user('pending'), T0, LIMITS);
+
+    expect(next.sendTimes).toHaveLength(100);
+    expect(next.sendTimes.at(-1)).toBe(T0);
+  });
+
+  it('lets the store forget a pending user after a day and a lockout', () => {
+    const { next } = planSend(record(), user('pending'), T0, LIMITS);
+
+    expect(next.retainUntil).toBe(T0 + DAY + LIMITS.otpLockoutSeconds);
+  });
+
+  it('never lets the store forget an active user', () => {
+    const { next } = planSend(record({ retainUntil: T0 + 10 }), user('active'), T0, LIMITS);
+
+    expect(next).not.toHaveProperty('retainUntil');
+  });
+
+  it('stores the user and the phone number it was given', () => {
+    const active = user('active');
+
+    const { next } = planSend(record(), active, T0, LIMITS);
+
+    expect(next.user).toBe(active);
+    expect(next.phoneNumber).toBe(PHONE);
+  });
+});
+
+describe('pendingCodeAt', () => {
+  const code = { step: STEP_AT_T0, expiresAt: T0 + 301, consumed: false };
+
+  it('returns the code one second before it expires', () => {
+    expect(pendingCodeAt(record({ code }), T0 + 300)).toEqual(code);
+  });
+
+  it('returns nothing at exactly expiresAt', () => {
+    expect(pendingCodeAt(record({ code }), T0 + 301)).toBeUndefined();
+  });
+
+  it('returns nothing for a consumed code', () => {
+    expect(pendingCodeAt(record({ code: { ...code, consumed: true } }), T0)).toBeUndefined();
+  });
+
+  it('returns nothing when no code was sent', () => {
+    expect(pendingCodeAt(record(), T0)).toBeUndefined();
+  });
+});

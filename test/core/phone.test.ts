@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { maskPhoneNumber, parsePhoneNumber } from '../../lambdas/core/phone.js';
+import { authError } from './auth-error.js';
+
+describe('parsePhoneNumber', () => {
+  it.each([
+    ['+919876543210', '+919876543210', 'IN', '91'],
+    ['+91 98765 43210', '+919876543210', 'IN', '91'],
+    ['+1 (201) 555-0123', '+12015550123', 'US', '1'],
+    ['+1.201.555.0123', '+12015550123', 'US', '1'],
+    ['  +12015550123  ', '+12015550123', 'US', '1'],
+  ])('reads %j as %s in %s', (input, e164, country, callingCode) => {
+    expect(parsePhoneNumber(input)).toEqual({ e164, country, callingCode });
+  });
+
+  it.each([
+    ['letters', '+91 98765 ABCDE'],
+    ['a vanity number', '+1 800 FLOWERS'],
+    ['text around a number', 'call +12015550123 now'],
+    ['text after a number', '+12015550123 ext. 5'],
+    ['no leading +', '919876543210'],
+    ['a national number', '(201) 555-0123'],
+    ['a NUL inside the number', '+91987654\u00003210'],
+    ['a tab inside the number', '+91987654\t3210'],
+    ['a newline inside the number', '+91987654\n3210'],
+    ['a 100 000-character string', `+${'1'.repeat(100_000)}`],
+    ['an empty string', ''],
+    ['only a plus', '+'],
+    ['a doubled plus', '++919876543210'],
+    ['a plus inside the number', '+91+9876543210'],
+    ['a number with no valid area code', '+1 555 555 5555'],
+    ['a number too short for its country', '+91987654'],
+    ['a number too long for its country', '+9198765432101'],
+    ['an unassigned calling code', '+999 1234 5678'],
+  ])('refuses %s', (_why, input) => {
+    expect(() => parsePhoneNumber(input)).toThrow(authError('invalid_phone_number'));
+  });
+});
+
+describe('maskPhoneNumber', () => {
+  it('keeps the calling code and the last 4 digits of an Indian number', () => {
+    expect(maskPhoneNumber('+919876543210', '91')).toBe('+91******3210');
+  });
+
+  it('keeps the calling code and the last 4 digits of a US number', () => {
+    expect(maskPhoneNumber('+12015550123', '1')).toBe('+1******0123');
+  });
+
+  it.each([
+    ['+919876543210', '+91******3210'],
+    ['+12015550123', '+1******0123'],
+    ['+79161234567', '+7******4567'],
+  ])('guesses the calling code of %s when none is given', (e164, masked) => {
+    expect(maskPhoneNumber(e164)).toBe(masked);
+  });
+
+  it.each([
+    // A 3-digit calling code (Ireland) must not make a national digit show.
+    ['+353871234567', '353'],
+    ['+6581234567', '65'],
+    ['+919876543210', '91'],
+    ['+12015550123', '1'],
+    ['+441632960961', '44'],
+    ['+8613800138000', '86'],
+  ])('shows no national digit of %s but the last 4 when no calling code is given', (e164, callingCode) => {
+    const masked = maskPhoneNumber(e164);
+    const nationalPart = masked.slice(1 + callingCode.length);
+
+    expect(masked.length).toBe(e164.length);
+    expect(nationalPart.replaceAll('*', '')).toBe(e164.slice(-4));
+  });
+});

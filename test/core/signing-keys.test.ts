@@ -1,0 +1,227 @@
+import { calculateJwkThumbprint } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  generateSigningKey,
+  importKeySet,
+  type KeySetDocument,
+  KeySetError,
+  parseKeySetDocument,
+  planRotation,
+  type RotationTiming,
+  type StoredSigningKey,
+  selectSigningKey,
+  toPublicJwk,
+} from '../../lambdas/core/signing-keys.js';
+
+const T0 = 1_800_000_000;
+const DAY = 86_400;
+const TIMING: RotationTiming = { publishLeadSeconds: 7800, retainSeconds: 8400 };
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+// RSA key generation takes ~100 ms: one real key per file, relabelled where a test needs several.
+let key: StoredSigningKey;
+beforeAll(async () => {
+  key = await generateSigningKey(T0);
+});
+
+function relabel(kid: string, createdAt: number): StoredSigningKey {
+  return { ...key, kid, createdAt, activatesAt: createdAt };
+}
+
+function kids(doc: KeySetDocument): string[] {
+  return doc.keys.map((k) => k.kid);
+}
+
+describe('generateSigningKey', () => {
+  it('makes an RSA private key named by its JWK thumbprint, signing from now', async () => {
+    expect(key.privateJwk).toMatchObject({ kty: 'RSA', e: 'AQAB' });
+    expect(key.privateJwk.d).toEqual(expect.any(String));
+    expect(Buffer.from(key.privateJwk.n ?? '', 'base64url')).toHaveLength(256);
+    expect(key.kid).toBe(await calculateJwkThumbprint(key.privateJwk));
+    expect(key).toMatchObject({ createdAt: T0, activatesAt: T0 });
+  });
+});
+
+describe('planRotation', () => {
+  it('lets the first key sign at once and creates a refresh HMAC key', () => {
+    const doc = planRotation(undefined, relabel('key-a', T0), T0, TIMING);
+
+    expect(doc).toMatchObject({ version: 1, rotatedAt: T0 });
+    expect(doc.keys).toEqual([relabel('key-a', T0)]);
+    expect(doc.refreshHmacKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(doc.refreshHmacKey, 'base64url')).toHaveLength(32);
+  });
+
+  it('creates a different refresh HMAC key for each new key set', () => {
+    const first = planRotation(undefined, relabel('key-a', T0), T0, TIMING);
+    const second = planRotation(undefined, relabel('key-a', T0), T0, TIMING);
+
+    expect(second.refreshHmacKey).not.toBe(first.refreshHmacKey);
+  });
+
+  it('publishes a new key now but lets it sign only after the publish lead', () => {
+    const first = planRotation(undefined, relabel('key-a', T0), T0, TIMING);
+    const rotatedAt = T0 + 30 * DAY;
+
+    const second = planRotation(first, relabel('key-b', rotatedAt), rotatedAt, TIMING);
+
+    expect(kids(second)).toEqual(['key-a', 'key-b']);
+    expect(second.keys[1]?.activatesAt).toBe(rotatedAt + TIMING.publishLeadSeconds);
+    expect(second.rotatedAt).toBe(rotatedAt);
+  });
+
+  it('keeps the old key signing until the new one activates', () => {
+    const first = planRotation(undefined, relabel('key-a', T0), T0, TIMING);
+    const rotatedAt = T0 + 30 * DAY;
+    const second = planRotation(first, relabel('key-b', rotatedAt), rotatedAt, TIMING);
+    const switchAt = rotatedAt + TIMING.publishLeadSeconds;
+
+    expect(selectSigningKey(second, rotatedAt)?.kid).toBe('key-a');
+    expect(selectSigningKey(second, switchAt - 1)?.kid).toBe('key-a');
+    expect(selectSigningKey(second, switchAt)?.kid).toBe('key-b');
+    expect(selectSigningKey(second, switchAt + DAY)?.kid).toBe('key-b');
+  });
+
+  it('preserves the refresh HMAC key across rotations', () => {
+    const first = planRotation(undefined, relabel('key-a', T0), T0, TIMING);
+    const second = planRotation(first, relabel('key-b', T0 + DAY), T0 + DAY, TIMING);
+    const third = planRotation(second, relabel('key-c', T0 + 2 * DAY), T0 + 2 * DAY, TIMING);
+
+    expect(second.refreshHmacKey).toBe(first.refreshHmacKey);
+    expect(third.refreshHmacKey).toBe(first.refreshHmacKey);
+  });
+
+  it('drops a key superseded more than retainSeconds ago', () => {
+    const first = planRotation(undefined, relabel('key-a', T0), T0, TIMING);
+    const second = planRotation(first, relabel('key-b', T0 + DAY), T0 + DAY, TIMING);
+    const supersededAt = T0 + DAY + TIMING.publishLeadSeconds;
+    const later = supersededAt + TIMING.retainSeconds + 1;
+
+    const third = planRotation(second, relabel('key-c', later), later, TIMING);
+
+    expect(kids(third)).toEqual(['key-b', 'key-c']);
+  });
+
+  it('keeps a key superseded less than retainSeconds ago', () => {
+    const first = planRotation(undefined, relabel('key-a', T0), T0, TIMING);
+    const second = planRotation(first, relabel('key-b', T0 + DAY), T0 + DAY, TIMING);
+    const supersededAt = T0 + DAY + TIMING.publishLeadSeconds;
+    const soon = supersededAt + TIMING.retainSeconds - 1;
+
+    const third = planRotation(second, relabel('key-c', soon), soon, TIMING);
+
+    expect(kids(third)).toEqual(['key-a', 'key-b', 'key-c']);
+  });
+
+  it('keeps the signing key and its successor when rotating twice within the lead', () => {
+    const first = planRotation(undefined, relabel('key-a', T0), T0, TIMING);
+    const second = planRotation(first, relabel('key-b', T0 + DAY), T0 + DAY, TIMING);
+
+    const third = planRotation(second, relabel('key-c', T0 + DAY + 60), T0 + DAY + 60, TIMING);
+
+    expect(kids(third)).toEqual(['key-a', 'key-b', 'key-c']);
+    expect(selectSigningKey(third, T0 + DAY + 60)?.kid).toBe('key-a');
+  });
+});
+
+describe('selectSigningKey', () => {
+  it('returns nothing when no key has activated yet', () => {
+    const doc = planRotation(undefined, relabel('key-a', T0), T0, TIMING);
+
+    expect(selectSigningKey(doc, T0 - 1)).toBeUndefined();
+  });
+});
+
+describe('toPublicJwk', () => {
+  it('publishes no private member of the key', () => {
+    const jwk = toPublicJwk(key);
+
+    for (const member of PRIVATE_MEMBERS) expect(jwk).not.toHaveProperty(member);
+  });
+
+  it('publishes the modulus and exponent with kid, alg RS256 and use sig', () => {
+    expect(toPublicJwk(key)).toEqual({
+      kty: 'RSA',
+      n: key.privateJwk.n,
+      e: key.privateJwk.e,
+      kid: key.kid,
+      alg: 'RS256',
+      use: 'sig',
+    });
+  });
+
+  it('leaves the stored private key intact', () => {
+    toPublicJwk(key);
+
+    expect(key.privateJwk.d).toEqual(expect.any(String));
+  });
+});
+
+describe('parseKeySetDocument', () => {
+  it('reads back a stored key set', () => {
+    const doc = planRotation(undefined, relabel('key-a', T0), T0, TIMING);
+
+    expect(parseKeySetDocument(JSON.stringify(doc))).toEqual(doc);
+  });
+
+  it('refuses a secret that is not JSON', () => {
+    expect(() => parseKeySetDocument('-----BEGIN PRIVATE KEY-----')).toThrow(KeySetError);
+    expect(() => parseKeySetDocument('')).toThrow(/not JSON/);
+  });
+
+  it.each([
+    ['null', () => null],
+    ['an array', () => []],
+    ['a string', () => 'key'],
+    ['an empty object', () => ({})],
+    ['version 2', (doc: KeySetDocument) => ({ ...doc, version: 2 })],
+    ['no refreshHmacKey', (doc: KeySetDocument) => ({ ...doc, refreshHmacKey: undefined })],
+    ['keys that are not an array', (doc: KeySetDocument) => ({ ...doc, keys: {} })],
+    ['a null key', (doc: KeySetDocument) => ({ ...doc, keys: [null] })],
+    ['a key without kid', (doc: KeySetDocument) => ({ ...doc, keys: [{ ...doc.keys[0], kid: undefined }] })],
+    [
+      'a key with activatesAt as text',
+      (doc: KeySetDocument) => ({ ...doc, keys: [{ ...doc.keys[0], activatesAt: '0' }] }),
+    ],
+    ['a key without privateJwk', (doc: KeySetDocument) => ({ ...doc, keys: [{ ...doc.keys[0], privateJwk: null }] })],
+    [
+      'an EC key',
+      (doc: KeySetDocument) => ({ ...doc, keys: [{ ...doc.keys[0], privateJwk: { kty: 'EC', crv: 'P-256' } }] }),
+    ],
+  ])('refuses %s', (_why, shape: (doc: KeySetDocument) => unknown) => {
+    const valid = planRotation(undefined, relabel('key-a', T0), T0, TIMING);
+
+    expect(() => parseKeySetDocument(JSON.stringify(shape(valid)))).toThrow(KeySetError);
+  });
+});
+
+describe('importKeySet', () => {
+  it('signs with the active key and publishes every key', async () => {
+    const first = planRotation(undefined, relabel('key-a', T0), T0, TIMING);
+    const second = planRotation(first, relabel('key-b', T0 + DAY), T0 + DAY, TIMING);
+
+    const keys = await importKeySet(second, T0 + DAY);
+
+    expect(keys.signing.kid).toBe('key-a');
+    expect(keys.publicJwks.map((jwk) => jwk.kid)).toEqual(['key-a', 'key-b']);
+    for (const jwk of keys.publicJwks) expect(jwk).not.toHaveProperty('d');
+    expect(keys.refreshHmacKey).toEqual(Buffer.from(second.refreshHmacKey, 'base64url'));
+    expect(keys.refreshHmacKey).toHaveLength(32);
+  });
+
+  it('switches to the new key once it activates', async () => {
+    const first = planRotation(undefined, relabel('key-a', T0), T0, TIMING);
+    const second = planRotation(first, relabel('key-b', T0 + DAY), T0 + DAY, TIMING);
+
+    const keys = await importKeySet(second, T0 + DAY + TIMING.publishLeadSeconds);
+
+    expect(keys.signing.kid).toBe('key-b');
+  });
+
+  it('throws a KeySetError when no key may sign yet', async () => {
+    const doc = planRotation(undefined, relabel('key-a', T0), T0, TIMING);
+
+    await expect(importKeySet(doc, T0 - 1)).rejects.toThrow(KeySetError);
+    await expect(importKeySet({ ...doc, keys: [] }, T0)).rejects.toThrow(KeySetError);
+  });
+});
