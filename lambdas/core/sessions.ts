@@ -96,8 +96,7 @@ export async function refreshTokens(deps: SessionDeps, presented: string): Promi
     const childHash = hashRefreshToken(child);
 
     if (parent.rotatedAt !== undefined) {
-      const inGrace =
-        now - parent.rotatedAt < deps.sessions.refreshReuseGraceSeconds && parent.childHash === childHash;
+      const inGrace = now - parent.rotatedAt < deps.sessions.refreshReuseGraceSeconds && parent.childHash === childHash;
       if (inGrace && isLive(await deps.refreshTokens.get(childHash, now), now)) {
         return { tokens: await tokenPair(deps, subject, child, now), userId: parent.userId, outcome: 'grace_replay' };
       }
