@@ -40,9 +40,18 @@ export const FUNCTION_NAMES: readonly FunctionName[] = [
 
 export const JWKS_PATH = '/.well-known/jwks.json';
 
-/** The route a method and path select, or which failure: unknown path (404) or known path, other method (405). */
+/**
+ * The route a method and path select, or which failure: unknown path (404) or known path, other
+ * method (405). Like API Gateway, a trailing slash selects the same route as the path without it.
+ */
 export function matchRoute(method: string, path: string): Route | 'not_found' | 'method_not_allowed' {
-  const samePath = ROUTES.filter((r) => r.path === path);
+  const bare = canonicalPath(path);
+  const samePath = ROUTES.filter((r) => r.path === path || r.path === bare);
   if (samePath.length === 0) return 'not_found';
   return samePath.find((r) => r.method === method.toUpperCase()) ?? 'method_not_allowed';
+}
+
+/** The path without trailing slashes, as routes are declared. */
+export function canonicalPath(path: string): string {
+  return path.length > 1 ? path.replace(/\/+$/, '') : path;
 }

@@ -2,7 +2,7 @@ import type { SigningKeySource } from '../core/ports.js';
 import { SIGNING_ALG } from '../core/signing-keys.js';
 import { type ApiHandler, json } from './api-event.js';
 import { handleApi } from './handle.js';
-import { JWKS_PATH, matchRoute } from './routes.js';
+import { canonicalPath, JWKS_PATH, matchRoute } from './routes.js';
 import type { Telemetry } from './telemetry.js';
 
 // Verifiers may cache for a while; rotation publishes a key long before it signs (see docs/security.md).
@@ -14,7 +14,7 @@ export function makeWellKnownHandler(
   telemetry: Telemetry,
 ): ApiHandler {
   return handleApi(telemetry, async (event) => {
-    if (event.rawPath === JWKS_PATH) {
+    if (canonicalPath(event.rawPath) === JWKS_PATH) {
       const keys = await deps.keys.load();
       return json(200, { keys: keys.publicJwks }, PUBLIC_CACHE);
     }
