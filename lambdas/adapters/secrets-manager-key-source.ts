@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { AuthError } from '../core/errors.js';
 import type { SigningKeySource } from '../core/ports.js';
 import { importKeySet, type KeySet, KeySetError, parseKeySetDocument } from '../core/signing-keys.js';
 
@@ -11,8 +12,13 @@ export class SecretsManagerKeySource implements SigningKeySource {
   ) {}
 
   async load(): Promise<KeySet> {
-    const { SecretString } = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
-    if (!SecretString) throw new KeySetError('The signing-key secret has no string value');
-    return importKeySet(parseKeySetDocument(SecretString), this.nowSeconds());
+    try {
+      const { SecretString } = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
+      if (!SecretString) throw new KeySetError('The signing-key secret has no string value');
+      return await importKeySet(parseKeySetDocument(SecretString), this.nowSeconds());
+    } catch (error) {
+      // Right after the first deploy the rotation may not have produced a key yet: a 503, not a 500.
+      throw new AuthError('service_unavailable', { retryAfterSeconds: 5, cause: error });
+    }
   }
 }

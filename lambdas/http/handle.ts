@@ -1,4 +1,4 @@
-import { isAuthError } from '../core/errors.js';
+import { AuthError, isAuthError } from '../core/errors.js';
 import { type ApiEvent, type ApiHandler, type ApiResult, errorResult, json } from './api-event.js';
 import { METRIC_BY_CODE, redact, type Telemetry } from './telemetry.js';
 
@@ -24,6 +24,10 @@ export function handleApi(telemetry: Telemetry, route: (event: ApiEvent) => Prom
         if (error.cause !== undefined) logger.warn('cause', { cause: describe(error.cause) });
         return errorResult(error);
       }
+      if (isTransient(error)) {
+        logger.warn('transient AWS error', { cause: describe(error) });
+        return errorResult(new AuthError('service_unavailable', { retryAfterSeconds: 1 }));
+      }
       logger.error('unhandled error', { cause: describe(error) });
       return json(500, { error: 'Internal error.', code: 'internal_error' });
     } finally {
@@ -36,4 +40,14 @@ export function handleApi(telemetry: Telemetry, route: (event: ApiEvent) => Prom
 function describe(error: unknown): { name: string; message: string; stack?: string } {
   if (!(error instanceof Error)) return { name: typeof error, message: redact(String(error)) };
   return { name: error.name, message: redact(error.message), ...(error.stack ? { stack: redact(error.stack) } : {}) };
+}
+
+/** Throttling and timeouts the SDK gave up retrying: the client should retry, so 503 rather than 500. */
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const retryable = (error as { $retryable?: unknown }).$retryable !== undefined;
+  return (
+    retryable ||
+    /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|TimeoutError|ServiceUnavailable/.test(error.name)
+  );
 }

@@ -4,6 +4,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import { AuthError } from '../../lambdas/core/errors.js';
 import 'aws-sdk-client-mock-vitest/extend';
 import { importJWK, jwtVerify, SignJWT } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -97,35 +98,46 @@ describe('SecretsManagerKeySource', () => {
     expect(refreshHmacKey).toHaveLength(32);
   });
 
-  it('rejects with KeySetError while the secret still holds the generated placeholder', async () => {
+  it('answers service_unavailable (cause: KeySetError) while the secret still holds the generated placeholder', async () => {
     secretHolds('k7#Vq!2mZ&xP9@rT');
 
-    await expect(sourceAt(FIRST_AT).load()).rejects.toThrow(KeySetError);
+    await expectUnavailable(sourceAt(FIRST_AT).load(), KeySetError);
   });
 
-  it('rejects with KeySetError when the secret is JSON but not a key set document', async () => {
+  it('answers service_unavailable (cause: KeySetError) when the secret is JSON but not a key set document', async () => {
     secretHolds(JSON.stringify({ version: 1, keys: 'none' }));
 
-    await expect(sourceAt(FIRST_AT).load()).rejects.toThrow(KeySetError);
+    await expectUnavailable(sourceAt(FIRST_AT).load(), KeySetError);
   });
 
-  it('rejects with KeySetError when the secret has no string value', async () => {
+  it('answers service_unavailable (cause: KeySetError) when the secret has no string value', async () => {
     secretHolds(undefined);
 
-    await expect(sourceAt(FIRST_AT).load()).rejects.toThrow(KeySetError);
+    await expectUnavailable(sourceAt(FIRST_AT).load(), KeySetError);
   });
 
-  it('rejects with KeySetError when no key in the set may sign yet', async () => {
+  it('answers service_unavailable (cause: KeySetError) when no key in the set may sign yet', async () => {
     secretHolds(JSON.stringify(await firstKeySetDocument(FIRST_AT)));
 
-    await expect(sourceAt(FIRST_AT - 1).load()).rejects.toThrow(KeySetError);
+    await expectUnavailable(sourceAt(FIRST_AT - 1).load(), KeySetError);
   });
 
-  it('passes on a Secrets Manager failure unchanged', async () => {
+  it('answers service_unavailable with a Secrets Manager failure as the cause', async () => {
     secrets
       .on(GetSecretValueCommand)
       .rejects(new ResourceNotFoundException({ message: 'Secrets Manager cannot find the secret', $metadata: {} }));
 
-    await expect(sourceAt(FIRST_AT).load()).rejects.toThrow(ResourceNotFoundException);
+    await expectUnavailable(sourceAt(FIRST_AT).load(), ResourceNotFoundException);
   });
 });
+
+/** Key trouble is the service's, not the client's: a 503 with the real reason kept as the cause. */
+async function expectUnavailable(promise: Promise<unknown>, cause: new (...args: never[]) => Error): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AuthError);
+  expect((error as AuthError).code).toBe('service_unavailable');
+  expect((error as AuthError).cause).toBeInstanceOf(cause);
+}

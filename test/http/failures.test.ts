@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { AuthError } from '../../lambdas/core/errors.js';
+import type { SigningKeySource } from '../../lambdas/core/ports.js';
+import { handleApi } from '../../lambdas/http/handle.js';
+import { createTelemetry } from '../../lambdas/http/telemetry.js';
+import { apiEvent, invoke } from '../helpers/test-app.js';
+
+const telemetry = createTelemetry();
+
+describe('unexpected failures', () => {
+  it('answer a generic 500 JSON body that reveals nothing of the cause', async () => {
+    const handler = handleApi(telemetry, async () => {
+      throw new Error('secret detail at /var/task/index.mjs:12 for +919876543210');
+    });
+
+    const response = await invoke(handler, apiEvent('POST', '/send-otp', {}));
+
+    expect(response.status).toBe(500);
+    expect(response.body).toEqual({ error: 'Internal error.', code: 'internal_error' });
+  });
+
+  it('answer throttling the SDK gave up on with 503 service_unavailable and Retry-After', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $retryable: {} });
+    const handler = handleApi(telemetry, async () => {
+      throw throttled;
+    });
+
+    const response = await invoke(handler, apiEvent('POST', '/verify-otp', {}));
+
+    expect(response.status).toBe(503);
+    expect(response.body.code).toBe('service_unavailable');
+    expect(response.headers['retry-after']).toBe('1');
+  });
+
+  it('answer a missing signing key with 503, and keep the code usable for a retry', async () => {
+    const { createTestApp } = await import('../helpers/test-app.js');
+    const app = await createTestApp();
+    await app.sendOtp('+919876543210');
+    const code = app.sms.lastCodeFor('+919876543210');
+    const broken: SigningKeySource = {
+      load: () => Promise.reject(new AuthError('service_unavailable', { retryAfterSeconds: 5 })),
+    };
+    const { makeVerifyOtpHandler } = await import('../../lambdas/http/login-handlers.js');
+    const verify = makeVerifyOtpHandler(
+      {
+        records: app.records,
+        refreshTokens: app.refreshTokens,
+        keys: broken,
+        clock: app.clock,
+        policy: app.policy,
+        sessions: app.sessions,
+      },
+      telemetry,
+    );
+
+    const failed = await invoke(verify, apiEvent('POST', '/verify-otp', { phone_number: '+919876543210', otp: code }));
+    expect(failed.status).toBe(503);
+    expect(failed.headers['retry-after']).toBe('5');
+
+    expect((await app.verifyOtp('+919876543210', code)).status).toBe(200);
+  });
+});
