@@ -1,0 +1,69 @@
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BundlingOptions, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
+
+/** The repository root: `NodejsFunction` runs esbuild from here, so the benchmark must too. */
+export const PROJECT_ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
+
+/** `lambdas/functions/<name>.ts`, absolute. */
+export function lambdaEntry(name: string): string {
+  return join(PROJECT_ROOT, 'lambdas', 'functions', `${name}.ts`);
+}
+
+/**
+ * The syntax floor of every bundle: the project promises Node.js 22+, so a bundle must run there even
+ * though the Lambda runtime is newer (and the benchmark may run the same bundle on a Node.js 22 host).
+ */
+const TARGET = 'node22';
+const MINIFY = true;
+const MAIN_FIELDS = ['module', 'main'] as const;
+// ESM output has no `require`; CommonJS dependencies bundled into it (some SDK internals) still call it.
+const BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+// A separate .map file plus the `sourceMappingURL` comment that `--enable-source-maps` follows (esbuild's
+// "linked", which is what plain `--sourcemap` means). Inline maps would more than double the bytes Lambda
+// loads on every cold start.
+const SOURCE_MAP = true;
+
+/** The file name `NodejsFunction` writes for ESM output; the `sourceMappingURL` comment names it. */
+export const BUNDLE_FILE_NAME = 'index.mjs';
+
+/**
+ * esbuild settings for every Lambda. The AWS SDK is bundled rather than taken from the runtime:
+ * a minified bundle holding only the commands a function uses loads faster than the runtime's full SDK,
+ * and pins the SDK version we tested against.
+ */
+export const bundling: BundlingOptions = {
+  format: OutputFormat.ESM,
+  target: TARGET,
+  minify: MINIFY,
+  sourceMap: SOURCE_MAP,
+  sourceMapMode: SourceMapMode.DEFAULT,
+  mainFields: [...MAIN_FIELDS],
+  banner: BANNER,
+  bundleAwsSDK: true,
+  externalModules: [],
+};
+
+/**
+ * Plain esbuild options that produce the same bundle as {@link bundling}, for building outside CDK
+ * (the cold-start benchmark). The JavaScript is byte-identical when `outfile` is named
+ * {@link BUNDLE_FILE_NAME}; the source map's relative `sources` also match when it sits as deep as
+ * CDK's staging directory.
+ */
+export function esbuildBuildOptions(entryPath: string, outfile: string): BuildOptions {
+  return {
+    absWorkingDir: PROJECT_ROOT,
+    entryPoints: [resolve(PROJECT_ROOT, entryPath)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: TARGET,
+    minify: MINIFY,
+    sourcemap: SOURCE_MAP,
+    mainFields: [...MAIN_FIELDS],
+    banner: { js: BANNER },
+    external: [],
+  };
+}

@@ -1,0 +1,70 @@
+import { join } from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { bundling, lambdaEntry, PROJECT_ROOT } from './bundling.js';
+
+/** The newest Node.js runtime aws-cdk-lib offers; bundles still target Node.js 22 (see bundling.ts). */
+export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
+
+export interface NodeFunctionProps {
+  /** The entry's name: `lambdas/functions/<entryName>.ts`, exporting `handler`. */
+  readonly entryName: string;
+  /** Environment variables in addition to `NODE_OPTIONS`. */
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly description?: string;
+  /**
+   * Lambda allots CPU in proportion to memory, and cold-start init plus RS256 signing are CPU-bound;
+   * at login volumes the extra memory costs little next to the latency it saves.
+   * @default 1024
+   */
+  readonly memorySize?: number;
+  /**
+   * Long enough for an SMS provider round trip with one retry, short enough that a hung call
+   * fails well within API Gateway's 30 s integration timeout.
+   * @default Duration.seconds(10)
+   */
+  readonly timeout?: Duration;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+}
+
+/**
+ * A Lambda function with the project's shared defaults, written once: Node.js on arm64, the shared
+ * esbuild settings, its own log group with retention, and a role with no managed policy (only the
+ * right to write to that log group; callers grant the rest).
+ */
+export class NodeFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: NodeFunctionProps) {
+    // Created beside the function rather than inside it, because the function needs both at construction.
+    const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
+    // An explicit role keeps AWSLambdaBasicExecutionRole (logs:CreateLogGroup on every log group) off the function.
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of the ${props.entryName} function`,
+    });
+    super(scope, id, {
+      entry: lambdaEntry(props.entryName),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: LAMBDA_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 1024,
+      timeout: props.timeout ?? Duration.seconds(10),
+      bundling,
+      role,
+      logGroup,
+      ...(props.description ? { description: props.description } : {}),
+      environment: {
+        // Stack traces point at the TypeScript sources through the linked source maps.
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+    });
+    logGroup.grantWrite(role);
+  }
+}
