@@ -1,0 +1,110 @@
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Grant, type IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { CfnRotationSchedule, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { NodeFunction } from './node-function.js';
+
+/** When keys appear in and leave the JWKS, in seconds (see `parseRotationTiming` in lambdas/config.ts). */
+export interface KeyRotationTiming {
+  /** How long a new key is published before it signs: covers every cache of the JWKS. */
+  readonly publishLeadSeconds: number;
+  /** How long a superseded key stays published: covers every token it signed. */
+  readonly retainSeconds: number;
+}
+
+export interface SigningKeyProps {
+  readonly timing: KeyRotationTiming;
+  /**
+   * Time between rotations. Secrets Manager accepts 4 hours to 1000 days.
+   * @default Duration.days(90)
+   */
+  readonly rotateAfter?: Duration;
+  /** @default - the Secret's default (retain) */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The JWT signing keys: a Secrets Manager secret holding a JWK set, and the rotation function that
+ * writes it. The template carries no key: CloudFormation fills the secret with a random placeholder,
+ * and the rotation that runs as soon as the schedule is created replaces it with the first RSA key,
+ * generated inside the rotation function. No private key ever exists on a deployer's machine.
+ */
+export class SigningKey extends Construct {
+  /** The only actions the four rotation steps call. */
+  static readonly ROTATION_ACTIONS = [
+    'secretsmanager:DescribeSecret',
+    'secretsmanager:GetSecretValue',
+    'secretsmanager:PutSecretValue',
+    'secretsmanager:UpdateSecretVersionStage',
+  ] as const;
+
+  readonly secret: Secret;
+  readonly rotationFunction: NodeFunction;
+  readonly rotationSchedule: CfnRotationSchedule;
+
+  constructor(scope: Construct, id: string, props: SigningKeyProps) {
+    super(scope, id);
+    const rotateAfter = props.rotateAfter ?? Duration.days(90);
+    const hours = rotateAfter.toHours({ integral: false });
+    if (hours < 4 || hours > 1000 * 24) {
+      throw new Error(`${this.node.path}: key rotation must be every 4 hours to 1000 days, got ${hours} hours`);
+    }
+
+    this.secret = new Secret(this, 'Secret', {
+      description: 'otp-login JWT signing keys (JWK set); written only by its rotation function',
+      ...(props.removalPolicy ? { removalPolicy: props.removalPolicy } : {}),
+    });
+
+    this.rotationFunction = new NodeFunction(this, 'Rotation', {
+      entryName: 'rotate-signing-key',
+      description: 'Secrets Manager rotation of the otp-login JWT signing key',
+      environment: {
+        KEY_PUBLISH_LEAD_SECONDS: String(props.timing.publishLeadSeconds),
+        KEY_RETAIN_SECONDS: String(props.timing.retainSeconds),
+      },
+    });
+    this.rotationFunction.addToRolePolicy(
+      new PolicyStatement({ actions: [...SigningKey.ROTATION_ACTIONS], resources: [this.secret.secretArn] }),
+    );
+    // Only Secrets Manager in this account may invoke the rotation function.
+    this.rotationFunction.addPermission('InvokedBySecretsManager', {
+      principal: new ServicePrincipal('secretsmanager.amazonaws.com'),
+      sourceAccount: Stack.of(this).account,
+    });
+
+    // The L1 on purpose: the L2 RotationSchedule also grants secretsmanager:GetRandomPassword on "*",
+    // which a function that generates RSA keys never calls.
+    this.rotationSchedule = new CfnRotationSchedule(this, 'Schedule', {
+      secretId: this.secret.secretArn,
+      rotationLambdaArn: this.rotationFunction.functionArn,
+      rotationRules: { scheduleExpression: rateExpression(rotateAfter) },
+      // The first rotation is what creates the first key.
+      rotateImmediatelyOnUpdate: true,
+    });
+    // The immediate rotation invokes the function during the deployment: permission and role policy first.
+    this.rotationSchedule.node.addDependency(
+      this.rotationFunction.node.findChild('InvokedBySecretsManager'),
+      this.rotationFunction.role ?? this.rotationFunction,
+    );
+  }
+
+  get secretArn(): string {
+    return this.secret.secretArn;
+  }
+
+  /** GetSecretValue on this secret, which is all a signer or JWKS publisher needs. */
+  grantRead(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['secretsmanager:GetSecretValue'],
+      resourceArns: [this.secret.secretArn],
+    });
+  }
+}
+
+function rateExpression(every: Duration): string {
+  const days = every.toDays({ integral: false });
+  if (Number.isInteger(days)) return `rate(${days} ${days === 1 ? 'day' : 'days'})`;
+  const hours = every.toHours({ integral: true });
+  return `rate(${hours} ${hours === 1 ? 'hour' : 'hours'})`;
+}
