@@ -1,0 +1,239 @@
+import { Token, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  type CfnStage,
+  HttpApi,
+  HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
+  type HttpStage,
+  LogGroupLogDestination,
+  PayloadFormatVersion,
+  type ThrottleSettings,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { type FunctionName, ROUTES, type Route } from '../../lambdas/http/routes.js';
+
+export interface OtpJwtAuthorizerProps {
+  /** The otp-login issuer: the API's URL without a trailing slash (stack output `Issuer`). */
+  readonly issuer: string;
+  /** Accepted `aud` values; a token must carry at least one. */
+  readonly audience: string | readonly string[];
+}
+
+/**
+ * A native HTTP API JWT authorizer that trusts otp-login access tokens: API Gateway reads the issuer's
+ * OpenID configuration, caches its JWKS and checks signature, `iss`, `aud` and `exp` without running
+ * any code. Other teams' HTTP APIs can protect routes with it as they are.
+ */
+export function otpJwtAuthorizer(scope: Construct, id: string, props: OtpJwtAuthorizerProps): HttpJwtAuthorizer {
+  const { issuer } = props;
+  // API Gateway compares `iss` byte for byte, so a stray trailing slash would reject every token.
+  if (!Token.isUnresolved(issuer) && (!issuer.startsWith('https://') || issuer.endsWith('/'))) {
+    throw new Error(
+      `${scope.node.path}/${id}: issuer must be the https URL of the otp-login API without a trailing slash, got "${issuer}"`,
+    );
+  }
+  const audiences = typeof props.audience === 'string' ? [props.audience] : [...props.audience];
+  if (audiences.length === 0) throw new Error(`${scope.node.path}/${id}: at least one audience is required`);
+  return new HttpJwtAuthorizer(id, issuer, {
+    jwtAudience: audiences,
+    identitySource: ['$request.header.Authorization'],
+  });
+}
+
+/**
+ * The route key path for a route-table path. HTTP API route keys cannot end in "/": the service rejects
+ * `POST /send-otp/` at deploy time, and CDK's HttpRouteKey refuses it at synth. Unlike REST APIs, HTTP APIs
+ * do not fold `/send-otp/` into `/send-otp` either (after end-to-end tests, aws-powertools/powertools-lambda-python#1609
+ * limited its trailing-slash folding to REST APIs, the kind that does it), so shipped clients calling `/send-otp/` would land
+ * on `$default` and get a 404. A trailing-slash path therefore becomes the greedy route
+ * `POST /send-otp/{proxy+}` on the same function, the workaround used in storacha/w3infra#166. The cost:
+ * deeper paths such as `/send-otp/x` reach send-otp too, with the raw path in the event, so the function
+ * (not API Gateway) must answer those with a 404. Smoke-test `POST $ApiUrl/send-otp/` after the first deploy:
+ * neither behaviour is spelled out in the API Gateway documentation.
+ */
+export function routeKeyPath(path: string): string {
+  return path !== '/' && path.endsWith('/') ? `${path}{proxy+}` : path;
+}
+
+/** Why each function may be called without a token; a public route without an entry here fails synth. */
+const PUBLIC_ROUTE_REASONS: Partial<Record<FunctionName, string>> = {
+  'send-otp':
+    'Login starts here, before the caller has any token; abuse is bounded by per-number and per-IP limits in the function and by route throttling.',
+  'verify-otp':
+    'Exchanges a one-time code for tokens, so the caller has none yet; attempts per code are limited and a number locks after repeated failures.',
+  'refresh-token':
+    'Authenticated by the refresh token in the body, which API Gateway cannot check; the access token may already be expired.',
+  logout:
+    'Authenticated by the refresh token in the body, which API Gateway cannot check; revoking a token must work with an expired access token.',
+  'well-known':
+    'JWKS and OpenID configuration are public by definition: every verifier, API Gateway included, fetches them without credentials.',
+};
+
+/** `GET /.well-known/jwks.json` -> `GetWellKnownJwksJson`: construct ids without the `--` CDK makes of "/". */
+function routeId(method: Route['method'], path: string): string {
+  const words = [method.toLowerCase(), ...path.split(/[^A-Za-z0-9]+/)].filter(Boolean);
+  return words.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+}
+
+const METHODS: Readonly<Record<Route['method'], HttpMethod>> = { GET: HttpMethod.GET, POST: HttpMethod.POST };
+
+export interface OtpHttpApiProps {
+  /** The `aud` our access tokens carry and the JWT authorizer requires. */
+  readonly audience: string;
+  /**
+   * Stage-wide throttling (requests per second, and burst).
+   * @default { rateLimit: 50, burstLimit: 100 }
+   */
+  readonly throttle?: ThrottleSettings;
+  /**
+   * Tighter throttling for the routes of particular functions.
+   * @default - send-otp at 10 per second, burst 20: every call may cost an SMS.
+   */
+  readonly functionThrottles?: Partial<Record<FunctionName, ThrottleSettings>>;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly accessLogRetention?: RetentionDays;
+  /** @default ROUTES from lambdas/http/routes.ts */
+  readonly routes?: readonly Route[];
+}
+
+/**
+ * The public HTTP API: one route per entry of the shared route table (Lambda proxy, payload 2.0),
+ * `/me` behind the native JWT authorizer for our own issuer, and a `$default` route to the not-found
+ * function so unknown paths get our JSON 404/405 instead of API Gateway's.
+ */
+export class OtpHttpApi extends Construct {
+  readonly httpApi: HttpApi;
+  readonly stage: HttpStage;
+  readonly accessLogs: LogGroup;
+  readonly authorizer: HttpJwtAuthorizer;
+  /** The API's own URL, no trailing slash: the `iss` of our tokens and the base of the JWKS URL. */
+  readonly issuer: string;
+  readonly audience: string;
+  private readonly props: OtpHttpApiProps;
+  private connected = false;
+
+  constructor(scope: Construct, id: string, props: OtpHttpApiProps) {
+    super(scope, id);
+    this.props = props;
+    this.audience = props.audience;
+    this.httpApi = new HttpApi(this, 'Api', {
+      description: 'otp-login: phone-number OTP login',
+      // The stage is made below, with access logs and throttling the default stage cannot take.
+      createDefaultStage: false,
+    });
+    this.issuer = this.httpApi.apiEndpoint;
+    this.authorizer = otpJwtAuthorizer(this, 'OtpJwtAuthorizer', { issuer: this.issuer, audience: props.audience });
+
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.accessLogRetention ?? RetentionDays.ONE_MONTH,
+    });
+    this.stage = this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle ?? { rateLimit: 50, burstLimit: 100 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        // Request metadata only: the bodies carry phone numbers, codes and tokens.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            method: '$context.httpMethod',
+            path: '$context.path',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            latency: '$context.responseLatency',
+            integrationLatency: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+            userAgent: '$context.identity.userAgent',
+          }),
+        ),
+      },
+    });
+  }
+
+  /** The `https://…` base URL of the API, without a trailing slash. */
+  get url(): string {
+    return this.httpApi.apiEndpoint;
+  }
+
+  /** Routes every route-table entry to its function and everything else to `not-found`. Call once. */
+  connect(functions: Readonly<Record<FunctionName, IFunction>>): void {
+    if (this.connected) throw new Error(`${this.node.path}: connect() was already called`);
+    this.connected = true;
+
+    const integrations = new Map<FunctionName, HttpLambdaIntegration>();
+    const integrationFor = (name: FunctionName): HttpLambdaIntegration => {
+      let integration = integrations.get(name);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${name}-integration`, functions[name], {
+          payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+        });
+        integrations.set(name, integration);
+      }
+      return integration;
+    };
+
+    const routes = new Map<string, { route: Route; construct: HttpRoute; key: string }>();
+    for (const route of this.props.routes ?? ROUTES) {
+      const path = routeKeyPath(route.path);
+      const key = `${route.method} ${path}`;
+      if (routes.has(key)) throw new Error(`${this.node.path}: the route table lists ${key} twice`);
+      const construct = new HttpRoute(this, routeId(route.method, path), {
+        httpApi: this.httpApi,
+        routeKey: HttpRouteKey.with(path, METHODS[route.method]),
+        integration: integrationFor(route.fn),
+        ...(route.authorized ? { authorizer: this.authorizer } : {}),
+      });
+      if (!route.authorized) {
+        const reason = PUBLIC_ROUTE_REASONS[route.fn];
+        if (!reason) {
+          throw new Error(`${this.node.path}: ${key} has no authorizer and no documented reason to be public`);
+        }
+        Validations.of(construct).acknowledge({ id: 'AwsSolutions-APIG4', reason });
+      }
+      routes.set(key, { route, construct, key });
+    }
+
+    const fallback = new HttpRoute(this, 'Default', {
+      httpApi: this.httpApi,
+      routeKey: HttpRouteKey.DEFAULT,
+      integration: integrationFor('not-found'),
+    });
+    Validations.of(fallback).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'The $default catch-all only answers JSON 404/405 and reaches no data; a token check would turn those into 401s.',
+    });
+
+    this.throttleRoutes([...routes.values()]);
+  }
+
+  private throttleRoutes(routes: readonly { route: Route; construct: HttpRoute; key: string }[]): void {
+    const throttles = this.props.functionThrottles ?? { 'send-otp': { rateLimit: 10, burstLimit: 20 } };
+    const settings: Record<string, { ThrottlingRateLimit?: number; ThrottlingBurstLimit?: number }> = {};
+    for (const { route, construct, key } of routes) {
+      const throttle = throttles[route.fn];
+      if (!throttle) continue;
+      settings[key] = {
+        ...(throttle.rateLimit !== undefined ? { ThrottlingRateLimit: throttle.rateLimit } : {}),
+        ...(throttle.burstLimit !== undefined ? { ThrottlingBurstLimit: throttle.burstLimit } : {}),
+      };
+      // Route settings name routes by key; CloudFormation rejects the stage if a route does not exist yet.
+      this.stage.node.addDependency(construct);
+    }
+    if (Object.keys(settings).length > 0) {
+      (this.stage.node.defaultChild as CfnStage).routeSettings = settings;
+    }
+  }
+}
