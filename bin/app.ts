@@ -1,0 +1,46 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { CONFIG_NAMES, type OtpAuthConfig, OtpAuthStack } from '../lib/otp-auth-stack.js';
+
+// The only place that reads context (and, when asked to, the environment).
+const app = new App();
+
+function context(name: string): string | undefined {
+  const value: unknown = app.node.tryGetContext(name);
+  return value === undefined || value === null ? undefined : String(value);
+}
+
+function flag(name: string, fallback: boolean): boolean {
+  const value = context(name);
+  if (value === undefined) return fallback;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new Error(`Context ${name} must be true or false, got "${value}"`);
+}
+
+function wholeNumber(name: string): number | undefined {
+  const value = context(name);
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new Error(`Context ${name} must be a whole number, got "${value}"`);
+  return Number(value);
+}
+
+// Environment variables are opt-in: a shell set up for the local server must not leak into a deployment.
+const configFromEnv = flag('configFromEnv', false);
+const config: OtpAuthConfig = {};
+for (const name of CONFIG_NAMES) {
+  const value = context(name) ?? (configFromEnv ? process.env[name] : undefined);
+  if (value !== undefined) config[name] = value;
+}
+
+const keyRotationDays = wholeNumber('keyRotationDays');
+const alarmTopicArn = context('alarmTopicArn');
+
+new OtpAuthStack(app, context('stackName') ?? 'OtpLogin', {
+  production: flag('production', false),
+  config,
+  ...(keyRotationDays !== undefined ? { keyRotationDays } : {}),
+  ...(alarmTopicArn ? { alarmTopicArn } : {}),
+});
+
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

@@ -1,0 +1,158 @@
+import { Duration } from 'aws-cdk-lib';
+import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IAlarmAction,
+  MathExpression,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+
+/** The Powertools service name and EMF namespace the functions emit under (lambdas/http/telemetry.ts). */
+export const SERVICE_NAME = 'otp-login';
+export const METRICS_NAMESPACE = 'OtpLogin';
+
+/** Custom metric names the functions emit, each a count with dimension `service`. */
+export const OTP_METRICS = {
+  sent: 'OtpSent',
+  verified: 'OtpVerified',
+  failed: 'OtpFailed',
+  locked: 'OtpLocked',
+  rateLimited: 'RateLimited',
+  smsFailed: 'SmsFailed',
+} as const;
+
+export interface OtpAlarmThresholds {
+  /**
+   * SMS sends that failed within 5 minutes: the provider is down, or the account hit its SMS spend limit.
+   * @default 5
+   */
+  readonly smsFailedPer5Minutes?: number;
+  /**
+   * Codes sent within an hour. Far above normal login volume, sends are someone pumping SMS to
+   * premium-rate numbers on our bill. Set it to a few times the busiest legitimate hour.
+   * @default 500
+   */
+  readonly otpSentPerHour?: number;
+  /**
+   * Share of sends in an hour that end in a verified login. Pumped codes are never entered, so a low
+   * share at volume is the signature of SMS pumping even below `otpSentPerHour`.
+   * @default 0.2
+   */
+  readonly minVerifiedShare?: number;
+  /**
+   * Sends within the hour before the verified share is judged; at low volume one abandoned login
+   * moves it too much.
+   * @default 50
+   */
+  readonly minSendsToJudgeShare?: number;
+  /**
+   * 5xx answers from the API within 5 minutes (function errors, timeouts, throttled integrations).
+   * @default 5
+   */
+  readonly api5xxPer5Minutes?: number;
+}
+
+export interface OtpAlarmsProps {
+  readonly httpApi: IHttpApi;
+  readonly rotationFunction: IFunction;
+  readonly thresholds?: OtpAlarmThresholds;
+  /** Where alarms notify, e.g. an SNS topic action. @default - none; alarms only show in the console */
+  readonly alarmActions?: readonly IAlarmAction[];
+}
+
+/** CloudWatch alarms on the functions' custom metrics and on the API's 5xx answers. */
+export class OtpAlarms extends Construct {
+  readonly smsFailed: Alarm;
+  readonly smsPumpingVolume: Alarm;
+  readonly smsPumpingVerifiedShare: Alarm;
+  readonly api5xx: Alarm;
+  readonly rotationErrors: Alarm;
+
+  constructor(scope: Construct, id: string, props: OtpAlarmsProps) {
+    super(scope, id);
+    const t = props.thresholds ?? {};
+    const fiveMinutes = Duration.minutes(5);
+    const hour = Duration.hours(1);
+
+    this.smsFailed = new Alarm(this, 'SmsFailed', {
+      alarmDescription: 'SMS sends are failing: users cannot receive login codes.',
+      metric: otpMetric(OTP_METRICS.smsFailed, fiveMinutes),
+      threshold: t.smsFailedPer5Minutes ?? 5,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    this.smsPumpingVolume = new Alarm(this, 'SmsPumpingVolume', {
+      alarmDescription: 'Unusually many login codes sent within an hour: possible SMS pumping (toll fraud).',
+      metric: otpMetric(OTP_METRICS.sent, hour),
+      threshold: t.otpSentPerHour ?? 500,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    const minSends = t.minSendsToJudgeShare ?? 50;
+    this.smsPumpingVerifiedShare = new Alarm(this, 'SmsPumpingVerifiedShare', {
+      alarmDescription:
+        'Few of the login codes sent this hour were verified: codes are going to numbers nobody reads, the signature of SMS pumping.',
+      metric: new MathExpression({
+        // Below the minimum volume the share counts as 1, so quiet hours never alarm.
+        expression: `IF(FILL(sent, 0) >= ${minSends}, FILL(verified, 0) / sent, 1)`,
+        usingMetrics: {
+          sent: otpMetric(OTP_METRICS.sent, hour),
+          verified: otpMetric(OTP_METRICS.verified, hour),
+        },
+        period: hour,
+        label: 'Verified share of sent codes',
+      }),
+      threshold: t.minVerifiedShare ?? 0.2,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    this.api5xx = new Alarm(this, 'Api5xx', {
+      alarmDescription: 'The login API is answering 5xx.',
+      metric: props.httpApi.metricServerError({ period: fiveMinutes, statistic: 'Sum' }),
+      threshold: t.api5xxPer5Minutes ?? 5,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    // A failed rotation leaves the old key signing past its planned life; Secrets Manager retries silently.
+    this.rotationErrors = new Alarm(this, 'KeyRotationErrors', {
+      alarmDescription: 'The signing-key rotation function failed.',
+      metric: props.rotationFunction.metricErrors({ period: hour, statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    for (const alarm of [
+      this.smsFailed,
+      this.smsPumpingVolume,
+      this.smsPumpingVerifiedShare,
+      this.api5xx,
+      this.rotationErrors,
+    ]) {
+      alarm.addAlarmAction(...(props.alarmActions ?? []));
+    }
+  }
+}
+
+function otpMetric(metricName: string, period: Duration): Metric {
+  return new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: SERVICE_NAME },
+    statistic: 'Sum',
+    period,
+  });
+}

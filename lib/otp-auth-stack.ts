@@ -1,0 +1,234 @@
+import { CfnOutput, Duration, type RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import {
+  ENV,
+  type Env,
+  parseKeyCacheSeconds,
+  parseOtpConfig,
+  parseRotationTiming,
+  parseSmsConfig,
+  parseTokenConfig,
+} from '../lambdas/config.js';
+import { FUNCTION_NAMES, type FunctionName, JWKS_PATH } from '../lambdas/http/routes.js';
+import { NodeFunction } from './constructs/node-function.js';
+import { METRICS_NAMESPACE, OtpAlarms, type OtpAlarmThresholds, SERVICE_NAME } from './constructs/otp-alarms.js';
+import { OtpHttpApi } from './constructs/otp-http-api.js';
+import { OtpTable } from './constructs/otp-table.js';
+import { SigningKey } from './constructs/signing-key.js';
+
+type EnvName = (typeof ENV)[keyof typeof ENV];
+
+/** Env values the stack itself supplies; everything else in `ENV` is deploy-time configuration. */
+const STACK_OWNED = [ENV.tableName, ENV.signingKeySecretId, ENV.issuer] as const;
+
+export type OtpAuthConfigName = Exclude<EnvName, (typeof STACK_OWNED)[number]>;
+
+/** Deploy-time configuration, keyed by the environment variable names the functions read. */
+export type OtpAuthConfig = Partial<Record<OtpAuthConfigName, string>>;
+
+export const CONFIG_NAMES: readonly OtpAuthConfigName[] = Object.values(ENV).filter(
+  (name): name is OtpAuthConfigName => !(STACK_OWNED as readonly string[]).includes(name),
+);
+
+export const DEFAULT_AUDIENCE = 'otp-login';
+
+const OTP_POLICY_ENV = [
+  ENV.otpTtlSeconds,
+  ENV.signupMode,
+  ENV.smsTemplate,
+  ENV.otpMaxAttempts,
+  ENV.otpLockoutSeconds,
+  ENV.sendCooldownSeconds,
+  ENV.sendMaxPerHour,
+  ENV.sendMaxPerDay,
+  ENV.sendMaxPerIpPerHour,
+  ENV.allowedCountries,
+  ENV.testPhoneNumbers,
+] as const;
+const SMS_ENV = [ENV.smsSenderId, ENV.smsOriginationNumber] as const;
+const TOKEN_ENV = [ENV.accessTokenTtlSeconds, ENV.refreshTokenTtlSeconds, ENV.refreshReuseGraceSeconds] as const;
+const KEY_ENV = [ENV.keyCacheSeconds] as const;
+
+interface FunctionNeeds {
+  readonly description: string;
+  readonly table?: boolean;
+  readonly signingKey?: boolean;
+  readonly sms?: boolean;
+  /** Configuration passed through when set; unset values take the defaults in lambdas/config.ts. */
+  readonly config: readonly OtpAuthConfigName[];
+}
+
+/** What each function touches. Everything it is not listed for, it cannot reach. */
+const NEEDS: Readonly<Record<FunctionName, FunctionNeeds>> = {
+  'send-otp': {
+    description: 'POST /send-otp: sends a login code by SMS',
+    table: true,
+    sms: true,
+    config: [...OTP_POLICY_ENV, ...SMS_ENV],
+  },
+  'verify-otp': {
+    description: 'POST /verify-otp: exchanges a login code for tokens',
+    table: true,
+    signingKey: true,
+    config: [...OTP_POLICY_ENV, ...TOKEN_ENV, ...KEY_ENV],
+  },
+  'refresh-token': {
+    description: 'POST /token/refresh: rotates a refresh token',
+    table: true,
+    signingKey: true,
+    config: [...TOKEN_ENV, ...KEY_ENV],
+  },
+  logout: { description: 'POST /logout: revokes a refresh token family', table: true, config: [] },
+  me: { description: 'GET /me: the claims of a verified access token', config: [] },
+  'well-known': {
+    description: 'GET /.well-known/*: JWKS and OpenID configuration',
+    signingKey: true,
+    config: KEY_ENV,
+  },
+  'not-found': { description: '$default: JSON 404/405', config: [] },
+};
+
+export interface OtpAuthStackProps extends StackProps {
+  /** Production refuses test phone numbers and protects the table from deletion. */
+  readonly production: boolean;
+  readonly config?: OtpAuthConfig;
+  /** @default 90 */
+  readonly keyRotationDays?: number;
+  readonly alarmThresholds?: OtpAlarmThresholds;
+  /** An SNS topic every alarm notifies. @default - no notification */
+  readonly alarmTopicArn?: string;
+  /** Stage-wide API throttling. @default { rateLimit: 50, burstLimit: 100 } */
+  readonly throttle?: ThrottleSettings;
+  /** @default RemovalPolicy.RETAIN */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The whole service in one stack: HTTP API, one function per route-table entry, the table, the
+ * signing key with its rotation, and alarms. The issuer is the API's own URL.
+ */
+export class OtpAuthStack extends Stack {
+  readonly api: OtpHttpApi;
+  readonly table: OtpTable;
+  readonly signingKey: SigningKey;
+  readonly functions: Readonly<Record<FunctionName, NodeFunction>>;
+  readonly alarms: OtpAlarms;
+  readonly issuer: string;
+  readonly audience: string;
+
+  constructor(scope: Construct, id: string, props: OtpAuthStackProps) {
+    super(scope, id, {
+      ...props,
+      description: props.description ?? 'otp-login: phone-number OTP login (HTTP API, Lambda, DynamoDB, SNS)',
+    });
+    const config = props.config ?? {};
+    refuseTestNumbersInProduction(config, props.production);
+    this.audience = config.AUDIENCE?.trim() || DEFAULT_AUDIENCE;
+    // Parse now with the functions' own parsers: a bad value fails the synth, not the first cold start.
+    const timing = validateConfig(config, this.audience);
+
+    this.table = new OtpTable(this, 'Table', {
+      deletionProtection: props.production,
+      ...(props.tableRemovalPolicy ? { removalPolicy: props.tableRemovalPolicy } : {}),
+    });
+    this.signingKey = new SigningKey(this, 'SigningKey', {
+      timing,
+      rotateAfter: Duration.days(props.keyRotationDays ?? 90),
+    });
+    this.api = new OtpHttpApi(this, 'Http', {
+      audience: this.audience,
+      ...(props.throttle ? { throttle: props.throttle } : {}),
+    });
+    this.issuer = this.api.issuer;
+
+    const functions = {} as Record<FunctionName, NodeFunction>;
+    for (const name of FUNCTION_NAMES) {
+      functions[name] = this.createFunction(name, NEEDS[name], config);
+    }
+    this.functions = functions;
+    this.api.connect(functions);
+
+    this.alarms = new OtpAlarms(this, 'Alarms', {
+      httpApi: this.api.httpApi,
+      rotationFunction: this.signingKey.rotationFunction,
+      ...(props.alarmThresholds ? { thresholds: props.alarmThresholds } : {}),
+      ...(props.alarmTopicArn
+        ? { alarmActions: [new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn))] }
+        : {}),
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the login API' });
+    new CfnOutput(this, 'Issuer', { value: this.issuer, description: 'JWT iss, for otpJwtAuthorizer()' });
+    new CfnOutput(this, 'JwksUrl', { value: `${this.issuer}${JWKS_PATH}`, description: 'Public signing keys' });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'SigningKeySecretArn', { value: this.signingKey.secretArn });
+  }
+
+  private createFunction(name: FunctionName, needs: FunctionNeeds, config: OtpAuthConfig): NodeFunction {
+    const environment: Record<string, string> = {
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      [ENV.issuer]: this.api.issuer,
+      [ENV.audience]: this.audience,
+    };
+    if (needs.table) environment[ENV.tableName] = this.table.tableName;
+    if (needs.signingKey) environment[ENV.signingKeySecretId] = this.signingKey.secretArn;
+    for (const key of needs.config) {
+      const value = config[key];
+      if (value !== undefined && value.trim() !== '') environment[key] = value;
+    }
+
+    const fn = new NodeFunction(this, pascalCase(name), {
+      entryName: name,
+      description: needs.description,
+      environment,
+    });
+    if (needs.table) this.table.grantItemAccess(fn);
+    if (needs.signingKey) this.signingKey.grantRead(fn);
+    if (needs.sms) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          sid: 'SmsToPhoneNumbers',
+          actions: ['sns:Publish'],
+          // Publishing to a phone number has no resource ARN; the region pin is what can be narrowed.
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:RequestedRegion': this.region } },
+        }),
+      );
+      if (fn.role) {
+        Validations.of(fn.role).acknowledge({
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'sns:Publish straight to a phone number (no topic) has no resource ARN, so IAM only accepts "*"; the statement is limited to sns:Publish in this region.',
+        });
+      }
+    }
+    return fn;
+  }
+}
+
+function refuseTestNumbersInProduction(config: OtpAuthConfig, production: boolean): void {
+  if (production && (config.TEST_PHONE_NUMBERS ?? '').trim() !== '') {
+    throw new Error(
+      `${ENV.testPhoneNumbers} must be empty in production: those numbers log in with a fixed code and never get an SMS. ` +
+        `Drop -c ${ENV.testPhoneNumbers}=… (and, with -c configFromEnv=true, the environment variable) for this deployment.`,
+    );
+  }
+}
+
+function validateConfig(config: OtpAuthConfig, audience: string): ReturnType<typeof parseRotationTiming> {
+  const env: Env = config;
+  parseOtpConfig(env);
+  parseSmsConfig(env);
+  parseKeyCacheSeconds(env);
+  parseTokenConfig({ ...env, [ENV.issuer]: 'https://issuer.invalid', [ENV.audience]: audience });
+  return parseRotationTiming(env);
+}
+
+function pascalCase(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+}

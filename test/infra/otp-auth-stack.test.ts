@@ -1,0 +1,455 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../lambdas/config.js';
+import { FUNCTION_NAMES, type FunctionName, ROUTES } from '../../lambdas/http/routes.js';
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/http/telemetry.js';
+import {
+  OTP_METRICS,
+  METRICS_NAMESPACE as STACK_NAMESPACE,
+  SERVICE_NAME as STACK_SERVICE,
+} from '../../lib/constructs/otp-alarms.js';
+import { routeKeyPath } from '../../lib/constructs/otp-http-api.js';
+import { CONFIG_NAMES, type OtpAuthConfig, type OtpAuthStack } from '../../lib/otp-auth-stack.js';
+import { actionsOf, logicalId, roleStatements, synthStack } from './synth.js';
+
+/** Every configuration value set, so each function's env shows exactly which ones it is given. */
+const FULL_CONFIG: Required<OtpAuthConfig> = {
+  OTP_TTL_SECONDS: '300',
+  ACCESS_TOKEN_TTL_SECONDS: '900',
+  REFRESH_TOKEN_TTL_SECONDS: '2592000',
+  REFRESH_REUSE_GRACE_SECONDS: '10',
+  SIGNUP_MODE: 'closed',
+  SMS_TEMPLATE: 'Code {code}, valid {minutes} min.',
+  SMS_SENDER_ID: 'OtpLogin',
+  SMS_ORIGINATION_NUMBER: '+12015550100',
+  AUDIENCE: 'my-app',
+  OTP_MAX_ATTEMPTS: '5',
+  OTP_LOCKOUT_SECONDS: '900',
+  SEND_COOLDOWN_SECONDS: '60',
+  SEND_MAX_PER_HOUR: '5',
+  SEND_MAX_PER_DAY: '10',
+  SEND_MAX_PER_IP_PER_HOUR: '100',
+  ALLOWED_COUNTRIES: 'IN,US',
+  TEST_PHONE_NUMBERS: '+12015550123:424242',
+  KEY_CACHE_SECONDS: '300',
+  KEY_PUBLISH_LEAD_SECONDS: '7800',
+  KEY_RETAIN_SECONDS: '8400',
+};
+
+const COMMON_ENV = ['NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'ISSUER', 'AUDIENCE'];
+const OTP_POLICY_ENV = [
+  'OTP_TTL_SECONDS',
+  'SIGNUP_MODE',
+  'SMS_TEMPLATE',
+  'OTP_MAX_ATTEMPTS',
+  'OTP_LOCKOUT_SECONDS',
+  'SEND_COOLDOWN_SECONDS',
+  'SEND_MAX_PER_HOUR',
+  'SEND_MAX_PER_DAY',
+  'SEND_MAX_PER_IP_PER_HOUR',
+  'ALLOWED_COUNTRIES',
+  'TEST_PHONE_NUMBERS',
+];
+const TOKEN_ENV = ['ACCESS_TOKEN_TTL_SECONDS', 'REFRESH_TOKEN_TTL_SECONDS', 'REFRESH_REUSE_GRACE_SECONDS'];
+
+const EXPECTED_ENV: Record<FunctionName, string[]> = {
+  'send-otp': [...COMMON_ENV, 'TABLE_NAME', ...OTP_POLICY_ENV, 'SMS_SENDER_ID', 'SMS_ORIGINATION_NUMBER'],
+  'verify-otp': [
+    ...COMMON_ENV,
+    'TABLE_NAME',
+    'SIGNING_KEY_SECRET_ID',
+    ...OTP_POLICY_ENV,
+    ...TOKEN_ENV,
+    'KEY_CACHE_SECONDS',
+  ],
+  'refresh-token': [...COMMON_ENV, 'TABLE_NAME', 'SIGNING_KEY_SECRET_ID', ...TOKEN_ENV, 'KEY_CACHE_SECONDS'],
+  logout: [...COMMON_ENV, 'TABLE_NAME'],
+  me: COMMON_ENV,
+  'well-known': [...COMMON_ENV, 'SIGNING_KEY_SECRET_ID', 'KEY_CACHE_SECONDS'],
+  'not-found': COMMON_ENV,
+};
+
+const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+const TABLE = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+const READ_KEY = ['secretsmanager:GetSecretValue'];
+
+const EXPECTED_ACTIONS: Record<FunctionName, string[]> = {
+  'send-otp': [...LOGS, ...TABLE, 'sns:Publish'],
+  'verify-otp': [...LOGS, ...TABLE, ...READ_KEY],
+  'refresh-token': [...LOGS, ...TABLE, ...READ_KEY],
+  logout: [...LOGS, ...TABLE],
+  me: LOGS,
+  'well-known': [...LOGS, ...READ_KEY],
+  'not-found': LOGS,
+};
+
+function functionProps(template: Template, stack: OtpAuthStack, name: FunctionName) {
+  return template.toJSON().Resources[logicalId(stack.functions[name])].Properties;
+}
+
+describe('OtpAuthStack', () => {
+  let stack: OtpAuthStack;
+  let template: Template;
+  beforeAll(() => {
+    ({ stack, template } = synthStack());
+  });
+
+  describe('HTTP API', () => {
+    it('has one route per route-table entry, and the $default catch-all', () => {
+      const keys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey);
+      expect(keys.sort()).toEqual([...ROUTES.map((r) => `${r.method} ${routeKeyPath(r.path)}`), '$default'].sort());
+    });
+
+    it('serves the trailing-slash spellings through greedy routes, since route keys cannot end in a slash', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /send-otp/{proxy+}' });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /token/refresh/{proxy+}' });
+      const keys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey);
+      expect(keys.filter((k) => k.endsWith('/'))).toEqual([]);
+    });
+
+    it('sends every route to its own function through a payload 2.0 Lambda proxy integration', () => {
+      const resources = template.toJSON().Resources;
+      const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+      const targetFunction = (routeKey: string): string => {
+        const route = routes.find((r) => r.Properties.RouteKey === routeKey);
+        const integrationId = route?.Properties.Target['Fn::Join'][1][1].Ref;
+        const integration = resources[integrationId].Properties;
+        expect(integration).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+        return integration.IntegrationUri['Fn::GetAtt'][0];
+      };
+      for (const route of ROUTES) {
+        expect(targetFunction(`${route.method} ${routeKeyPath(route.path)}`)).toBe(
+          logicalId(stack.functions[route.fn]),
+        );
+      }
+      expect(targetFunction('$default')).toBe(logicalId(stack.functions['not-found']));
+    });
+
+    it('protects /me with the native JWT authorizer for our own issuer and audience', () => {
+      const apiId = logicalId(stack.api.httpApi);
+      const authorizers = template.findResources('AWS::ApiGatewayV2::Authorizer');
+      const [authorizerId, authorizer] = Object.entries(authorizers)[0] ?? [];
+      expect(Object.keys(authorizers)).toHaveLength(1);
+      expect(authorizer?.Properties).toEqual({
+        ApiId: { Ref: apiId },
+        AuthorizerType: 'JWT',
+        Name: 'OtpJwtAuthorizer',
+        IdentitySource: ['$request.header.Authorization'],
+        JwtConfiguration: { Issuer: { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] }, Audience: ['otp-login'] },
+      });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: 'GET /me',
+        AuthorizationType: 'JWT',
+        AuthorizerId: { Ref: authorizerId },
+      });
+    });
+
+    it('leaves every other route to the functions, as the route table says', () => {
+      const open = ROUTES.filter((r) => !r.authorized).map((r) => `${r.method} ${routeKeyPath(r.path)}`);
+      for (const routeKey of [...open, '$default']) {
+        template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, AuthorizationType: 'NONE' });
+      }
+    });
+
+    it('throttles the stage, and send-otp tighter, and logs request metadata but no body', () => {
+      const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0]?.Properties;
+      expect(stage).toMatchObject({
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+        // Both spellings of send-otp: the greedy route must not be a way around the limit.
+        RouteSettings: {
+          'POST /send-otp': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+          'POST /send-otp/{proxy+}': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+        },
+      });
+      const format = JSON.parse(stage.AccessLogSettings.Format);
+      expect(format).toMatchObject({
+        requestId: '$context.requestId',
+        ip: '$context.identity.sourceIp',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        latency: '$context.responseLatency',
+      });
+      expect(stage.AccessLogSettings.Format).not.toMatch(/body/i);
+    });
+  });
+
+  describe('functions', () => {
+    it('builds one function per entry, plus the rotation function', () => {
+      expect(Object.keys(stack.functions).sort()).toEqual([...FUNCTION_NAMES].sort());
+      template.resourceCountIs('AWS::Lambda::Function', FUNCTION_NAMES.length + 1);
+    });
+
+    it('runs every function on arm64 Node.js 24 with 1024 MB, 10 s and its own one-month log group', () => {
+      const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+      for (const fn of functions) {
+        expect(fn.Properties).toMatchObject({
+          Runtime: 'nodejs24.x',
+          Architectures: ['arm64'],
+          MemorySize: 1024,
+          Timeout: 10,
+          Handler: 'index.handler',
+          LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
+        });
+        const logGroup = template.toJSON().Resources[fn.Properties.LoggingConfig.LogGroup.Ref];
+        expect(logGroup.Properties.RetentionInDays).toBe(30);
+      }
+    });
+
+    it('gives every role an inline policy only, never a managed one', () => {
+      for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      }
+    });
+
+    it('names the issuer after the API itself and the audience otp-login', () => {
+      const apiEndpoint = { 'Fn::GetAtt': [logicalId(stack.api.httpApi), 'ApiEndpoint'] };
+      for (const name of FUNCTION_NAMES) {
+        expect(functionProps(template, stack, name).Environment.Variables).toMatchObject({
+          ISSUER: apiEndpoint,
+          AUDIENCE: 'otp-login',
+          POWERTOOLS_SERVICE_NAME: 'otp-login',
+          POWERTOOLS_METRICS_NAMESPACE: 'OtpLogin',
+        });
+      }
+    });
+
+    it('passes each function exactly the configuration it reads', () => {
+      const full = synthStack({ config: FULL_CONFIG });
+      for (const name of FUNCTION_NAMES) {
+        const env = functionProps(full.template, full.stack, name).Environment.Variables;
+        expect(Object.keys(env).sort(), name).toEqual([...EXPECTED_ENV[name]].sort());
+        for (const [key, value] of Object.entries(env)) {
+          if (key in FULL_CONFIG) expect(value).toBe(FULL_CONFIG[key as keyof OtpAuthConfig]);
+        }
+      }
+      expect(functionProps(full.template, full.stack, 'me').Environment.Variables.AUDIENCE).toBe('my-app');
+    });
+
+    it('points TABLE_NAME and SIGNING_KEY_SECRET_ID at the stack resources', () => {
+      const env = functionProps(template, stack, 'verify-otp').Environment.Variables;
+      expect(env.TABLE_NAME).toEqual({ Ref: logicalId(stack.table.table) });
+      expect(env.SIGNING_KEY_SECRET_ID).toEqual({ Ref: logicalId(stack.signingKey.secret) });
+    });
+
+    it('hands every configuration name to some function', () => {
+      const given = new Set(Object.values(EXPECTED_ENV).flat());
+      // The rotation function gets these two computed; AUDIENCE is common.
+      const computed = new Set(['KEY_PUBLISH_LEAD_SECONDS', 'KEY_RETAIN_SECONDS']);
+      expect(CONFIG_NAMES.filter((name) => !given.has(name) && !computed.has(name))).toEqual([]);
+    });
+  });
+
+  describe('least privilege', () => {
+    for (const name of FUNCTION_NAMES) {
+      it(`grants ${name} exactly ${EXPECTED_ACTIONS[name].filter((a) => !a.startsWith('logs:')).join(', ') || 'its logs'}`, () => {
+        const role = stack.functions[name].role;
+        if (!role) throw new Error(`${name} has no role`);
+        expect(actionsOf(roleStatements(template, logicalId(role)))).toEqual([...EXPECTED_ACTIONS[name]].sort());
+      });
+    }
+
+    it('scopes table actions to the table and key reads to the one secret', () => {
+      const tableArn = { 'Fn::GetAtt': [logicalId(stack.table.table), 'Arn'] };
+      const secretArn = { Ref: logicalId(stack.signingKey.secret) };
+      for (const name of FUNCTION_NAMES) {
+        const role = stack.functions[name].role;
+        if (!role) throw new Error(`${name} has no role`);
+        for (const statement of roleStatements(template, logicalId(role))) {
+          const actions = [statement.Action].flat();
+          if (actions.some((a) => a.startsWith('dynamodb:'))) expect(statement.Resource).toEqual([tableArn]);
+          if (actions.some((a) => a.startsWith('secretsmanager:'))) expect(statement.Resource).toEqual(secretArn);
+        }
+      }
+    });
+
+    it('lets send-otp publish SMS only in its own region', () => {
+      const role = stack.functions['send-otp'].role;
+      if (!role) throw new Error('send-otp has no role');
+      const sns = roleStatements(template, logicalId(role)).find((s) => s.Action === 'sns:Publish');
+      expect(sns).toMatchObject({
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:RequestedRegion': { Ref: 'AWS::Region' } } },
+      });
+    });
+
+    it('grants the rotation function only the four rotation actions on its secret', () => {
+      const role = stack.signingKey.rotationFunction.role;
+      if (!role) throw new Error('rotation function has no role');
+      const statements = roleStatements(template, logicalId(role));
+      expect(actionsOf(statements)).toEqual(
+        [
+          ...LOGS,
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:UpdateSecretVersionStage',
+        ].sort(),
+      );
+      const secret = statements.find((s) => [s.Action].flat().includes('secretsmanager:PutSecretValue'));
+      expect(secret?.Resource).toEqual({ Ref: logicalId(stack.signingKey.secret) });
+    });
+  });
+
+  describe('table', () => {
+    it('is one pk/sk table, on demand, expiring items by ttl, with point-in-time recovery, retained', () => {
+      template.resourceCountIs('AWS::DynamoDB::Table', 1);
+      template.hasResource('AWS::DynamoDB::Table', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: {
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+          AttributeDefinitions: [
+            { AttributeName: 'pk', AttributeType: 'S' },
+            { AttributeName: 'sk', AttributeType: 'S' },
+          ],
+          BillingMode: 'PAY_PER_REQUEST',
+          TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          SSESpecification: { SSEEnabled: true },
+          DeletionProtectionEnabled: false,
+        },
+      });
+    });
+
+    it('is protected from deletion in production', () => {
+      synthStack({ production: true }).template.hasResourceProperties('AWS::DynamoDB::Table', {
+        DeletionProtectionEnabled: true,
+      });
+    });
+  });
+
+  describe('signing key', () => {
+    it('keeps no key in the template: CloudFormation generates a placeholder', () => {
+      template.hasResourceProperties('AWS::SecretsManager::Secret', {
+        GenerateSecretString: {},
+        SecretString: Match.absent(),
+      });
+    });
+
+    it('rotates every 90 days by default, and once right away to create the first key', () => {
+      template.hasResource('AWS::SecretsManager::RotationSchedule', {
+        Properties: {
+          SecretId: { Ref: logicalId(stack.signingKey.secret) },
+          RotationLambdaARN: { 'Fn::GetAtt': [logicalId(stack.signingKey.rotationFunction), 'Arn'] },
+          RotationRules: { ScheduleExpression: 'rate(90 days)' },
+          RotateImmediatelyOnUpdate: true,
+        },
+        // The immediate rotation runs during the deployment, so its permissions must exist first.
+        DependsOn: Match.arrayWith([
+          logicalId(stack.signingKey.rotationFunction.node.findChild('InvokedBySecretsManager')),
+        ]),
+      });
+    });
+
+    it('takes the rotation period from keyRotationDays', () => {
+      synthStack({ keyRotationDays: 30 }).template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+        RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      });
+    });
+
+    it('lets only Secrets Manager in this account invoke the rotation function', () => {
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        FunctionName: { 'Fn::GetAtt': [logicalId(stack.signingKey.rotationFunction), 'Arn'] },
+        Principal: 'secretsmanager.amazonaws.com',
+        SourceAccount: { Ref: 'AWS::AccountId' },
+      });
+    });
+
+    it('publishes a key 2 h + key cache + margin before it signs, and keeps it an access-token life past that', () => {
+      const rotationEnv = (t: Template, s: OtpAuthStack) =>
+        t.toJSON().Resources[logicalId(s.signingKey.rotationFunction)].Properties.Environment.Variables;
+      expect(rotationEnv(template, stack)).toMatchObject({
+        KEY_PUBLISH_LEAD_SECONDS: '7800',
+        KEY_RETAIN_SECONDS: '8400',
+      });
+      const longer = synthStack({ config: { ACCESS_TOKEN_TTL_SECONDS: '3600', KEY_CACHE_SECONDS: '60' } });
+      expect(rotationEnv(longer.template, longer.stack)).toMatchObject({
+        KEY_PUBLISH_LEAD_SECONDS: String(7200 + 60 + 300),
+        KEY_RETAIN_SECONDS: String(3600 + 60 + 7200),
+      });
+    });
+  });
+
+  describe('alarms', () => {
+    it('watches the metrics the functions emit, under their namespace and service', () => {
+      expect(STACK_NAMESPACE).toBe(METRICS_NAMESPACE);
+      expect(STACK_SERVICE).toBe(SERVICE_NAME);
+      expect(Object.values(METRIC)).toEqual(expect.arrayContaining(Object.values(OTP_METRICS)));
+    });
+
+    it('alarms on failed SMS and on SMS-pumping volume', () => {
+      for (const metricName of ['SmsFailed', 'OtpSent']) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'OtpLogin',
+          MetricName: metricName,
+          Dimensions: [{ Name: 'service', Value: 'otp-login' }],
+          Statistic: 'Sum',
+        });
+      }
+    });
+
+    it('alarms when few sent codes get verified', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: 0.2,
+        Metrics: Match.arrayWith([
+          Match.objectLike({
+            Id: 'sent',
+            MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'OtpSent' }) }),
+          }),
+          Match.objectLike({
+            Id: 'verified',
+            MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'OtpVerified' }) }),
+          }),
+        ]),
+      });
+    });
+
+    it('alarms on 5xx from the API', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/ApiGateway',
+        MetricName: '5xx',
+        Dimensions: [{ Name: 'ApiId', Value: { Ref: logicalId(stack.api.httpApi) } }],
+      });
+    });
+
+    it('takes thresholds from props', () => {
+      synthStack({ alarmThresholds: { otpSentPerHour: 42 } }).template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'OtpSent',
+        Threshold: 42,
+      });
+    });
+  });
+
+  it('outputs the API URL, issuer, JWKS URL, table name and secret ARN', () => {
+    const apiEndpoint = { 'Fn::GetAtt': [logicalId(stack.api.httpApi), 'ApiEndpoint'] };
+    template.hasOutput('ApiUrl', { Value: apiEndpoint });
+    template.hasOutput('Issuer', { Value: apiEndpoint });
+    template.hasOutput('JwksUrl', { Value: { 'Fn::Join': ['', [apiEndpoint, '/.well-known/jwks.json']] } });
+    template.hasOutput('TableName', { Value: { Ref: logicalId(stack.table.table) } });
+    template.hasOutput('SigningKeySecretArn', { Value: { Ref: logicalId(stack.signingKey.secret) } });
+  });
+
+  describe('configuration', () => {
+    it('refuses test phone numbers in production', () => {
+      expect(() => synthStack({ production: true, config: { TEST_PHONE_NUMBERS: '+12015550123:424242' } })).toThrow(
+        /TEST_PHONE_NUMBERS must be empty in production/,
+      );
+    });
+
+    it('accepts test phone numbers outside production', () => {
+      expect(() => synthStack({ config: { TEST_PHONE_NUMBERS: '+12015550123:424242' } })).not.toThrow();
+    });
+
+    it('fails the synth on a value the functions would reject', () => {
+      expect(() => synthStack({ config: { SIGNUP_MODE: 'maybe' } })).toThrow(ConfigError);
+      expect(() => synthStack({ config: { SEND_MAX_PER_HOUR: 'lots' } })).toThrow(/SEND_MAX_PER_HOUR/);
+    });
+  });
+});
