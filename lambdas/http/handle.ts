@@ -1,5 +1,6 @@
 import { AuthError, isAuthError } from '../core/errors.js';
 import { type ApiEvent, type ApiHandler, type ApiResult, errorResult, json } from './api-event.js';
+import { matchRoute } from './routes.js';
 import { METRIC_BY_CODE, redact, type Telemetry } from './telemetry.js';
 
 /**
@@ -11,6 +12,9 @@ export function handleApi(telemetry: Telemetry, route: (event: ApiEvent) => Prom
   return async (event) => {
     logger.appendKeys({ request_id: event.requestContext?.requestId, route: event.routeKey });
     try {
+      // The trailing-slash catch-all routes (/send-otp/{proxy+}) must not serve deeper paths.
+      const match = matchRoute(event.requestContext.http.method, event.rawPath);
+      if (typeof match !== 'object') throw new AuthError(match);
       return await route(event);
     } catch (error) {
       if (isAuthError(error)) {

@@ -1,3 +1,4 @@
+import { AuthError } from '../core/errors.js';
 import type { SigningKeySource } from '../core/ports.js';
 import { SIGNING_ALG } from '../core/signing-keys.js';
 import { type ApiHandler, json } from './api-event.js';
@@ -38,18 +39,14 @@ export function makeWellKnownHandler(
 
 /** The HTTP API `$default` route: JSON 404 for unknown paths, 405 with `Allow` for known paths. */
 export function makeNotFoundHandler(telemetry: Telemetry): ApiHandler {
-  return handleApi(telemetry, async (event) => {
-    const method = event.requestContext.http.method;
-    const match = matchRoute(method, event.rawPath);
-    if (match === 'method_not_allowed') {
-      return json(
-        405,
-        { error: 'Method not allowed.', code: 'method_not_allowed' },
-        { allow: allowedMethods(event.rawPath) },
-      );
-    }
-    return json(404, { error: 'Not found.', code: 'not_found' });
+  const handle = handleApi(telemetry, async () => {
+    throw new AuthError('not_found');
   });
+  return async (event) => {
+    const result = await handle(event);
+    if (result.statusCode !== 405) return result;
+    return { ...result, headers: { ...result.headers, allow: allowedMethods(event.rawPath) } };
+  };
 }
 
 function allowedMethods(path: string): string {

@@ -60,3 +60,18 @@ describe('unexpected failures', () => {
     expect((await app.verifyOtp('+919876543210', code)).status).toBe(200);
   });
 });
+
+describe('routing inside a function', () => {
+  it('answers 404 for paths below a route that a catch-all route may deliver, and 405 for a wrong method', async () => {
+    const { makeMeHandler } = await import('../../lambdas/http/token-handlers.js');
+    const { makeNotFoundHandler } = await import('../../lambdas/http/well-known-handlers.js');
+    const me = makeMeHandler(telemetry);
+    const fallback = makeNotFoundHandler(telemetry);
+
+    expect((await invoke(me, apiEvent('GET', '/me/extra'))).body.code).toBe('not_found');
+    const wrongMethod = await invoke(fallback, apiEvent('GET', '/send-otp/'));
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.allow).toBe('POST');
+    expect((await invoke(fallback, apiEvent('GET', '/nowhere'))).status).toBe(404);
+  });
+});

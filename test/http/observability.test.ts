@@ -61,7 +61,7 @@ describe('logs', () => {
       expect(entry.request_id).toEqual(expect.stringMatching(/^req-/));
     }
     for (const secret of secrets)
-      expect(output).not.toMatch(new RegExp(`(?<![0-9A-Za-z_-])${escape(secret)}(?![0-9A-Za-z_-])`));
+      expect(output).not.toMatch(new RegExp(`(?<![0-9A-Za-z_-])${escapeRegExp(secret)}(?![0-9A-Za-z_-])`));
     expect(output).not.toContain('919876543210');
     expect(output).not.toContain('9876543210');
     expect(output).toContain('+91******3210');
@@ -70,7 +70,7 @@ describe('logs', () => {
   });
 });
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
