@@ -13,9 +13,10 @@ import {
   parseSmsConfig,
   parseTokenConfig,
 } from '../lambdas/config.js';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/http/metric-names.js';
 import { FUNCTION_NAMES, type FunctionName, JWKS_PATH } from '../lambdas/http/routes.js';
 import { NodeFunction } from './constructs/node-function.js';
-import { METRICS_NAMESPACE, OtpAlarms, type OtpAlarmThresholds, SERVICE_NAME } from './constructs/otp-alarms.js';
+import { OtpAlarms, type OtpAlarmThresholds } from './constructs/otp-alarms.js';
 import { OtpHttpApi } from './constructs/otp-http-api.js';
 import { OtpTable } from './constructs/otp-table.js';
 import { SigningKey } from './constructs/signing-key.js';

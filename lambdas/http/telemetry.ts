@@ -1,23 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { AuthErrorCode } from '../core/errors.js';
+import { METRIC, METRICS_NAMESPACE, type MetricName, SERVICE_NAME } from './metric-names.js';
 
-export const SERVICE_NAME = 'otp-login';
-export const METRICS_NAMESPACE = 'OtpLogin';
-
-/** Metric names the stack's alarms refer to. */
-export const METRIC = {
-  sent: 'OtpSent',
-  verified: 'OtpVerified',
-  failed: 'OtpFailed',
-  locked: 'OtpLocked',
-  rateLimited: 'RateLimited',
-  smsFailed: 'SmsFailed',
-  refreshed: 'TokenRefreshed',
-  refreshReuse: 'RefreshTokenReuse',
-} as const;
-
-export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+export { METRIC, METRICS_NAMESPACE, type MetricName, SERVICE_NAME } from './metric-names.js';
 
 export interface Telemetry {
   readonly logger: Logger;

@@ -11,19 +11,7 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 
-/** The Powertools service name and EMF namespace the functions emit under (lambdas/http/telemetry.ts). */
-export const SERVICE_NAME = 'otp-login';
-export const METRICS_NAMESPACE = 'OtpLogin';
-
-/** Custom metric names the functions emit, each a count with dimension `service`. */
-export const OTP_METRICS = {
-  sent: 'OtpSent',
-  verified: 'OtpVerified',
-  failed: 'OtpFailed',
-  locked: 'OtpLocked',
-  rateLimited: 'RateLimited',
-  smsFailed: 'SmsFailed',
-} as const;
+import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/http/metric-names.js';
 
 export interface OtpAlarmThresholds {
   /**
@@ -80,7 +68,7 @@ export class OtpAlarms extends Construct {
 
     this.smsFailed = new Alarm(this, 'SmsFailed', {
       alarmDescription: 'SMS sends are failing: users cannot receive login codes.',
-      metric: otpMetric(OTP_METRICS.smsFailed, fiveMinutes),
+      metric: otpMetric(METRIC.smsFailed, fiveMinutes),
       threshold: t.smsFailedPer5Minutes ?? 5,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -89,7 +77,7 @@ export class OtpAlarms extends Construct {
 
     this.smsPumpingVolume = new Alarm(this, 'SmsPumpingVolume', {
       alarmDescription: 'Unusually many login codes sent within an hour: possible SMS pumping (toll fraud).',
-      metric: otpMetric(OTP_METRICS.sent, hour),
+      metric: otpMetric(METRIC.sent, hour),
       threshold: t.otpSentPerHour ?? 500,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -104,8 +92,8 @@ export class OtpAlarms extends Construct {
         // Below the minimum volume the share counts as 1, so quiet hours never alarm.
         expression: `IF(FILL(sent, 0) >= ${minSends}, FILL(verified, 0) / sent, 1)`,
         usingMetrics: {
-          sent: otpMetric(OTP_METRICS.sent, hour),
-          verified: otpMetric(OTP_METRICS.verified, hour),
+          sent: otpMetric(METRIC.sent, hour),
+          verified: otpMetric(METRIC.verified, hour),
         },
         period: hour,
         label: 'Verified share of sent codes',

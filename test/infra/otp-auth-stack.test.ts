@@ -3,12 +3,6 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lambdas/config.js';
 import { FUNCTION_NAMES, type FunctionName, ROUTES } from '../../lambdas/http/routes.js';
-import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/http/telemetry.js';
-import {
-  OTP_METRICS,
-  METRICS_NAMESPACE as STACK_NAMESPACE,
-  SERVICE_NAME as STACK_SERVICE,
-} from '../../lib/constructs/otp-alarms.js';
 import { routeKeyPath } from '../../lib/constructs/otp-http-api.js';
 import { CONFIG_NAMES, type OtpAuthConfig, type OtpAuthStack } from '../../lib/otp-auth-stack.js';
 import { actionsOf, logicalId, roleStatements, synthStack } from './synth.js';
@@ -377,12 +371,6 @@ describe('OtpAuthStack', () => {
   });
 
   describe('alarms', () => {
-    it('watches the metrics the functions emit, under their namespace and service', () => {
-      expect(STACK_NAMESPACE).toBe(METRICS_NAMESPACE);
-      expect(STACK_SERVICE).toBe(SERVICE_NAME);
-      expect(Object.values(METRIC)).toEqual(expect.arrayContaining(Object.values(OTP_METRICS)));
-    });
-
     it('alarms on failed SMS and on SMS-pumping volume', () => {
       for (const metricName of ['SmsFailed', 'OtpSent']) {
         template.hasResourceProperties('AWS::CloudWatch::Alarm', {

@@ -1,0 +1,20 @@
+/**
+ * The Powertools service name, EMF namespace and metric names: declared once, emitted by the
+ * functions (telemetry.ts) and alarmed on by the stack (lib/constructs/otp-alarms.ts).
+ */
+export const SERVICE_NAME = 'otp-login';
+export const METRICS_NAMESPACE = 'OtpLogin';
+
+/** Counts with the dimension `service`. */
+export const METRIC = {
+  sent: 'OtpSent',
+  verified: 'OtpVerified',
+  failed: 'OtpFailed',
+  locked: 'OtpLocked',
+  rateLimited: 'RateLimited',
+  smsFailed: 'SmsFailed',
+  refreshed: 'TokenRefreshed',
+  refreshReuse: 'RefreshTokenReuse',
+} as const;
+
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
