@@ -1,0 +1,188 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { devNull } from 'node:os';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { CachedKeySource } from '../lambdas/adapters/cached-key-source.js';
+import { createDocumentClient } from '../lambdas/adapters/dynamodb-document-client.js';
+import { DynamoDbIpRateLimiter } from '../lambdas/adapters/dynamodb-ip-rate-limiter.js';
+import { DynamoDbPhoneRecordStore } from '../lambdas/adapters/dynamodb-phone-record-store.js';
+import { DynamoDbRefreshTokenStore } from '../lambdas/adapters/dynamodb-refresh-token-store.js';
+import { SecretsManagerKeySource } from '../lambdas/adapters/secrets-manager-key-source.js';
+import { SnsSmsSender } from '../lambdas/adapters/sns-sms-sender.js';
+import {
+  type OtpConfig,
+  parseKeyCacheSeconds,
+  parseOtpConfig,
+  parseTokenConfig,
+  type TokenConfig,
+} from '../lambdas/config.js';
+import { systemClock } from '../lambdas/core/clock.js';
+import type { SigningKeySource } from '../lambdas/core/ports.js';
+import type { ApiHandler } from '../lambdas/http/api-event.js';
+import { makeSendOtpHandler, makeVerifyOtpHandler } from '../lambdas/http/login-handlers.js';
+import { createTelemetry } from '../lambdas/http/telemetry.js';
+import { makeLogoutHandler, makeMeHandler, makeRefreshTokenHandler } from '../lambdas/http/token-handlers.js';
+import { makeNotFoundHandler, makeWellKnownHandler } from '../lambdas/http/well-known-handlers.js';
+import {
+  BENCH_AUDIENCE,
+  BENCH_CREDENTIALS,
+  BENCH_ISSUER,
+  BENCH_REGION,
+  BENCH_SECRET_ID,
+  type BenchContext,
+  type BenchTable,
+} from './context.js';
+
+export type ServiceName = 'DynamoDB' | 'SNS' | 'SecretsManager';
+
+export interface SdkCall {
+  readonly service: ServiceName;
+  /** The low-level operation, e.g. `GetItem` (the document client's `Get` is a `GetItem`). */
+  readonly operation: string;
+}
+
+/**
+ * Counts and times every SDK command from each client's own middleware stack, as
+ * test/http/aws-calls.test.ts counts them. The middleware sits at the top of the `initialize` step,
+ * so the time covers the document client's marshalling, serialization, SigV4 signing, the HTTP round
+ * trip, retries and parsing: everything the SDK and the service do for a call. Overlapping calls are
+ * counted once (the union of their intervals), so the time is wall time spent waiting on AWS.
+ */
+export class SdkMeter {
+  private calls: SdkCall[] = [];
+  private inFlight = 0;
+  private since = 0;
+  private spent = 0;
+
+  attach(client: DynamoDBClient | SNSClient | SecretsManagerClient, service: ServiceName): void {
+    // The clients' stacks have different type parameters; the middleware itself is the same for all.
+    const stack = client.middlewareStack as unknown as DynamoDBClient['middlewareStack'];
+    stack.add(
+      (next, context) => async (args) => {
+        this.calls.push({ service, operation: String(context.commandName).replace(/Command$/, '') });
+        if (this.inFlight++ === 0) this.since = performance.now();
+        try {
+          return await next(args);
+        } finally {
+          if (--this.inFlight === 0) this.spent += performance.now() - this.since;
+        }
+      },
+      { step: 'initialize', priority: 'high', name: 'benchSdkMeter' },
+    );
+  }
+
+  /** The calls and SDK milliseconds since the last take, and starts counting afresh. */
+  take(): { calls: SdkCall[]; sdkMs: number } {
+    const taken = { calls: this.calls, sdkMs: this.spent };
+    this.calls = [];
+    this.spent = 0;
+    return taken;
+  }
+}
+
+/**
+ * Telemetry as a Lambda has it by default: INFO logs and EMF metrics on. Both read the environment
+ * once, at construction, so whatever this process has set (the local server turns them off) is put
+ * aside for the moment.
+ */
+function lambdaTelemetry() {
+  const names = ['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_METRICS_DISABLED', 'POWERTOOLS_DEV'] as const;
+  const saved = names.map((name) => [name, process.env[name]] as const);
+  for (const name of names) delete process.env[name];
+  try {
+    return createTelemetry();
+  } finally {
+    for (const [name, value] of saved) if (value !== undefined) process.env[name] = value;
+  }
+}
+
+/**
+ * Runs `task` with this process's stdout going to the null device: log and metric lines are still
+ * formatted and written (a syscall each, like Lambda's pipe), but do not flood the benchmark's output.
+ */
+export async function withStdoutDiscarded<T>(task: () => Promise<T>): Promise<T> {
+  const fd = openSync(devNull, 'w');
+  const original = process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    if (typeof chunk === 'string') writeSync(fd, chunk);
+    else writeSync(fd, chunk);
+    const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+    callback?.();
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    return await task();
+  } finally {
+    process.stdout.write = original;
+    closeSync(fd);
+  }
+}
+
+export type RouteName = 'sendOtp' | 'verifyOtp' | 'refresh' | 'logout' | 'me' | 'wellKnown' | 'notFound';
+
+export interface InstrumentedApp {
+  readonly meter: SdkMeter;
+  readonly handlers: Readonly<Record<RouteName, ApiHandler>>;
+  readonly policy: OtpConfig;
+  readonly sessions: TokenConfig;
+  /** A key source like the Lambdas' (Secrets Manager behind the per-container cache). */
+  readonly keys: SigningKeySource;
+  destroy(): void;
+}
+
+/**
+ * The handlers composed as lambdas/functions/ composes them, from the real adapters: DynamoDB stores
+ * on the bench's DynamoDB Local, SNS and Secrets Manager clients on the fake AWS endpoint, the
+ * Lambda defaults for every limit. Each function that reads the signing keys gets its own cache, as
+ * each Lambda container has its own.
+ */
+export function createInstrumentedApp(context: BenchContext, table: BenchTable): InstrumentedApp {
+  const meter = new SdkMeter();
+  const common = { region: BENCH_REGION, credentials: BENCH_CREDENTIALS };
+  const dynamodb = new DynamoDBClient({ ...common, endpoint: context.engine.endpoint });
+  // The same bounds as lambdas/functions/send-otp.ts.
+  const sns = new SNSClient({
+    ...common,
+    endpoint: context.fakeAws.endpoint,
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+  });
+  const secrets = new SecretsManagerClient({ ...common, endpoint: context.fakeAws.endpoint });
+  meter.attach(dynamodb, 'DynamoDB');
+  meter.attach(sns, 'SNS');
+  meter.attach(secrets, 'SecretsManager');
+
+  const env = { ISSUER: BENCH_ISSUER, AUDIENCE: BENCH_AUDIENCE };
+  const policy = parseOtpConfig(env);
+  const sessions = parseTokenConfig(env);
+  const documents = createDocumentClient(dynamodb);
+  const records = new DynamoDbPhoneRecordStore(documents, table.tableName);
+  const refreshTokens = new DynamoDbRefreshTokenStore(documents, table.tableName);
+  const ipLimiter = new DynamoDbIpRateLimiter(documents, table.tableName);
+  const keySource = () =>
+    new CachedKeySource(new SecretsManagerKeySource(secrets, BENCH_SECRET_ID), parseKeyCacheSeconds({}), systemClock);
+  const clock = systemClock;
+  const telemetry = lambdaTelemetry();
+  const handlers: Record<RouteName, ApiHandler> = {
+    sendOtp: makeSendOtpHandler({ records, ipLimiter, sms: new SnsSmsSender(sns), clock, policy }, telemetry),
+    verifyOtp: makeVerifyOtpHandler({ records, refreshTokens, keys: keySource(), clock, policy, sessions }, telemetry),
+    refresh: makeRefreshTokenHandler({ refreshTokens, keys: keySource(), clock, sessions }, telemetry),
+    logout: makeLogoutHandler({ refreshTokens, clock }, telemetry),
+    me: makeMeHandler(telemetry),
+    wellKnown: makeWellKnownHandler({ keys: keySource(), issuer: sessions.issuer }, telemetry),
+    notFound: makeNotFoundHandler(telemetry),
+  };
+  return {
+    meter,
+    handlers,
+    policy,
+    sessions,
+    keys: keySource(),
+    destroy: () => {
+      dynamodb.destroy();
+      sns.destroy();
+      secrets.destroy();
+    },
+  };
+}
