@@ -1,12 +1,19 @@
 import { timingSafeEqual } from 'node:crypto';
-import { generateSecret, generateSync } from 'otplib';
+import { generateSecret } from '@otplib/core';
+import { base32 } from '@otplib/plugin-base32-scure';
+import { crypto } from '@otplib/plugin-crypto-node';
+import { generateSync } from '@otplib/totp';
+
+// otplib's own packages with Node's crypto instead of the umbrella package's pure-JS hashes:
+// the same RFC 6238 codes, ~2 ms less cold start (bench/).
+const plugins = { crypto, base32 };
 
 /** RFC 6238 period. A step is one period of the user's TOTP. */
 export const TOTP_PERIOD_SECONDS = 30;
 
 /** A fresh per-user TOTP secret: 20 random bytes (160 bits, RFC 4226 section 4), base32. */
 export function newTotpSecret(): string {
-  return generateSecret({ length: 20 });
+  return generateSecret({ length: 20, ...plugins });
 }
 
 export function totpStepAt(epochSeconds: number): number {
@@ -15,7 +22,13 @@ export function totpStepAt(epochSeconds: number): number {
 
 /** The user's 6-digit TOTP at one step. Only the step is stored, never the code. */
 export function codeAtStep(secret: string, step: number): string {
-  return generateSync({ secret, strategy: 'totp', epoch: step * TOTP_PERIOD_SECONDS, digits: 6 });
+  return generateSync({
+    secret,
+    epoch: step * TOTP_PERIOD_SECONDS,
+    period: TOTP_PERIOD_SECONDS,
+    digits: 6,
+    ...plugins,
+  });
 }
 
 /** Compares in constant time so response timing never reveals how many leading digits were right. */

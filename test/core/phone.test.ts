@@ -70,3 +70,18 @@ describe('maskPhoneNumber', () => {
     expect(nationalPart.replaceAll('*', '')).toBe(e164.slice(-4));
   });
 });
+
+describe('phone metadata', () => {
+  it('is the installed libphonenumber-js max metadata (run npm run generate:phone-metadata after an upgrade)', async () => {
+    const { createRequire } = await import('node:module');
+    const { readFileSync } = await import('node:fs');
+    const { PHONE_METADATA_JSON, PHONE_METADATA_VERSION } = await import(
+      '../../lambdas/core/phone-metadata.generated.js'
+    );
+    const require = createRequire(import.meta.url);
+    const installed = readFileSync(require.resolve('libphonenumber-js/metadata.max.json'), 'utf8');
+
+    expect(PHONE_METADATA_VERSION).toBe((require('libphonenumber-js/package.json') as { version: string }).version);
+    expect(JSON.parse(PHONE_METADATA_JSON)).toEqual(JSON.parse(installed));
+  });
+});
