@@ -13,7 +13,7 @@ export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
 export interface NodeFunctionProps {
   /** The entry's name: `lambdas/functions/<entryName>.ts`, exporting `handler`. */
   readonly entryName: string;
-  /** Environment variables in addition to `NODE_OPTIONS`. */
+  /** Environment variables of the function. */
   readonly environment?: Readonly<Record<string, string>>;
   readonly description?: string;
   /**
@@ -59,11 +59,7 @@ export class NodeFunction extends NodejsFunction {
       role,
       logGroup,
       ...(props.description ? { description: props.description } : {}),
-      environment: {
-        // Stack traces point at the TypeScript sources through the linked source maps.
-        NODE_OPTIONS: '--enable-source-maps',
-        ...props.environment,
-      },
+      environment: { ...props.environment },
     });
     logGroup.grantWrite(role);
   }
