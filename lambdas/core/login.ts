@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Clock, epochSeconds } from './clock.js';
 import { AuthError } from './errors.js';
-import { codeAtStep, codesMatch, newTotpSecret } from './otp-code.js';
+import { codeAtStep, codesMatch, newTotpSecret, totpStepAt } from './otp-code.js';
 import { type PhoneNumber, parsePhoneNumber } from './phone.js';
 import {
   assertNotLocked,
@@ -146,7 +146,7 @@ function matchesPendingCode(
 ): boolean {
   const pending = pendingCodeAt(record, now);
   const expected =
-    testCode ?? codeAtStep(record.user?.totpSecret ?? DECOY_SECRET, pending?.step ?? Math.floor(now / 30));
+    testCode ?? codeAtStep(record.user?.totpSecret ?? DECOY_SECRET, pending?.step ?? totpStepAt(now));
   return codesMatch(expected, presented) && pending !== undefined && record.user !== undefined;
 }
 
