@@ -1,7 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import type { ApiEvent, ApiHandler } from '../lambdas/http/api-event.js';
 import { BENCH_AUDIENCE, BENCH_ISSUER, type BenchContext, createBenchTable } from './context.js';
-import { apiEvent, randomPhoneNumber, seedPendingCode, seedRefreshToken, wrongCode } from './fixtures.js';
+import {
+  apiEvent,
+  authorizerClaims,
+  randomPhoneNumber,
+  seedPendingCode,
+  seedRefreshToken,
+  wrongCode,
+} from './fixtures.js';
 import { createInstrumentedApp, type SdkCall, withStdoutDiscarded } from './instrumented-app.js';
 
 /** The issue's rule: no route's success path may make more DynamoDB calls than this. */
@@ -38,18 +44,7 @@ interface Case {
 export async function countAwsCalls(context: BenchContext): Promise<readonly AwsCallsRow[]> {
   const table = await createBenchTable(context, 'calls');
   const app = createInstrumentedApp(context, table);
-  const claims = () => {
-    const now = Math.floor(Date.now() / 1000);
-    return {
-      sub: randomUUID(),
-      phone_number: randomPhoneNumber(),
-      token_use: 'access',
-      iss: BENCH_ISSUER,
-      aud: BENCH_AUDIENCE,
-      iat: String(now),
-      exp: String(now + 900),
-    };
-  };
+  const claims = () => authorizerClaims(BENCH_ISSUER, BENCH_AUDIENCE);
   const cases: Case[] = [
     {
       route: 'POST /send-otp',

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +13,7 @@ import {
   type BenchTable,
   createBenchTable,
 } from './context.js';
-import { apiEvent, randomPhoneNumber, seedPendingCode, seedRefreshToken } from './fixtures.js';
+import { apiEvent, authorizerClaims, randomPhoneNumber, seedPendingCode, seedRefreshToken } from './fixtures.js';
 import { BUILD_DIR, floorBundlePath, HANDLERS } from './handlers.js';
 import { runProcess } from './processes.js';
 import { round, type Summary, summarize } from './report.js';
@@ -241,17 +240,7 @@ async function prepare(handler: string, table: BenchTable, context: BenchContext
         expectedStatus: 204,
       };
     case 'me': {
-      const now = Math.floor(Date.now() / 1000);
-      const claims = {
-        sub: randomUUID(),
-        phone_number: randomPhoneNumber(),
-        token_use: 'access',
-        iss: BENCH_ISSUER,
-        aud: BENCH_AUDIENCE,
-        iat: String(now),
-        exp: String(now + 900),
-        jti: randomUUID(),
-      };
+      const claims = authorizerClaims(BENCH_ISSUER, BENCH_AUDIENCE);
       return { event: apiEvent('GET', '/me', undefined, { claims }), expectedStatus: 200 };
     }
     case 'well-known':

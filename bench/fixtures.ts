@@ -74,6 +74,21 @@ export function apiEvent(
  * Writes a pending code for a fresh number the way a send would (the core's own `planSend`) and
  * returns the code the SMS would have carried.
  */
+/** Claims as API Gateway's JWT authorizer hands them to /me: every value a string. */
+export function authorizerClaims(issuer: string, audience: string): Record<string, string> {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    sub: randomUUID(),
+    phone_number: randomPhoneNumber(),
+    token_use: 'access',
+    iss: issuer,
+    aud: audience,
+    iat: String(now),
+    exp: String(now + 900),
+    jti: randomUUID(),
+  };
+}
+
 export async function seedPendingCode(records: PhoneRecordStore, phoneNumber: string, policy: OtpConfig) {
   const now = Math.floor(Date.now() / 1000);
   const user: UserAccount = { userId: randomUUID(), totpSecret: newTotpSecret(), status: 'pending', createdAt: now };
