@@ -145,8 +145,7 @@ function matchesPendingCode(
   testCode: string | undefined,
 ): boolean {
   const pending = pendingCodeAt(record, now);
-  const expected =
-    testCode ?? codeAtStep(record.user?.totpSecret ?? DECOY_SECRET, pending?.step ?? totpStepAt(now));
+  const expected = testCode ?? codeAtStep(record.user?.totpSecret ?? DECOY_SECRET, pending?.step ?? totpStepAt(now));
   return codesMatch(expected, presented) && pending !== undefined && record.user !== undefined;
 }
 
