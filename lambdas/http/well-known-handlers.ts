@@ -37,9 +37,20 @@ export function makeWellKnownHandler(
   });
 }
 
-/** The HTTP API `$default` route: JSON 404 for unknown paths, 405 with `Allow` for known paths. */
+/**
+ * The HTTP API `$default` route: JSON 404 for unknown paths, 405 with `Allow` for known paths. A
+ * trailing-slash spelling of a known route that reaches it (API Gateway may not fold `/send-otp/` into
+ * `/send-otp`) is redirected with 308, which keeps the method and body; the relative `Location` also
+ * works behind a custom domain's base path.
+ */
 export function makeNotFoundHandler(telemetry: Telemetry): ApiHandler {
-  const handle = handleApi(telemetry, async () => {
+  const handle = handleApi(telemetry, async (event) => {
+    const path = event.rawPath;
+    const route = matchRoute(event.requestContext.http.method, path);
+    if (typeof route === 'object' && canonicalPath(path) !== path) {
+      const target = `../${route.path.split('/').at(-1) ?? ''}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
+      return { statusCode: 308, headers: { location: target, 'cache-control': 'no-store' } };
+    }
     throw new AuthError('not_found');
   });
   return async (event) => {

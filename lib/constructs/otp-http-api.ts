@@ -48,14 +48,13 @@ export function otpJwtAuthorizer(scope: Construct, id: string, props: OtpJwtAuth
 
 /**
  * The route key path for a route-table path. HTTP API route keys cannot end in "/": the service rejects
- * `POST /send-otp/` at deploy time, and CDK's HttpRouteKey refuses it at synth. Unlike REST APIs, HTTP APIs
- * do not fold `/send-otp/` into `/send-otp` either (after end-to-end tests, aws-powertools/powertools-lambda-python#1609
- * limited its trailing-slash folding to REST APIs, the kind that does it), so shipped clients calling `/send-otp/` would land
- * on `$default` and get a 404. A trailing-slash path therefore becomes the greedy route
- * `POST /send-otp/{proxy+}` on the same function, the workaround used in storacha/w3infra#166. The cost:
- * deeper paths such as `/send-otp/x` reach send-otp too, with the raw path in the event, so the function
- * (not API Gateway) must answer those with a 404. Smoke-test `POST $ApiUrl/send-otp/` after the first deploy:
- * neither behaviour is spelled out in the API Gateway documentation.
+ * `POST /send-otp/` at deploy time, and CDK's HttpRouteKey refuses it at synth. Public reports disagree on
+ * whether HTTP APIs route a request for `/send-otp/` to `POST /send-otp` (REST APIs do), so shipped
+ * clients calling `/send-otp/` are covered three ways: the slash-free route itself, a greedy
+ * `POST /send-otp/{proxy+}` on the same function (deeper paths such as `/send-otp/x` get a 404 from the
+ * function), and the `$default` function, which answers a trailing-slash spelling of a known route with a
+ * 308 to the slash-free path (method and body kept). Smoke-test `POST $ApiUrl/send-otp/` after the first
+ * deploy: none of this is spelled out in the API Gateway documentation.
  */
 export function routeKeyPath(path: string): string {
   return path !== '/' && path.endsWith('/') ? `${path}{proxy+}` : path;

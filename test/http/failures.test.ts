@@ -75,3 +75,20 @@ describe('routing inside a function', () => {
     expect((await invoke(fallback, apiEvent('GET', '/nowhere'))).status).toBe(404);
   });
 });
+
+describe('the $default route', () => {
+  it('redirects a trailing-slash spelling of a known route with 308 to the slash-free path, keeping the query', async () => {
+    const { makeNotFoundHandler } = await import('../../lambdas/http/well-known-handlers.js');
+    const fallback = makeNotFoundHandler(telemetry);
+
+    const send = await fallback({ ...apiEvent('POST', '/send-otp/', {}), rawQueryString: 'a=1' });
+    const refresh = await fallback(apiEvent('POST', '/token/refresh/', {}));
+
+    expect(send.statusCode).toBe(308);
+    expect(send.headers?.location).toBe('../send-otp?a=1');
+    expect(refresh.headers?.location).toBe('../refresh');
+    expect(new URL(String(refresh.headers?.location), 'https://api.example.com/v1/token/refresh/').pathname).toBe(
+      '/v1/token/refresh',
+    );
+  });
+});
