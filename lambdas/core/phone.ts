@@ -17,8 +17,11 @@ export interface PhoneNumber {
 // Only what people type around a number; anything else is refused rather than "extracted",
 // so "call +1 201 555 0123 now" never becomes a valid number.
 const ALLOWED_SHAPE = /^\+?[0-9 ().-]{1,30}$/;
+const MAX_INPUT_LENGTH = 64;
 
 export function parsePhoneNumber(input: string): PhoneNumber {
+  // Length first: the trimming regex below backtracks quadratically on long runs of spaces.
+  if (input.length > MAX_INPUT_LENGTH) throw new AuthError('invalid_phone_number');
   // Only plain spaces are trimmed: tabs, newlines and other control characters are refused.
   const trimmed = input.replace(/^ +| +$/g, '');
   if (!ALLOWED_SHAPE.test(trimmed) || !trimmed.startsWith('+')) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AuthError } from '../../lambdas/core/errors.js';
 import { maskPhoneNumber, parsePhoneNumber } from '../../lambdas/core/phone.js';
 import { authError } from './auth-error.js';
 
@@ -83,5 +84,13 @@ describe('phone metadata', () => {
 
     expect(PHONE_METADATA_VERSION).toBe((require('libphonenumber-js/package.json') as { version: string }).version);
     expect(JSON.parse(PHONE_METADATA_JSON)).toEqual(JSON.parse(installed));
+  });
+});
+
+describe('parsePhoneNumber on oversized input', () => {
+  it('refuses anything over 64 characters before trimming, even a valid number padded with spaces', () => {
+    const padded = `${' '.repeat(60)}+919876543210`;
+    expect(() => parsePhoneNumber(padded)).toThrow(AuthError);
+    expect(parsePhoneNumber(`${' '.repeat(20)}+919876543210`).e164).toBe('+919876543210');
   });
 });
