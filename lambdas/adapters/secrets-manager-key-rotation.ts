@@ -74,9 +74,9 @@ export class SecretsManagerKeyRotation {
 
   private async createSecret(SecretId: string, token: string): Promise<void> {
     if (await this.pendingDocument(SecretId, token)) return; // a retried step: already created
-    const current = await this.client.send(new GetSecretValueCommand({ SecretId, VersionStage: 'AWSCURRENT' }));
+    const current = await this.currentDocument(SecretId);
     const now = this.nowSeconds();
-    const next = planRotation(readDocument(current.SecretString), await generateSigningKey(now), now, this.timing);
+    const next = planRotation(current, await generateSigningKey(now), now, this.timing);
     await this.client.send(
       new PutSecretValueCommand({
         SecretId,
@@ -104,6 +104,12 @@ export class SecretsManagerKeyRotation {
     }
   }
 
+  /** The AWSCURRENT key set, or none while the secret still holds CloudFormation's placeholder. */
+  private async currentDocument(SecretId: string): Promise<KeySetDocument | undefined> {
+    const current = await this.client.send(new GetSecretValueCommand({ SecretId, VersionStage: 'AWSCURRENT' }));
+    return readDocument(current.SecretString);
+  }
+
   private async pendingDocument(SecretId: string, token: string): Promise<KeySetDocument | undefined> {
     try {
       const pending = await this.client.send(
@@ -117,13 +123,31 @@ export class SecretsManagerKeyRotation {
   }
 }
 
-/** The current key set, or none when the secret still holds CloudFormation's generated placeholder. */
+/**
+ * A key set, or none when the value is CloudFormation's generated placeholder: a random string
+ * that is not JSON, or by chance a JSON scalar. Any JSON object or array is meant as a key set, so
+ * one that does not parse (corrupt, or written by a newer version) is an error: treating it as the
+ * placeholder would throw away every published key and the refresh-token HMAC key.
+ */
 function readDocument(secretString: string | undefined): KeySetDocument | undefined {
   if (!secretString) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(secretString);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
   try {
     return parseKeySetDocument(secretString);
   } catch (error) {
-    if (error instanceof KeySetError) return undefined;
+    if (error instanceof KeySetError) {
+      throw new KeySetError(
+        `The current value of the signing-key secret is JSON but not a key set this function understands ` +
+          `(${error.message}); refusing to replace it. Restore a valid AWSCURRENT version before rotating.`,
+        { cause: error },
+      );
+    }
     throw error;
   }
 }

@@ -155,6 +155,38 @@ describe('SecretsManagerKeyRotation', () => {
 
       expect(secrets).toHaveReceivedCommandTimes(PutSecretValueCommand, 0);
     });
+
+    it.each([
+      ['a JSON number', '20250617'],
+      ['a JSON string', '"k7#Vq!2mZ&xP9@rT^w4L"'],
+    ])('treats a placeholder that happens to be %s as no key set', async (_case, placeholder) => {
+      secretStaged(ROTATION_STARTED);
+      currentValueIs(placeholder);
+      pendingValueMissing();
+
+      await rotate('createSecret');
+
+      expect(writtenPendingDocument().keys).toHaveLength(1);
+    });
+
+    it.each([
+      [
+        'a key set of a future version',
+        async () => ({ ...(await firstKeySetDocument(FIRST_AT)), version: 2, keysV2: [] }) as unknown,
+      ],
+      [
+        'a corrupt key set',
+        async () => ({ ...(await firstKeySetDocument(FIRST_AT)), refreshHmacKey: undefined }) as unknown,
+      ],
+      ['a JSON array', async () => [] as unknown],
+    ])('refuses to replace a current value that is %s, writing nothing', async (_case, currentValue) => {
+      secretStaged(ROTATION_STARTED);
+      currentValueIs(JSON.stringify(await currentValue()));
+      pendingValueMissing();
+
+      await expect(rotate('createSecret')).rejects.toThrow(KeySetError);
+      expect(secrets).toHaveReceivedCommandTimes(PutSecretValueCommand, 0);
+    });
   });
 
   describe('setSecret', () => {
