@@ -14,8 +14,18 @@ import {
   planRotation,
   type RotationTiming,
   SIGNING_ALG,
+  selectSigningKey,
   toPublicJwk,
 } from '../core/signing-keys.js';
+
+/**
+ * How much of the publish lead a new key may have used up by the time the test step runs. In a
+ * normal rotation the steps run back to back, seconds apart; Secrets Manager only comes back later
+ * when it resumes a failed rotation, and by then the lead may be gone. 300 s is the margin
+ * `parseRotationTiming` adds on top of the JWKS caches in the default lead, so with the default a
+ * key that passes is still published at least as long as any verifier caches JWKS.
+ */
+export const PUBLISH_LEAD_SLACK_SECONDS = 300;
 
 /** The event Secrets Manager sends a rotation function, once per step. */
 export interface RotationEvent {
@@ -87,7 +97,11 @@ export class SecretsManagerKeyRotation {
     );
   }
 
-  /** Every key in the pending set must sign a token that its published public part verifies. */
+  /**
+   * Every key in the pending set must sign a token that its published public part verifies, and
+   * every key it adds must still have (nearly) its whole publish lead ahead: finishSecret publishes
+   * it right after this step.
+   */
   private async testSecret(SecretId: string, token: string): Promise<void> {
     const doc = await this.pendingDocument(SecretId, token);
     if (!doc) throw new KeySetError(`No pending key set for ${SecretId}`);
@@ -99,8 +113,36 @@ export class SecretsManagerKeyRotation {
         .sign(privateKey);
       await jwtVerify(jwt, publicKey, { algorithms: [SIGNING_ALG] });
     }
-    if (!doc.keys.some((k) => k.activatesAt <= this.nowSeconds())) {
+    const now = this.nowSeconds();
+    if (!doc.keys.some((k) => k.activatesAt <= now)) {
       throw new KeySetError('The pending key set has no key that may sign now');
+    }
+    await this.requirePublishLead(SecretId, doc, now);
+  }
+
+  /**
+   * createSecret fixed each new key's activation at its own time plus the publish lead. When
+   * Secrets Manager resumes a failed rotation later, createSecret keeps that pending version, so
+   * promoting it would publish a key that signs before verifiers with a cached JWKS know it. A first
+   * key is exempt: no key signs yet, so no verifier has a JWKS to be stale. So is a lead no longer
+   * than the slack: there is nothing left to check.
+   */
+  private async requirePublishLead(SecretId: string, pending: KeySetDocument, now: number): Promise<void> {
+    const required = this.timing.publishLeadSeconds - PUBLISH_LEAD_SLACK_SECONDS;
+    if (required <= 0) return;
+    const current = await this.currentDocument(SecretId);
+    if (!current || !selectSigningKey(current, now)) return;
+    const published = new Set(current.keys.map((k) => k.kid));
+    for (const key of pending.keys) {
+      if (published.has(key.kid)) continue;
+      const lead = key.activatesAt - now;
+      if (lead < required) {
+        throw new KeySetError(
+          `The pending key ${key.kid} of ${SecretId} signs in ${lead} s, but must be published at least ` +
+            `${this.timing.publishLeadSeconds} s first (a rotation resumed too late?). Cancel this rotation with ` +
+            `\`aws secretsmanager cancel-rotate-secret --secret-id ${SecretId}\` and rotate again.`,
+        );
+      }
     }
   }
 

@@ -9,7 +9,11 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type RotationEvent, SecretsManagerKeyRotation } from '../../lambdas/adapters/secrets-manager-key-rotation.js';
+import {
+  PUBLISH_LEAD_SLACK_SECONDS,
+  type RotationEvent,
+  SecretsManagerKeyRotation,
+} from '../../lambdas/adapters/secrets-manager-key-rotation.js';
 import {
   importKeySet,
   type KeySetDocument,
@@ -72,8 +76,8 @@ function pendingValueMissing(): void {
   );
 }
 
-function rotate(step: RotationEvent['Step']): Promise<void> {
-  const rotation = new SecretsManagerKeyRotation(new SecretsManagerClient({}), TEST_ROTATION_TIMING, () => NOW);
+function rotate(step: RotationEvent['Step'], at = NOW, timing = TEST_ROTATION_TIMING): Promise<void> {
+  const rotation = new SecretsManagerKeyRotation(new SecretsManagerClient({}), timing, () => at);
   return rotation.rotate({ Step: step, SecretId: SECRET_ID, ClientRequestToken: TOKEN });
 }
 
@@ -203,6 +207,7 @@ describe('SecretsManagerKeyRotation', () => {
   describe('testSecret', () => {
     it('passes a pending key set whose every key signs a token its published key verifies', async () => {
       secretStaged(ROTATION_STARTED);
+      currentValueIs(JSON.stringify(await firstKeySetDocument(FIRST_AT)));
       pendingValueIs(await rotatedKeySetDocument(FIRST_AT, NOW));
 
       await expect(rotate('testSecret')).resolves.toBeUndefined();
@@ -226,6 +231,44 @@ describe('SecretsManagerKeyRotation', () => {
       pendingValueIs(corrupt);
 
       await expect(rotate('testSecret')).rejects.toThrow();
+    });
+
+    describe('when Secrets Manager resumes a rotation created earlier', () => {
+      beforeEach(async () => {
+        secretStaged(ROTATION_STARTED);
+        currentValueIs(JSON.stringify(await firstKeySetDocument(FIRST_AT)));
+        pendingValueIs(await rotatedKeySetDocument(FIRST_AT, NOW));
+      });
+
+      it.each([
+        ['right after createSecret', NOW + 1],
+        ['as late as the slack allows', NOW + PUBLISH_LEAD_SLACK_SECONDS],
+      ])('passes a new key tested %s', async (_case, at) => {
+        await expect(rotate('testSecret', at)).resolves.toBeUndefined();
+      });
+
+      it.each([
+        ['just past the slack', NOW + PUBLISH_LEAD_SLACK_SECONDS + 1],
+        ['when the key already signs', NOW + LEAD],
+        ['a day later', NOW + 86_400],
+      ])('rejects a new key whose publish lead is used up: tested %s', async (_case, at) => {
+        await expect(rotate('testSecret', at)).rejects.toThrow(/cancel-rotate-secret/);
+        expect(secrets).toHaveReceivedCommandTimes(UpdateSecretVersionStageCommand, 0);
+      });
+
+      it('passes a late test when the lead is no longer than the slack: there is nothing to protect', async () => {
+        await expect(
+          rotate('testSecret', NOW + LEAD, { ...TEST_ROTATION_TIMING, publishLeadSeconds: PUBLISH_LEAD_SLACK_SECONDS }),
+        ).resolves.toBeUndefined();
+      });
+    });
+
+    it('passes a first key tested late: nothing signs yet, so no verifier has a stale JWKS', async () => {
+      secretStaged(ROTATION_STARTED);
+      currentValueIs(PLACEHOLDER);
+      pendingValueIs(await firstKeySetDocument(NOW));
+
+      await expect(rotate('testSecret', NOW + LEAD)).resolves.toBeUndefined();
     });
 
     it('rejects a pending key set with no key that may sign now', async () => {
