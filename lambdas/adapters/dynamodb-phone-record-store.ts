@@ -19,7 +19,7 @@ interface PhoneItem {
   otpConsumed?: boolean;
   lastStep?: number;
   failedAttempts?: number;
-  lockedUntil?: number;
+  lastFailedAt?: number;
   sendTimes?: number[];
   ttl?: number;
 }
@@ -46,7 +46,7 @@ function toRecord(item: PhoneItem): PhoneRecord {
       : { code: { step: item.otpStep, expiresAt: item.otpExpiresAt, consumed: item.otpConsumed === true } }),
     ...(item.lastStep === undefined ? {} : { lastStep: item.lastStep }),
     failedAttempts: item.failedAttempts ?? 0,
-    ...(item.lockedUntil === undefined ? {} : { lockedUntil: item.lockedUntil }),
+    ...(item.lastFailedAt === undefined ? {} : { lastFailedAt: item.lastFailedAt }),
     sendTimes: item.sendTimes ?? [],
     ...(item.ttl === undefined ? {} : { retainUntil: item.ttl }),
   };
@@ -68,7 +68,7 @@ function toItem(record: PhoneRecord, version: number): PhoneItem {
     otpConsumed: code?.consumed,
     lastStep: record.lastStep,
     failedAttempts: record.failedAttempts,
-    lockedUntil: record.lockedUntil,
+    lastFailedAt: record.lastFailedAt,
     sendTimes: [...record.sendTimes],
     ttl: record.retainUntil,
   };
@@ -92,7 +92,7 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
     if (!item) return { record: { phoneNumber, failedAttempts: 0, sendTimes: [] }, version: 0 };
     // TTL deletion runs up to days late: an expired item is treated as gone, but its version still guards writes.
     if (item.ttl !== undefined && item.ttl <= now) {
-      return { record: { phoneNumber, failedAttempts: 0, sendTimes: [] }, version: item.version ?? 0 };
+      return { record: { phoneNumber, failedAttempts: 0, sendTimes: [] }, version: item.version ?? 0, stale: true };
     }
     return { record: toRecord(item), version: item.version ?? 0 };
   }
@@ -136,7 +136,10 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
     });
   }
 
-  async consumeCode(phoneNumber: string, args: { step: number; now: number; maxAttempts: number }): Promise<boolean> {
+  async consumeCode(
+    phoneNumber: string,
+    args: { step: number; now: number; maxAttempts: number; lockoutSeconds: number },
+  ): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateCommand({
@@ -144,9 +147,10 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
           Key: keyOf(phoneNumber),
           // Success also clears the attempt budget and makes the user permanent (no TTL).
           UpdateExpression:
-            'SET otpConsumed = :true, #status = :active, verifiedAt = if_not_exists(verifiedAt, :now), failedAttempts = :zero REMOVE lockedUntil, #ttl ADD #version :one',
+            'SET otpConsumed = :true, #status = :active, verifiedAt = if_not_exists(verifiedAt, :now), failedAttempts = :zero REMOVE lastFailedAt, #ttl ADD #version :one',
+          // Not locked: budget left, or the lockout that followed the last counted failure is over.
           ConditionExpression:
-            'otpStep = :step AND otpConsumed = :false AND otpExpiresAt > :now AND (attribute_not_exists(failedAttempts) OR failedAttempts < :max OR lockedUntil <= :now)',
+            'otpStep = :step AND otpConsumed = :false AND otpExpiresAt > :now AND (attribute_not_exists(failedAttempts) OR failedAttempts < :max OR attribute_not_exists(lastFailedAt) OR lastFailedAt <= :lockoutStart)',
           ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl', '#version': 'version' },
           ExpressionAttributeValues: {
             ':true': true,
@@ -157,6 +161,7 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
             ':one': 1,
             ':step': args.step,
             ':max': args.maxAttempts,
+            ':lockoutStart': args.now - args.lockoutSeconds,
           },
         }),
       );
@@ -169,11 +174,21 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
 
   async recordFailedAttempt(
     phoneNumber: string,
-    args: { maxAttempts: number; expiredLockUntil?: number; retainUntil?: number },
+    args: {
+      now: number;
+      maxAttempts: number;
+      restartAfterLockout?: { lastFailedAt: number | undefined };
+      retainUntil?: number;
+    },
   ): Promise<FailedAttemptOutcome> {
     const names: Record<string, string> = { '#version': 'version' };
-    const values: Record<string, unknown> = { ':one': 1, ':phone': phoneNumber };
-    const sets = ['phoneNumber = if_not_exists(phoneNumber, :phone)'];
+    const values: Record<string, unknown> = {
+      ':one': 1,
+      ':phone': phoneNumber,
+      ':now': args.now,
+      ':max': args.maxAttempts,
+    };
+    const sets = ['phoneNumber = if_not_exists(phoneNumber, :phone)', 'lastFailedAt = :now'];
     const conditions: string[] = [];
     if (args.retainUntil !== undefined) {
       // Only non-active records expire; the condition catches a user activated since our read.
@@ -185,19 +200,20 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
       values[':active'] = 'active';
     }
     let update: string;
-    if (args.expiredLockUntil !== undefined) {
+    if (args.restartAfterLockout) {
       // A lockout has ended: restart the count at one. Only the first of concurrent writers gets here.
-      update = `SET ${[...sets, 'failedAttempts = :one'].join(', ')} REMOVE lockedUntil ADD #version :one`;
-      conditions.push('lockedUntil = :seenLock');
-      values[':seenLock'] = args.expiredLockUntil;
+      update = `SET ${[...sets, 'failedAttempts = :one'].join(', ')} ADD #version :one`;
+      const seen = args.restartAfterLockout.lastFailedAt;
+      conditions.push(
+        'failedAttempts >= :max',
+        seen === undefined ? 'attribute_not_exists(lastFailedAt)' : 'lastFailedAt = :seenFailure',
+      );
+      if (seen !== undefined) values[':seenFailure'] = seen;
     } else {
       // The guard makes the count exact: of N concurrent wrong guesses, only max - attempts pass.
+      // lastFailedAt in the same write starts the lockout: nothing can fail between count and lock.
       update = `SET ${sets.join(', ')} ADD failedAttempts :one, #version :one`;
-      conditions.push(
-        '(attribute_not_exists(failedAttempts) OR failedAttempts < :max)',
-        'attribute_not_exists(lockedUntil)',
-      );
-      values[':max'] = args.maxAttempts;
+      conditions.push('(attribute_not_exists(failedAttempts) OR failedAttempts < :max)');
     }
     try {
       const { Attributes } = await this.client.send(
@@ -216,16 +232,6 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
       if (isConditionFailure(error)) return { outcome: 'refused' };
       throw error;
     }
-  }
-
-  async lock(phoneNumber: string, until: number): Promise<void> {
-    await this.updateIgnoringCondition({
-      Key: keyOf(phoneNumber),
-      UpdateExpression: 'SET lockedUntil = :until ADD #version :one',
-      ConditionExpression: 'attribute_not_exists(lockedUntil)',
-      ExpressionAttributeNames: { '#version': 'version' },
-      ExpressionAttributeValues: { ':until': until, ':one': 1 },
-    });
   }
 
   private async updateIgnoringCondition(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>) {

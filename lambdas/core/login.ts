@@ -10,6 +10,7 @@ import {
   type PhoneRecord,
   pendingCodeAt,
   planSend,
+  planUnknownNumberSend,
   retentionFor,
   type SendLimits,
   type UserAccount,
@@ -98,8 +99,12 @@ export async function sendOtp(
       }
       ipCounted = true;
     }
-    // Closed signup: an unknown number gets the very same answer, and nothing is stored or sent.
-    if (!record.user && policy.signupMode === 'closed') return answer('unknown_number');
+    // Closed signup: an unknown number gets the very same answer and no SMS. Its send is still
+    // counted, so the cooldown and hour/day limits cannot tell it from a known number.
+    if (!record.user && policy.signupMode === 'closed') {
+      if (!(await deps.records.save(planUnknownNumberSend(record, now, policy), version))) continue;
+      return answer('unknown_number');
+    }
 
     const user = record.user ?? newUser(deps, now);
     const { next, step } = planSend(record, user, now, policy);
@@ -163,7 +168,7 @@ export async function verifyOtp(
 
   for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
     const now = epochSeconds(deps.clock);
-    const { record } = await deps.records.get(phone.e164, now);
+    const { record, version, stale } = await deps.records.get(phone.e164, now);
     const lock = assertNotLocked(record, now, policy);
 
     if (matchesPendingCode(record, input.otp, now, testCode)) {
@@ -171,7 +176,13 @@ export async function verifyOtp(
       const step = (record.code as { step: number }).step;
       // Load keys before spending the code: a missing key must not cost the user their code.
       await deps.keys.load();
-      if (await deps.records.consumeCode(phone.e164, { step, now, maxAttempts: policy.otpMaxAttempts })) {
+      const consumed = await deps.records.consumeCode(phone.e164, {
+        step,
+        now,
+        maxAttempts: policy.otpMaxAttempts,
+        lockoutSeconds: policy.otpLockoutSeconds,
+      });
+      if (consumed) {
         const tokens = await issueTokens(deps, { userId: user.userId, phoneNumber: phone.e164 });
         return { tokens, userId: user.userId, phone };
       }
@@ -181,15 +192,24 @@ export async function verifyOtp(
       throw new AuthError('invalid_otp');
     }
 
+    if (stale) {
+      // An item past its retention still holds old counters: replace it instead of adding to them.
+      const fresh: PhoneRecord = {
+        ...record,
+        failedAttempts: 1,
+        lastFailedAt: now,
+        ...optionalRetention(record, now, policy),
+      };
+      if (!(await deps.records.save(fresh, version))) continue;
+      throw new AuthError('invalid_otp');
+    }
     const counted = await deps.records.recordFailedAttempt(phone.e164, {
+      now,
       maxAttempts: policy.otpMaxAttempts,
-      ...(lock.expiredLockUntil === undefined ? {} : { expiredLockUntil: lock.expiredLockUntil }),
+      ...(lock.lockoutOver ? { restartAfterLockout: lock.lockoutOver } : {}),
       ...optionalRetention(record, now, policy),
     });
     if (counted.outcome === 'refused') continue;
-    if (counted.failedAttempts >= policy.otpMaxAttempts) {
-      await deps.records.lock(phone.e164, now + policy.otpLockoutSeconds);
-    }
     throw new AuthError('invalid_otp');
   }
   // Still losing races after several re-reads: the number is being hammered, and the guard held.

@@ -32,7 +32,11 @@ export interface PhoneRecord {
   /** Highest TOTP step ever issued; a new send always moves past it, so no code is ever valid twice. */
   readonly lastStep?: number;
   readonly failedAttempts: number;
-  readonly lockedUntil?: number;
+  /**
+   * Epoch seconds of the latest counted wrong code. With the budget spent, the lockout lasts until
+   * this plus the lockout length: derived, so no second write can be lost between count and lock.
+   */
+  readonly lastFailedAt?: number;
   /** Epoch seconds of the sends of the last 24 hours, for cooldown and hour/day limits. */
   readonly sendTimes: readonly number[];
   /** When the store may forget the record (DynamoDB TTL); never set for active users. */
@@ -59,18 +63,14 @@ const MAX_SEND_HISTORY = 100;
 
 export type LockState =
   | { readonly locked: true; readonly retryAfterSeconds: number }
-  | { readonly locked: false; readonly expiredLockUntil?: number };
+  /** `lockoutOver`: the budget was spent but the lockout has ended; the next wrong code restarts the count. */
+  | { readonly locked: false; readonly lockoutOver?: { readonly lastFailedAt: number | undefined } };
 
 export function lockState(record: PhoneRecord, now: number, limits: SendLimits): LockState {
-  if (record.lockedUntil !== undefined) {
-    if (record.lockedUntil > now) return { locked: true, retryAfterSeconds: record.lockedUntil - now };
-    return { locked: false, expiredLockUntil: record.lockedUntil };
-  }
-  // The last allowed wrong guess is counted before lockedUntil is written: treat the gap as locked.
-  if (record.failedAttempts >= limits.otpMaxAttempts) {
-    return { locked: true, retryAfterSeconds: limits.otpLockoutSeconds };
-  }
-  return { locked: false };
+  if (record.failedAttempts < limits.otpMaxAttempts) return { locked: false };
+  const until = (record.lastFailedAt ?? 0) + limits.otpLockoutSeconds;
+  if (until > now) return { locked: true, retryAfterSeconds: until - now };
+  return { locked: false, lockoutOver: { lastFailedAt: record.lastFailedAt } };
 }
 
 export function assertNotLocked(record: PhoneRecord, now: number, limits: SendLimits): LockState & { locked: false } {
@@ -132,11 +132,24 @@ export function planSend(
     code: { step, expiresAt: now + limits.otpTtlSeconds + 1, consumed: false },
     lastStep: step,
     failedAttempts: record.failedAttempts,
-    ...(record.lockedUntil === undefined ? {} : { lockedUntil: record.lockedUntil }),
+    ...(record.lastFailedAt === undefined ? {} : { lastFailedAt: record.lastFailedAt }),
     sendTimes,
     ...(retainUntil === undefined ? {} : { retainUntil }),
   };
   return { next, step };
+}
+
+/**
+ * The record after a send to an unknown number under closed signup: no user, no code, no SMS, but
+ * the send is counted, so the per-number limits answer exactly as they would for a known number.
+ */
+export function planUnknownNumberSend(record: PhoneRecord, now: number, limits: SendLimits): PhoneRecord {
+  const retainUntil = retentionFor(undefined, now, limits);
+  return {
+    ...record,
+    sendTimes: [...recentSends(record, now), now].slice(-MAX_SEND_HISTORY),
+    ...(retainUntil === undefined ? {} : { retainUntil }),
+  };
 }
 
 /** Whether a step's code is usable at `now`: the latest sent, not consumed, not expired. */

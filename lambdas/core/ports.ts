@@ -5,6 +5,8 @@ import type { KeySet } from './signing-keys.js';
 export interface VersionedPhoneRecord {
   readonly record: PhoneRecord;
   readonly version: number;
+  /** The item is past its retention but not yet deleted: it reads as empty and must be overwritten, not updated. */
+  readonly stale?: boolean;
 }
 
 export type FailedAttemptOutcome =
@@ -29,18 +31,24 @@ export interface PhoneRecordStore {
    * Spends the code at `step` and activates the user, only if it is still pending, unexpired and
    * the number is not locked: two concurrent verifies of one code cannot both succeed.
    */
-  consumeCode(phoneNumber: string, args: { step: number; now: number; maxAttempts: number }): Promise<boolean>;
+  consumeCode(
+    phoneNumber: string,
+    args: { step: number; now: number; maxAttempts: number; lockoutSeconds: number },
+  ): Promise<boolean>;
   /**
-   * Counts one wrong code with a guarded increment (`attempts < max`), exact under contention.
-   * `expiredLockUntil` restarts the count after a lockout that has ended; `retainUntil` keeps
-   * records of non-active numbers expiring.
+   * Counts one wrong code with a guarded increment (`attempts < max`), exact under contention, and
+   * stamps `lastFailedAt`. `restartAfterLockout` restarts the count at one after a lockout that has
+   * ended; `retainUntil` keeps records of non-active numbers expiring.
    */
   recordFailedAttempt(
     phoneNumber: string,
-    args: { maxAttempts: number; expiredLockUntil?: number; retainUntil?: number },
+    args: {
+      now: number;
+      maxAttempts: number;
+      restartAfterLockout?: { lastFailedAt: number | undefined };
+      retainUntil?: number;
+    },
   ): Promise<FailedAttemptOutcome>;
-  /** Starts a lockout, once: the first writer wins. */
-  lock(phoneNumber: string, until: number): Promise<void>;
 }
 
 /** Per-client-IP send counter in fixed hourly windows, with a guarded increment. */

@@ -66,7 +66,7 @@ describe('DynamoDbPhoneRecordStore', () => {
     await records.save(pendingRecord(phone), 0);
 
     const outcomes = await Promise.all(
-      Array.from({ length: 30 }, () => records.recordFailedAttempt(phone, { maxAttempts: 5 })),
+      Array.from({ length: 30 }, () => records.recordFailedAttempt(phone, { now, maxAttempts: 5 })),
     );
 
     expect(outcomes.filter((o) => o.outcome === 'counted')).toHaveLength(5);
@@ -78,7 +78,7 @@ describe('DynamoDbPhoneRecordStore', () => {
     await records.save(pendingRecord(phone), 0);
     const { record, version } = await records.get(phone, now);
 
-    await records.recordFailedAttempt(phone, { maxAttempts: 5 });
+    await records.recordFailedAttempt(phone, { now, maxAttempts: 5 });
 
     expect(await records.save(record, version)).toBe(false);
     expect((await records.get(phone, now)).record.failedAttempts).toBe(1);
@@ -86,27 +86,35 @@ describe('DynamoDbPhoneRecordStore', () => {
 
   it('counts guesses for an unknown number in a record without a user that expires', async () => {
     const phone = nextPhone();
-    await records.recordFailedAttempt(phone, { maxAttempts: 5, retainUntil: now + 1000 });
+    await records.recordFailedAttempt(phone, { now, maxAttempts: 5, retainUntil: now + 1000 });
 
     const { record } = await records.get(phone, now);
     expect(record).toMatchObject({ phoneNumber: phone, failedAttempts: 1, retainUntil: now + 1000 });
     expect(record.user).toBeUndefined();
   });
 
+  it('stamps lastFailedAt with each counted failure: the lockout needs no second write', async () => {
+    const phone = nextPhone();
+    await records.save(pendingRecord(phone), 0);
+
+    await records.recordFailedAttempt(phone, { now: now - 5, maxAttempts: 5 });
+    await records.recordFailedAttempt(phone, { now, maxAttempts: 5 });
+
+    expect((await records.get(phone, now)).record).toMatchObject({ failedAttempts: 2, lastFailedAt: now });
+  });
+
   it('restarts the count after an ended lockout only for the first concurrent writer', async () => {
     const phone = nextPhone();
-    await records.save({ ...pendingRecord(phone), failedAttempts: 5, lockedUntil: now - 1 }, 0);
+    await records.save({ ...pendingRecord(phone), failedAttempts: 5, lastFailedAt: now - 901 }, 0);
 
     const outcomes = await Promise.all(
       Array.from({ length: 5 }, () =>
-        records.recordFailedAttempt(phone, { maxAttempts: 5, expiredLockUntil: now - 1 }),
+        records.recordFailedAttempt(phone, { now, maxAttempts: 5, restartAfterLockout: { lastFailedAt: now - 901 } }),
       ),
     );
 
     expect(outcomes.filter((o) => o.outcome === 'counted')).toEqual([{ outcome: 'counted', failedAttempts: 1 }]);
-    const { record } = await records.get(phone, now);
-    expect(record.lockedUntil).toBeUndefined();
-    expect(record.failedAttempts).toBe(1);
+    expect((await records.get(phone, now)).record).toMatchObject({ failedAttempts: 1, lastFailedAt: now });
   });
 
   it('lets exactly one of 20 concurrent consumes of a code succeed, and activates the user', async () => {
@@ -114,7 +122,9 @@ describe('DynamoDbPhoneRecordStore', () => {
     await records.save({ ...pendingRecord(phone, 7), failedAttempts: 2 }, 0);
 
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => records.consumeCode(phone, { step: 7, now, maxAttempts: 5 })),
+      Array.from({ length: 20 }, () =>
+        records.consumeCode(phone, { step: 7, now, maxAttempts: 5, lockoutSeconds: 900 }),
+      ),
     );
 
     expect(results.filter(Boolean)).toHaveLength(1);
@@ -122,18 +132,28 @@ describe('DynamoDbPhoneRecordStore', () => {
     expect(record.user?.status).toBe('active');
     expect(record.code?.consumed).toBe(true);
     expect(record.failedAttempts).toBe(0);
+    expect(record.lastFailedAt).toBeUndefined();
     expect(record.retainUntil).toBeUndefined();
   });
 
   it('refuses to consume an expired code, another step, or a code of a locked number', async () => {
+    const lockout = { maxAttempts: 5, lockoutSeconds: 900 };
     const expired = nextPhone();
     await records.save(pendingRecord(expired), 0);
-    expect(await records.consumeCode(expired, { step: 100, now: now + 300, maxAttempts: 5 })).toBe(false);
-    expect(await records.consumeCode(expired, { step: 99, now, maxAttempts: 5 })).toBe(false);
+    expect(await records.consumeCode(expired, { step: 100, now: now + 300, ...lockout })).toBe(false);
+    expect(await records.consumeCode(expired, { step: 99, now, ...lockout })).toBe(false);
 
     const locked = nextPhone();
-    await records.save({ ...pendingRecord(locked), failedAttempts: 5, lockedUntil: now + 60 }, 0);
-    expect(await records.consumeCode(locked, { step: 100, now, maxAttempts: 5 })).toBe(false);
+    await records.save({ ...pendingRecord(locked), failedAttempts: 5, lastFailedAt: now - 60 }, 0);
+    expect(await records.consumeCode(locked, { step: 100, now, ...lockout })).toBe(false);
+    expect(await records.consumeCode(locked, { step: 100, now: now - 60 + 900, ...lockout })).toBe(false);
+  });
+
+  it('consumes the code once the lockout after the last failure has ended', async () => {
+    const phone = nextPhone();
+    await records.save({ ...pendingRecord(phone), failedAttempts: 5, lastFailedAt: now - 900 }, 0);
+
+    expect(await records.consumeCode(phone, { step: 100, now, maxAttempts: 5, lockoutSeconds: 900 })).toBe(true);
   });
 
   it('cancels and extends only the code at the given step', async () => {
@@ -148,24 +168,18 @@ describe('DynamoDbPhoneRecordStore', () => {
     expect((await records.get(phone, now)).record.code?.consumed).toBe(true);
   });
 
-  it('treats a record past its retention as gone but keeps guarding writes with its version', async () => {
+  it('treats a record past its retention as gone but stale, and keeps guarding writes with its version', async () => {
     const phone = nextPhone();
     await records.save(pendingRecord(phone), 0);
     const later = now + 86_400 + 1;
 
-    const { record, version } = await records.get(phone, later);
+    const { record, version, stale } = await records.get(phone, later);
     expect(record.user).toBeUndefined();
     expect(version).toBe(1);
+    expect(stale).toBe(true);
+    expect((await records.get(phone, now)).stale).toBeUndefined();
     expect(await records.save(pendingRecord(phone), 0)).toBe(false);
     expect(await records.save(pendingRecord(phone), version)).toBe(true);
-  });
-
-  it('starts a lockout once: the first writer sets lockedUntil', async () => {
-    const phone = nextPhone();
-    await records.save(pendingRecord(phone), 0);
-    await records.lock(phone, now + 100);
-    await records.lock(phone, now + 999);
-    expect((await records.get(phone, now)).record.lockedUntil).toBe(now + 100);
   });
 });
 

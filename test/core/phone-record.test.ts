@@ -48,41 +48,47 @@ describe('emptyRecord', () => {
 
 describe('lockState', () => {
   it('is unlocked below the attempt limit', () => {
-    expect(lockState(record({ failedAttempts: 4 }), T0, LIMITS)).toEqual({ locked: false });
+    expect(lockState(record({ failedAttempts: 4, lastFailedAt: T0 }), T0, LIMITS)).toEqual({ locked: false });
   });
 
-  it('is locked until lockedUntil, with the remaining seconds as retry-after', () => {
-    expect(lockState(record({ failedAttempts: 5, lockedUntil: T0 + 600 }), T0, LIMITS)).toEqual({
+  it('is locked for the lockout after the last counted failure, with the remaining seconds as retry-after', () => {
+    expect(lockState(record({ failedAttempts: 5, lastFailedAt: T0 - 300 }), T0, LIMITS)).toEqual({
       locked: true,
-      retryAfterSeconds: 600,
+      retryAfterSeconds: LIMITS.otpLockoutSeconds - 300,
     });
   });
 
-  it('counts a spent attempt budget without lockedUntil as locked for the whole lockout', () => {
-    expect(lockState(record({ failedAttempts: 5 }), T0, LIMITS)).toEqual({
-      locked: true,
-      retryAfterSeconds: LIMITS.otpLockoutSeconds,
-    });
-  });
-
-  it('reports an expired lock so the caller can reset the budget', () => {
-    expect(lockState(record({ failedAttempts: 5, lockedUntil: T0 - 1 }), T0, LIMITS)).toEqual({
+  it('reports an ended lockout so the caller can restart the count', () => {
+    const lastFailedAt = T0 - LIMITS.otpLockoutSeconds - 1;
+    expect(lockState(record({ failedAttempts: 5, lastFailedAt }), T0, LIMITS)).toEqual({
       locked: false,
-      expiredLockUntil: T0 - 1,
+      lockoutOver: { lastFailedAt },
     });
   });
 
-  it('unlocks at exactly lockedUntil', () => {
-    const locked = record({ failedAttempts: 5, lockedUntil: T0 + 900 });
+  it('unlocks exactly OTP_LOCKOUT_SECONDS after the last failure', () => {
+    const locked = record({ failedAttempts: 5, lastFailedAt: T0 });
 
-    expect(lockState(locked, T0 + 899, LIMITS)).toEqual({ locked: true, retryAfterSeconds: 1 });
-    expect(lockState(locked, T0 + 900, LIMITS)).toEqual({ locked: false, expiredLockUntil: T0 + 900 });
+    expect(lockState(locked, T0 + LIMITS.otpLockoutSeconds - 1, LIMITS)).toEqual({
+      locked: true,
+      retryAfterSeconds: 1,
+    });
+    expect(lockState(locked, T0 + LIMITS.otpLockoutSeconds, LIMITS).locked).toBe(false);
+  });
+
+  it('never locks for good: a budget spent under a higher OTP_MAX_ATTEMPTS ends with the lockout too', () => {
+    const old = record({ failedAttempts: 4, lastFailedAt: T0 - 10 * DAY });
+    expect(lockState(old, T0, { ...LIMITS, otpMaxAttempts: 3 })).toEqual({
+      locked: false,
+      lockoutOver: { lastFailedAt: T0 - 10 * DAY },
+    });
   });
 });
 
 describe('assertNotLocked', () => {
   it('throws too_many_attempts with the retry-after of a locked number', () => {
-    expect(() => assertNotLocked(record({ failedAttempts: 5, lockedUntil: T0 + 120 }), T0, LIMITS)).toThrow(
+    const lastFailedAt = T0 - (LIMITS.otpLockoutSeconds - 120);
+    expect(() => assertNotLocked(record({ failedAttempts: 5, lastFailedAt }), T0, LIMITS)).toThrow(
       authError('too_many_attempts', { retryAfterSeconds: 120 }),
     );
   });
@@ -235,23 +241,23 @@ describe('planSend', () => {
     expect(next.code).toEqual({ step: STEP_AT_T0, expiresAt: T0 + 301, consumed: false });
   });
 
-  it('keeps failedAttempts and lockedUntil: a new code never resets the attempt budget', () => {
-    const { next } = planSend(record({ failedAttempts: 3, lockedUntil: T0 - 100 }), user('pending'), T0, LIMITS);
+  it('keeps failedAttempts and lastFailedAt: a new code never resets the attempt budget', () => {
+    const { next } = planSend(record({ failedAttempts: 3, lastFailedAt: T0 - 100 }), user('pending'), T0, LIMITS);
 
     expect(next.failedAttempts).toBe(3);
-    expect(next.lockedUntil).toBe(T0 - 100);
+    expect(next.lastFailedAt).toBe(T0 - 100);
   });
 
   it('leaves a number that spent its budget locked', () => {
-    const { next } = planSend(record({ failedAttempts: 5 }), user('pending'), T0, LIMITS);
+    const { next } = planSend(record({ failedAttempts: 5, lastFailedAt: T0 }), user('pending'), T0, LIMITS);
 
     expect(lockState(next, T0 + 1, LIMITS).locked).toBe(true);
   });
 
-  it('does not invent a lockedUntil', () => {
+  it('does not invent a lastFailedAt', () => {
     const { next } = planSend(record({ failedAttempts: 1 }), user('pending'), T0, LIMITS);
 
-    expect(next).not.toHaveProperty('lockedUntil');
+    expect(next).not.toHaveProperty('lastFailedAt');
   });
 
   it('appends the send time and drops sends 24 hours old or older', () => {

@@ -100,6 +100,35 @@ describe('brute force: OTP_MAX_ATTEMPTS and OTP_LOCKOUT_SECONDS', () => {
   });
 });
 
+describe('enumeration under SIGNUP_MODE=closed', () => {
+  it('answers repeated sends to known and unknown numbers alike: cooldown, then hour and day limits', async () => {
+    const app = await createTestApp({
+      SIGNUP_MODE: 'closed',
+      SEND_COOLDOWN_SECONDS: '60',
+      SEND_MAX_PER_HOUR: '2',
+      SEND_MAX_PER_DAY: '3',
+    });
+    await provisionUser(app.records, PHONE, app.clock);
+    const unknown = '+919876500098';
+    const transcript = async (phone: string) => {
+      const answers: string[] = [];
+      for (const wait of [0, 10, 60, 60, 3600, 60]) {
+        app.clock.advance(wait);
+        const r = await app.sendOtp(phone, `198.51.100.${phone === PHONE ? 1 : 2}`);
+        answers.push(`${r.status} ${String(r.body.code ?? '')} ${r.headers['retry-after'] ?? ''}`);
+      }
+      return answers;
+    };
+
+    const known = await transcript(PHONE);
+    app.clock.advance(-(10 + 60 + 60 + 3600 + 60));
+    const unknownAnswers = await transcript(unknown);
+
+    expect(unknownAnswers).toEqual(known);
+    expect(known.filter((a) => a.startsWith('429'))).toHaveLength(3);
+  });
+});
+
 describe('races on one code', () => {
   it('lets exactly one of 20 concurrent verifies of the right code succeed', async () => {
     const app = await createTestApp();
