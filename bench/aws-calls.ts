@@ -84,14 +84,14 @@ export async function countAwsCalls(context: BenchContext): Promise<readonly Aws
       path: 'success',
       status: 200,
       handler: app.handlers.refresh,
-      event: async () => apiEvent('POST', '/token/refresh', { refresh: await seedRefreshToken(table.refreshTokens) }),
+      event: async () => apiEvent('POST', '/token/refresh', { refresh: await seedRefreshToken(table.refreshFamilies) }),
     },
     {
       route: 'POST /logout',
       path: 'success',
       status: 204,
       handler: app.handlers.logout,
-      event: async () => apiEvent('POST', '/logout', { refresh: await seedRefreshToken(table.refreshTokens) }),
+      event: async () => apiEvent('POST', '/logout', { refresh: await seedRefreshToken(table.refreshFamilies) }),
     },
     {
       route: 'GET /me',

@@ -231,12 +231,12 @@ async function prepare(handler: string, table: BenchTable, context: BenchContext
     }
     case 'refresh-token':
       return {
-        event: apiEvent('POST', '/token/refresh', { refresh: await seedRefreshToken(table.refreshTokens) }),
+        event: apiEvent('POST', '/token/refresh', { refresh: await seedRefreshToken(table.refreshFamilies) }),
         expectedStatus: 200,
       };
     case 'logout':
       return {
-        event: apiEvent('POST', '/logout', { refresh: await seedRefreshToken(table.refreshTokens) }),
+        event: apiEvent('POST', '/logout', { refresh: await seedRefreshToken(table.refreshFamilies) }),
         expectedStatus: 204,
       };
     case 'me': {

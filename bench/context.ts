@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb-document-client.js';
 import { DynamoDbPhoneRecordStore } from '../lambdas/adapters/dynamodb-phone-record-store.js';
-import { DynamoDbRefreshTokenStore } from '../lambdas/adapters/dynamodb-refresh-token-store.js';
+import { DynamoDbRefreshFamilyStore } from '../lambdas/adapters/dynamodb-refresh-family-store.js';
 import { ensureTable } from '../lambdas/adapters/dynamodb-table.js';
 import type { KeySetDocument } from '../lambdas/core/signing-keys.js';
 import { type DynamoDbEngine, startDynamoDbEngine } from '../scripts/dynamodb-engine.js';
@@ -32,7 +32,7 @@ export interface BenchTable {
   readonly tableName: string;
   readonly documents: DynamoDBDocumentClient;
   readonly records: DynamoDbPhoneRecordStore;
-  readonly refreshTokens: DynamoDbRefreshTokenStore;
+  readonly refreshFamilies: DynamoDbRefreshFamilyStore;
 }
 
 export async function startBenchContext(): Promise<BenchContext> {
@@ -78,6 +78,6 @@ export async function createBenchTable(context: BenchContext, purpose: string): 
     tableName,
     documents,
     records: new DynamoDbPhoneRecordStore(documents, tableName),
-    refreshTokens: new DynamoDbRefreshTokenStore(documents, tableName),
+    refreshFamilies: new DynamoDbRefreshFamilyStore(documents, tableName),
   };
 }

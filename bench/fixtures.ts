@@ -2,9 +2,9 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { OtpConfig } from '../lambdas/config.js';
 import { codeAtStep, newTotpSecret } from '../lambdas/core/otp-code.js';
 import { emptyRecord, planSend, type UserAccount } from '../lambdas/core/phone-record.js';
-import type { PhoneRecordStore, RefreshTokenStore } from '../lambdas/core/ports.js';
+import type { PhoneRecordStore, RefreshFamilyStore } from '../lambdas/core/ports.js';
 import { generateSigningKey, type KeySetDocument, planRotation } from '../lambdas/core/signing-keys.js';
-import { hashRefreshToken, newRefreshToken } from '../lambdas/core/tokens.js';
+import { hashRefreshToken, newFamilyId, newRefreshToken } from '../lambdas/core/tokens.js';
 import type { ApiEvent } from '../lambdas/http/api-event.js';
 
 /** A fresh, valid Indian mobile number (+91 98 and 8 random digits): a new record every time. */
@@ -97,19 +97,20 @@ export async function seedPendingCode(records: PhoneRecordStore, phoneNumber: st
   return codeAtStep(user.totpSecret, step);
 }
 
-/** Stores a live refresh token at the start of its family, as a login would, and returns it. */
-export async function seedRefreshToken(store: RefreshTokenStore, ttlSeconds = 30 * 86_400): Promise<string> {
+/** Stores a live refresh-token family, as a login would, and returns its token. */
+export async function seedRefreshToken(store: RefreshFamilyStore, ttlSeconds = 30 * 86_400): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  const token = newRefreshToken();
-  const created = await store.create({
-    tokenHash: hashRefreshToken(token),
+  const familyId = newFamilyId();
+  const token = newRefreshToken(familyId);
+  await store.create({
+    familyId,
     userId: randomUUID(),
     phoneNumber: randomPhoneNumber(),
-    familyId: randomUUID(),
     familyExpiresAt: now + ttlSeconds,
     createdAt: now,
+    headHash: hashRefreshToken(token),
+    generation: 0,
   });
-  if (!created) throw new Error('seeding a refresh token: the hash already exists');
   return token;
 }
 

@@ -7,7 +7,7 @@ import { CachedKeySource } from '../lambdas/adapters/cached-key-source.js';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb-document-client.js';
 import { DynamoDbIpRateLimiter } from '../lambdas/adapters/dynamodb-ip-rate-limiter.js';
 import { DynamoDbPhoneRecordStore } from '../lambdas/adapters/dynamodb-phone-record-store.js';
-import { DynamoDbRefreshTokenStore } from '../lambdas/adapters/dynamodb-refresh-token-store.js';
+import { DynamoDbRefreshFamilyStore } from '../lambdas/adapters/dynamodb-refresh-family-store.js';
 import { SecretsManagerKeySource } from '../lambdas/adapters/secrets-manager-key-source.js';
 import { SnsSmsSender } from '../lambdas/adapters/sns-sms-sender.js';
 import {
@@ -158,7 +158,7 @@ export function createInstrumentedApp(context: BenchContext, table: BenchTable):
   const sessions = parseTokenConfig(env);
   const documents = createDocumentClient(dynamodb);
   const records = new DynamoDbPhoneRecordStore(documents, table.tableName);
-  const refreshTokens = new DynamoDbRefreshTokenStore(documents, table.tableName);
+  const refreshFamilies = new DynamoDbRefreshFamilyStore(documents, table.tableName);
   const ipLimiter = new DynamoDbIpRateLimiter(documents, table.tableName);
   const keySource = () =>
     new CachedKeySource(new SecretsManagerKeySource(secrets, BENCH_SECRET_ID), parseKeyCacheSeconds({}), systemClock);
@@ -166,9 +166,12 @@ export function createInstrumentedApp(context: BenchContext, table: BenchTable):
   const telemetry = lambdaTelemetry();
   const handlers: Record<RouteName, ApiHandler> = {
     sendOtp: makeSendOtpHandler({ records, ipLimiter, sms: new SnsSmsSender(sns), clock, policy }, telemetry),
-    verifyOtp: makeVerifyOtpHandler({ records, refreshTokens, keys: keySource(), clock, policy, sessions }, telemetry),
-    refresh: makeRefreshTokenHandler({ refreshTokens, keys: keySource(), clock, sessions }, telemetry),
-    logout: makeLogoutHandler({ refreshTokens, clock }, telemetry),
+    verifyOtp: makeVerifyOtpHandler(
+      { records, refreshFamilies, keys: keySource(), clock, policy, sessions },
+      telemetry,
+    ),
+    refresh: makeRefreshTokenHandler({ refreshFamilies, keys: keySource(), clock, sessions }, telemetry),
+    logout: makeLogoutHandler({ refreshFamilies, clock }, telemetry),
     me: makeMeHandler(telemetry),
     wellKnown: makeWellKnownHandler({ keys: keySource(), issuer: sessions.issuer }, telemetry),
     notFound: makeNotFoundHandler(telemetry),

@@ -103,7 +103,7 @@ export async function measureOverhead(
         signs: 1,
         events: (count) =>
           seeded(count, async () =>
-            apiEvent('POST', '/token/refresh', { refresh: await seedRefreshToken(table.refreshTokens) }),
+            apiEvent('POST', '/token/refresh', { refresh: await seedRefreshToken(table.refreshFamilies) }),
           ),
       },
     ];

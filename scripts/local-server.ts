@@ -11,7 +11,7 @@ import { CachedKeySource } from '../lambdas/adapters/cached-key-source.js';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb-document-client.js';
 import { DynamoDbIpRateLimiter } from '../lambdas/adapters/dynamodb-ip-rate-limiter.js';
 import { DynamoDbPhoneRecordStore } from '../lambdas/adapters/dynamodb-phone-record-store.js';
-import { DynamoDbRefreshTokenStore } from '../lambdas/adapters/dynamodb-refresh-token-store.js';
+import { DynamoDbRefreshFamilyStore } from '../lambdas/adapters/dynamodb-refresh-family-store.js';
 import { ensureTable } from '../lambdas/adapters/dynamodb-table.js';
 import { FileKeySource } from '../lambdas/adapters/file-key-source.js';
 import { OutboxSmsSender } from '../lambdas/adapters/outbox-sms-sender.js';
@@ -91,7 +91,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     await ensureTable(dynamodb, tableName);
     const documents = createDocumentClient(dynamodb);
     const records = new DynamoDbPhoneRecordStore(documents, tableName);
-    const refreshTokens = new DynamoDbRefreshTokenStore(documents, tableName);
+    const refreshFamilies = new DynamoDbRefreshFamilyStore(documents, tableName);
     const fileKeys = new FileKeySource(join(dataDir, 'signing-keys.json'));
     await fileKeys.ensure();
     const keys = new CachedKeySource(fileKeys, 300, systemClock);
@@ -116,9 +116,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         },
         telemetry,
       ),
-      'verify-otp': makeVerifyOtpHandler({ records, refreshTokens, keys, clock, policy, sessions }, telemetry),
-      'refresh-token': makeRefreshTokenHandler({ refreshTokens, keys, clock, sessions }, telemetry),
-      logout: makeLogoutHandler({ refreshTokens, clock }, telemetry),
+      'verify-otp': makeVerifyOtpHandler({ records, refreshFamilies, keys, clock, policy, sessions }, telemetry),
+      'refresh-token': makeRefreshTokenHandler({ refreshFamilies, keys, clock, sessions }, telemetry),
+      logout: makeLogoutHandler({ refreshFamilies, clock }, telemetry),
       me: makeMeHandler(telemetry),
       'well-known': makeWellKnownHandler({ keys, issuer: sessions.issuer }, telemetry),
       'not-found': makeNotFoundHandler(telemetry),

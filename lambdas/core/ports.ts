@@ -57,31 +57,41 @@ export interface IpRateLimiter {
   tryConsume(ip: string, now: number, maxPerHour: number): Promise<boolean>;
 }
 
-export interface RefreshTokenRecord {
-  /** SHA-256 of the token: the token itself is never stored. */
-  readonly tokenHash: string;
+/**
+ * One refresh-token family: everything a refresh or a logout needs is in this one item, so rotation
+ * is a single conditional write and revoking a family of any length is one write too.
+ */
+export interface RefreshFamily {
+  readonly familyId: string;
   readonly userId: string;
   readonly phoneNumber: string;
-  readonly familyId: string;
   /** Absolute end of the family, fixed at login; rotation never extends it. */
   readonly familyExpiresAt: number;
   readonly createdAt: number;
+  /** SHA-256 of the only token that may be rotated now: tokens themselves are never stored. */
+  readonly headHash: string;
+  /** The token the head replaced, for the reuse grace window. */
+  readonly previousHash?: string;
   readonly rotatedAt?: number;
-  readonly childHash?: string;
+  /** Rotations so far: bounds the work of proving an old token an ancestor. */
+  readonly generation: number;
   readonly revokedAt?: number;
 }
 
-export interface RefreshTokenStore {
-  get(tokenHash: string, now: number): Promise<RefreshTokenRecord | undefined>;
-  /** Stores a new token; false if that hash already exists (e.g. a revocation tombstone). */
-  create(record: RefreshTokenRecord): Promise<boolean>;
-  /** Spends a token, once: false if it was already rotated or revoked. */
-  markRotated(tokenHash: string, childHash: string, at: number): Promise<boolean>;
+export interface RefreshFamilyStore {
+  /** Strongly consistent; a family past its end reads as absent. */
+  get(familyId: string, now: number): Promise<RefreshFamily | undefined>;
+  create(family: RefreshFamily): Promise<void>;
   /**
-   * Revokes the token and returns its child's hash, if any. Writes a tombstone when the token does
-   * not exist yet, so a child still being created cannot come alive after its family was revoked.
+   * Moves the head from `fromHash` to `toHash`, only if `fromHash` is still the head and the family
+   * is not revoked: of any number of concurrent refreshes one wins, so a family never forks.
    */
-  revoke(tokenHash: string, at: number, retainUntil: number): Promise<{ childHash?: string }>;
+  rotate(
+    familyId: string,
+    args: { fromHash: string; toHash: string; at: number; maxGeneration: number },
+  ): Promise<boolean>;
+  /** Revokes the family; false if no such family exists. Idempotent. */
+  revoke(familyId: string, at: number): Promise<boolean>;
 }
 
 export interface SmsSender {

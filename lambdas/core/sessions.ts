@@ -1,12 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { type Clock, epochSeconds } from './clock.js';
 import { AuthError } from './errors.js';
-import type { RefreshTokenRecord, RefreshTokenStore, SigningKeySource } from './ports.js';
+import type { RefreshFamily, RefreshFamilyStore, SigningKeySource } from './ports.js';
 import {
   deriveChildRefreshToken,
   hashRefreshToken,
-  isRefreshTokenShape,
+  newFamilyId,
   newRefreshToken,
+  refreshTokenFamily,
   type Subject,
   signAccessToken,
   type TokenPair,
@@ -21,11 +21,20 @@ export interface SessionSettings {
 }
 
 export interface SessionDeps {
-  readonly refreshTokens: RefreshTokenStore;
+  readonly refreshFamilies: RefreshFamilyStore;
   readonly keys: SigningKeySource;
   readonly clock: Clock;
   readonly sessions: SessionSettings;
 }
+
+/**
+ * Rotations one family may go through. A token refreshed every minute for 30 days stays below it;
+ * it bounds the HMAC chain walked to prove an old token an ancestor (about 1 µs a step).
+ */
+export const MAX_FAMILY_GENERATION = 50_000;
+
+/** `AuthError.detail` when a spent refresh token came back: the family was revoked. */
+export const REFRESH_TOKEN_REUSE = 'refresh_token_reuse';
 
 async function tokenPair(deps: SessionDeps, subject: Subject, refresh: string, now: number): Promise<TokenPair> {
   const keys = await deps.keys.load();
@@ -36,40 +45,29 @@ async function tokenPair(deps: SessionDeps, subject: Subject, refresh: string, n
 /** Starts a new refresh-token family at login. */
 export async function issueTokens(deps: SessionDeps, subject: Subject): Promise<TokenPair> {
   const now = epochSeconds(deps.clock);
-  const refresh = newRefreshToken();
-  await deps.refreshTokens.create({
-    tokenHash: hashRefreshToken(refresh),
+  const familyId = newFamilyId();
+  const refresh = newRefreshToken(familyId);
+  await deps.refreshFamilies.create({
+    familyId,
     userId: subject.userId,
     phoneNumber: subject.phoneNumber,
-    familyId: randomUUID(),
     familyExpiresAt: now + deps.sessions.refreshTokenTtlSeconds,
     createdAt: now,
+    headHash: hashRefreshToken(refresh),
+    generation: 0,
   });
   return tokenPair(deps, subject, refresh, now);
 }
 
-function isLive(record: RefreshTokenRecord | undefined, now: number): record is RefreshTokenRecord {
-  return record !== undefined && record.revokedAt === undefined && record.familyExpiresAt > now;
-}
-
-// A family refreshed every few minutes for a year stays far below this; it only bounds a broken chain.
-const MAX_CHAIN_LENGTH = 200_000;
-
-/** Revokes a token and every descendant: the whole family from that point on, its newest token included. */
-export async function revokeFamilyFrom(
-  store: RefreshTokenStore,
-  tokenHash: string,
-  now: number,
-  retainUntil: number,
-): Promise<void> {
-  let next: string | undefined = tokenHash;
-  for (let i = 0; next && i < MAX_CHAIN_LENGTH; i++) {
-    ({ childHash: next } = await store.revoke(next, now, retainUntil));
+/** Whether `token` is an earlier token of the family: some number of derivations turns it into the head. */
+function isAncestor(token: string, family: RefreshFamily, hmacKey: Buffer): boolean {
+  let current = token;
+  for (let step = 0; step < Math.min(family.generation, MAX_FAMILY_GENERATION); step++) {
+    current = deriveChildRefreshToken(hmacKey, current);
+    if (hashRefreshToken(current) === family.headHash) return true;
   }
+  return false;
 }
-
-/** `AuthError.detail` when a spent refresh token came back: the family was revoked. */
-export const REFRESH_TOKEN_REUSE = 'refresh_token_reuse';
 
 export interface RefreshResult {
   readonly tokens: TokenPair;
@@ -78,59 +76,61 @@ export interface RefreshResult {
 }
 
 /**
- * Rotates a refresh token. A spent token presented again is reuse: the family is revoked, so a
- * stolen token dies as soon as either party refreshes. Inside the grace window a replay returns
- * the same child, never a second one, so the family never forks.
+ * Rotates a refresh token. Only the family's head may rotate, by one conditional write. A proven
+ * older token of the family is reuse: the family is revoked, so a stolen token dies as soon as
+ * either party refreshes. Inside the grace window a replay of the previous token returns the same
+ * child, never a second one, so the family never forks.
  */
 export async function refreshTokens(deps: SessionDeps, presented: string): Promise<RefreshResult> {
-  if (!isRefreshTokenShape(presented)) throw new AuthError('invalid_token');
-  const parentHash = hashRefreshToken(presented);
+  const familyId = refreshTokenFamily(presented);
+  if (!familyId) throw new AuthError('invalid_token');
+  const presentedHash = hashRefreshToken(presented);
 
-  for (let attempt = 0; attempt < 2; attempt++) {
+  for (let attempt = 0; attempt < 3; attempt++) {
     const now = epochSeconds(deps.clock);
-    const parent = await deps.refreshTokens.get(parentHash, now);
-    if (!isLive(parent, now)) throw new AuthError('invalid_token');
-    const subject = { userId: parent.userId, phoneNumber: parent.phoneNumber };
+    const family = await deps.refreshFamilies.get(familyId, now);
+    if (!family || family.revokedAt !== undefined) throw new AuthError('invalid_token');
+    const subject = { userId: family.userId, phoneNumber: family.phoneNumber };
     const keys = await deps.keys.load();
     const child = deriveChildRefreshToken(keys.refreshHmacKey, presented);
     const childHash = hashRefreshToken(child);
 
-    if (parent.rotatedAt !== undefined) {
-      const inGrace = now - parent.rotatedAt < deps.sessions.refreshReuseGraceSeconds && parent.childHash === childHash;
-      if (inGrace && isLive(await deps.refreshTokens.get(childHash, now), now)) {
-        return { tokens: await tokenPair(deps, subject, child, now), userId: parent.userId, outcome: 'grace_replay' };
+    if (presentedHash === family.headHash) {
+      const rotated = await deps.refreshFamilies.rotate(familyId, {
+        fromHash: presentedHash,
+        toHash: childHash,
+        at: now,
+        maxGeneration: MAX_FAMILY_GENERATION,
+      });
+      if (rotated) {
+        return { tokens: await tokenPair(deps, subject, child, now), userId: family.userId, outcome: 'rotated' };
       }
-      await revokeFamilyFrom(deps.refreshTokens, parentHash, now, parent.familyExpiresAt);
+      continue; // a concurrent refresh moved the head: decide again on what it wrote
+    }
+    const inGrace =
+      presentedHash === family.previousHash &&
+      family.headHash === childHash &&
+      now - (family.rotatedAt ?? 0) < deps.sessions.refreshReuseGraceSeconds;
+    if (inGrace) {
+      return { tokens: await tokenPair(deps, subject, child, now), userId: family.userId, outcome: 'grace_replay' };
+    }
+    if (isAncestor(presented, family, keys.refreshHmacKey)) {
+      await deps.refreshFamilies.revoke(familyId, now);
       throw new AuthError('invalid_token', { detail: REFRESH_TOKEN_REUSE });
     }
-
-    if (!(await deps.refreshTokens.markRotated(parentHash, childHash, now))) continue;
-    const created = await deps.refreshTokens.create({
-      tokenHash: childHash,
-      userId: parent.userId,
-      phoneNumber: parent.phoneNumber,
-      familyId: parent.familyId,
-      // Rotation never extends the family: its end is fixed at login.
-      familyExpiresAt: parent.familyExpiresAt,
-      createdAt: now,
-    });
-    // A revocation overtook us and left a tombstone where the child would go.
-    if (!created) throw new AuthError('invalid_token');
-    return { tokens: await tokenPair(deps, subject, child, now), userId: parent.userId, outcome: 'rotated' };
+    // Right family id, but not a token this family ever issued: refuse without touching the family.
+    throw new AuthError('invalid_token');
   }
   throw new AuthError('invalid_token');
 }
 
 /**
- * Ends the session the refresh token belongs to. Idempotent: a token that is already revoked or
- * expired answers like a successful logout; only a token we never issued is refused.
+ * Ends the session a refresh token belongs to, with one write. The 128-bit family id is only ever
+ * seen inside the family's tokens, so holding it is enough to end that family (never to extend it).
+ * Idempotent: an already revoked or expired family answers like a successful logout.
  */
-export async function logout(deps: Pick<SessionDeps, 'refreshTokens' | 'clock'>, presented: string): Promise<void> {
-  if (!isRefreshTokenShape(presented)) throw new AuthError('invalid_token');
-  const hash = hashRefreshToken(presented);
-  const now = epochSeconds(deps.clock);
-  const record = await deps.refreshTokens.get(hash, now);
-  if (!record) throw new AuthError('invalid_token');
-  if (record.familyExpiresAt <= now) return;
-  await revokeFamilyFrom(deps.refreshTokens, hash, now, record.familyExpiresAt);
+export async function logout(deps: Pick<SessionDeps, 'refreshFamilies' | 'clock'>, presented: string): Promise<void> {
+  const familyId = refreshTokenFamily(presented);
+  if (!familyId) throw new AuthError('invalid_token');
+  if (!(await deps.refreshFamilies.revoke(familyId, epochSeconds(deps.clock)))) throw new AuthError('invalid_token');
 }

@@ -73,12 +73,25 @@ export function isAccessClaims(claims: JWTPayload | Record<string, unknown>): cl
   return claims.token_use === 'access' && typeof claims.sub === 'string' && typeof claims.phone_number === 'string';
 }
 
-/** 256 random bits, base64url: 43 characters. */
-export function newRefreshToken(): string {
-  return randomBytes(32).toString('base64url');
+/** A refresh-token family id: 128 random bits, base64url (22 characters). */
+export function newFamilyId(): string {
+  return randomBytes(16).toString('base64url');
 }
 
-const REFRESH_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+/**
+ * A refresh token: `<family id>.<256 random bits>`, base64url. The family id names the one item that
+ * holds the family's state; the secret part makes the token unguessable.
+ */
+export function newRefreshToken(familyId: string): string {
+  return `${familyId}.${randomBytes(32).toString('base64url')}`;
+}
+
+const REFRESH_TOKEN_SHAPE = /^([A-Za-z0-9_-]{22})\.[A-Za-z0-9_-]{43}$/;
+
+/** The family a refresh token belongs to, or undefined when the string is not a refresh token at all. */
+export function refreshTokenFamily(token: string): string | undefined {
+  return REFRESH_TOKEN_SHAPE.exec(token)?.[1];
+}
 
 export function isRefreshTokenShape(value: string): boolean {
   return REFRESH_TOKEN_SHAPE.test(value);
@@ -90,10 +103,12 @@ export function hashRefreshToken(token: string): string {
 }
 
 /**
- * The child of a rotated token, derived rather than random so a replay of the parent inside the
- * grace window gets the same child back without the table ever holding a plaintext token. The
- * server-side key keeps a thief holding only a spent parent from computing its child.
+ * The child of a rotated token, derived rather than random: a replay of the parent inside the grace
+ * window gets the same child back without the table ever holding a plaintext token, and a presented
+ * old token can be proved an ancestor of the family's newest one. The server-side key keeps a thief
+ * holding only a spent parent from computing its child.
  */
 export function deriveChildRefreshToken(hmacKey: Buffer, parent: string): string {
-  return createHmac('sha256', hmacKey).update(parent).digest('base64url');
+  const familyId = refreshTokenFamily(parent) ?? '';
+  return `${familyId}.${createHmac('sha256', hmacKey).update(parent).digest('base64url')}`;
 }

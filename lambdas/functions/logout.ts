@@ -3,6 +3,6 @@ import { createTelemetry } from '../http/telemetry.js';
 import { makeLogoutHandler } from '../http/token-handlers.js';
 import { tableStores } from './compose-table.js';
 
-const { refreshTokens } = tableStores(process.env);
+const { refreshFamilies } = tableStores(process.env);
 
-export const handler = makeLogoutHandler({ refreshTokens, clock: systemClock }, createTelemetry());
+export const handler = makeLogoutHandler({ refreshFamilies, clock: systemClock }, createTelemetry());

@@ -5,9 +5,9 @@ import { makeRefreshTokenHandler } from '../http/token-handlers.js';
 import { secretKeySource } from './compose-keys.js';
 import { tableStores } from './compose-table.js';
 
-const { refreshTokens } = tableStores(process.env);
+const { refreshFamilies } = tableStores(process.env);
 
 export const handler = makeRefreshTokenHandler(
-  { refreshTokens, keys: secretKeySource(process.env), clock: systemClock, sessions: parseTokenConfig(process.env) },
+  { refreshFamilies, keys: secretKeySource(process.env), clock: systemClock, sessions: parseTokenConfig(process.env) },
   createTelemetry(),
 );

@@ -5,12 +5,12 @@ import { createTelemetry } from '../http/telemetry.js';
 import { secretKeySource } from './compose-keys.js';
 import { tableStores } from './compose-table.js';
 
-const { records, refreshTokens } = tableStores(process.env);
+const { records, refreshFamilies } = tableStores(process.env);
 
 export const handler = makeVerifyOtpHandler(
   {
     records,
-    refreshTokens,
+    refreshFamilies,
     keys: secretKeySource(process.env),
     clock: systemClock,
     policy: parseOtpConfig(process.env),

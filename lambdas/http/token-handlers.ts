@@ -24,7 +24,7 @@ export function makeRefreshTokenHandler(deps: SessionDeps, telemetry: Telemetry)
 
 /** `POST /logout`: revokes the refresh token's family. */
 export function makeLogoutHandler(
-  deps: Pick<SessionDeps, 'refreshTokens' | 'clock'>,
+  deps: Pick<SessionDeps, 'refreshFamilies' | 'clock'>,
   telemetry: Telemetry,
 ): ApiHandler {
   return handleApi(telemetry, async (event) => {

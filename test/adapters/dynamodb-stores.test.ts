@@ -2,9 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
 import { DynamoDbIpRateLimiter } from '../../lambdas/adapters/dynamodb-ip-rate-limiter.js';
 import { DynamoDbPhoneRecordStore } from '../../lambdas/adapters/dynamodb-phone-record-store.js';
-import { DynamoDbRefreshTokenStore } from '../../lambdas/adapters/dynamodb-refresh-token-store.js';
+import { DynamoDbRefreshFamilyStore } from '../../lambdas/adapters/dynamodb-refresh-family-store.js';
 import type { PhoneRecord } from '../../lambdas/core/phone-record.js';
-import type { RefreshTokenRecord } from '../../lambdas/core/ports.js';
+import type { RefreshFamily } from '../../lambdas/core/ports.js';
 import { createTestTable } from '../helpers/dynamodb.js';
 
 const now = Math.floor(Date.now() / 1000);
@@ -30,14 +30,14 @@ function pendingRecord(phoneNumber: string, step = 100): PhoneRecord {
 
 let records: DynamoDbPhoneRecordStore;
 let limiter: DynamoDbIpRateLimiter;
-let tokens: DynamoDbRefreshTokenStore;
+let families: DynamoDbRefreshFamilyStore;
 
 beforeAll(async () => {
   const table = await createTestTable();
   const documents = createDocumentClient(table.client);
   records = new DynamoDbPhoneRecordStore(documents, table.tableName);
   limiter = new DynamoDbIpRateLimiter(documents, table.tableName);
-  tokens = new DynamoDbRefreshTokenStore(documents, table.tableName);
+  families = new DynamoDbRefreshFamilyStore(documents, table.tableName);
 });
 
 describe('DynamoDbPhoneRecordStore', () => {
@@ -198,43 +198,73 @@ describe('DynamoDbIpRateLimiter', () => {
   });
 });
 
-describe('DynamoDbRefreshTokenStore', () => {
-  const token = (hash: string): RefreshTokenRecord => ({
-    tokenHash: hash,
+describe('DynamoDbRefreshFamilyStore', () => {
+  let seq = 0;
+  const family = (fields: Partial<RefreshFamily> = {}): RefreshFamily => ({
+    familyId: `family-${++seq}`,
     userId: 'u1',
     phoneNumber: '+919876543210',
-    familyId: 'f1',
     familyExpiresAt: now + 3600,
     createdAt: now,
+    headHash: 'h0',
+    generation: 0,
+    ...fields,
   });
 
-  it('stores a token once and reads it back', async () => {
-    expect(await tokens.create(token('h1'))).toBe(true);
-    expect(await tokens.create(token('h1'))).toBe(false);
-    expect(await tokens.get('h1', now)).toEqual(token('h1'));
+  it('stores a family once and reads it back', async () => {
+    const f = family();
+    await families.create(f);
+    await expect(families.create(f)).rejects.toThrow();
+    expect(await families.get(f.familyId, now)).toEqual(f);
   });
 
-  it('reads a token past its family expiry as gone', async () => {
-    await tokens.create(token('h2'));
-    expect(await tokens.get('h2', now + 3600)).toBeUndefined();
+  it('reads a family past its end as gone', async () => {
+    const f = family();
+    await families.create(f);
+    expect(await families.get(f.familyId, now + 3600)).toBeUndefined();
   });
 
-  it('spends a token for exactly one of 10 concurrent rotations', async () => {
-    await tokens.create(token('h3'));
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => tokens.markRotated('h3', `c${i}`, now)));
+  it('rotates the head for exactly one of 10 concurrent refreshes of it', async () => {
+    const f = family();
+    await families.create(f);
+
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        families.rotate(f.familyId, { fromHash: 'h0', toHash: `h1-${i}`, at: now, maxGeneration: 100 }),
+      ),
+    );
+
     expect(results.filter(Boolean)).toHaveLength(1);
-    expect(await tokens.markRotated('missing', 'c', now)).toBe(false);
+    const stored = await families.get(f.familyId, now);
+    expect(stored).toMatchObject({ previousHash: 'h0', rotatedAt: now, generation: 1 });
+    expect(stored?.headHash).toMatch(/^h1-\d$/);
+    expect(await families.rotate(f.familyId, { fromHash: 'h0', toHash: 'h2', at: now, maxGeneration: 100 })).toBe(
+      false,
+    );
   });
 
-  it('revokes along the chain and leaves a tombstone that blocks a child created later', async () => {
-    await tokens.create(token('h4'));
-    await tokens.markRotated('h4', 'h5', now);
+  it('refuses to rotate a revoked family or one at its generation limit', async () => {
+    const revoked = family();
+    await families.create(revoked);
+    expect(await families.revoke(revoked.familyId, now)).toBe(true);
+    expect(await families.rotate(revoked.familyId, { fromHash: 'h0', toHash: 'h1', at: now, maxGeneration: 100 })).toBe(
+      false,
+    );
 
-    expect(await tokens.revoke('h4', now, now + 3600)).toEqual({ childHash: 'h5' });
-    expect(await tokens.revoke('h5', now, now + 3600)).toEqual({});
-    expect(await tokens.create(token('h5'))).toBe(false);
-    expect(await tokens.get('h5', now)).toBeUndefined();
-    expect((await tokens.get('h4', now))?.revokedAt).toBe(now);
-    expect(await tokens.markRotated('h4', 'h6', now)).toBe(false);
+    const old = family({ generation: 100 });
+    await families.create(old);
+    expect(await families.rotate(old.familyId, { fromHash: 'h0', toHash: 'h1', at: now, maxGeneration: 100 })).toBe(
+      false,
+    );
+  });
+
+  it('revokes idempotently, keeping the first time, and answers false for an unknown family', async () => {
+    const f = family();
+    await families.create(f);
+
+    expect(await families.revoke(f.familyId, now)).toBe(true);
+    expect(await families.revoke(f.familyId, now + 50)).toBe(true);
+    expect((await families.get(f.familyId, now))?.revokedAt).toBe(now);
+    expect(await families.revoke('no-such-family', now)).toBe(false);
   });
 });

@@ -13,7 +13,9 @@ import {
   deriveChildRefreshToken,
   hashRefreshToken,
   isRefreshTokenShape,
+  newFamilyId,
   newRefreshToken,
+  refreshTokenFamily,
   signAccessToken,
   verifyAccessToken,
 } from '../../lambdas/core/tokens.js';
@@ -184,22 +186,26 @@ describe('verifyAccessToken', () => {
   });
 
   it('refuses something that is not a JWT', async () => {
-    await expect(verifyAccessToken(newRefreshToken(), keys.publicJwks, EXPECTED)).rejects.toThrow(
+    await expect(verifyAccessToken(newRefreshToken(newFamilyId()), keys.publicJwks, EXPECTED)).rejects.toThrow(
       authError('invalid_token'),
     );
   });
 });
 
 describe('refresh tokens', () => {
-  it('are 43 base64url characters (256 bits)', () => {
-    const token = newRefreshToken();
+  it('are a 128-bit family id and 256 random bits, base64url, joined by a dot', () => {
+    const familyId = newFamilyId();
+    const token = newRefreshToken(familyId);
 
-    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(Buffer.from(token, 'base64url')).toHaveLength(32);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(familyId, 'base64url')).toHaveLength(16);
+    expect(Buffer.from(token.split('.')[1] ?? '', 'base64url')).toHaveLength(32);
+    expect(refreshTokenFamily(token)).toBe(familyId);
+    expect(refreshTokenFamily('A'.repeat(43))).toBeUndefined();
   });
 
   it('are random', () => {
-    const tokens = new Set(Array.from({ length: 50 }, () => newRefreshToken()));
+    const tokens = new Set(Array.from({ length: 50 }, () => newRefreshToken(newFamilyId())));
 
     expect(tokens.size).toBe(50);
   });
@@ -207,19 +213,19 @@ describe('refresh tokens', () => {
   it('have a shape an access token does not have', async () => {
     const jwt = await signAccessToken(keys, SETTINGS, SUBJECT, T0);
 
-    expect(isRefreshTokenShape(newRefreshToken())).toBe(true);
+    expect(isRefreshTokenShape(newRefreshToken(newFamilyId()))).toBe(true);
     expect(isRefreshTokenShape(jwt)).toBe(false);
-    expect(isRefreshTokenShape(`${newRefreshToken()}x`)).toBe(false);
-    expect(isRefreshTokenShape(newRefreshToken().slice(1))).toBe(false);
-    expect(isRefreshTokenShape(`${newRefreshToken().slice(1)}=`)).toBe(false);
-    expect(isRefreshTokenShape(`${newRefreshToken().slice(1)}\n`)).toBe(false);
+    expect(isRefreshTokenShape(`${newRefreshToken(newFamilyId())}x`)).toBe(false);
+    expect(isRefreshTokenShape(newRefreshToken(newFamilyId()).slice(1))).toBe(false);
+    expect(isRefreshTokenShape(`${newRefreshToken(newFamilyId()).slice(1)}=`)).toBe(false);
+    expect(isRefreshTokenShape(`${newRefreshToken(newFamilyId()).slice(1)}\n`)).toBe(false);
   });
 
   it('hash the same way every time, differently per token, never to the token itself', () => {
-    const token = newRefreshToken();
+    const token = newRefreshToken(newFamilyId());
 
     expect(hashRefreshToken(token)).toBe(hashRefreshToken(token));
-    expect(hashRefreshToken(token)).not.toBe(hashRefreshToken(newRefreshToken()));
+    expect(hashRefreshToken(token)).not.toBe(hashRefreshToken(newRefreshToken(newFamilyId())));
     expect(hashRefreshToken(token)).not.toBe(token);
   });
 
@@ -228,22 +234,23 @@ describe('refresh tokens', () => {
   });
 
   it('derive the same child for one key and parent, and the refresh-token shape', () => {
-    const parent = newRefreshToken();
+    const parent = newRefreshToken(newFamilyId());
 
     const child = deriveChildRefreshToken(keys.refreshHmacKey, parent);
 
     expect(deriveChildRefreshToken(keys.refreshHmacKey, parent)).toBe(child);
     expect(isRefreshTokenShape(child)).toBe(true);
+    expect(refreshTokenFamily(child)).toBe(refreshTokenFamily(parent));
     expect(child).not.toBe(parent);
   });
 
   it('derive a different child under another key or from another parent', () => {
-    const parent = newRefreshToken();
+    const parent = newRefreshToken(newFamilyId());
     const otherKey = Buffer.alloc(32, 7);
 
     const child = deriveChildRefreshToken(keys.refreshHmacKey, parent);
 
     expect(deriveChildRefreshToken(otherKey, parent)).not.toBe(child);
-    expect(deriveChildRefreshToken(keys.refreshHmacKey, newRefreshToken())).not.toBe(child);
+    expect(deriveChildRefreshToken(keys.refreshHmacKey, newRefreshToken(newFamilyId()))).not.toBe(child);
   });
 });

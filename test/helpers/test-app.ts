@@ -2,7 +2,7 @@ import { DeleteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
 import { DynamoDbIpRateLimiter } from '../../lambdas/adapters/dynamodb-ip-rate-limiter.js';
 import { DynamoDbPhoneRecordStore } from '../../lambdas/adapters/dynamodb-phone-record-store.js';
-import { DynamoDbRefreshTokenStore } from '../../lambdas/adapters/dynamodb-refresh-token-store.js';
+import { DynamoDbRefreshFamilyStore } from '../../lambdas/adapters/dynamodb-refresh-family-store.js';
 import { parseOtpConfig, parseTokenConfig } from '../../lambdas/config.js';
 import type { Clock } from '../../lambdas/core/clock.js';
 import type { OtpPolicy } from '../../lambdas/core/login.js';
@@ -140,7 +140,7 @@ export interface TestApp {
   readonly policy: OtpPolicy;
   readonly sessions: SessionSettings;
   readonly records: DynamoDbPhoneRecordStore;
-  readonly refreshTokens: DynamoDbRefreshTokenStore;
+  readonly refreshFamilies: DynamoDbRefreshFamilyStore;
   readonly client: DynamoDBClient;
   readonly tableName: string;
   readonly handlers: Record<'sendOtp' | 'verifyOtp' | 'refresh' | 'logout' | 'me', ApiHandler>;
@@ -167,14 +167,14 @@ export async function createTestApp(
   const policy = parseOtpConfig({ SEND_COOLDOWN_SECONDS: '0', ...env });
   const sessions = parseTokenConfig({ ISSUER: 'https://auth.test', AUDIENCE: 'otp-login', ...env });
   const records = new DynamoDbPhoneRecordStore(documents, table.tableName);
-  const refreshTokens = new DynamoDbRefreshTokenStore(documents, table.tableName);
+  const refreshFamilies = new DynamoDbRefreshFamilyStore(documents, table.tableName);
   const ipLimiter = new DynamoDbIpRateLimiter(documents, table.tableName);
   const telemetry = options.telemetry ?? createTelemetry();
   const handlers = {
     sendOtp: makeSendOtpHandler({ records, ipLimiter, sms, clock, policy }, telemetry),
-    verifyOtp: makeVerifyOtpHandler({ records, refreshTokens, keys, clock, policy, sessions }, telemetry),
-    refresh: makeRefreshTokenHandler({ refreshTokens, keys, clock, sessions }, telemetry),
-    logout: makeLogoutHandler({ refreshTokens, clock }, telemetry),
+    verifyOtp: makeVerifyOtpHandler({ records, refreshFamilies, keys, clock, policy, sessions }, telemetry),
+    refresh: makeRefreshTokenHandler({ refreshFamilies, keys, clock, sessions }, telemetry),
+    logout: makeLogoutHandler({ refreshFamilies, clock }, telemetry),
     me: makeMeHandler(telemetry),
   };
   const app: TestApp = {
@@ -184,7 +184,7 @@ export async function createTestApp(
     policy,
     sessions,
     records,
-    refreshTokens,
+    refreshFamilies,
     client: table.client,
     tableName: table.tableName,
     handlers,

@@ -44,7 +44,7 @@ describe('unexpected failures', () => {
     const verify = makeVerifyOtpHandler(
       {
         records: app.records,
-        refreshTokens: app.refreshTokens,
+        refreshFamilies: app.refreshFamilies,
         keys: broken,
         clock: app.clock,
         policy: app.policy,

@@ -27,7 +27,7 @@ describe('POST /send-otp then POST /verify-otp', () => {
 
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
-    expect(String(response.body.refresh)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(String(response.body.refresh)).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
     const access = String(response.body.access);
     expect(decodeProtectedHeader(access)).toMatchObject({ alg: 'RS256', kid: expect.any(String) });
     const claims = decodeJwt(access);

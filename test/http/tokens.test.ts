@@ -1,6 +1,6 @@
 import { decodeJwt, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { hashRefreshToken } from '../../lambdas/core/tokens.js';
+import { hashRefreshToken, refreshTokenFamily } from '../../lambdas/core/tokens.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 const PHONE = '+919876543210';
@@ -22,10 +22,14 @@ describe('POST /token/refresh', () => {
     expect(refreshed.body).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
     expect(refreshed.body.refresh).not.toBe(login.refresh);
     expect(decodeJwt(String(refreshed.body.access)).sub).toBe(decodeJwt(login.access).sub);
-    const parent = await app.refreshTokens.get(hashRefreshToken(login.refresh), app.clock.seconds);
-    const child = await app.refreshTokens.get(hashRefreshToken(String(refreshed.body.refresh)), app.clock.seconds);
-    expect(child?.familyId).toBe(parent?.familyId);
-    expect(parent?.rotatedAt).toBeDefined();
+    const familyId = refreshTokenFamily(login.refresh) ?? '';
+    expect(refreshTokenFamily(String(refreshed.body.refresh))).toBe(familyId);
+    const family = await app.refreshFamilies.get(familyId, app.clock.seconds);
+    expect(family).toMatchObject({
+      headHash: hashRefreshToken(String(refreshed.body.refresh)),
+      previousHash: hashRefreshToken(login.refresh),
+      generation: 1,
+    });
   });
 
   it('treats a spent token as reuse: 401 and the whole family is revoked, newest token included', async () => {
@@ -103,6 +107,7 @@ describe('POST /token/refresh', () => {
 
   it.each([
     ['an unknown token', 'A'.repeat(43)],
+    ['an unknown family', `${'A'.repeat(22)}.${'B'.repeat(43)}`],
     ['a malformed token', 'not a token'],
     ['an empty string', ''],
     ['a 60 000-character string', 'a'.repeat(60_000)],
@@ -125,6 +130,40 @@ describe('POST /token/refresh', () => {
       expect(response.status).toBe(400);
       expect(response.body.code).toBe('invalid_request');
     }
+  });
+});
+
+describe('reuse detection', () => {
+  it('revokes the family when any earlier token comes back, not only the previous one', async () => {
+    const app = await createTestApp();
+    const login = await app.login(PHONE);
+    let latest = login.refresh;
+    for (let i = 0; i < 5; i++) latest = String((await app.refresh(latest)).body.refresh);
+
+    await expectInvalidToken(app.refresh(login.refresh));
+    await expectInvalidToken(app.refresh(latest));
+  });
+
+  it('refuses a made-up token carrying a real family id without revoking the family', async () => {
+    const app = await createTestApp();
+    const login = await app.login(PHONE);
+    const forged = `${refreshTokenFamily(login.refresh)}.${'A'.repeat(43)}`;
+
+    await expectInvalidToken(app.refresh(forged));
+    expect((await app.refresh(login.refresh)).status).toBe(200);
+  });
+
+  it('revokes a long family in one write, however many rotations it went through', async () => {
+    const app = await createTestApp();
+    let { refresh } = await app.login(PHONE);
+    const first = refresh;
+    for (let i = 0; i < 30; i++) refresh = String((await app.refresh(refresh)).body.refresh);
+    const familyId = refreshTokenFamily(refresh) ?? '';
+
+    await expectInvalidToken(app.refresh(first));
+
+    expect((await app.refreshFamilies.get(familyId, app.clock.seconds))?.revokedAt).toBe(app.clock.seconds);
+    await expectInvalidToken(app.refresh(refresh));
   });
 });
 
@@ -158,6 +197,7 @@ describe('POST /logout', () => {
 
     expect((await app.logout(refresh)).status).toBe(204);
     await expectInvalidToken(app.logout('B'.repeat(43)));
+    await expectInvalidToken(app.logout(`${'C'.repeat(22)}.${'B'.repeat(43)}`));
   });
 
   it('leaves other sessions of the same user alone', async () => {

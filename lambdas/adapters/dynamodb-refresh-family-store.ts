@@ -1,0 +1,111 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { RefreshFamily, RefreshFamilyStore } from '../core/ports.js';
+import { isConditionFailure } from './dynamodb-document-client.js';
+
+/** `FAM#<family id>` / `FAMILY`: the whole state of one refresh-token family. */
+interface FamilyItem {
+  pk: string;
+  sk: 'FAMILY';
+  userId: string;
+  phoneNumber: string;
+  familyExpiresAt: number;
+  createdAt: number;
+  headHash: string;
+  previousHash?: string;
+  rotatedAt?: number;
+  generation: number;
+  revokedAt?: number;
+  ttl: number;
+}
+
+const keyOf = (familyId: string) => ({ pk: `FAM#${familyId}`, sk: 'FAMILY' as const });
+
+export class DynamoDbRefreshFamilyStore implements RefreshFamilyStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(familyId: string, now: number): Promise<RefreshFamily | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keyOf(familyId), ConsistentRead: true }),
+    );
+    const item = Item as FamilyItem | undefined;
+    // TTL deletes late: a family past its end is gone, whatever is still stored.
+    if (!item || item.familyExpiresAt <= now) return undefined;
+    return {
+      familyId,
+      userId: item.userId,
+      phoneNumber: item.phoneNumber,
+      familyExpiresAt: item.familyExpiresAt,
+      createdAt: item.createdAt,
+      headHash: item.headHash,
+      generation: item.generation,
+      ...(item.previousHash === undefined ? {} : { previousHash: item.previousHash }),
+      ...(item.rotatedAt === undefined ? {} : { rotatedAt: item.rotatedAt }),
+      ...(item.revokedAt === undefined ? {} : { revokedAt: item.revokedAt }),
+    };
+  }
+
+  async create(family: RefreshFamily): Promise<void> {
+    const item: FamilyItem = {
+      ...keyOf(family.familyId),
+      userId: family.userId,
+      phoneNumber: family.phoneNumber,
+      familyExpiresAt: family.familyExpiresAt,
+      createdAt: family.createdAt,
+      headHash: family.headHash,
+      generation: family.generation,
+      ttl: family.familyExpiresAt,
+    };
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+  }
+
+  async rotate(
+    familyId: string,
+    args: { fromHash: string; toHash: string; at: number; maxGeneration: number },
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(familyId),
+          UpdateExpression: 'SET headHash = :to, previousHash = :from, rotatedAt = :at ADD generation :one',
+          // Only the head rotates, once: concurrent refreshes of one token cannot fork the family.
+          ConditionExpression: 'headHash = :from AND attribute_not_exists(revokedAt) AND generation < :max',
+          ExpressionAttributeValues: {
+            ':to': args.toHash,
+            ':from': args.fromHash,
+            ':at': args.at,
+            ':one': 1,
+            ':max': args.maxGeneration,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async revoke(familyId: string, at: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(familyId),
+          UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at)',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}
