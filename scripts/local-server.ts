@@ -126,7 +126,11 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
 
     server.on('request', async (req, res) => {
       try {
-        const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+        const path = requestPath(req.url);
+        if (path === undefined) {
+          writeResult(res, errorResult(new AuthError('invalid_request')));
+          return;
+        }
         const route = matchRoute(req.method ?? 'GET', path);
         const routeKey = typeof route === 'object' ? `${route.method} ${route.path}` : '$default';
         const event = toApiEvent(req, await readBody(req), routeKey);
@@ -170,6 +174,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     server.close();
     await engine?.stop();
     throw error;
+  }
+}
+
+/** The path of a request target, or undefined for one no URL parser accepts (`GET http://[/me`). */
+function requestPath(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? '/', 'http://localhost').pathname;
+  } catch {
+    return undefined;
   }
 }
 

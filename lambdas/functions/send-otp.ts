@@ -7,8 +7,9 @@ import { createTelemetry } from '../http/telemetry.js';
 import { tableStores } from './compose-table.js';
 
 const { records, ipLimiter } = tableStores(process.env);
-// Bounded: a hung provider must answer sms_unavailable long before the function times out.
-const sns = new SNSClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 } });
+// One attempt: an SDK retry after a slow but successful Publish would send a second paid SMS for one
+// counted send. Bounded, so a hung provider answers sms_unavailable long before the function times out.
+const sns = new SNSClient({ maxAttempts: 1, requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 } });
 
 export const handler = makeSendOtpHandler(
   {

@@ -199,7 +199,7 @@ describe('npm start (local mode, embedded DynamoDB Local)', () => {
     }
   });
 
-  it('answers unknown routes 404, wrong methods 405, huge bodies 413, all as JSON', async () => {
+  it('answers unknown routes 404, wrong methods 405, a malformed request target 400, huge bodies 413, all as JSON', async () => {
     const missing = await fetch(`${server.url}/nope`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ code: 'not_found' });
@@ -207,6 +207,21 @@ describe('npm start (local mode, embedded DynamoDB Local)', () => {
     const wrongMethod = await fetch(`${server.url}/send-otp`);
     expect(wrongMethod.status).toBe(405);
     expect(await wrongMethod.json()).toMatchObject({ code: 'method_not_allowed' });
+
+    const { connect } = await import('node:net');
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(server.url).port), '127.0.0.1', () => {
+        socket.end('GET http://[/me HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+      });
+      let text = '';
+      socket.on('data', (d) => {
+        text += String(d);
+      });
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    expect(raw).toContain('"code":"invalid_request"');
 
     const huge = await post(`${server.url}/send-otp`, JSON.stringify({ phone_number: phone, pad: 'x'.repeat(70_000) }));
     expect(huge.status).toBe(413);
