@@ -18,7 +18,7 @@ import { FUNCTION_NAMES, type FunctionName, JWKS_PATH } from '../lambdas/http/ro
 import { NodeFunction } from './constructs/node-function.js';
 import { OtpAlarms, type OtpAlarmThresholds } from './constructs/otp-alarms.js';
 import { OtpHttpApi } from './constructs/otp-http-api.js';
-import { OtpTable } from './constructs/otp-table.js';
+import { type ItemAccess, OtpTable } from './constructs/otp-table.js';
 import { SigningKey } from './constructs/signing-key.js';
 
 type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -56,7 +56,8 @@ const KEY_ENV = [ENV.keyCacheSeconds] as const;
 
 interface FunctionNeeds {
   readonly description: string;
-  readonly table?: boolean;
+  /** The item actions it calls, per kind of item (partition-key prefix). */
+  readonly table?: ItemAccess;
   readonly signingKey?: boolean;
   readonly sms?: boolean;
   /** Configuration passed through when set; unset values take the defaults in lambdas/config.ts. */
@@ -67,23 +68,28 @@ interface FunctionNeeds {
 const NEEDS: Readonly<Record<FunctionName, FunctionNeeds>> = {
   'send-otp': {
     description: 'POST /send-otp: sends a login code by SMS',
-    table: true,
+    table: { phone: ['GetItem', 'PutItem', 'UpdateItem'], ip: ['UpdateItem'] },
     sms: true,
     config: [...OTP_POLICY_ENV, ...SMS_ENV],
   },
   'verify-otp': {
     description: 'POST /verify-otp: exchanges a login code for tokens',
-    table: true,
+    // Creates the refresh-token family of the new session; never reads or changes one.
+    table: { phone: ['GetItem', 'PutItem', 'UpdateItem'], family: ['PutItem'] },
     signingKey: true,
     config: [...OTP_POLICY_ENV, ...TOKEN_ENV, ...KEY_ENV],
   },
   'refresh-token': {
     description: 'POST /token/refresh: rotates a refresh token',
-    table: true,
+    table: { family: ['GetItem', 'UpdateItem'] },
     signingKey: true,
     config: [...TOKEN_ENV, ...KEY_ENV],
   },
-  logout: { description: 'POST /logout: revokes a refresh token family', table: true, config: [] },
+  logout: {
+    description: 'POST /logout: revokes a refresh token family',
+    table: { family: ['GetItem', 'UpdateItem'] },
+    config: [],
+  },
   me: { description: 'GET /me: the claims of a verified access token', config: [] },
   'well-known': {
     description: 'GET /.well-known/*: JWKS and OpenID configuration',
@@ -176,7 +182,7 @@ export class OtpAuthStack extends Stack {
       [ENV.issuer]: this.api.issuer,
       [ENV.audience]: this.audience,
     };
-    if (needs.table) environment[ENV.tableName] = this.table.tableName;
+    if (needs.table !== undefined) environment[ENV.tableName] = this.table.tableName;
     if (needs.signingKey) environment[ENV.signingKeySecretId] = this.signingKey.secretArn;
     for (const key of needs.config) {
       const value = config[key];
@@ -188,7 +194,7 @@ export class OtpAuthStack extends Stack {
       description: needs.description,
       environment,
     });
-    if (needs.table) this.table.grantItemAccess(fn);
+    if (needs.table !== undefined) this.table.grantItemAccess(fn, needs.table);
     if (needs.signingKey) this.signingKey.grantRead(fn);
     if (needs.sms) {
       fn.addToRolePolicy(

@@ -1,7 +1,30 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+
+/**
+ * The partition-key prefix of each kind of item (`pk` = prefix + id). Grants are scoped to these with
+ * `dynamodb:LeadingKeys`, so they must match the key formats in lambdas/adapters.
+ */
+export const KEY_PREFIXES = {
+  /** `PHONE#<e164>`: the user and every per-number limit. */
+  phone: 'PHONE#',
+  /** `IP#<ip>`: per-IP send windows. */
+  ip: 'IP#',
+  /** `FAM#<familyId>`: a refresh-token family. */
+  family: 'FAM#',
+} as const;
+
+export type ItemKind = keyof typeof KEY_PREFIXES;
+
+/** Item actions the handlers use: every read is a GetItem by key, every write a conditional Put or Update. */
+export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem';
+
+/** The item actions a function may call, per kind of item; kinds not listed are out of reach. */
+export type ItemAccess = Readonly<Partial<Record<ItemKind, readonly ItemAction[]>>>;
+
+const ITEM_ACTION_ORDER: readonly ItemAction[] = ['GetItem', 'PutItem', 'UpdateItem'];
 
 export interface OtpTableProps {
   /**
@@ -14,13 +37,10 @@ export interface OtpTableProps {
 }
 
 /**
- * The one table: users by phone number, per-IP send windows and refresh tokens, each read by key
- * (`pk`, `sk`), expired by DynamoDB through the `ttl` attribute.
+ * The one table: users by phone number, per-IP send windows and refresh-token families, each read by
+ * key (`pk`, `sk`; see {@link KEY_PREFIXES}), expired by DynamoDB through the `ttl` attribute.
  */
 export class OtpTable extends Construct {
-  /** Item actions the handlers use: every read is a GetItem by key, every write a conditional Put or Update. */
-  static readonly ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
-
   readonly table: Table;
 
   constructor(scope: Construct, id: string, props: OtpTableProps = {}) {
@@ -41,8 +61,37 @@ export class OtpTable extends Construct {
     return this.table.tableName;
   }
 
-  /** GetItem, PutItem and UpdateItem on the table; no Query, Scan or Delete (TTL does the deleting). */
-  grantItemAccess(grantee: IGrantable): Grant {
-    return this.table.grant(grantee, ...OtpTable.ITEM_ACTIONS);
+  /**
+   * Exactly the item actions in `access`, on this table only, each limited with `dynamodb:LeadingKeys`
+   * to the partition-key prefixes of its kinds of item. Kinds that share the same actions share one
+   * statement. No Query, Scan or Delete is ever granted (TTL does the deleting), and no index.
+   * The table is encrypted with the AWS-managed key, so no KMS grant is needed.
+   */
+  grantItemAccess(grantee: IGrantable, access: ItemAccess): Grant {
+    const statements = new Map<string, { actions: ItemAction[]; prefixes: string[] }>();
+    for (const kind of Object.keys(KEY_PREFIXES) as ItemKind[]) {
+      const listed = access[kind];
+      if (listed === undefined) continue;
+      const actions = ITEM_ACTION_ORDER.filter((a) => listed.includes(a));
+      if (actions.length === 0) throw new Error(`${this.node.path}: no item action listed for ${kind} items`);
+      const statement = statements.get(actions.join()) ?? { actions, prefixes: [] };
+      statement.prefixes.push(`${KEY_PREFIXES[kind]}*`);
+      statements.set(actions.join(), statement);
+    }
+    if (statements.size === 0) {
+      throw new Error(`${this.node.path}: grantItemAccess needs at least one kind of item`);
+    }
+
+    const grants = [...statements.values()].map(({ actions, prefixes }) =>
+      Grant.addToPrincipal({
+        grantee,
+        actions: actions.map((a) => `dynamodb:${a}`),
+        resourceArns: [this.table.tableArn],
+        // Every GetItem, PutItem and UpdateItem names a partition key, so the set is never empty
+        // (ForAllValues would pass an empty one).
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes } },
+      }),
+    );
+    return grants.reduce((all, grant) => all.combine(grant));
   }
 }

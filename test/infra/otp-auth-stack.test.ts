@@ -5,7 +5,7 @@ import { ConfigError } from '../../lambdas/config.js';
 import { FUNCTION_NAMES, type FunctionName, ROUTES } from '../../lambdas/http/routes.js';
 import { routeKeyPath } from '../../lib/constructs/otp-http-api.js';
 import { CONFIG_NAMES, type OtpAuthConfig, type OtpAuthStack } from '../../lib/otp-auth-stack.js';
-import { actionsOf, logicalId, roleStatements, synthStack } from './synth.js';
+import { actionsOf, logicalId, roleStatements, type Statement, synthStack } from './synth.js';
 
 /** Every configuration value set, so each function's env shows exactly which ones it is given. */
 const FULL_CONFIG: Required<OtpAuthConfig> = {
@@ -65,18 +65,84 @@ const EXPECTED_ENV: Record<FunctionName, string[]> = {
 };
 
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
-const TABLE = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 const READ_KEY = ['secretsmanager:GetSecretValue'];
+const GET = 'dynamodb:GetItem';
+const PUT = 'dynamodb:PutItem';
+const UPDATE = 'dynamodb:UpdateItem';
+
+/** Each function's table statements: item actions, limited to partition keys that match the prefixes. */
+const TABLE_STATEMENTS: Record<FunctionName, { actions: string[]; leadingKeys: string[] }[]> = {
+  'send-otp': [
+    { actions: [GET, PUT, UPDATE], leadingKeys: ['PHONE#*'] },
+    { actions: [UPDATE], leadingKeys: ['IP#*'] },
+  ],
+  'verify-otp': [
+    { actions: [GET, PUT, UPDATE], leadingKeys: ['PHONE#*'] },
+    { actions: [PUT], leadingKeys: ['FAM#*'] },
+  ],
+  'refresh-token': [{ actions: [GET, UPDATE], leadingKeys: ['FAM#*'] }],
+  logout: [{ actions: [GET, UPDATE], leadingKeys: ['FAM#*'] }],
+  me: [],
+  'well-known': [],
+  'not-found': [],
+};
 
 const EXPECTED_ACTIONS: Record<FunctionName, string[]> = {
-  'send-otp': [...LOGS, ...TABLE, 'sns:Publish'],
-  'verify-otp': [...LOGS, ...TABLE, ...READ_KEY],
-  'refresh-token': [...LOGS, ...TABLE, ...READ_KEY],
-  logout: [...LOGS, ...TABLE],
+  'send-otp': [...LOGS, GET, PUT, UPDATE, 'sns:Publish'],
+  'verify-otp': [...LOGS, GET, PUT, UPDATE, ...READ_KEY],
+  'refresh-token': [...LOGS, GET, UPDATE, ...READ_KEY],
+  logout: [...LOGS, GET, UPDATE],
   me: LOGS,
   'well-known': [...LOGS, ...READ_KEY],
   'not-found': LOGS,
 };
+
+/** One item of each kind the data layer writes, and one of the retired `RT#` kind. */
+const SAMPLE_KEYS = {
+  phone: 'PHONE#+12015550123',
+  ip: 'IP#203.0.113.7',
+  family: 'FAM#0f4c2a9e',
+  retiredRefreshToken: 'RT#9b74c9897bac770ffc029102a200c5de',
+} as const;
+type SampleKey = keyof typeof SAMPLE_KEYS;
+const ITEM_ACTIONS = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan'] as const;
+type ItemAction = (typeof ITEM_ACTIONS)[number];
+
+/** What each function does to which items, as the data layer calls them; everything else must be denied. */
+const ITEM_USE: Record<FunctionName, Partial<Record<SampleKey, ItemAction[]>>> = {
+  'send-otp': { phone: ['GetItem', 'PutItem', 'UpdateItem'], ip: ['UpdateItem'] },
+  'verify-otp': { phone: ['GetItem', 'PutItem', 'UpdateItem'], family: ['PutItem'] },
+  'refresh-token': { family: ['GetItem', 'UpdateItem'] },
+  logout: { family: ['GetItem', 'UpdateItem'] },
+  me: {},
+  'well-known': {},
+  'not-found': {},
+};
+
+/** IAM's StringLike: `*` is any run of characters, `?` any one; case-sensitive. */
+function stringLike(pattern: string, value: string): boolean {
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${source}$`).test(value);
+}
+
+/**
+ * Whether the statements allow a DynamoDB action on an item with this partition key. Errs towards
+ * "allowed": a statement without a LeadingKeys condition allows every key, and other conditions are
+ * ignored, so a `false` here is a real denial.
+ */
+function allowsItem(statements: readonly Statement[], action: ItemAction, partitionKey: string): boolean {
+  return statements.some((statement) => {
+    if (statement.Effect !== 'Allow') return false;
+    const actions = [statement.Action].flat();
+    if (!actions.some((a) => stringLike(a, `dynamodb:${action}`))) return false;
+    const leadingKeys = statement.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+    if (leadingKeys === undefined) return true;
+    return [leadingKeys].flat().some((pattern) => stringLike(String(pattern), partitionKey));
+  });
+}
 
 function functionProps(template: Template, stack: OtpAuthStack, name: FunctionName) {
   return template.toJSON().Resources[logicalId(stack.functions[name])].Properties;
@@ -237,32 +303,127 @@ describe('OtpAuthStack', () => {
   });
 
   describe('least privilege', () => {
+    const statementsOf = (name: FunctionName): Statement[] => {
+      const role = stack.functions[name].role;
+      if (!role) throw new Error(`${name} has no role`);
+      return roleStatements(template, logicalId(role));
+    };
+    /** Single actions as CloudFormation renders them: a string, not a one-element list. */
+    const action = (actions: string[]): string | string[] => (actions.length === 1 ? (actions[0] ?? '') : actions);
+    /** Statements in an order of their own, so the comparison is of contents, not of CDK's ordering. */
+    const sorted = (statements: readonly Statement[]): Statement[] => {
+      const canonical = (value: unknown): string =>
+        JSON.stringify(value, (_, v) =>
+          v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort()) : v,
+        );
+      return [...statements].sort((a, b) => canonical(a).localeCompare(canonical(b)));
+    };
+
     for (const name of FUNCTION_NAMES) {
       it(`grants ${name} exactly ${EXPECTED_ACTIONS[name].filter((a) => !a.startsWith('logs:')).join(', ') || 'its logs'}`, () => {
-        const role = stack.functions[name].role;
-        if (!role) throw new Error(`${name} has no role`);
-        expect(actionsOf(roleStatements(template, logicalId(role)))).toEqual([...EXPECTED_ACTIONS[name]].sort());
+        expect(actionsOf(statementsOf(name))).toEqual([...EXPECTED_ACTIONS[name]].sort());
       });
     }
 
-    it('scopes table actions to the table and key reads to the one secret', () => {
+    for (const name of FUNCTION_NAMES) {
+      it(`gives ${name} exactly its statements: actions, resources and conditions`, () => {
+        const fn = stack.functions[name];
+        const expected: Statement[] = [
+          { Effect: 'Allow', Action: LOGS, Resource: { 'Fn::GetAtt': [logicalId(fn.logGroup), 'Arn'] } },
+          ...TABLE_STATEMENTS[name].map(({ actions, leadingKeys }) => ({
+            Effect: 'Allow',
+            Action: action(actions),
+            Resource: { 'Fn::GetAtt': [logicalId(stack.table.table), 'Arn'] },
+            Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys } },
+          })),
+        ];
+        if (EXPECTED_ACTIONS[name].includes('secretsmanager:GetSecretValue')) {
+          expected.push({
+            Effect: 'Allow',
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: { Ref: logicalId(stack.signingKey.secret) },
+          });
+        }
+        if (name === 'send-otp') {
+          expected.push({
+            Sid: 'SmsToPhoneNumbers',
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Resource: '*',
+            Condition: { StringEquals: { 'aws:RequestedRegion': { Ref: 'AWS::Region' } } },
+          });
+        }
+        expect(sorted(statementsOf(name))).toEqual(sorted(expected));
+      });
+    }
+
+    for (const name of FUNCTION_NAMES) {
+      it(`lets ${name} call only what it calls, on only the items it works on`, () => {
+        const statements = statementsOf(name);
+        for (const [kind, partitionKey] of Object.entries(SAMPLE_KEYS) as [SampleKey, string][]) {
+          for (const itemAction of ITEM_ACTIONS) {
+            const expected = ITEM_USE[name][kind]?.includes(itemAction) ?? false;
+            expect(allowsItem(statements, itemAction, partitionKey), `${name} ${itemAction} ${partitionKey}`).toBe(
+              expected,
+            );
+          }
+        }
+      });
+    }
+
+    it('keeps logout from writing new items', () => {
+      expect(allowsItem(statementsOf('logout'), 'PutItem', SAMPLE_KEYS.family)).toBe(false);
+    });
+
+    it('keeps refresh-token and logout away from phone records and IP windows', () => {
+      for (const name of ['refresh-token', 'logout'] as const) {
+        for (const key of [SAMPLE_KEYS.phone, SAMPLE_KEYS.ip]) {
+          for (const itemAction of ITEM_ACTIONS) expect(allowsItem(statementsOf(name), itemAction, key)).toBe(false);
+        }
+      }
+    });
+
+    it('keeps send-otp away from refresh-token families', () => {
+      for (const itemAction of ITEM_ACTIONS) {
+        expect(allowsItem(statementsOf('send-otp'), itemAction, SAMPLE_KEYS.family)).toBe(false);
+      }
+    });
+
+    it('lets verify-otp only create a family, never read or change one', () => {
+      const statements = statementsOf('verify-otp');
+      expect(allowsItem(statements, 'PutItem', SAMPLE_KEYS.family)).toBe(true);
+      expect(allowsItem(statements, 'GetItem', SAMPLE_KEYS.family)).toBe(false);
+      expect(allowsItem(statements, 'UpdateItem', SAMPLE_KEYS.family)).toBe(false);
+    });
+
+    it('lets no function reach the retired RT# items', () => {
+      for (const name of FUNCTION_NAMES) {
+        for (const itemAction of ITEM_ACTIONS) {
+          expect(allowsItem(statementsOf(name), itemAction, SAMPLE_KEYS.retiredRefreshToken), name).toBe(false);
+        }
+      }
+    });
+
+    it('scopes every table action to the table and a key prefix, and key reads to the one secret', () => {
       const tableArn = { 'Fn::GetAtt': [logicalId(stack.table.table), 'Arn'] };
       const secretArn = { Ref: logicalId(stack.signingKey.secret) };
       for (const name of FUNCTION_NAMES) {
-        const role = stack.functions[name].role;
-        if (!role) throw new Error(`${name} has no role`);
-        for (const statement of roleStatements(template, logicalId(role))) {
+        for (const statement of statementsOf(name)) {
           const actions = [statement.Action].flat();
-          if (actions.some((a) => a.startsWith('dynamodb:'))) expect(statement.Resource).toEqual([tableArn]);
+          if (actions.some((a) => a.startsWith('dynamodb:'))) {
+            expect(statement.Resource).toEqual(tableArn);
+            expect(Object.keys(statement.Condition ?? {})).toEqual(['ForAllValues:StringLike']);
+            expect(Object.keys(statement.Condition?.['ForAllValues:StringLike'] ?? {})).toEqual([
+              'dynamodb:LeadingKeys',
+            ]);
+          }
           if (actions.some((a) => a.startsWith('secretsmanager:'))) expect(statement.Resource).toEqual(secretArn);
         }
       }
     });
 
     it('lets send-otp publish SMS only in its own region', () => {
-      const role = stack.functions['send-otp'].role;
-      if (!role) throw new Error('send-otp has no role');
-      const sns = roleStatements(template, logicalId(role)).find((s) => s.Action === 'sns:Publish');
+      const sns = statementsOf('send-otp').find((s) => s.Action === 'sns:Publish');
       expect(sns).toMatchObject({
         Resource: '*',
         Condition: { StringEquals: { 'aws:RequestedRegion': { Ref: 'AWS::Region' } } },

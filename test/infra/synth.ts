@@ -18,7 +18,14 @@ export function logicalId(construct: IConstruct): string {
   return Stack.of(construct).getLogicalId(resource as CfnElement);
 }
 
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
+export type Statement = {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource?: unknown;
+  NotResource?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+};
 
 /** Every statement of every policy attached to the role. */
 export function roleStatements(template: Template, roleLogicalId: string): Statement[] {

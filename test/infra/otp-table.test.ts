@@ -1,0 +1,47 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
+import { describe, expect, it } from 'vitest';
+import { OtpTable } from '../../lib/constructs/otp-table.js';
+import { logicalId, roleStatements } from './synth.js';
+
+function tableAndRole() {
+  const stack = new Stack(new App(), 'Table');
+  return {
+    stack,
+    table: new OtpTable(stack, 'Otp'),
+    role: new Role(stack, 'Role', { assumedBy: new AccountRootPrincipal() }),
+  };
+}
+
+describe('OtpTable.grantItemAccess', () => {
+  it('shares one statement between kinds with the same actions, in a fixed action order', () => {
+    const { stack, table, role } = tableAndRole();
+    table.grantItemAccess(role, {
+      ip: ['UpdateItem'],
+      phone: ['UpdateItem', 'GetItem'],
+      family: ['GetItem', 'UpdateItem'],
+    });
+    const tableArn = { 'Fn::GetAtt': [logicalId(table.table), 'Arn'] };
+    expect(roleStatements(Template.fromStack(stack), logicalId(role))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        Resource: tableArn,
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PHONE#*', 'FAM#*'] } },
+      },
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:UpdateItem',
+        Resource: tableArn,
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['IP#*'] } },
+      },
+    ]);
+  });
+
+  it('refuses a grant that names no item, or a kind with no action', () => {
+    const { table, role } = tableAndRole();
+    expect(() => table.grantItemAccess(role, {})).toThrow(/at least one kind of item/);
+    expect(() => table.grantItemAccess(role, { phone: [] })).toThrow(/no item action listed for phone items/);
+  });
+});
