@@ -349,7 +349,7 @@ describe('OtpAuthStack', () => {
             Sid: 'SmsToPhoneNumbers',
             Effect: 'Allow',
             Action: 'sns:Publish',
-            Resource: '*',
+            NotResource: 'arn:aws:sns:*:*:*',
             Condition: { StringEquals: { 'aws:RequestedRegion': { Ref: 'AWS::Region' } } },
           });
         }
@@ -422,12 +422,23 @@ describe('OtpAuthStack', () => {
       }
     });
 
-    it('lets send-otp publish SMS only in its own region', () => {
+    it('lets send-otp publish only to phone numbers, never to a topic or endpoint, and only in its own region', () => {
       const sns = statementsOf('send-otp').find((s) => s.Action === 'sns:Publish');
-      expect(sns).toMatchObject({
-        Resource: '*',
+      expect(sns).toEqual({
+        Sid: 'SmsToPhoneNumbers',
+        Effect: 'Allow',
+        Action: 'sns:Publish',
+        NotResource: 'arn:aws:sns:*:*:*',
         Condition: { StringEquals: { 'aws:RequestedRegion': { Ref: 'AWS::Region' } } },
       });
+    });
+
+    it('grants no role a statement on every resource', () => {
+      for (const role of Object.keys(template.findResources('AWS::IAM::Role'))) {
+        for (const statement of roleStatements(template, role)) {
+          expect([statement.Resource].flat(), role).not.toContain('*');
+        }
+      }
     });
 
     it('grants the rotation function only the four rotation actions on its secret', () => {
