@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -100,7 +100,10 @@ const NEEDS: Readonly<Record<FunctionName, FunctionNeeds>> = {
 };
 
 export interface OtpAuthStackProps extends StackProps {
-  /** Production refuses test phone numbers and protects the table from deletion. */
+  /**
+   * Production refuses test phone numbers, protects the table from deletion and retains the signing
+   * key's secret when the stack is deleted (outside production the secret goes with the stack).
+   */
   readonly production: boolean;
   readonly config?: OtpAuthConfig;
   /** @default 90 */
@@ -145,6 +148,7 @@ export class OtpAuthStack extends Stack {
     this.signingKey = new SigningKey(this, 'SigningKey', {
       timing,
       rotateAfter: Duration.days(props.keyRotationDays ?? 90),
+      removalPolicy: props.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     this.api = new OtpHttpApi(this, 'Http', {
       audience: this.audience,

@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Grant, type IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnRotationSchedule, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -19,7 +19,10 @@ export interface SigningKeyProps {
    * @default Duration.days(90)
    */
   readonly rotateAfter?: Duration;
-  /** @default - the Secret's default (retain) */
+  /**
+   * What happens to the secret when it leaves the stack. Left to the Secret, it would be deleted.
+   * @default RemovalPolicy.RETAIN
+   */
   readonly removalPolicy?: RemovalPolicy;
 }
 
@@ -52,7 +55,7 @@ export class SigningKey extends Construct {
 
     this.secret = new Secret(this, 'Secret', {
       description: 'otp-login JWT signing keys (JWK set); written only by its rotation function',
-      ...(props.removalPolicy ? { removalPolicy: props.removalPolicy } : {}),
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
 
     this.rotationFunction = new NodeFunction(this, 'Rotation', {
@@ -66,10 +69,11 @@ export class SigningKey extends Construct {
     this.rotationFunction.addToRolePolicy(
       new PolicyStatement({ actions: [...SigningKey.ROTATION_ACTIONS], resources: [this.secret.secretArn] }),
     );
-    // Only Secrets Manager in this account may invoke the rotation function.
+    // Only Secrets Manager in this account, rotating this secret, may invoke the rotation function.
     this.rotationFunction.addPermission('InvokedBySecretsManager', {
       principal: new ServicePrincipal('secretsmanager.amazonaws.com'),
       sourceAccount: Stack.of(this).account,
+      sourceArn: this.secret.secretArn,
     });
 
     // The L1 on purpose: the L2 RotationSchedule also grants secretsmanager:GetRandomPassword on "*",

@@ -1,11 +1,12 @@
-import type { Template } from 'aws-cdk-lib/assertions';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lambdas/config.js';
 import { FUNCTION_NAMES, type FunctionName, ROUTES } from '../../lambdas/http/routes.js';
 import { routeKeyPath } from '../../lib/constructs/otp-http-api.js';
+import { SigningKey } from '../../lib/constructs/signing-key.js';
 import { CONFIG_NAMES, type OtpAuthConfig, type OtpAuthStack } from '../../lib/otp-auth-stack.js';
-import { actionsOf, logicalId, roleStatements, type Statement, synthStack } from './synth.js';
+import { actionsOf, appWithoutBundling, logicalId, roleStatements, type Statement, synthStack } from './synth.js';
 
 /** Every configuration value set, so each function's env shows exactly which ones it is given. */
 const FULL_CONFIG: Required<OtpAuthConfig> = {
@@ -519,11 +520,42 @@ describe('OtpAuthStack', () => {
       });
     });
 
-    it('lets only Secrets Manager in this account invoke the rotation function', () => {
-      template.hasResourceProperties('AWS::Lambda::Permission', {
-        FunctionName: { 'Fn::GetAtt': [logicalId(stack.signingKey.rotationFunction), 'Arn'] },
-        Principal: 'secretsmanager.amazonaws.com',
-        SourceAccount: { Ref: 'AWS::AccountId' },
+    it('lets only Secrets Manager in this account, rotating this secret, invoke the rotation function', () => {
+      const rotationArn = { 'Fn::GetAtt': [logicalId(stack.signingKey.rotationFunction), 'Arn'] };
+      const permissions = Object.values(template.findResources('AWS::Lambda::Permission'))
+        .map((p) => p.Properties)
+        .filter((p) => JSON.stringify(p.FunctionName) === JSON.stringify(rotationArn));
+      expect(permissions).toEqual([
+        {
+          Action: 'lambda:InvokeFunction',
+          FunctionName: rotationArn,
+          Principal: 'secretsmanager.amazonaws.com',
+          SourceAccount: { Ref: 'AWS::AccountId' },
+          SourceArn: { Ref: logicalId(stack.signingKey.secret) },
+        },
+      ]);
+    });
+
+    it('deletes the secret with the stack outside production', () => {
+      template.hasResource('AWS::SecretsManager::Secret', {
+        DeletionPolicy: 'Delete',
+        UpdateReplacePolicy: 'Delete',
+      });
+    });
+
+    it('retains the secret in production, like the table', () => {
+      synthStack({ production: true }).template.hasResource('AWS::SecretsManager::Secret', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    });
+
+    it('retains the secret by default when the construct is used on its own', () => {
+      const own = new Stack(appWithoutBundling(), 'SigningKeyOnly');
+      new SigningKey(own, 'Key', { timing: { publishLeadSeconds: 7800, retainSeconds: 8400 } });
+      Template.fromStack(own).hasResource('AWS::SecretsManager::Secret', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
       });
     });
 
