@@ -87,7 +87,7 @@ const NEEDS: Readonly<Record<FunctionName, FunctionNeeds>> = {
   },
   logout: {
     description: 'POST /logout: revokes a refresh token family',
-    table: { family: ['GetItem', 'UpdateItem'] },
+    table: { family: ['UpdateItem'] },
     config: [],
   },
   me: { description: 'GET /me: the claims of a verified access token', config: [] },
@@ -207,7 +207,8 @@ export class OtpAuthStack extends Stack {
           actions: ['sns:Publish'],
           // Publishing straight to a phone number has no resource ARN, so it cannot be named. Every topic
           // and platform endpoint has an SNS ARN: excluding them all leaves phone numbers only.
-          notResources: ['arn:aws:sns:*:*:*'],
+          // Every partition's topic ARNs: a phone number has no ARN, so only direct SMS stays allowed.
+          notResources: ['arn:*:sns:*:*:*'],
           conditions: { StringEquals: { 'aws:RequestedRegion': this.region } },
         }),
       );

@@ -2,6 +2,7 @@ import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamod
 import { rateLimitKeyForIp } from '../core/client-ip.js';
 import type { IpRateLimiter } from '../core/ports.js';
 import { isConditionFailure } from './dynamodb-document-client.js';
+import { KEY_PREFIXES } from './table-keys.js';
 
 const HOUR = 3600;
 
@@ -18,7 +19,7 @@ export class DynamoDbIpRateLimiter implements IpRateLimiter {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `IP#${rateLimitKeyForIp(ip)}`, sk: `SEND#${windowStart}` },
+          Key: { pk: `${KEY_PREFIXES.ip}${rateLimitKeyForIp(ip)}`, sk: `SEND#${windowStart}` },
           UpdateExpression: 'ADD #count :one SET #ttl = :ttl',
           // Exact under any contention, in one call: the increment happens only while below the limit.
           ConditionExpression: 'attribute_not_exists(#count) OR #count < :max',

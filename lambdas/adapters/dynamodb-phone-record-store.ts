@@ -2,6 +2,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } fr
 import type { PhoneRecord, UserAccount } from '../core/phone-record.js';
 import type { FailedAttemptOutcome, PhoneRecordStore, VersionedPhoneRecord } from '../core/ports.js';
 import { isConditionFailure } from './dynamodb-document-client.js';
+import { KEY_PREFIXES } from './table-keys.js';
 
 /** The phone record item: `PHONE#<e164>` / `USER`, holding the user and every per-number limit. */
 interface PhoneItem {
@@ -25,7 +26,7 @@ interface PhoneItem {
 }
 
 const SK = 'USER';
-const keyOf = (phoneNumber: string) => ({ pk: `PHONE#${phoneNumber}`, sk: SK as 'USER' });
+const keyOf = (phoneNumber: string) => ({ pk: `${KEY_PREFIXES.phone}${phoneNumber}`, sk: SK as 'USER' });
 
 function toRecord(item: PhoneItem): PhoneRecord {
   const user: UserAccount | undefined =

@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RefreshFamily, RefreshFamilyStore } from '../core/ports.js';
 import { isConditionFailure } from './dynamodb-document-client.js';
+import { KEY_PREFIXES } from './table-keys.js';
 
 /** `FAM#<family id>` / `FAMILY`: the whole state of one refresh-token family. */
 interface FamilyItem {
@@ -18,7 +19,7 @@ interface FamilyItem {
   ttl: number;
 }
 
-const keyOf = (familyId: string) => ({ pk: `FAM#${familyId}`, sk: 'FAMILY' as const });
+const keyOf = (familyId: string) => ({ pk: `${KEY_PREFIXES.family}${familyId}`, sk: 'FAMILY' as const });
 
 export class DynamoDbRefreshFamilyStore implements RefreshFamilyStore {
   constructor(

@@ -2,19 +2,13 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { KEY_PREFIXES } from '../../lambdas/adapters/table-keys.js';
 
 /**
  * The partition-key prefix of each kind of item (`pk` = prefix + id). Grants are scoped to these with
  * `dynamodb:LeadingKeys`, so they must match the key formats in lambdas/adapters.
  */
-export const KEY_PREFIXES = {
-  /** `PHONE#<e164>`: the user and every per-number limit. */
-  phone: 'PHONE#',
-  /** `IP#<ip>`: per-IP send windows. */
-  ip: 'IP#',
-  /** `FAM#<familyId>`: a refresh-token family. */
-  family: 'FAM#',
-} as const;
+export { KEY_PREFIXES };
 
 export type ItemKind = keyof typeof KEY_PREFIXES;
 

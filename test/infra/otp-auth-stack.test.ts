@@ -82,7 +82,7 @@ const TABLE_STATEMENTS: Record<FunctionName, { actions: string[]; leadingKeys: s
     { actions: [PUT], leadingKeys: ['FAM#*'] },
   ],
   'refresh-token': [{ actions: [GET, UPDATE], leadingKeys: ['FAM#*'] }],
-  logout: [{ actions: [GET, UPDATE], leadingKeys: ['FAM#*'] }],
+  logout: [{ actions: [UPDATE], leadingKeys: ['FAM#*'] }],
   me: [],
   'well-known': [],
   'not-found': [],
@@ -92,7 +92,7 @@ const EXPECTED_ACTIONS: Record<FunctionName, string[]> = {
   'send-otp': [...LOGS, GET, PUT, UPDATE, 'sns:Publish'],
   'verify-otp': [...LOGS, GET, PUT, UPDATE, ...READ_KEY],
   'refresh-token': [...LOGS, GET, UPDATE, ...READ_KEY],
-  logout: [...LOGS, GET, UPDATE],
+  logout: [...LOGS, UPDATE],
   me: LOGS,
   'well-known': [...LOGS, ...READ_KEY],
   'not-found': LOGS,
@@ -114,7 +114,7 @@ const ITEM_USE: Record<FunctionName, Partial<Record<SampleKey, ItemAction[]>>> =
   'send-otp': { phone: ['GetItem', 'PutItem', 'UpdateItem'], ip: ['UpdateItem'] },
   'verify-otp': { phone: ['GetItem', 'PutItem', 'UpdateItem'], family: ['PutItem'] },
   'refresh-token': { family: ['GetItem', 'UpdateItem'] },
-  logout: { family: ['GetItem', 'UpdateItem'] },
+  logout: { family: ['UpdateItem'] },
   me: {},
   'well-known': {},
   'not-found': {},
@@ -350,7 +350,7 @@ describe('OtpAuthStack', () => {
             Sid: 'SmsToPhoneNumbers',
             Effect: 'Allow',
             Action: 'sns:Publish',
-            NotResource: 'arn:aws:sns:*:*:*',
+            NotResource: 'arn:*:sns:*:*:*',
             Condition: { StringEquals: { 'aws:RequestedRegion': { Ref: 'AWS::Region' } } },
           });
         }
@@ -429,7 +429,7 @@ describe('OtpAuthStack', () => {
         Sid: 'SmsToPhoneNumbers',
         Effect: 'Allow',
         Action: 'sns:Publish',
-        NotResource: 'arn:aws:sns:*:*:*',
+        NotResource: 'arn:*:sns:*:*:*',
         Condition: { StringEquals: { 'aws:RequestedRegion': { Ref: 'AWS::Region' } } },
       });
     });
