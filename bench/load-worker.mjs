@@ -94,6 +94,12 @@ class OutboxCodes {
     throw new Error(`no SMS for ${phone} in the outbox`);
   }
 
+  /** Drops any code already read for `phone`: only an SMS sent after this call may answer codeFor. */
+  async forget(phone) {
+    await this.readNew();
+    this.codes.delete(phone);
+  }
+
   readNew() {
     this.reading ??= this.#read().finally(() => {
       this.reading = undefined;
@@ -102,7 +108,11 @@ class OutboxCodes {
   }
 
   async #read() {
-    const file = await open(outboxFile, 'r');
+    const file = await open(outboxFile, 'r').catch((error) => {
+      if (error.code === 'ENOENT') return undefined; // nothing sent yet
+      throw error;
+    });
+    if (!file) return;
     try {
       const { size } = await file.stat();
       if (size <= this.offset) return;
@@ -155,8 +165,10 @@ async function login() {
   const deadline = start + seconds * 1000;
   const loop = async () => {
     while (performance.now() < deadline) {
-      const began = performance.now();
       const phone = randomPhone();
+      // A random number may repeat one used earlier in the run: never answer with that older code.
+      await outbox.forget(phone);
+      const began = performance.now();
       try {
         const sent = await post(agent, '/send-otp', { phone_number: phone });
         count(sent.status);
