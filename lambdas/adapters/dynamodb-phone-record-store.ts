@@ -1,6 +1,12 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PhoneRecord, UserAccount } from '../core/phone-record.js';
-import type { FailedAttemptOutcome, PhoneRecordStore, VersionedPhoneRecord } from '../core/ports.js';
+import type {
+  ConsumeCodeArgs,
+  FailedAttemptArgs,
+  FailedAttemptOutcome,
+  PhoneRecordStore,
+  VersionedPhoneRecord,
+} from '../core/ports.js';
 import { isConditionFailure } from './dynamodb-document-client.js';
 import { KEY_PREFIXES } from './table-keys.js';
 
@@ -137,10 +143,7 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
     });
   }
 
-  async consumeCode(
-    phoneNumber: string,
-    args: { step: number; now: number; maxAttempts: number; lockoutSeconds: number },
-  ): Promise<boolean> {
+  async consumeCode(phoneNumber: string, args: ConsumeCodeArgs): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateCommand({
@@ -173,15 +176,7 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
     }
   }
 
-  async recordFailedAttempt(
-    phoneNumber: string,
-    args: {
-      now: number;
-      maxAttempts: number;
-      restartAfterLockout?: { lastFailedAt: number | undefined };
-      retainUntil?: number;
-    },
-  ): Promise<FailedAttemptOutcome> {
+  async recordFailedAttempt(phoneNumber: string, args: FailedAttemptArgs): Promise<FailedAttemptOutcome> {
     const names: Record<string, string> = { '#version': 'version' };
     const values: Record<string, unknown> = {
       ':one': 1,

@@ -14,6 +14,22 @@ export type FailedAttemptOutcome =
   /** The guard refused: the number is locked, or the record changed under us. Re-read and decide again. */
   | { readonly outcome: 'refused' };
 
+export interface ConsumeCodeArgs {
+  readonly step: number;
+  readonly now: number;
+  readonly maxAttempts: number;
+  readonly lockoutSeconds: number;
+}
+
+export interface FailedAttemptArgs {
+  readonly now: number;
+  readonly maxAttempts: number;
+  /** The budget is spent but the lockout that followed `lastFailedAt` has ended: restart at one. */
+  readonly restartAfterLockout?: { readonly lastFailedAt: number | undefined };
+  /** For records of numbers without an active user: when the store may forget them. */
+  readonly retainUntil?: number;
+}
+
 /**
  * Storage of phone records. Every write is a single-item conditional write, so each per-number
  * limit holds under any concurrency without transactions.
@@ -31,24 +47,13 @@ export interface PhoneRecordStore {
    * Spends the code at `step` and activates the user, only if it is still pending, unexpired and
    * the number is not locked: two concurrent verifies of one code cannot both succeed.
    */
-  consumeCode(
-    phoneNumber: string,
-    args: { step: number; now: number; maxAttempts: number; lockoutSeconds: number },
-  ): Promise<boolean>;
+  consumeCode(phoneNumber: string, args: ConsumeCodeArgs): Promise<boolean>;
   /**
    * Counts one wrong code with a guarded increment (`attempts < max`), exact under contention, and
    * stamps `lastFailedAt`. `restartAfterLockout` restarts the count at one after a lockout that has
    * ended; `retainUntil` keeps records of non-active numbers expiring.
    */
-  recordFailedAttempt(
-    phoneNumber: string,
-    args: {
-      now: number;
-      maxAttempts: number;
-      restartAfterLockout?: { lastFailedAt: number | undefined };
-      retainUntil?: number;
-    },
-  ): Promise<FailedAttemptOutcome>;
+  recordFailedAttempt(phoneNumber: string, args: FailedAttemptArgs): Promise<FailedAttemptOutcome>;
 }
 
 /** Per-client-IP send counter in fixed hourly windows, with a guarded increment. */
