@@ -219,3 +219,25 @@ describe('a token signed by a key we do not publish', () => {
     await expectInvalidToken(app.refresh(forged));
   });
 });
+
+describe('family generation cap', () => {
+  it('asks for a new login once a family has rotated MAX_FAMILY_GENERATION times', async () => {
+    const { MAX_FAMILY_GENERATION } = await import('../../lambdas/core/sessions.js');
+    const { newFamilyId, newRefreshToken } = await import('../../lambdas/core/tokens.js');
+    const app = await createTestApp();
+    const familyId = newFamilyId();
+    const token = newRefreshToken(familyId);
+    await app.refreshFamilies.create({
+      familyId,
+      userId: 'u1',
+      phoneNumber: PHONE,
+      familyExpiresAt: app.clock.seconds + 3600,
+      createdAt: app.clock.seconds,
+      headHash: hashRefreshToken(token),
+      generation: MAX_FAMILY_GENERATION,
+    });
+
+    await expectInvalidToken(app.refresh(token));
+    expect((await app.refreshFamilies.get(familyId, app.clock.seconds))?.revokedAt).toBeUndefined();
+  });
+});
