@@ -157,13 +157,20 @@ export function parseOtpConfig(env: Env): OtpConfig {
 }
 
 export function parseTokenConfig(env: Env): TokenConfig {
-  return {
+  const config = {
     issuer: requireString(env, ENV.issuer).replace(/\/+$/, ''),
     audience: requireString(env, ENV.audience),
     accessTokenTtlSeconds: readInt(env, ENV.accessTokenTtlSeconds, 900, 60, DAY),
     refreshTokenTtlSeconds: readInt(env, ENV.refreshTokenTtlSeconds, 30 * DAY, 300, 365 * DAY),
-    refreshReuseGraceSeconds: readInt(env, ENV.refreshReuseGraceSeconds, 0, 0, 300),
+    // Short by design: inside the window a thief replaying the previous token shares the family.
+    refreshReuseGraceSeconds: readInt(env, ENV.refreshReuseGraceSeconds, 0, 0, 60),
   };
+  if (config.refreshReuseGraceSeconds >= config.accessTokenTtlSeconds) {
+    throw new ConfigError(
+      `Environment variable ${ENV.refreshReuseGraceSeconds} must be shorter than ${ENV.accessTokenTtlSeconds}`,
+    );
+  }
+  return config;
 }
 
 export function parseSmsConfig(env: Env): SmsConfig {

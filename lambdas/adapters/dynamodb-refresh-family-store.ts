@@ -92,15 +92,18 @@ export class DynamoDbRefreshFamilyStore implements RefreshFamilyStore {
     }
   }
 
-  async revoke(familyId: string, at: number): Promise<boolean> {
+  async revoke(familyId: string, at: number, tokenHash?: string): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keyOf(familyId),
           UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at)',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':at': at },
+          ConditionExpression:
+            tokenHash === undefined
+              ? 'familyExpiresAt > :at'
+              : 'familyExpiresAt > :at AND (headHash = :token OR previousHash = :token)',
+          ExpressionAttributeValues: { ':at': at, ...(tokenHash === undefined ? {} : { ':token': tokenHash }) },
         }),
       );
       return true;

@@ -174,18 +174,16 @@ export async function verifyOtp(
     if (matchesPendingCode(record, input.otp, now, testCode)) {
       const user = record.user as UserAccount;
       const step = (record.code as { step: number }).step;
-      // Load keys before spending the code: a missing key must not cost the user their code.
-      await deps.keys.load();
+      // Tokens first, code second: a missing key or a failed write must not cost the user their code.
+      // A family whose code then loses the race is never handed out and expires on its own.
+      const tokens = await issueTokens(deps, { userId: user.userId, phoneNumber: phone.e164 });
       const consumed = await deps.records.consumeCode(phone.e164, {
         step,
         now,
         maxAttempts: policy.otpMaxAttempts,
         lockoutSeconds: policy.otpLockoutSeconds,
       });
-      if (consumed) {
-        const tokens = await issueTokens(deps, { userId: user.userId, phoneNumber: phone.e164 });
-        return { tokens, userId: user.userId, phone };
-      }
+      if (consumed) return { tokens, userId: user.userId, phone };
       // Lost the race for this code: someone else spent it, or the number just got locked.
       const { record: latest } = await deps.records.get(phone.e164, now);
       assertNotLocked(latest, now, policy);
@@ -227,21 +225,25 @@ function optionalRetention(record: PhoneRecord, now: number, limits: SendLimits)
 
 /**
  * Provisions a user ahead of their first login (closed signup): active at once, so it never expires.
- * Existing users are left as they are.
+ * A pending user (say, left from open signup) is made active too; active users are left as they are.
  */
 export async function provisionUser(
   records: PhoneRecordStore,
   phoneNumber: string,
   clock: Clock,
-): Promise<'created' | 'exists'> {
+): Promise<'created' | 'activated' | 'exists'> {
   const phone = parsePhoneNumber(phoneNumber);
   for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
     const now = epochSeconds(clock);
     const { record, version } = await records.get(phone.e164, now);
-    if (record.user) return 'exists';
-    const user: UserAccount = { userId: randomUUID(), totpSecret: newTotpSecret(), status: 'active', createdAt: now };
+    if (record.user?.status === 'active') return 'exists';
+    const user: UserAccount = record.user
+      ? { ...record.user, status: 'active' }
+      : { userId: randomUUID(), totpSecret: newTotpSecret(), status: 'active', createdAt: now };
     const { retainUntil: _dropped, ...rest } = record;
-    if (await records.save({ ...rest, phoneNumber: phone.e164, user }, version)) return 'created';
+    if (await records.save({ ...rest, phoneNumber: phone.e164, user }, version)) {
+      return record.user ? 'activated' : 'created';
+    }
   }
   throw new AuthError('service_unavailable');
 }

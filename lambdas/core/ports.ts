@@ -95,8 +95,11 @@ export interface RefreshFamilyStore {
     familyId: string,
     args: { fromHash: string; toHash: string; at: number; maxGeneration: number },
   ): Promise<boolean>;
-  /** Revokes the family; false if no such family exists. Idempotent. */
-  revoke(familyId: string, at: number): Promise<boolean>;
+  /**
+   * Revokes the family, if it exists and has not ended; with `tokenHash`, only if that is the
+   * family's current or previous token. False when refused. Idempotent.
+   */
+  revoke(familyId: string, at: number, tokenHash?: string): Promise<boolean>;
 }
 
 export interface SmsSender {

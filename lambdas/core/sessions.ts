@@ -116,6 +116,9 @@ export async function refreshTokens(deps: SessionDeps, presented: string): Promi
       return { tokens: await tokenPair(deps, subject, child, now), userId: family.userId, outcome: 'grace_replay' };
     }
     if (isAncestor(presented, family, keys.refreshHmacKey)) {
+      // A straggler from a burst of parallel refreshes that has since rotated twice: refused, but
+      // inside the grace window it is no evidence of theft, so the family lives on.
+      if (now - (family.rotatedAt ?? 0) < deps.sessions.refreshReuseGraceSeconds) throw new AuthError('invalid_token');
       await deps.refreshFamilies.revoke(familyId, now);
       throw new AuthError('invalid_token', { detail: REFRESH_TOKEN_REUSE });
     }
@@ -126,12 +129,13 @@ export async function refreshTokens(deps: SessionDeps, presented: string): Promi
 }
 
 /**
- * Ends the session a refresh token belongs to, with one write. The 128-bit family id is only ever
- * seen inside the family's tokens, so holding it is enough to end that family (never to extend it).
- * Idempotent: an already revoked or expired family answers like a successful logout.
+ * Ends the session a refresh token belongs to, with one conditional write: the token must be the
+ * family's current or previous one, so a family id alone (say, from a truncated log line) is not
+ * enough. Idempotent: logging out again with the same token answers the same.
  */
 export async function logout(deps: Pick<SessionDeps, 'refreshFamilies' | 'clock'>, presented: string): Promise<void> {
   const familyId = refreshTokenFamily(presented);
   if (!familyId) throw new AuthError('invalid_token');
-  if (!(await deps.refreshFamilies.revoke(familyId, epochSeconds(deps.clock)))) throw new AuthError('invalid_token');
+  const revoked = await deps.refreshFamilies.revoke(familyId, epochSeconds(deps.clock), hashRefreshToken(presented));
+  if (!revoked) throw new AuthError('invalid_token');
 }

@@ -51,7 +51,9 @@ export function matchRoute(method: string, path: string): Route | 'not_found' | 
   return samePath.find((r) => r.method === method.toUpperCase()) ?? 'method_not_allowed';
 }
 
-/** The path without trailing slashes, as routes are declared. */
+/** The path without trailing slashes, as routes are declared. A loop: a regex here backtracks on long runs. */
 export function canonicalPath(path: string): string {
-  return path.length > 1 ? path.replace(/\/+$/, '') : path;
+  let end = path.length;
+  while (end > 1 && path[end - 1] === '/') end--;
+  return path.slice(0, end);
 }

@@ -47,8 +47,12 @@ export function makeNotFoundHandler(telemetry: Telemetry): ApiHandler {
   const handle = handleApi(telemetry, async (event) => {
     const path = event.rawPath;
     const route = matchRoute(event.requestContext.http.method, path);
-    if (typeof route === 'object' && canonicalPath(path) !== path) {
-      const target = `../${route.path.split('/').at(-1) ?? ''}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
+    const canonical = canonicalPath(path);
+    if (typeof route === 'object' && canonical !== path) {
+      // One `../` per trailing slash climbs back to the route's parent, then its last segment.
+      const up = '../'.repeat(path.length - canonical.length);
+      const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
+      const target = `${up}${canonical.split('/').at(-1) ?? ''}${query}`;
       return { statusCode: 308, headers: { location: target, 'cache-control': 'no-store' } };
     }
     throw new AuthError('not_found');

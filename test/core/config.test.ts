@@ -246,12 +246,25 @@ describe('parseTokenConfig', () => {
     ['ACCESS_TOKEN_TTL_SECONDS', '15m'],
     ['REFRESH_TOKEN_TTL_SECONDS', '299'],
     ['REFRESH_TOKEN_TTL_SECONDS', String(365 * DAY + 1)],
-    ['REFRESH_REUSE_GRACE_SECONDS', '301'],
+    ['REFRESH_REUSE_GRACE_SECONDS', '61'],
     ['REFRESH_REUSE_GRACE_SECONDS', '-1'],
   ])('refuses %s=%s, naming the variable', (name, value) => {
     const error = configErrorFrom(() => parseTokenConfig({ ...TOKEN_ENV, [name]: value }));
 
     expect(error.message).toContain(name);
+  });
+
+  it('refuses a reuse grace window as long as the access-token lifetime', () => {
+    const error = configErrorFrom(() =>
+      parseTokenConfig({ ...TOKEN_ENV, ACCESS_TOKEN_TTL_SECONDS: '60', REFRESH_REUSE_GRACE_SECONDS: '60' }),
+    );
+
+    expect(error.message).toContain('REFRESH_REUSE_GRACE_SECONDS');
+    expect(
+      parseTokenConfig({ ...TOKEN_ENV, ACCESS_TOKEN_TTL_SECONDS: '61', REFRESH_REUSE_GRACE_SECONDS: '60' }),
+    ).toMatchObject({
+      refreshReuseGraceSeconds: 60,
+    });
   });
 });
 

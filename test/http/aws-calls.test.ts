@@ -31,13 +31,13 @@ describe('DynamoDB calls per request (success paths: at most 3)', () => {
     expect(calls.take()).toEqual(['GetItem', 'UpdateItem', 'PutItem']);
   });
 
-  it('verify-otp: read the record, consume the code, create the refresh family', async () => {
+  it('verify-otp: read the record, create the refresh family, consume the code', async () => {
     const app = await createTestApp();
     await app.sendOtp(PHONE);
     const calls = recordCalls(app);
 
     expect((await app.verifyOtp(PHONE, app.sms.lastCodeFor(PHONE))).status).toBe(200);
-    expect(calls.take()).toEqual(['GetItem', 'UpdateItem', 'PutItem']);
+    expect(calls.take()).toEqual(['GetItem', 'PutItem', 'UpdateItem']);
   });
 
   it('verify-otp with a wrong code: read the record, count the attempt', async () => {

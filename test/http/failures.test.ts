@@ -87,6 +87,10 @@ describe('the $default route', () => {
     expect(send.statusCode).toBe(308);
     expect(send.headers?.location).toBe('../send-otp?a=1');
     expect(refresh.headers?.location).toBe('../refresh');
+    const doubled = await fallback(apiEvent('POST', '/send-otp//', {}));
+    expect(new URL(String(doubled.headers?.location), 'https://api.example.com/v1/send-otp//').pathname).toBe(
+      '/v1/send-otp',
+    );
     expect(new URL(String(refresh.headers?.location), 'https://api.example.com/v1/token/refresh/').pathname).toBe(
       '/v1/token/refresh',
     );

@@ -177,6 +177,21 @@ describe('SIGNUP_MODE=closed', () => {
   });
 });
 
+describe('provisionUser', () => {
+  it('activates a pending user left from open signup, so it no longer expires', async () => {
+    const app = await createTestApp();
+    const { provisionUser } = await import('../../lambdas/core/login.js');
+    await app.sendOtp('+919876500020');
+    const before = await app.records.get('+919876500020', app.clock.seconds);
+
+    expect(await provisionUser(app.records, '+919876500020', app.clock)).toBe('activated');
+    const { record } = await app.records.get('+919876500020', app.clock.seconds);
+    expect(record.user).toMatchObject({ status: 'active', userId: before.record.user?.userId });
+    expect(record.retainUntil).toBeUndefined();
+    expect(await provisionUser(app.records, '+919876500020', app.clock)).toBe('exists');
+  });
+});
+
 describe('SMS', () => {
   it('uses SMS_TEMPLATE with {code} and {minutes}', async () => {
     const app = await createTestApp({ SMS_TEMPLATE: 'Code {code} ({minutes} min)', OTP_TTL_SECONDS: '600' });

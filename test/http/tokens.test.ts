@@ -167,6 +167,20 @@ describe('reuse detection', () => {
   });
 });
 
+describe('the grace window', () => {
+  it('refuses a straggler two rotations old inside the window without revoking the family', async () => {
+    const app = await createTestApp({ REFRESH_REUSE_GRACE_SECONDS: '30' });
+    const login = await app.login(PHONE);
+    const first = await app.refresh(login.refresh);
+    app.clock.advance(2);
+    const second = await app.refresh(String(first.body.refresh));
+    app.clock.advance(1);
+
+    await expectInvalidToken(app.refresh(login.refresh));
+    expect((await app.refresh(String(second.body.refresh))).status).toBe(200);
+  });
+});
+
 describe('POST /logout', () => {
   async function loggedIn(): Promise<{ app: TestApp; refresh: string }> {
     const app = await createTestApp();
@@ -198,6 +212,22 @@ describe('POST /logout', () => {
     expect((await app.logout(refresh)).status).toBe(204);
     await expectInvalidToken(app.logout('B'.repeat(43)));
     await expectInvalidToken(app.logout(`${'C'.repeat(22)}.${'B'.repeat(43)}`));
+  });
+
+  it('needs a real token of the family, not just its family id', async () => {
+    const { app, refresh } = await loggedIn();
+    const forged = `${refreshTokenFamily(refresh)}.${'Z'.repeat(43)}`;
+
+    await expectInvalidToken(app.logout(forged));
+    expect((await app.refresh(refresh)).status).toBe(200);
+  });
+
+  it('refuses a family that has ended, even before TTL deletes it', async () => {
+    const app = await createTestApp({ REFRESH_TOKEN_TTL_SECONDS: '3600' });
+    const { refresh } = await app.login(PHONE);
+    app.clock.advance(3600);
+
+    await expectInvalidToken(app.logout(refresh));
   });
 
   it('leaves other sessions of the same user alone', async () => {
