@@ -8,6 +8,7 @@ import {
   newRefreshToken,
   refreshTokenFamily,
   type Subject,
+  sameTokenHash,
   signAccessToken,
   type TokenPair,
 } from './tokens.js';
@@ -65,7 +66,7 @@ function isAncestor(token: string, family: RefreshFamily, hmacKey: Buffer): bool
   let current = token;
   for (let step = 0; step < Math.min(family.generation, MAX_FAMILY_GENERATION); step++) {
     current = deriveChildRefreshToken(hmacKey, current);
-    if (hashRefreshToken(current) === family.headHash) return true;
+    if (sameTokenHash(hashRefreshToken(current), family.headHash)) return true;
   }
   return false;
 }
@@ -96,7 +97,7 @@ export async function refreshTokens(deps: SessionDeps, presented: string): Promi
     const child = deriveChildRefreshToken(keys.refreshHmacKey, presented);
     const childHash = hashRefreshToken(child);
 
-    if (presentedHash === family.headHash) {
+    if (sameTokenHash(presentedHash, family.headHash)) {
       const rotated = await deps.refreshFamilies.rotate(familyId, {
         fromHash: presentedHash,
         toHash: childHash,
@@ -109,8 +110,8 @@ export async function refreshTokens(deps: SessionDeps, presented: string): Promi
       continue; // a concurrent refresh moved the head: decide again on what it wrote
     }
     const inGrace =
-      presentedHash === family.previousHash &&
-      family.headHash === childHash &&
+      sameTokenHash(presentedHash, family.previousHash) &&
+      sameTokenHash(family.headHash, childHash) &&
       now - (family.rotatedAt ?? 0) < deps.sessions.refreshReuseGraceSeconds;
     if (inGrace) {
       return { tokens: await tokenPair(deps, subject, child, now), userId: family.userId, outcome: 'grace_replay' };

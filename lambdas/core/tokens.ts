@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createLocalJWKSet, type JWK, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { AuthError } from './errors.js';
 import { type KeySet, SIGNING_ALG } from './signing-keys.js';
@@ -95,6 +95,14 @@ export function refreshTokenFamily(token: string): string | undefined {
 
 export function isRefreshTokenShape(value: string): boolean {
   return REFRESH_TOKEN_SHAPE.test(value);
+}
+
+/** Compares two token hashes in constant time; a hash's prefix is no hint, but the habit is cheap. */
+export function sameTokenHash(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 /** Only this hash is stored: a leaked table does not leak usable tokens. */

@@ -16,6 +16,7 @@ import {
   newFamilyId,
   newRefreshToken,
   refreshTokenFamily,
+  sameTokenHash,
   signAccessToken,
   verifyAccessToken,
 } from '../../lambdas/core/tokens.js';
@@ -252,5 +253,16 @@ describe('refresh tokens', () => {
 
     expect(deriveChildRefreshToken(otherKey, parent)).not.toBe(child);
     expect(deriveChildRefreshToken(keys.refreshHmacKey, newRefreshToken(newFamilyId()))).not.toBe(child);
+  });
+});
+
+describe('sameTokenHash', () => {
+  it('is true only for equal hashes, and false for a missing one', () => {
+    const hash = hashRefreshToken('a');
+
+    expect(sameTokenHash(hash, hashRefreshToken('a'))).toBe(true);
+    expect(sameTokenHash(hash, hashRefreshToken('b'))).toBe(false);
+    expect(sameTokenHash(hash, hash.slice(1))).toBe(false);
+    expect(sameTokenHash(hash, undefined)).toBe(false);
   });
 });
