@@ -246,6 +246,20 @@ describe('npm start (local mode, embedded DynamoDB Local)', () => {
   }, 90_000);
 });
 
+describe('npm start under a process manager', () => {
+  it('stops, DynamoDB Local included, when only the npm process gets SIGTERM', async () => {
+    const server = await startServer({});
+    const exited = new Promise<void>((resolve) => server.child.once('exit', () => resolve()));
+    server.child.kill('SIGTERM');
+    await exited;
+
+    for (let i = 0; i < 100 && (await processesMentioning(server.dataDir)) > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await processesMentioning(server.dataDir)).toBe(0);
+  }, 90_000);
+});
+
 describe('npm start with LOCAL_DYNAMODB_ENGINE=dynalite', () => {
   it('logs in over the pure-JS engine', async () => {
     const server = await startServer({ LOCAL_DYNAMODB_ENGINE: 'dynalite' });
