@@ -11,7 +11,7 @@ import {
   pendingCodeAt,
   planSend,
   planUnknownNumberSend,
-  retentionFor,
+  retentionFields,
   type SendLimits,
   type UserAccount,
 } from './phone-record.js';
@@ -196,7 +196,7 @@ export async function verifyOtp(
         ...record,
         failedAttempts: 1,
         lastFailedAt: now,
-        ...optionalRetention(record, now, policy),
+        ...retentionFields(record.user, now, policy),
       };
       if (!(await deps.records.save(fresh, version))) continue;
       throw new AuthError('invalid_otp');
@@ -205,22 +205,18 @@ export async function verifyOtp(
       now,
       maxAttempts: policy.otpMaxAttempts,
       ...(lock.lockoutOver ? { restartAfterLockout: lock.lockoutOver } : {}),
-      ...optionalRetention(record, now, policy),
+      ...retentionFields(record.user, now, policy),
     });
     if (counted.outcome === 'refused') continue;
     throw new AuthError('invalid_otp');
   }
   // Still losing races after several re-reads: the number is being hammered, and the guard held.
-  const { record } = await deps.records.get(phone.e164, epochSeconds(deps.clock));
-  const state = lockState(record, epochSeconds(deps.clock), policy);
+  const now = epochSeconds(deps.clock);
+  const { record } = await deps.records.get(phone.e164, now);
+  const state = lockState(record, now, policy);
   throw new AuthError(state.locked ? 'too_many_attempts' : 'rate_limited', {
     retryAfterSeconds: state.locked ? state.retryAfterSeconds : 1,
   });
-}
-
-function optionalRetention(record: PhoneRecord, now: number, limits: SendLimits): { retainUntil?: number } {
-  const retainUntil = retentionFor(record.user, now, limits);
-  return retainUntil === undefined ? {} : { retainUntil };
 }
 
 /**

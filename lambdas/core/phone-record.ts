@@ -112,6 +112,21 @@ export function retentionFor(user: UserAccount | undefined, now: number, limits:
   return now + DAY + limits.otpLockoutSeconds;
 }
 
+/** `{ retainUntil }` for a record of a number without an active user, `{}` for an active user. */
+export function retentionFields(
+  user: UserAccount | undefined,
+  now: number,
+  limits: SendLimits,
+): { retainUntil?: number } {
+  const retainUntil = retentionFor(user, now, limits);
+  return retainUntil === undefined ? {} : { retainUntil };
+}
+
+/** The send history with one more send at `now`: older than a day dropped, and bounded. */
+function sendTimesWith(record: PhoneRecord, now: number): number[] {
+  return [...recentSends(record, now), now].slice(-MAX_SEND_HISTORY);
+}
+
 /**
  * The record after one more send: a fresh step past every step ever issued (two logins within
  * one 30 s period still get different codes), a new expiry, and the send counted.
@@ -123,8 +138,6 @@ export function planSend(
   limits: SendLimits,
 ): { next: PhoneRecord; step: number } {
   const step = Math.max(totpStepAt(now), (record.lastStep ?? -1) + 1);
-  const sendTimes = [...recentSends(record, now), now].slice(-MAX_SEND_HISTORY);
-  const retainUntil = retentionFor(user, now, limits);
   const next: PhoneRecord = {
     phoneNumber: record.phoneNumber,
     user,
@@ -133,8 +146,8 @@ export function planSend(
     lastStep: step,
     failedAttempts: record.failedAttempts,
     ...(record.lastFailedAt === undefined ? {} : { lastFailedAt: record.lastFailedAt }),
-    sendTimes,
-    ...(retainUntil === undefined ? {} : { retainUntil }),
+    sendTimes: sendTimesWith(record, now),
+    ...retentionFields(user, now, limits),
   };
   return { next, step };
 }
@@ -144,12 +157,7 @@ export function planSend(
  * the send is counted, so the per-number limits answer exactly as they would for a known number.
  */
 export function planUnknownNumberSend(record: PhoneRecord, now: number, limits: SendLimits): PhoneRecord {
-  const retainUntil = retentionFor(undefined, now, limits);
-  return {
-    ...record,
-    sendTimes: [...recentSends(record, now), now].slice(-MAX_SEND_HISTORY),
-    ...(retainUntil === undefined ? {} : { retainUntil }),
-  };
+  return { ...record, sendTimes: sendTimesWith(record, now), ...retentionFields(undefined, now, limits) };
 }
 
 /** Whether a step's code is usable at `now`: the latest sent, not consumed, not expired. */
