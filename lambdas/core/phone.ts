@@ -1,10 +1,9 @@
-import { type MetadataJson, parsePhoneNumberWithError } from 'libphonenumber-js/core';
+import { parsePhoneNumberWithError } from 'libphonenumber-js/core';
 import { AuthError } from './errors.js';
-import { PHONE_METADATA_JSON } from './phone-metadata.generated.js';
+import { loadPhoneMetadata } from './phone-metadata.js';
 
-// The full ("max") metadata, so isValid() checks real number ranges, not just lengths. Parsed from
-// a JSON string: several times faster at cold start than the object literal the package ships.
-const metadata = JSON.parse(PHONE_METADATA_JSON) as MetadataJson;
+// The full ("max") metadata, so isValid() checks real number ranges, not just lengths.
+const metadata = loadPhoneMetadata();
 
 /** A number in E.164 form with the country it belongs to. */
 export interface PhoneNumber {

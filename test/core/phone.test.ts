@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AuthError } from '../../lambdas/core/errors.js';
 import { maskPhoneNumber, parsePhoneNumber } from '../../lambdas/core/phone.js';
+import { loadPhoneMetadata } from '../../lambdas/core/phone-metadata.js';
 import { authError } from './auth-error.js';
 
 describe('parsePhoneNumber', () => {
@@ -76,14 +77,51 @@ describe('phone metadata', () => {
   it('is the installed libphonenumber-js max metadata (run npm run generate:phone-metadata after an upgrade)', async () => {
     const { createRequire } = await import('node:module');
     const { readFileSync } = await import('node:fs');
-    const { PHONE_METADATA_JSON, PHONE_METADATA_VERSION } = await import(
-      '../../lambdas/core/phone-metadata.generated.js'
-    );
+    const { PHONE_METADATA_VERSION } = await import('../../lambdas/core/phone-metadata.generated.js');
     const require = createRequire(import.meta.url);
     const installed = readFileSync(require.resolve('libphonenumber-js/metadata.max.json'), 'utf8');
 
     expect(PHONE_METADATA_VERSION).toBe((require('libphonenumber-js/package.json') as { version: string }).version);
-    expect(JSON.parse(PHONE_METADATA_JSON)).toEqual(JSON.parse(installed));
+    // Reading every key parses every lazy entry: the whole document must come back unchanged.
+    expect(JSON.parse(JSON.stringify(loadPhoneMetadata()))).toEqual(JSON.parse(installed));
+  });
+
+  it('parses a country entry only when it is first read, then keeps it', () => {
+    const metadata = loadPhoneMetadata() as unknown as { countries: Record<string, unknown> };
+    const before = Object.getOwnPropertyDescriptor(metadata.countries, 'IN');
+    const first = metadata.countries.IN;
+    const after = Object.getOwnPropertyDescriptor(metadata.countries, 'IN');
+
+    expect(before?.get).toBeTypeOf('function');
+    expect(Array.isArray(first)).toBe(true);
+    expect(after?.value).toBe(first);
+    expect(metadata.countries.IN).toBe(first);
+    expect(Object.getOwnPropertyDescriptor(metadata.countries, 'GB')?.get).toBeTypeOf('function');
+    expect(Object.hasOwn(metadata.countries, 'GB')).toBe(true);
+    expect(Object.hasOwn(metadata.countries, 'XX')).toBe(false);
+  });
+
+  it("reads every country's example mobile number as the package's own metadata does", async () => {
+    const { createRequire } = await import('node:module');
+    const { getCountryCallingCode, parsePhoneNumberWithError } = await import('libphonenumber-js/core');
+    const require = createRequire(import.meta.url);
+    const examples = require('libphonenumber-js/examples.mobile.json') as Record<string, string>;
+    const packaged = require('libphonenumber-js/metadata.max.json');
+    const misread = Object.entries(examples).flatMap(([country, national]) => {
+      const e164 = `+${getCountryCallingCode(country as never, packaged)}${national}`;
+      const expected = parsePhoneNumberWithError(e164, packaged);
+      try {
+        const parsed = parsePhoneNumber(e164);
+        return expected.isValid() && parsed.e164 === expected.number && parsed.country === expected.country
+          ? []
+          : [`${country} ${e164}`];
+      } catch {
+        return [`${country} ${e164} refused`];
+      }
+    });
+
+    expect(Object.keys(examples).length).toBeGreaterThan(240);
+    expect(misread).toEqual([]);
   });
 });
 
