@@ -27,6 +27,49 @@ const CHILD_TIMEOUT_MS = 30_000;
 export const LAMBDA_NODE_OPTIONS = '';
 const SOURCE_MAPS_OPTION = '--enable-source-maps';
 
+/**
+ * The environment of a cold-start child: what Lambda and the stack give a function, with the AWS
+ * endpoints pointed at the bench's DynamoDB Local and fake SNS / Secrets Manager.
+ */
+export function lambdaEnv(
+  context: { readonly engine: { readonly endpoint: string }; readonly fakeAws: { readonly endpoint: string } },
+  options: { functionName: string; tableName: string; homeDir: string; sourceMaps?: boolean },
+): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    // No ~/.aws: as in Lambda, the SDK finds nothing to read there.
+    HOME: options.homeDir,
+    ...(options.sourceMaps ? { NODE_OPTIONS: SOURCE_MAPS_OPTION } : {}),
+    AWS_REGION: BENCH_REGION,
+    AWS_ACCESS_KEY_ID: BENCH_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: BENCH_CREDENTIALS.secretAccessKey,
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    // Lambda runs Node 22+, where the SDK has no end-of-support warning to print.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AWS_LAMBDA_FUNCTION_NAME: `otp-login-${options.functionName}`,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
+    AWS_ENDPOINT_URL_DYNAMODB: context.engine.endpoint,
+    AWS_ENDPOINT_URL_SNS: context.fakeAws.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: context.fakeAws.endpoint,
+    TABLE_NAME: options.tableName,
+    ISSUER: BENCH_ISSUER,
+    AUDIENCE: BENCH_AUDIENCE,
+    SIGNING_KEY_SECRET_ID: BENCH_SECRET_ID,
+  };
+}
+
+/** A fresh `node` process that only imports `bundle`: its import time in ms. */
+export async function timeImport(bundle: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const finished = await runProcess(process.execPath, [CHILD, bundle], { env, timeoutMs: CHILD_TIMEOUT_MS });
+  const line = finished.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+  if (finished.code !== 0 || !line) {
+    throw new Error(
+      `importing ${bundle} failed (exit ${finished.code ?? finished.signal})\n${finished.stderr.slice(-4000)}`,
+    );
+  }
+  return (JSON.parse(line.slice('BENCH_RESULT '.length)) as { importMs: number }).importMs;
+}
+
 export interface ColdStartRow {
   readonly handler: string;
   readonly event: string;
@@ -86,27 +129,8 @@ export async function measureColdStarts(
   const emptyHome = join(BUILD_DIR, 'empty-home');
   const eventsDir = join(BUILD_DIR, 'events');
   await Promise.all([mkdir(emptyHome, { recursive: true }), mkdir(eventsDir, { recursive: true })]);
-  const env = (name: string, sourceMaps: boolean): NodeJS.ProcessEnv => ({
-    PATH: process.env.PATH,
-    // No ~/.aws: as in Lambda, the SDK finds nothing to read there.
-    HOME: emptyHome,
-    ...(sourceMaps ? { NODE_OPTIONS: SOURCE_MAPS_OPTION } : {}),
-    AWS_REGION: BENCH_REGION,
-    AWS_ACCESS_KEY_ID: BENCH_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: BENCH_CREDENTIALS.secretAccessKey,
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
-    // Lambda runs Node 22+, where the SDK has no end-of-support warning to print.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    AWS_LAMBDA_FUNCTION_NAME: `otp-login-${name}`,
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
-    AWS_ENDPOINT_URL_DYNAMODB: context.engine.endpoint,
-    AWS_ENDPOINT_URL_SNS: context.fakeAws.endpoint,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: context.fakeAws.endpoint,
-    TABLE_NAME: table.tableName,
-    ISSUER: BENCH_ISSUER,
-    AUDIENCE: BENCH_AUDIENCE,
-    SIGNING_KEY_SECRET_ID: BENCH_SECRET_ID,
-  });
+  const env = (name: string, sourceMaps: boolean): NodeJS.ProcessEnv =>
+    lambdaEnv(context, { functionName: name, tableName: table.tableName, homeDir: emptyHome, sourceMaps });
 
   const spawnChild = async (name: string, bundle: string, options: { eventFile?: string; sourceMaps: boolean }) => {
     const { eventFile, sourceMaps } = options;

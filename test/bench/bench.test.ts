@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { HANDLERS } from '../../bench/handlers.js';
+import { LIBRARY_COST_HANDLERS } from '../../bench/library-cost.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RUN_LIMIT_MS = 170_000;
@@ -93,6 +94,22 @@ describe('npm run bench -- --quick', () => {
     }
     for (const name of ['send-otp', 'verify-otp']) {
       expect(section(all, 'Bytes by package').header).toContain(name);
+    }
+
+    const libraries = section(all, 'Import cost of the libraries');
+    for (const name of LIBRARY_COST_HANDLERS) {
+      const rows = libraries.rows.filter((r) => r[0] === name);
+      expect(rows.map((r) => r[1])).toEqual([
+        'as deployed',
+        expect.stringMatching(/^floor \(/),
+        expect.stringMatching(/^without libphonenumber-js, Powertools Logger, Powertools Metrics, otplib/),
+      ]);
+      for (const row of rows) {
+        expect(row[libraries.header.indexOf('import ms')]).toMatch(NUMBER);
+        expect(row[libraries.header.indexOf('ratio to floor')]).toMatch(/^\d+\.\d+x$/);
+      }
+      const without = rows.find((r) => r[1]?.startsWith('without')) ?? [];
+      expect(without[libraries.header.indexOf('saved ms')]).toMatch(/^-?\d+\.\d+$/);
     }
 
     const throughput = section(all, 'Warm throughput');
