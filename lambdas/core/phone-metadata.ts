@@ -24,20 +24,23 @@ export function loadPhoneMetadata(): MetadataJson {
   } as unknown as MetadataJson;
 }
 
-// Plain own, enumerable properties (libphonenumber-js calls hasOwnProperty and Object.keys on them),
-// each a getter that parses its entry once and then becomes a plain value.
+// A view over the spans: reading a key parses its entry once; hasOwnProperty, Object.keys and `in`
+// (which libphonenumber-js also uses) answer from the spans without parsing anything. One Proxy, not
+// a getter per key: defining 254 accessors took ~0.6 ms of the import.
 function parsedOnFirstRead(spans: Record<string, Span>): Record<string, unknown> {
-  const entries: Record<string, unknown> = {};
-  for (const [key, [start, end]] of Object.entries(spans)) {
-    Object.defineProperty(entries, key, {
-      enumerable: true,
-      configurable: true,
-      get() {
-        const value: unknown = JSON.parse(PHONE_METADATA_ENTRIES.slice(start, end));
-        Object.defineProperty(entries, key, { value, enumerable: true });
-        return value;
-      },
-    });
-  }
-  return entries;
+  const parsed = new Map<string, unknown>();
+  const entryOf = (key: string): unknown => {
+    let entry = parsed.get(key);
+    if (entry === undefined) {
+      const [start, end] = spans[key] as Span;
+      entry = JSON.parse(PHONE_METADATA_ENTRIES.slice(start, end));
+      parsed.set(key, entry);
+    }
+    return entry;
+  };
+  return new Proxy(spans as Record<string, unknown>, {
+    // Inherited keys (`constructor`, which libphonenumber-js checks, `hasOwnProperty`) read through.
+    get: (target, key, receiver) =>
+      typeof key === 'string' && Object.hasOwn(target, key) ? entryOf(key) : Reflect.get(target, key, receiver),
+  });
 }
