@@ -3,9 +3,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb-document-client.js';
 import { DynamoDbPhoneRecordStore } from '../lambdas/adapters/dynamodb-phone-record-store.js';
+import { DynamoDbPublicJwksStore } from '../lambdas/adapters/dynamodb-public-jwks-store.js';
 import { DynamoDbRefreshFamilyStore } from '../lambdas/adapters/dynamodb-refresh-family-store.js';
 import { ensureTable } from '../lambdas/adapters/dynamodb-table.js';
-import type { KeySetDocument } from '../lambdas/core/signing-keys.js';
+import { type KeySetDocument, publicJwksOf } from '../lambdas/core/signing-keys.js';
 import { type DynamoDbEngine, startDynamoDbEngine } from '../scripts/dynamodb-engine.js';
 import { type FakeAws, startFakeAws } from './fake-aws.js';
 import { benchKeySetDocument } from './fixtures.js';
@@ -74,6 +75,11 @@ export async function createBenchTable(context: BenchContext, purpose: string): 
   const tableName = `otp-bench-${purpose}-${randomUUID().slice(0, 8)}`;
   await ensureTable(context.admin, tableName);
   const documents = createDocumentClient(context.admin);
+  // What the rotation publishes in AWS: the well-known function serves these public keys.
+  await new DynamoDbPublicJwksStore(documents, tableName).publish(
+    publicJwksOf(context.keySet),
+    context.keySet.rotatedAt,
+  );
   return {
     tableName,
     documents,

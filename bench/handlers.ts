@@ -21,9 +21,9 @@ export const HANDLERS: readonly HandlerSpec[] = [
   { name: 'refresh-token', clients: ['dynamodb', 'secrets-manager'] },
   { name: 'logout', clients: ['dynamodb'] },
   { name: 'me', clients: [] },
-  { name: 'well-known', clients: ['secrets-manager'] },
+  { name: 'well-known', clients: ['dynamodb'] },
   { name: 'not-found', clients: [] },
-  { name: 'rotate-signing-key', clients: ['secrets-manager'] },
+  { name: 'rotate-signing-key', clients: ['dynamodb', 'secrets-manager'] },
 ];
 
 /** The floor's name: the client set, or `empty` for an entry that builds no client. */

@@ -7,6 +7,7 @@ import { CachedKeySource } from '../lambdas/adapters/cached-key-source.js';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb-document-client.js';
 import { DynamoDbIpRateLimiter } from '../lambdas/adapters/dynamodb-ip-rate-limiter.js';
 import { DynamoDbPhoneRecordStore } from '../lambdas/adapters/dynamodb-phone-record-store.js';
+import { DynamoDbPublicJwksStore } from '../lambdas/adapters/dynamodb-public-jwks-store.js';
 import { DynamoDbRefreshFamilyStore } from '../lambdas/adapters/dynamodb-refresh-family-store.js';
 import { SecretsManagerKeySource } from '../lambdas/adapters/secrets-manager-key-source.js';
 import { SnsSmsSender } from '../lambdas/adapters/sns-sms-sender.js';
@@ -173,7 +174,17 @@ export function createInstrumentedApp(context: BenchContext, table: BenchTable):
     refresh: makeRefreshTokenHandler({ refreshFamilies, keys: keySource(), clock, sessions }, telemetry),
     logout: makeLogoutHandler({ refreshFamilies, clock }, telemetry),
     me: makeMeHandler(telemetry),
-    wellKnown: makeWellKnownHandler({ keys: keySource(), issuer: sessions.issuer }, telemetry),
+    wellKnown: makeWellKnownHandler(
+      {
+        jwks: new CachedKeySource(
+          new DynamoDbPublicJwksStore(documents, table.tableName),
+          parseKeyCacheSeconds({}),
+          systemClock,
+        ),
+        issuer: sessions.issuer,
+      },
+      telemetry,
+    ),
     notFound: makeNotFoundHandler(telemetry),
   };
   return {

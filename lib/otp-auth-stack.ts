@@ -93,7 +93,8 @@ const NEEDS: Readonly<Record<FunctionName, FunctionNeeds>> = {
   me: { description: 'GET /me: the claims of a verified access token', config: [] },
   'well-known': {
     description: 'GET /.well-known/*: JWKS and OpenID configuration',
-    signingKey: true,
+    // The public keys the rotation publishes; never the secret, though this route is public.
+    table: { jwks: ['GetItem'] },
     config: KEY_ENV,
   },
   'not-found': { description: '$default: JSON 404/405', config: [] },
@@ -147,6 +148,7 @@ export class OtpAuthStack extends Stack {
     });
     this.signingKey = new SigningKey(this, 'SigningKey', {
       timing,
+      publicKeysTable: this.table,
       rotateAfter: Duration.days(props.keyRotationDays ?? 90),
       removalPolicy: props.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });

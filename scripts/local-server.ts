@@ -19,6 +19,7 @@ import { ENV, type Env, parseOtpConfig, parseTokenConfig } from '../lambdas/conf
 import { epochSeconds, systemClock } from '../lambdas/core/clock.js';
 import { AuthError } from '../lambdas/core/errors.js';
 import { provisionUser } from '../lambdas/core/login.js';
+import { publicJwksFrom } from '../lambdas/core/ports.js';
 import { verifyAccessToken } from '../lambdas/core/tokens.js';
 import { errorResult, json } from '../lambdas/http/api-event.js';
 import { makeSendOtpHandler, makeVerifyOtpHandler } from '../lambdas/http/login-handlers.js';
@@ -120,7 +121,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       'refresh-token': makeRefreshTokenHandler({ refreshFamilies, keys, clock, sessions }, telemetry),
       logout: makeLogoutHandler({ refreshFamilies, clock }, telemetry),
       me: makeMeHandler(telemetry),
-      'well-known': makeWellKnownHandler({ keys, issuer: sessions.issuer }, telemetry),
+      // Local mode holds the whole key set in one file; AWS publishes the public keys apart from it.
+      'well-known': makeWellKnownHandler({ jwks: publicJwksFrom(keys), issuer: sessions.issuer }, telemetry),
       'not-found': makeNotFoundHandler(telemetry),
     };
 

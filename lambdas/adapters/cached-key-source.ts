@@ -1,22 +1,21 @@
 import type { Clock } from '../core/clock.js';
-import type { SigningKeySource } from '../core/ports.js';
 import type { KeySet } from '../core/signing-keys.js';
 
 /**
- * Keeps the loaded key set for `ttlSeconds`, so a warm container reads the secret once per TTL and
- * picks up a rotated key within it. The promise itself is cached: concurrent first calls share one
- * read. A failed read is not cached.
+ * Keeps what `inner` loaded (the key set, or the published public keys) for `ttlSeconds`, so a warm
+ * container reads it once per TTL and picks up a rotated key within it. The promise itself is
+ * cached: concurrent first calls share one read. A failed read is not cached.
  */
-export class CachedKeySource implements SigningKeySource {
-  private cached: { promise: Promise<KeySet>; loadedAt: number } | undefined;
+export class CachedKeySource<T = KeySet> {
+  private cached: { promise: Promise<T>; loadedAt: number } | undefined;
 
   constructor(
-    private readonly inner: SigningKeySource,
+    private readonly inner: { load(): Promise<T> },
     private readonly ttlSeconds: number,
     private readonly clock: Clock,
   ) {}
 
-  load(): Promise<KeySet> {
+  load(): Promise<T> {
     const now = this.clock.now();
     if (this.cached && now - this.cached.loadedAt < this.ttlSeconds * 1000) return this.cached.promise;
     const promise = this.inner.load();

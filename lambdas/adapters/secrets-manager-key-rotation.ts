@@ -6,12 +6,14 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { importJWK, jwtVerify, SignJWT } from 'jose';
+import type { PublicJwksPublisher } from '../core/ports.js';
 import {
   generateSigningKey,
   type KeySetDocument,
   KeySetError,
   parseKeySetDocument,
   planRotation,
+  publicJwksOf,
   type RotationTiming,
   SIGNING_ALG,
   selectSigningKey,
@@ -37,12 +39,14 @@ export interface RotationEvent {
 /**
  * The four rotation steps for the signing-key secret. The new key set is staged as AWSPENDING and
  * only becomes AWSCURRENT once it passed the test step; inside it, the new key is published before
- * it signs (see `planRotation`). The very first rotation turns CloudFormation's placeholder value
- * into the first key, so no private key is ever created outside AWS.
+ * it signs (see `planRotation`). The public keys are published apart from the secret, for the JWKS
+ * endpoint, just before the new set becomes current. The very first rotation turns CloudFormation's
+ * placeholder value into the first key, so no private key is ever created outside AWS.
  */
 export class SecretsManagerKeyRotation {
   constructor(
     private readonly client: SecretsManagerClient,
+    private readonly jwks: PublicJwksPublisher,
     private readonly timing: RotationTiming,
     private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000),
   ) {}
@@ -61,11 +65,17 @@ export class SecretsManagerKeyRotation {
       case 'createSecret':
         return this.createSecret(SecretId, token);
       case 'setSecret':
-        // No external system holds the key: publishing happens through JWKS, which reads the secret.
+        // No external system holds the private key; the public keys are published in finishSecret.
         return;
       case 'testSecret':
         return this.testSecret(SecretId, token);
       case 'finishSecret': {
+        // Published first: once the set is current, its active key signs, and the JWKS must already
+        // list it. If the stage move then fails, Secrets Manager retries this step; a published key
+        // that never signs is harmless.
+        const pending = await this.pendingDocument(SecretId, token);
+        if (!pending) throw new KeySetError(`No pending key set for ${SecretId}`);
+        await this.jwks.publish(publicJwksOf(pending), pending.rotatedAt);
         const current = Object.entries(meta.VersionIdsToStages ?? {}).find(([, s]) => s.includes('AWSCURRENT'))?.[0];
         await this.client.send(
           new UpdateSecretVersionStageCommand({

@@ -9,4 +9,6 @@ export const KEY_PREFIXES = {
   ip: 'IP#',
   /** `FAM#<familyId>`: a refresh-token family. */
   family: 'FAM#',
+  /** `JWKS#current`: the public signing keys, written by the key rotation, read by the JWKS endpoint. */
+  jwks: 'JWKS#',
 } as const;

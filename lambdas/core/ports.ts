@@ -1,3 +1,4 @@
+import type { JWK } from 'jose';
 import type { PhoneRecord } from './phone-record.js';
 import type { KeySet } from './signing-keys.js';
 
@@ -110,4 +111,22 @@ export interface SmsSender {
 export interface SigningKeySource {
   /** The current key set; implementations cache it, so calling this per request is cheap. */
   load(): Promise<KeySet>;
+}
+
+/**
+ * The public signing keys the JWKS endpoint serves. In AWS they are stored apart from the secret, so
+ * the function answering the public, unauthenticated JWKS route never holds a private key.
+ */
+export interface PublicJwksSource {
+  load(): Promise<readonly JWK[]>;
+}
+
+/** Where the key rotation publishes the public keys of a key set before it signs with any of them. */
+export interface PublicJwksPublisher {
+  publish(jwks: readonly JWK[], rotatedAt: number): Promise<void>;
+}
+
+/** The public keys of a source that holds the whole key set (local mode, tests). */
+export function publicJwksFrom(keys: SigningKeySource): PublicJwksSource {
+  return { load: async () => (await keys.load()).publicJwks };
 }

@@ -45,6 +45,30 @@ export function toPublicJwk(key: StoredSigningKey): JWK {
   return { ...jwk, kid: key.kid, alg: SIGNING_ALG, use: 'sig' };
 }
 
+/** What the JWKS endpoint serves for a key set: every key's public part, nothing else. */
+export function publicJwksOf(doc: KeySetDocument): JWK[] {
+  return doc.keys.map(toPublicJwk);
+}
+
+/**
+ * The published public keys, as stored apart from the secret. Refuses anything that is not a list of
+ * public RSA keys with a `kid`, and any private member: the JWKS endpoint must never serve one.
+ */
+export function parsePublicJwks(value: unknown): JWK[] {
+  const keys = (value as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys)) throw new KeySetError('The published JWKS has no keys list');
+  for (const key of keys as unknown[]) {
+    const jwk = key as Partial<Record<string, unknown>> | null;
+    if (typeof jwk !== 'object' || jwk === null || jwk.kty !== 'RSA' || typeof jwk.kid !== 'string') {
+      throw new KeySetError('The published JWKS holds something that is not an RSA key with a kid');
+    }
+    if (PRIVATE_MEMBERS.some((member) => member in jwk)) {
+      throw new KeySetError(`The published JWKS holds private key material (key ${jwk.kid})`);
+    }
+  }
+  return keys as JWK[];
+}
+
 export function parseKeySetDocument(raw: string): KeySetDocument {
   let doc: unknown;
   try {
@@ -84,7 +108,7 @@ export async function importKeySet(doc: KeySetDocument, now: number): Promise<Ke
   const key = await importJWK({ ...current.privateJwk, alg: SIGNING_ALG }, SIGNING_ALG);
   return {
     signing: { kid: current.kid, key },
-    publicJwks: doc.keys.map(toPublicJwk),
+    publicJwks: publicJwksOf(doc),
     refreshHmacKey: Buffer.from(doc.refreshHmacKey, 'base64url'),
   };
 }

@@ -1,5 +1,5 @@
 import { AuthError } from '../core/errors.js';
-import type { SigningKeySource } from '../core/ports.js';
+import type { PublicJwksSource } from '../core/ports.js';
 import { SIGNING_ALG } from '../core/signing-keys.js';
 import { type ApiHandler, json } from './api-event.js';
 import { handleApi } from './handle.js';
@@ -11,13 +11,12 @@ const PUBLIC_CACHE = { 'cache-control': 'public, max-age=300' };
 
 /** `GET /.well-known/jwks.json` and `GET /.well-known/openid-configuration`. */
 export function makeWellKnownHandler(
-  deps: { keys: SigningKeySource; issuer: string },
+  deps: { jwks: PublicJwksSource; issuer: string },
   telemetry: Telemetry,
 ): ApiHandler {
   return handleApi(telemetry, async (event) => {
     if (canonicalPath(event.rawPath) === JWKS_PATH) {
-      const keys = await deps.keys.load();
-      return json(200, { keys: keys.publicJwks }, PUBLIC_CACHE);
+      return json(200, { keys: await deps.jwks.load() }, PUBLIC_CACHE);
     }
     return json(
       200,

@@ -2,7 +2,9 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Grant, type IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnRotationSchedule, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/config.js';
 import { NodeFunction } from './node-function.js';
+import type { OtpTable } from './otp-table.js';
 
 /** When keys appear in and leave the JWKS, in seconds (see `parseRotationTiming` in lambdas/config.ts). */
 export interface KeyRotationTiming {
@@ -14,6 +16,11 @@ export interface KeyRotationTiming {
 
 export interface SigningKeyProps {
   readonly timing: KeyRotationTiming;
+  /**
+   * Where the rotation publishes the public keys (the `JWKS#` item), for the JWKS endpoint to serve
+   * without access to the secret.
+   */
+  readonly publicKeysTable: OtpTable;
   /**
    * Time between rotations. Secrets Manager accepts 4 hours to 1000 days.
    * @default Duration.days(90)
@@ -28,9 +35,10 @@ export interface SigningKeyProps {
 
 /**
  * The JWT signing keys: a Secrets Manager secret holding a JWK set, and the rotation function that
- * writes it. The template carries no key: CloudFormation fills the secret with a random placeholder,
- * and the rotation that runs as soon as the schedule is created replaces it with the first RSA key,
- * generated inside the rotation function. No private key ever exists on a deployer's machine.
+ * writes it and publishes its public keys to the table. The template carries no key: CloudFormation
+ * fills the secret with a random placeholder, and the rotation that runs as soon as the schedule is
+ * created replaces it with the first RSA key, generated inside the rotation function. No private key
+ * ever exists on a deployer's machine.
  */
 export class SigningKey extends Construct {
   /** The only actions the four rotation steps call. */
@@ -62,10 +70,13 @@ export class SigningKey extends Construct {
       entryName: 'rotate-signing-key',
       description: 'Secrets Manager rotation of the otp-login JWT signing key',
       environment: {
-        KEY_PUBLISH_LEAD_SECONDS: String(props.timing.publishLeadSeconds),
-        KEY_RETAIN_SECONDS: String(props.timing.retainSeconds),
+        [ENV.keyPublishLeadSeconds]: String(props.timing.publishLeadSeconds),
+        [ENV.keyRetainSeconds]: String(props.timing.retainSeconds),
+        [ENV.tableName]: props.publicKeysTable.tableName,
       },
     });
+    // The public keys item only: the rotation can neither read nor change users or sessions.
+    props.publicKeysTable.grantItemAccess(this.rotationFunction, { jwks: ['PutItem'] });
     this.rotationFunction.addToRolePolicy(
       new PolicyStatement({ actions: [...SigningKey.ROTATION_ACTIONS], resources: [this.secret.secretArn] }),
     );
@@ -85,7 +96,8 @@ export class SigningKey extends Construct {
       // The first rotation is what creates the first key.
       rotateImmediatelyOnUpdate: true,
     });
-    // The immediate rotation invokes the function during the deployment: permission and role policy first.
+    // The immediate rotation invokes the function during the deployment: permission and role policy
+    // (the secret and the table grants) first.
     this.rotationSchedule.node.addDependency(
       this.rotationFunction.node.findChild('InvokedBySecretsManager'),
       this.rotationFunction.role ?? this.rotationFunction,
@@ -96,7 +108,7 @@ export class SigningKey extends Construct {
     return this.secret.secretArn;
   }
 
-  /** GetSecretValue on this secret, which is all a signer or JWKS publisher needs. */
+  /** GetSecretValue on this secret, which is all a token signer needs. */
   grantRead(grantee: IGrantable): Grant {
     return Grant.addToPrincipal({
       grantee,

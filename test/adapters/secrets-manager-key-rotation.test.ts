@@ -7,6 +7,7 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { JWK } from 'jose';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -14,12 +15,14 @@ import {
   type RotationEvent,
   SecretsManagerKeyRotation,
 } from '../../lambdas/adapters/secrets-manager-key-rotation.js';
+import type { PublicJwksPublisher } from '../../lambdas/core/ports.js';
 import {
   importKeySet,
   type KeySetDocument,
   KeySetError,
   parseKeySetDocument,
   type StoredSigningKey,
+  toPublicJwk,
 } from '../../lambdas/core/signing-keys.js';
 import { firstKeySetDocument, rotatedKeySetDocument, TEST_ROTATION_TIMING } from '../helpers/keys.js';
 
@@ -76,8 +79,18 @@ function pendingValueMissing(): void {
   );
 }
 
+/** What finishSecret published, and how many Secrets Manager calls had been made by then. */
+let published: { jwks: readonly JWK[]; rotatedAt: number; secretsCallsBefore: number }[] = [];
+let publishFails: Error | undefined;
+const publisher: PublicJwksPublisher = {
+  publish: async (jwks, rotatedAt) => {
+    if (publishFails) throw publishFails;
+    published.push({ jwks, rotatedAt, secretsCallsBefore: secrets.calls().length });
+  },
+};
+
 function rotate(step: RotationEvent['Step'], at = NOW, timing = TEST_ROTATION_TIMING): Promise<void> {
-  const rotation = new SecretsManagerKeyRotation(new SecretsManagerClient({}), timing, () => at);
+  const rotation = new SecretsManagerKeyRotation(new SecretsManagerClient({}), publisher, timing, () => at);
   return rotation.rotate({ Step: step, SecretId: SECRET_ID, ClientRequestToken: TOKEN });
 }
 
@@ -101,6 +114,8 @@ function withKey(
 describe('SecretsManagerKeyRotation', () => {
   beforeEach(() => {
     secrets.reset();
+    published = [];
+    publishFails = undefined;
   });
 
   describe('createSecret', () => {
@@ -194,13 +209,14 @@ describe('SecretsManagerKeyRotation', () => {
   });
 
   describe('setSecret', () => {
-    it('changes nothing: verifiers learn the new key from JWKS, which reads the secret', async () => {
+    it('changes nothing: the public keys are published in finishSecret', async () => {
       secretStaged(ROTATION_STARTED);
 
       await rotate('setSecret');
 
       expect(secrets).toHaveReceivedCommandExactlyOnceWith(DescribeSecretCommand, { SecretId: SECRET_ID });
       expect(secrets.calls()).toHaveLength(1);
+      expect(published).toEqual([]);
     });
   });
 
@@ -287,11 +303,24 @@ describe('SecretsManagerKeyRotation', () => {
   });
 
   describe('finishSecret', () => {
-    it('moves AWSCURRENT to the new version and off the current one', async () => {
+    it('publishes every public key of the pending set, then moves AWSCURRENT to it', async () => {
+      const pending = await rotatedKeySetDocument(FIRST_AT, NOW);
       secretStaged(ROTATION_STARTED);
+      pendingValueIs(pending);
 
       await rotate('finishSecret');
 
+      expect(published).toEqual([
+        { jwks: pending.keys.map(toPublicJwk), rotatedAt: pending.rotatedAt, secretsCallsBefore: 2 },
+      ]);
+      expect(published[0]?.jwks.map((k) => k.kid)).toEqual(pending.keys.map((k) => k.kid));
+      expect(published[0]?.jwks.some((k) => 'd' in k)).toBe(false);
+      // Describe and the pending read came before the publish; the stage move after it.
+      expect(secrets.calls().map((call) => call.args[0].constructor.name)).toEqual([
+        'DescribeSecretCommand',
+        'GetSecretValueCommand',
+        'UpdateSecretVersionStageCommand',
+      ]);
       expect(secrets.commandCalls(UpdateSecretVersionStageCommand).map((call) => call.args[0].input)).toEqual([
         {
           SecretId: SECRET_ID,
@@ -300,6 +329,24 @@ describe('SecretsManagerKeyRotation', () => {
           RemoveFromVersionId: CURRENT_VERSION,
         },
       ]);
+    });
+
+    it('leaves the secret as it is when the public keys cannot be published', async () => {
+      secretStaged(ROTATION_STARTED);
+      pendingValueIs(await rotatedKeySetDocument(FIRST_AT, NOW));
+      publishFails = new Error('ProvisionedThroughputExceededException');
+
+      await expect(rotate('finishSecret')).rejects.toThrow(/ProvisionedThroughput/);
+      expect(secrets).toHaveReceivedCommandTimes(UpdateSecretVersionStageCommand, 0);
+    });
+
+    it('refuses to promote a version with no pending key set, publishing nothing', async () => {
+      secretStaged(ROTATION_STARTED);
+      pendingValueMissing();
+
+      await expect(rotate('finishSecret')).rejects.toThrow(KeySetError);
+      expect(published).toEqual([]);
+      expect(secrets).toHaveReceivedCommandTimes(UpdateSecretVersionStageCommand, 0);
     });
   });
 

@@ -6,7 +6,9 @@ import {
   type KeySetDocument,
   KeySetError,
   parseKeySetDocument,
+  parsePublicJwks,
   planRotation,
+  publicJwksOf,
   type RotationTiming,
   type StoredSigningKey,
   selectSigningKey,
@@ -154,6 +156,36 @@ describe('toPublicJwk', () => {
     toPublicJwk(key);
 
     expect(key.privateJwk.d).toEqual(expect.any(String));
+  });
+});
+
+describe('parsePublicJwks', () => {
+  it('accepts the public keys of a key set', () => {
+    const doc: KeySetDocument = {
+      version: 1,
+      keys: [key, relabel('k2', T0 + DAY)],
+      refreshHmacKey: 'x',
+      rotatedAt: T0,
+    };
+    const jwks = publicJwksOf(doc);
+
+    expect(parsePublicJwks(JSON.parse(JSON.stringify({ keys: jwks })))).toEqual(jwks);
+  });
+
+  it.each(PRIVATE_MEMBERS)('refuses a key that carries the private member %s', (member) => {
+    const leaked = { ...toPublicJwk(key), [member]: 'AQAB' };
+
+    expect(() => parsePublicJwks({ keys: [leaked] })).toThrow(/private key material/);
+  });
+
+  it.each([
+    ['not an object', 'keys'],
+    ['no keys list', { keys: 'none' }],
+    ['a key without kid', { keys: [{ kty: 'RSA', n: 'x', e: 'AQAB' }] }],
+    ['a key that is not RSA', { keys: [{ kty: 'oct', kid: 'a', k: 'c2VjcmV0' }] }],
+    ['null in the list', { keys: [null] }],
+  ])('refuses %s', (_case, value) => {
+    expect(() => parsePublicJwks(value)).toThrow(KeySetError);
   });
 });
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { CachedKeySource } from '../../lambdas/adapters/cached-key-source.js';
+import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
+import { DynamoDbPublicJwksStore } from '../../lambdas/adapters/dynamodb-public-jwks-store.js';
+import { publicJwksOf } from '../../lambdas/core/signing-keys.js';
+import { createTelemetry } from '../../lambdas/http/telemetry.js';
+import { makeWellKnownHandler } from '../../lambdas/http/well-known-handlers.js';
+import { apiEvent, createTestApp, invoke, type TestApp, testKeySetDocument } from '../helpers/test-app.js';
 
 /** Records the DynamoDB operations each request issues, from the client's own middleware stack. */
 function recordCalls(app: TestApp): { take(): string[] } {
@@ -65,5 +71,23 @@ describe('DynamoDB calls per request (success paths: at most 3)', () => {
 
     expect((await app.logout(refresh)).status).toBe(204);
     expect(calls.take()).toEqual(['UpdateItem']);
+  });
+
+  it('well-known: the first JWKS request of a container reads the public keys item, later ones nothing', async () => {
+    const app = await createTestApp();
+    const store = new DynamoDbPublicJwksStore(createDocumentClient(app.client), app.tableName);
+    const doc = await testKeySetDocument();
+    await store.publish(publicJwksOf(doc), doc.rotatedAt);
+    const handler = makeWellKnownHandler(
+      { jwks: new CachedKeySource(store, 300, app.clock), issuer: app.sessions.issuer },
+      createTelemetry(),
+    );
+    const calls = recordCalls(app);
+
+    expect((await invoke(handler, apiEvent('GET', '/.well-known/jwks.json'))).status).toBe(200);
+    expect(calls.take()).toEqual(['GetItem']);
+    expect((await invoke(handler, apiEvent('GET', '/.well-known/jwks.json'))).status).toBe(200);
+    expect((await invoke(handler, apiEvent('GET', '/.well-known/openid-configuration'))).status).toBe(200);
+    expect(calls.take()).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lambdas/config.js';
 import { FUNCTION_NAMES, type FunctionName, ROUTES } from '../../lambdas/http/routes.js';
 import { routeKeyPath } from '../../lib/constructs/otp-http-api.js';
+import { OtpTable } from '../../lib/constructs/otp-table.js';
 import { SigningKey } from '../../lib/constructs/signing-key.js';
 import { CONFIG_NAMES, type OtpAuthConfig, type OtpAuthStack } from '../../lib/otp-auth-stack.js';
 import { actionsOf, appWithoutBundling, logicalId, roleStatements, type Statement, synthStack } from './synth.js';
@@ -61,7 +62,7 @@ const EXPECTED_ENV: Record<FunctionName, string[]> = {
   'refresh-token': [...COMMON_ENV, 'TABLE_NAME', 'SIGNING_KEY_SECRET_ID', ...TOKEN_ENV, 'KEY_CACHE_SECONDS'],
   logout: [...COMMON_ENV, 'TABLE_NAME'],
   me: COMMON_ENV,
-  'well-known': [...COMMON_ENV, 'SIGNING_KEY_SECRET_ID', 'KEY_CACHE_SECONDS'],
+  'well-known': [...COMMON_ENV, 'TABLE_NAME', 'KEY_CACHE_SECONDS'],
   'not-found': COMMON_ENV,
 };
 
@@ -84,7 +85,7 @@ const TABLE_STATEMENTS: Record<FunctionName, { actions: string[]; leadingKeys: s
   'refresh-token': [{ actions: [GET, UPDATE], leadingKeys: ['FAM#*'] }],
   logout: [{ actions: [UPDATE], leadingKeys: ['FAM#*'] }],
   me: [],
-  'well-known': [],
+  'well-known': [{ actions: [GET], leadingKeys: ['JWKS#*'] }],
   'not-found': [],
 };
 
@@ -94,7 +95,8 @@ const EXPECTED_ACTIONS: Record<FunctionName, string[]> = {
   'refresh-token': [...LOGS, GET, UPDATE, ...READ_KEY],
   logout: [...LOGS, UPDATE],
   me: LOGS,
-  'well-known': [...LOGS, ...READ_KEY],
+  // Public and unauthenticated: the published public keys only, never the secret.
+  'well-known': [...LOGS, GET],
   'not-found': LOGS,
 };
 
@@ -103,6 +105,7 @@ const SAMPLE_KEYS = {
   phone: 'PHONE#+12015550123',
   ip: 'IP#203.0.113.7',
   family: 'FAM#0f4c2a9e',
+  jwks: 'JWKS#current',
   retiredRefreshToken: 'RT#9b74c9897bac770ffc029102a200c5de',
 } as const;
 type SampleKey = keyof typeof SAMPLE_KEYS;
@@ -116,7 +119,7 @@ const ITEM_USE: Record<FunctionName, Partial<Record<SampleKey, ItemAction[]>>> =
   'refresh-token': { family: ['GetItem', 'UpdateItem'] },
   logout: { family: ['UpdateItem'] },
   me: {},
-  'well-known': {},
+  'well-known': { jwks: ['GetItem'] },
   'not-found': {},
 };
 
@@ -442,7 +445,7 @@ describe('OtpAuthStack', () => {
       }
     });
 
-    it('grants the rotation function only the four rotation actions on its secret', () => {
+    it('grants the rotation function the four rotation actions on its secret, and a put of the public keys', () => {
       const role = stack.signingKey.rotationFunction.role;
       if (!role) throw new Error('rotation function has no role');
       const statements = roleStatements(template, logicalId(role));
@@ -453,10 +456,27 @@ describe('OtpAuthStack', () => {
           'secretsmanager:GetSecretValue',
           'secretsmanager:PutSecretValue',
           'secretsmanager:UpdateSecretVersionStage',
+          PUT,
         ].sort(),
       );
       const secret = statements.find((s) => [s.Action].flat().includes('secretsmanager:PutSecretValue'));
       expect(secret?.Resource).toEqual({ Ref: logicalId(stack.signingKey.secret) });
+      for (const [kind, key] of Object.entries(SAMPLE_KEYS)) {
+        for (const itemAction of ITEM_ACTIONS) {
+          const allowed = kind === 'jwks' && itemAction === 'PutItem';
+          expect(allowsItem(statements, itemAction, key), `${itemAction} ${key}`).toBe(allowed);
+        }
+      }
+      const env = template.toJSON().Resources[logicalId(stack.signingKey.rotationFunction)].Properties.Environment;
+      expect(env.Variables.TABLE_NAME).toEqual({ Ref: logicalId(stack.table.table) });
+    });
+
+    it('keeps every private key away from the public JWKS function', () => {
+      const actions = actionsOf(statementsOf('well-known'));
+      expect(actions.filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
+      expect(functionProps(template, stack, 'well-known').Environment.Variables).not.toHaveProperty(
+        'SIGNING_KEY_SECRET_ID',
+      );
     });
   });
 
@@ -552,7 +572,10 @@ describe('OtpAuthStack', () => {
 
     it('retains the secret by default when the construct is used on its own', () => {
       const own = new Stack(appWithoutBundling(), 'SigningKeyOnly');
-      new SigningKey(own, 'Key', { timing: { publishLeadSeconds: 7800, retainSeconds: 8400 } });
+      new SigningKey(own, 'Key', {
+        timing: { publishLeadSeconds: 7800, retainSeconds: 8400 },
+        publicKeysTable: new OtpTable(own, 'Table'),
+      });
       Template.fromStack(own).hasResource('AWS::SecretsManager::Secret', {
         DeletionPolicy: 'Retain',
         UpdateReplacePolicy: 'Retain',

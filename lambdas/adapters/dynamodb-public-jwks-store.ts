@@ -1,0 +1,63 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { JWK } from 'jose';
+import { AuthError } from '../core/errors.js';
+import type { PublicJwksPublisher, PublicJwksSource } from '../core/ports.js';
+import { parsePublicJwks } from '../core/signing-keys.js';
+import { isConditionFailure } from './dynamodb-document-client.js';
+import { KEY_PREFIXES } from './table-keys.js';
+
+/** `JWKS#current` / `JWKS`: the public keys of the newest key set the rotation published. No TTL. */
+interface JwksItem {
+  pk: string;
+  sk: 'JWKS';
+  /** `{"keys":[...]}` as JSON text, served as it was checked. */
+  jwks: string;
+  /** The key set's `rotatedAt`: a late retry of an older rotation never replaces a newer set. */
+  rotatedAt: number;
+}
+
+const KEY = { pk: `${KEY_PREFIXES.jwks}current`, sk: 'JWKS' as const };
+
+/**
+ * The published public keys, one item in the table. The rotation writes it before it promotes a new
+ * key set, and the JWKS endpoint reads it, so that function needs no access to the private keys.
+ */
+export class DynamoDbPublicJwksStore implements PublicJwksSource, PublicJwksPublisher {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async load(): Promise<readonly JWK[]> {
+    let keys: readonly JWK[] = [];
+    try {
+      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: KEY }));
+      const item = Item as JwksItem | undefined;
+      if (item) keys = parsePublicJwks(JSON.parse(item.jwks));
+    } catch (error) {
+      throw new AuthError('service_unavailable', { retryAfterSeconds: 5, cause: error });
+    }
+    // Right after the first deploy the rotation may not have published a key yet: a 503, not an empty set.
+    if (keys.length === 0) throw new AuthError('service_unavailable', { retryAfterSeconds: 5 });
+    return keys;
+  }
+
+  async publish(jwks: readonly JWK[], rotatedAt: number): Promise<void> {
+    const text = JSON.stringify({ keys: jwks });
+    parsePublicJwks(JSON.parse(text)); // never store what the endpoint would refuse to serve
+    const item: JwksItem = { ...KEY, jwks: text, rotatedAt };
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk) OR rotatedAt <= :rotatedAt',
+          ExpressionAttributeValues: { ':rotatedAt': rotatedAt },
+        }),
+      );
+    } catch (error) {
+      // A newer key set is already published: this one was superseded, and publishing it would go back.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { AuthError } from '../../lambdas/core/errors.js';
+import type { PublicJwksSource } from '../../lambdas/core/ports.js';
+import { publicJwksOf } from '../../lambdas/core/signing-keys.js';
+import { createTelemetry } from '../../lambdas/http/telemetry.js';
+import { makeWellKnownHandler } from '../../lambdas/http/well-known-handlers.js';
+import { firstKeySetDocument } from '../helpers/keys.js';
+import { apiEvent, invoke } from '../helpers/test-app.js';
+
+const ISSUER = 'https://auth.example.com';
+const telemetry = createTelemetry();
+
+describe('GET /.well-known/jwks.json', () => {
+  it('serves the published public keys, cacheable, and reads nothing else', async () => {
+    const jwks = publicJwksOf(await firstKeySetDocument(1_750_000_000));
+    let loads = 0;
+    const source: PublicJwksSource = {
+      load: async () => {
+        loads++;
+        return jwks;
+      },
+    };
+    const handler = makeWellKnownHandler({ jwks: source, issuer: ISSUER }, telemetry);
+
+    const response = await invoke(handler, apiEvent('GET', '/.well-known/jwks.json'));
+
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ keys: jwks });
+    expect(response.headers['cache-control']).toBe('public, max-age=300');
+    expect(loads).toBe(1);
+  });
+
+  it('answers 503 with Retry-After while no key is published (right after the first deploy)', async () => {
+    const source: PublicJwksSource = {
+      load: () => Promise.reject(new AuthError('service_unavailable', { retryAfterSeconds: 5 })),
+    };
+    const handler = makeWellKnownHandler({ jwks: source, issuer: ISSUER }, telemetry);
+
+    const response = await invoke(handler, apiEvent('GET', '/.well-known/jwks.json'));
+
+    expect(response.status).toBe(503);
+    expect(response.body.code).toBe('service_unavailable');
+    expect(response.headers['retry-after']).toBe('5');
+  });
+
+  it('serves the OpenID configuration without loading any key', async () => {
+    const source: PublicJwksSource = { load: () => Promise.reject(new Error('must not be called')) };
+    const handler = makeWellKnownHandler({ jwks: source, issuer: ISSUER }, telemetry);
+
+    const response = await invoke(handler, apiEvent('GET', '/.well-known/openid-configuration'));
+
+    expect(response.status).toBe(200);
+    expect(response.body.jwks_uri).toBe(`${ISSUER}/.well-known/jwks.json`);
+  });
+});
