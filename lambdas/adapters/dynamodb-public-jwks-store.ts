@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/li
 import type { JWK } from 'jose';
 import { AuthError } from '../core/errors.js';
 import type { PublicJwksPublisher, PublicJwksSource } from '../core/ports.js';
-import { parsePublicJwks } from '../core/signing-keys.js';
+import { KeySetError, parsePublicJwks } from '../core/signing-keys.js';
 import { isConditionFailure } from './dynamodb-document-client.js';
 import { KEY_PREFIXES } from './table-keys.js';
 
@@ -12,7 +12,7 @@ interface JwksItem {
   sk: 'JWKS';
   /** `{"keys":[...]}` as JSON text, served as it was checked. */
   jwks: string;
-  /** The key set's `rotatedAt`: a late retry of an older rotation never replaces a newer set. */
+  /** The key set's `rotatedAt`: an older key set never replaces a newer one. */
   rotatedAt: number;
 }
 
@@ -42,6 +42,12 @@ export class DynamoDbPublicJwksStore implements PublicJwksSource, PublicJwksPubl
     return keys;
   }
 
+  /**
+   * Writes the public keys unless a newer key set's are already there. Resolves only when the item
+   * lists every key given: a refused write is checked, and throws if the stored set lacks one of
+   * them (an item written by hand, or a clock gone backwards), so the rotation does not promote keys
+   * that verifiers cannot see.
+   */
   async publish(jwks: readonly JWK[], rotatedAt: number): Promise<void> {
     const text = JSON.stringify({ keys: jwks });
     parsePublicJwks(JSON.parse(text)); // never store what the endpoint would refuse to serve
@@ -55,9 +61,23 @@ export class DynamoDbPublicJwksStore implements PublicJwksSource, PublicJwksPubl
           ExpressionAttributeValues: { ':rotatedAt': rotatedAt },
         }),
       );
+      return;
     } catch (error) {
-      // A newer key set is already published: this one was superseded, and publishing it would go back.
       if (!isConditionFailure(error)) throw error;
+    }
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: KEY, ConsistentRead: true }),
+    );
+    const stored = Item as Partial<JwksItem> | undefined;
+    const storedKids = new Set(
+      typeof stored?.jwks === 'string' ? parsePublicJwks(JSON.parse(stored.jwks)).map((k) => k.kid) : [],
+    );
+    const missing = jwks.filter((k) => !storedKids.has(k.kid)).map((k) => k.kid);
+    if (missing.length > 0) {
+      throw new KeySetError(
+        `The published JWKS (rotatedAt ${String(stored?.rotatedAt)}) is newer than this key set ` +
+          `(rotatedAt ${rotatedAt}) but lacks ${missing.join(', ')}; refusing to go on as if they were published.`,
+      );
     }
   }
 }

@@ -75,6 +75,9 @@ export class SecretsManagerKeyRotation {
         // that never signs is harmless.
         const pending = await this.pendingDocument(SecretId, token);
         if (!pending) throw new KeySetError(`No pending key set for ${SecretId}`);
+        // The lead counts from here, where verifiers first see the new key: checked again in case
+        // this step runs long after testSecret.
+        await this.requirePublishLead(SecretId, pending, this.nowSeconds());
         await this.jwks.publish(publicJwksOf(pending), pending.rotatedAt);
         const current = Object.entries(meta.VersionIdsToStages ?? {}).find(([, s]) => s.includes('AWSCURRENT'))?.[0];
         await this.client.send(
@@ -89,6 +92,23 @@ export class SecretsManagerKeyRotation {
       }
       default:
         throw new Error(`Unknown rotation step ${String((event as { Step: unknown }).Step)}`);
+    }
+  }
+
+  /**
+   * Publishes the public keys of the AWSCURRENT key set, outside any rotation: run on every deploy,
+   * so a stack upgraded from a version that served the JWKS from the secret gets its JWKS item, and
+   * a hand-promoted version gets published. Nothing to do while the secret holds the placeholder
+   * (the first rotation publishes). A newer set already published wins: it came from a rotation
+   * that is further along than this secret's AWSCURRENT.
+   */
+  async republishCurrent(SecretId: string): Promise<void> {
+    const current = await this.currentDocument(SecretId);
+    if (!current) return;
+    try {
+      await this.jwks.publish(publicJwksOf(current), current.rotatedAt);
+    } catch (error) {
+      if (!(error instanceof KeySetError)) throw error;
     }
   }
 

@@ -123,6 +123,7 @@ export interface PublicJwksSource {
 
 /** Where the key rotation publishes the public keys of a key set before it signs with any of them. */
 export interface PublicJwksPublisher {
+  /** Resolves once the published JWKS lists every key in `jwks`; throws if it cannot. */
   publish(jwks: readonly JWK[], rotatedAt: number): Promise<void>;
 }
 

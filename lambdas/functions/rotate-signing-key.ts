@@ -9,6 +9,11 @@ const rotation = new SecretsManagerKeyRotation(
   new DynamoDbPublicJwksStore(createDocumentClient(), requireString(process.env, ENV.tableName)),
   parseRotationTiming(process.env),
 );
+const secretId = requireString(process.env, ENV.signingKeySecretId);
 
-/** Secrets Manager rotation handler; a throw makes Secrets Manager retry the step. */
-export const handler = (event: RotationEvent): Promise<void> => rotation.rotate(event);
+/**
+ * Secrets Manager calls this with a rotation step (a throw makes it retry the step). The deploy-time
+ * trigger calls it with an empty event: publish the current key set's public keys.
+ */
+export const handler = (event: Partial<RotationEvent> | null): Promise<void> =>
+  event?.Step !== undefined ? rotation.rotate(event as RotationEvent) : rotation.republishCurrent(secretId);

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Grant, type IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnRotationSchedule, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Trigger } from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/config.js';
 import { NodeFunction } from './node-function.js';
@@ -52,6 +53,7 @@ export class SigningKey extends Construct {
   readonly secret: Secret;
   readonly rotationFunction: NodeFunction;
   readonly rotationSchedule: CfnRotationSchedule;
+  readonly publishOnDeploy: Trigger;
 
   constructor(scope: Construct, id: string, props: SigningKeyProps) {
     super(scope, id);
@@ -73,10 +75,11 @@ export class SigningKey extends Construct {
         [ENV.keyPublishLeadSeconds]: String(props.timing.publishLeadSeconds),
         [ENV.keyRetainSeconds]: String(props.timing.retainSeconds),
         [ENV.tableName]: props.publicKeysTable.tableName,
+        [ENV.signingKeySecretId]: this.secret.secretArn,
       },
     });
-    // The public keys item only: the rotation can neither read nor change users or sessions.
-    props.publicKeysTable.grantItemAccess(this.rotationFunction, { jwks: ['PutItem'] });
+    // The public keys item only (the read checks a refused write): no user or session is in reach.
+    props.publicKeysTable.grantItemAccess(this.rotationFunction, { jwks: ['GetItem', 'PutItem'] });
     this.rotationFunction.addToRolePolicy(
       new PolicyStatement({ actions: [...SigningKey.ROTATION_ACTIONS], resources: [this.secret.secretArn] }),
     );
@@ -102,6 +105,15 @@ export class SigningKey extends Construct {
       this.rotationFunction.node.findChild('InvokedBySecretsManager'),
       this.rotationFunction.role ?? this.rotationFunction,
     );
+
+    // Every deploy that changes the rotation code republishes the current public keys: a stack
+    // upgraded from a version that served the JWKS from the secret has no JWKS item until then.
+    this.publishOnDeploy = new Trigger(this, 'PublishOnDeploy', {
+      handler: this.rotationFunction,
+      executeOnHandlerChange: true,
+      timeout: Duration.minutes(2),
+    });
+    this.publishOnDeploy.executeAfter(this.rotationFunction.role ?? this.rotationFunction);
   }
 
   get secretArn(): string {

@@ -306,18 +306,20 @@ describe('SecretsManagerKeyRotation', () => {
     it('publishes every public key of the pending set, then moves AWSCURRENT to it', async () => {
       const pending = await rotatedKeySetDocument(FIRST_AT, NOW);
       secretStaged(ROTATION_STARTED);
+      currentValueIs(JSON.stringify(await firstKeySetDocument(FIRST_AT)));
       pendingValueIs(pending);
 
       await rotate('finishSecret');
 
       expect(published).toEqual([
-        { jwks: pending.keys.map(toPublicJwk), rotatedAt: pending.rotatedAt, secretsCallsBefore: 2 },
+        { jwks: pending.keys.map(toPublicJwk), rotatedAt: pending.rotatedAt, secretsCallsBefore: 3 },
       ]);
       expect(published[0]?.jwks.map((k) => k.kid)).toEqual(pending.keys.map((k) => k.kid));
       expect(published[0]?.jwks.some((k) => 'd' in k)).toBe(false);
-      // Describe and the pending read came before the publish; the stage move after it.
+      // Describe, the pending set and the current one (for the lead) before the publish; the stage move after.
       expect(secrets.calls().map((call) => call.args[0].constructor.name)).toEqual([
         'DescribeSecretCommand',
+        'GetSecretValueCommand',
         'GetSecretValueCommand',
         'UpdateSecretVersionStageCommand',
       ]);
@@ -331,8 +333,33 @@ describe('SecretsManagerKeyRotation', () => {
       ]);
     });
 
+    it('publishes nothing and promotes nothing when it runs after the publish lead of the new key is used up', async () => {
+      secretStaged(ROTATION_STARTED);
+      currentValueIs(JSON.stringify(await firstKeySetDocument(FIRST_AT)));
+      pendingValueIs(await rotatedKeySetDocument(FIRST_AT, NOW));
+
+      await expect(rotate('finishSecret', NOW + PUBLISH_LEAD_SLACK_SECONDS + 1)).rejects.toThrow(
+        /cancel-rotate-secret/,
+      );
+      expect(published).toEqual([]);
+      expect(secrets).toHaveReceivedCommandTimes(UpdateSecretVersionStageCommand, 0);
+    });
+
+    it('publishes and promotes a first key set, whatever the time: nothing signs before it', async () => {
+      const first = await firstKeySetDocument(NOW);
+      secretStaged(ROTATION_STARTED);
+      currentValueIs(PLACEHOLDER);
+      pendingValueIs(first);
+
+      await rotate('finishSecret', NOW + LEAD);
+
+      expect(published.map((p) => p.jwks)).toEqual([first.keys.map(toPublicJwk)]);
+      expect(secrets).toHaveReceivedCommandTimes(UpdateSecretVersionStageCommand, 1);
+    });
+
     it('leaves the secret as it is when the public keys cannot be published', async () => {
       secretStaged(ROTATION_STARTED);
+      currentValueIs(JSON.stringify(await firstKeySetDocument(FIRST_AT)));
       pendingValueIs(await rotatedKeySetDocument(FIRST_AT, NOW));
       publishFails = new Error('ProvisionedThroughputExceededException');
 
@@ -347,6 +374,55 @@ describe('SecretsManagerKeyRotation', () => {
       await expect(rotate('finishSecret')).rejects.toThrow(KeySetError);
       expect(published).toEqual([]);
       expect(secrets).toHaveReceivedCommandTimes(UpdateSecretVersionStageCommand, 0);
+    });
+  });
+
+  describe('republishCurrent (the deploy-time trigger)', () => {
+    const republish = () =>
+      new SecretsManagerKeyRotation(
+        new SecretsManagerClient({}),
+        publisher,
+        TEST_ROTATION_TIMING,
+        () => NOW,
+      ).republishCurrent(SECRET_ID);
+
+    it('publishes the public keys of the AWSCURRENT key set', async () => {
+      const current = await rotatedKeySetDocument(FIRST_AT, NOW);
+      currentValueIs(JSON.stringify(current));
+
+      await republish();
+
+      expect(secrets).toHaveReceivedCommandWith(GetSecretValueCommand, {
+        SecretId: SECRET_ID,
+        VersionStage: 'AWSCURRENT',
+      });
+      expect(published.map((p) => [p.jwks, p.rotatedAt])).toEqual([[current.keys.map(toPublicJwk), current.rotatedAt]]);
+      expect(secrets).toHaveReceivedCommandTimes(PutSecretValueCommand, 0);
+      expect(secrets).toHaveReceivedCommandTimes(UpdateSecretVersionStageCommand, 0);
+    });
+
+    it('does nothing while the secret still holds the placeholder: the first rotation publishes', async () => {
+      currentValueIs(PLACEHOLDER);
+
+      await republish();
+
+      expect(published).toEqual([]);
+    });
+
+    it('leaves a newer published key set in place', async () => {
+      currentValueIs(JSON.stringify(await firstKeySetDocument(FIRST_AT)));
+      publishFails = new KeySetError('The published JWKS is newer than this key set but lacks k1');
+
+      await expect(republish()).resolves.toBeUndefined();
+    });
+
+    it('fails the deploy when the keys cannot be published at all', async () => {
+      currentValueIs(JSON.stringify(await firstKeySetDocument(FIRST_AT)));
+      publishFails = Object.assign(new Error('not authorized to perform: dynamodb:PutItem'), {
+        name: 'AccessDeniedException',
+      });
+
+      await expect(republish()).rejects.toThrow(/not authorized/);
     });
   });
 

@@ -73,6 +73,19 @@ describe('maskPhoneNumber', () => {
   });
 });
 
+describe('parsePhoneNumber on non-geographic numbers', () => {
+  it.each([
+    ['+800 1234 5678', '+80012345678', '800'],
+    ['+870 301 234 567', '+870301234567', '870'],
+  ])('reads %s as %s with calling code %s and no country', (input, e164, callingCode) => {
+    expect(parsePhoneNumber(input)).toEqual({ e164, country: undefined, callingCode });
+  });
+
+  it('refuses a number too short for its non-geographic plan', () => {
+    expect(() => parsePhoneNumber('+800123')).toThrow(AuthError);
+  });
+});
+
 describe('phone metadata', () => {
   it('is the installed libphonenumber-js max metadata (run npm run generate:phone-metadata after an upgrade)', async () => {
     const { createRequire } = await import('node:module');

@@ -73,7 +73,7 @@ describe('DynamoDB calls per request (success paths: at most 3)', () => {
     expect(calls.take()).toEqual(['UpdateItem']);
   });
 
-  it('well-known: the first JWKS request of a container reads the public keys item, later ones nothing', async () => {
+  it('well-known: one read of the public keys item per container and cache period, none in between', async () => {
     const app = await createTestApp();
     const store = new DynamoDbPublicJwksStore(createDocumentClient(app.client), app.tableName);
     const doc = await testKeySetDocument();
@@ -89,5 +89,8 @@ describe('DynamoDB calls per request (success paths: at most 3)', () => {
     expect((await invoke(handler, apiEvent('GET', '/.well-known/jwks.json'))).status).toBe(200);
     expect((await invoke(handler, apiEvent('GET', '/.well-known/openid-configuration'))).status).toBe(200);
     expect(calls.take()).toEqual([]);
+    app.clock.advance(300);
+    expect((await invoke(handler, apiEvent('GET', '/.well-known/jwks.json'))).status).toBe(200);
+    expect(calls.take()).toEqual(['GetItem']);
   });
 });

@@ -11,7 +11,7 @@ const ISSUER = 'https://auth.example.com';
 const telemetry = createTelemetry();
 
 describe('GET /.well-known/jwks.json', () => {
-  it('serves the published public keys, cacheable, and reads nothing else', async () => {
+  it('serves the published public keys as they are, cacheable, with one load per request', async () => {
     const jwks = publicJwksOf(await firstKeySetDocument(1_750_000_000));
     let loads = 0;
     const source: PublicJwksSource = {

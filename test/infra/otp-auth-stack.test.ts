@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lambdas/config.js';
@@ -148,6 +148,11 @@ function allowsItem(statements: readonly Statement[], action: ItemAction, partit
   });
 }
 
+/** CDK's own singleton provider behind `Trigger` (aws-cdk-lib/triggers), not one of our functions. */
+function isTriggerProvider(logicalId: string): boolean {
+  return logicalId.startsWith('AWSCDKTriggerCustomResourceProvider');
+}
+
 function functionProps(template: Template, stack: OtpAuthStack, name: FunctionName) {
   return template.toJSON().Resources[logicalId(stack.functions[name])].Properties;
 }
@@ -241,13 +246,17 @@ describe('OtpAuthStack', () => {
   });
 
   describe('functions', () => {
-    it('builds one function per entry, plus the rotation function', () => {
+    it("builds one function per entry, plus the rotation function and CDK's trigger provider", () => {
       expect(Object.keys(stack.functions).sort()).toEqual([...FUNCTION_NAMES].sort());
-      template.resourceCountIs('AWS::Lambda::Function', FUNCTION_NAMES.length + 1);
+      template.resourceCountIs('AWS::Lambda::Function', FUNCTION_NAMES.length + 2);
+      expect(Object.keys(template.findResources('AWS::Lambda::Function')).filter(isTriggerProvider)).toHaveLength(1);
     });
 
-    it('runs every function on arm64 Node.js 24 with 1024 MB, 10 s and its own one-month log group', () => {
-      const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    it('runs every function of ours on arm64 Node.js 24 with 1024 MB, 10 s and its own one-month log group', () => {
+      const functions = Object.entries(template.findResources('AWS::Lambda::Function'))
+        .filter(([id]) => !isTriggerProvider(id))
+        .map(([, fn]) => fn);
+      expect(functions).toHaveLength(FUNCTION_NAMES.length + 1);
       for (const fn of functions) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs24.x',
@@ -262,10 +271,28 @@ describe('OtpAuthStack', () => {
       }
     });
 
-    it('gives every role an inline policy only, never a managed one', () => {
-      for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
-        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    it('gives every role of ours an inline policy only, never a managed one', () => {
+      for (const [id, role] of Object.entries(template.findResources('AWS::IAM::Role'))) {
+        if (isTriggerProvider(id)) continue;
+        expect(role.Properties.ManagedPolicyArns, id).toBeUndefined();
       }
+    });
+
+    it("lets CDK's trigger provider only invoke the rotation function, once per deploy that changes it", () => {
+      const [roleId, role] =
+        Object.entries(template.findResources('AWS::IAM::Role')).find(([id]) => isTriggerProvider(id)) ?? [];
+      expect(roleId).toBeDefined();
+      const statements = role?.Properties.Policies.flatMap(
+        (p: { PolicyDocument: { Statement: Statement[] } }) => p.PolicyDocument.Statement,
+      );
+      expect(actionsOf(statements)).toEqual(['lambda:InvokeFunction']);
+      const trigger = Object.values(template.findResources('Custom::Trigger'));
+      expect(trigger).toHaveLength(1);
+      expect(trigger[0]?.Properties).toMatchObject({ ExecuteOnHandlerChange: true, InvocationType: 'RequestResponse' });
+      // A version of the rotation function: a new one, and so a new run, whenever its code changes.
+      const version = template.toJSON().Resources[trigger[0]?.Properties.HandlerArn.Ref];
+      expect(version.Type).toBe('AWS::Lambda::Version');
+      expect(version.Properties.FunctionName).toEqual({ Ref: logicalId(stack.signingKey.rotationFunction) });
     });
 
     it('names the issuer after the API itself and the audience otp-login', () => {
@@ -456,6 +483,7 @@ describe('OtpAuthStack', () => {
           'secretsmanager:GetSecretValue',
           'secretsmanager:PutSecretValue',
           'secretsmanager:UpdateSecretVersionStage',
+          GET,
           PUT,
         ].sort(),
       );
@@ -463,12 +491,13 @@ describe('OtpAuthStack', () => {
       expect(secret?.Resource).toEqual({ Ref: logicalId(stack.signingKey.secret) });
       for (const [kind, key] of Object.entries(SAMPLE_KEYS)) {
         for (const itemAction of ITEM_ACTIONS) {
-          const allowed = kind === 'jwks' && itemAction === 'PutItem';
+          const allowed = kind === 'jwks' && (itemAction === 'PutItem' || itemAction === 'GetItem');
           expect(allowsItem(statements, itemAction, key), `${itemAction} ${key}`).toBe(allowed);
         }
       }
       const env = template.toJSON().Resources[logicalId(stack.signingKey.rotationFunction)].Properties.Environment;
       expect(env.Variables.TABLE_NAME).toEqual({ Ref: logicalId(stack.table.table) });
+      expect(env.Variables.SIGNING_KEY_SECRET_ID).toEqual({ Ref: logicalId(stack.signingKey.secret) });
     });
 
     it('keeps every private key away from the public JWKS function', () => {
@@ -512,6 +541,12 @@ describe('OtpAuthStack', () => {
   });
 
   describe('signing key', () => {
+    const rotationPolicyId = () => {
+      const role = stack.signingKey.rotationFunction.role;
+      if (!role) throw new Error('rotation function has no role');
+      return logicalId(role.node.findChild('DefaultPolicy').node.defaultChild as CfnElement);
+    };
+
     it('keeps no key in the template: CloudFormation generates a placeholder', () => {
       template.hasResourceProperties('AWS::SecretsManager::Secret', {
         GenerateSecretString: {},
@@ -527,11 +562,18 @@ describe('OtpAuthStack', () => {
           RotationRules: { ScheduleExpression: 'rate(90 days)' },
           RotateImmediatelyOnUpdate: true,
         },
-        // The immediate rotation runs during the deployment, so its permissions must exist first.
+        // The immediate rotation runs during the deployment, so its permissions must exist first:
+        // the invoke permission, and the role's policy (secret actions, and the put of the public keys).
         DependsOn: Match.arrayWith([
           logicalId(stack.signingKey.rotationFunction.node.findChild('InvokedBySecretsManager')),
+          rotationPolicyId(),
         ]),
       });
+    });
+
+    it('republishes the public keys on deploy only after the rotation role may write them', () => {
+      const [trigger] = Object.values(template.findResources('Custom::Trigger'));
+      expect(trigger?.DependsOn).toEqual(expect.arrayContaining([rotationPolicyId()]));
     });
 
     it('takes the rotation period from keyRotationDays', () => {
