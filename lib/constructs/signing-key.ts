@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Grant, type IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnRotationSchedule, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Trigger } from 'aws-cdk-lib/triggers';
@@ -114,6 +114,12 @@ export class SigningKey extends Construct {
       timeout: Duration.minutes(2),
     });
     this.publishOnDeploy.executeAfter(this.rotationFunction.role ?? this.rotationFunction);
+    // The trigger needs a version of the function; Secrets Manager still invokes the unqualified ARN,
+    // which is what the invoke permission above names.
+    Annotations.of(this.rotationFunction).acknowledgeWarning(
+      '@aws-cdk/aws-lambda:addPermissionsToVersionOrAlias',
+      'Secrets Manager invokes the unqualified function ARN; the version exists only for the deploy trigger',
+    );
   }
 
   get secretArn(): string {
