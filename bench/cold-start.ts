@@ -58,16 +58,35 @@ export function lambdaEnv(
   };
 }
 
-/** A fresh `node` process that only imports `bundle`: its import time in ms. */
-export async function timeImport(bundle: string, env: NodeJS.ProcessEnv): Promise<number> {
-  const finished = await runProcess(process.execPath, [CHILD, bundle], { env, timeoutMs: CHILD_TIMEOUT_MS });
+/** What bench/cold-start-child.mjs reports for one fresh process. */
+export interface ChildResult {
+  readonly importMs: number;
+  readonly firstResponseMs?: number;
+  readonly statusCode?: number | null;
+  readonly body?: string | null;
+}
+
+/**
+ * One fresh `node` process that imports `bundle` and, given an event file, serves that event.
+ * `label` names the run in the error when the child fails.
+ */
+export async function runColdStartChild(
+  label: string,
+  bundle: string,
+  env: NodeJS.ProcessEnv,
+  eventFile?: string,
+): Promise<ChildResult> {
+  const finished = await runProcess(process.execPath, [CHILD, bundle, ...(eventFile ? [eventFile] : [])], {
+    env,
+    timeoutMs: CHILD_TIMEOUT_MS,
+  });
   const line = finished.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
   if (finished.code !== 0 || !line) {
     throw new Error(
-      `importing ${bundle} failed (exit ${finished.code ?? finished.signal})\n${finished.stderr.slice(-4000)}`,
+      `cold start of ${label} failed (exit ${finished.code ?? finished.signal})\n${finished.stderr.slice(-4000)}\n${finished.stdout.slice(-2000)}`,
     );
   }
-  return (JSON.parse(line.slice('BENCH_RESULT '.length)) as { importMs: number }).importMs;
+  return JSON.parse(line.slice('BENCH_RESULT '.length)) as ChildResult;
 }
 
 export interface ColdStartRow {
@@ -132,25 +151,8 @@ export async function measureColdStarts(
   const env = (name: string, sourceMaps: boolean): NodeJS.ProcessEnv =>
     lambdaEnv(context, { functionName: name, tableName: table.tableName, homeDir: emptyHome, sourceMaps });
 
-  const spawnChild = async (name: string, bundle: string, options: { eventFile?: string; sourceMaps: boolean }) => {
-    const { eventFile, sourceMaps } = options;
-    const finished = await runProcess(process.execPath, [CHILD, bundle, ...(eventFile ? [eventFile] : [])], {
-      env: env(name, sourceMaps),
-      timeoutMs: CHILD_TIMEOUT_MS,
-    });
-    const line = finished.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-    if (finished.code !== 0 || !line) {
-      throw new Error(
-        `cold start of ${name} failed (exit ${finished.code ?? finished.signal})\n${finished.stderr.slice(-4000)}\n${finished.stdout.slice(-2000)}`,
-      );
-    }
-    return JSON.parse(line.slice('BENCH_RESULT '.length)) as {
-      importMs: number;
-      firstResponseMs?: number;
-      statusCode?: number | null;
-      body?: string | null;
-    };
-  };
+  const spawnChild = (name: string, bundle: string, options: { eventFile?: string; sourceMaps: boolean }) =>
+    runColdStartChild(name, bundle, env(name, options.sourceMaps), options.eventFile);
 
   const samples = new Map(HANDLERS.map((h) => [h.name, emptySamples()]));
   const lastStatus = new Map<string, number | null>();

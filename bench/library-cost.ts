@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { esbuildBuildOptions, lambdaEntry } from '../lib/constructs/bundling.js';
 import type { BundlesResult } from './bundles.js';
-import { lambdaEnv, timeImport } from './cold-start.js';
+import { lambdaEnv, runColdStartChild } from './cold-start.js';
 import { BUILD_DIR, floorBundlePath } from './handlers.js';
 import { median, round, type Summary, summarize } from './report.js';
 
@@ -63,6 +63,7 @@ export interface LibraryCostResult {
 
 interface Variant {
   readonly handler: string;
+  readonly kind: 'deployed' | 'floor' | 'without';
   readonly variant: string;
   readonly file: string;
   readonly bytes: number;
@@ -82,11 +83,12 @@ export async function measureLibraryCost(
   for (const handler of LIBRARY_COST_HANDLERS) {
     const deployed = bundles.handlers[handler];
     if (!deployed) throw new Error(`no bundle for ${handler}`);
-    variants.push({ handler, variant: 'as deployed', file: deployed.file, bytes: deployed.bytes });
+    variants.push({ handler, kind: 'deployed', variant: 'as deployed', file: deployed.file, bytes: deployed.bytes });
     const floor = bundles.floors[deployed.floor];
     if (!floor) throw new Error(`no floor bundle ${deployed.floor}`);
     variants.push({
       handler,
+      kind: 'floor',
       variant: `floor (${deployed.floor})`,
       file: floorBundlePath(deployed.floor),
       bytes: floor.bytes,
@@ -97,28 +99,31 @@ export async function measureLibraryCost(
 
   const homeDir = join(BUILD_DIR, 'empty-home');
   await mkdir(homeDir, { recursive: true });
+  const envOf = new Map(
+    LIBRARY_COST_HANDLERS.map((handler) => [
+      handler as string,
+      lambdaEnv(
+        { engine: { endpoint: UNUSED_ENDPOINT }, fakeAws: { endpoint: UNUSED_ENDPOINT } },
+        { functionName: handler, tableName: 'bench-library-cost', homeDir },
+      ),
+    ]),
+  );
   const samples = new Map(variants.map((v) => [v, [] as number[]]));
   // One unmeasured round puts every file in the page cache; the order flips every run.
   for (let run = -1; run < runs; run++) {
     const order = run % 2 === 0 ? variants : [...variants].reverse();
     for (const v of order) {
-      const env = lambdaEnv(
-        { engine: { endpoint: UNUSED_ENDPOINT }, fakeAws: { endpoint: UNUSED_ENDPOINT } },
-        { functionName: v.handler, tableName: 'bench-library-cost', homeDir },
-      );
-      const importMs = await timeImport(v.file, env);
+      const { importMs } = await runColdStartChild(`${v.handler} ${v.variant}`, v.file, envOf.get(v.handler) ?? {});
       if (run >= 0) samples.get(v)?.push(importMs);
     }
     if (run >= 0) progress(`library cost: run ${run + 1}/${runs} done`);
   }
 
-  const deployedOf = (handler: string) =>
-    samples.get(variants.find((o) => o.handler === handler && o.variant === 'as deployed') as Variant) ?? [];
-  const floorOf = (handler: string) =>
-    samples.get(variants.find((o) => o.handler === handler && o.variant.startsWith('floor')) as Variant) ?? [];
+  const samplesOf = (handler: string, kind: Variant['kind']) =>
+    samples.get(variants.find((o) => o.handler === handler && o.kind === kind) as Variant) ?? [];
   const rows = variants.map((v): LibraryCostRow => {
     const own = samples.get(v) ?? [];
-    const deployed = deployedOf(v.handler);
+    const deployed = samplesOf(v.handler, 'deployed');
     const importMs = summarize(own);
     return {
       handler: v.handler,
@@ -126,10 +131,8 @@ export async function measureLibraryCost(
       bytes: v.bytes,
       importMs,
       // Paired by run: both imports ran seconds apart, so drift of the machine cancels out.
-      savedMs: v.variant.startsWith('without')
-        ? round(median(own.map((ms, i) => (deployed[i] ?? ms) - ms)))
-        : undefined,
-      ratio: round(importMs.median / median(floorOf(v.handler)), 3),
+      savedMs: v.kind === 'without' ? round(median(own.map((ms, i) => (deployed[i] ?? ms) - ms))) : undefined,
+      ratio: round(importMs.median / median(samplesOf(v.handler, 'floor')), 3),
     };
   });
   return { runs, rows };
@@ -145,7 +148,7 @@ async function buildWithout(handler: string, libraries: readonly Library[], vari
     logLevel: 'silent',
   });
   const bytes = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
-  return { handler, variant, file, bytes };
+  return { handler, kind: 'without', variant, file, bytes };
 }
 
 /**
