@@ -89,9 +89,12 @@ const publisher: PublicJwksPublisher = {
   },
 };
 
+function newRotation(at = NOW, timing = TEST_ROTATION_TIMING): SecretsManagerKeyRotation {
+  return new SecretsManagerKeyRotation(new SecretsManagerClient({}), publisher, timing, () => at);
+}
+
 function rotate(step: RotationEvent['Step'], at = NOW, timing = TEST_ROTATION_TIMING): Promise<void> {
-  const rotation = new SecretsManagerKeyRotation(new SecretsManagerClient({}), publisher, timing, () => at);
-  return rotation.rotate({ Step: step, SecretId: SECRET_ID, ClientRequestToken: TOKEN });
+  return newRotation(at, timing).rotate({ Step: step, SecretId: SECRET_ID, ClientRequestToken: TOKEN });
 }
 
 /** The key set document of the one version createSecret wrote. */
@@ -378,13 +381,7 @@ describe('SecretsManagerKeyRotation', () => {
   });
 
   describe('republishCurrent (the deploy-time trigger)', () => {
-    const republish = () =>
-      new SecretsManagerKeyRotation(
-        new SecretsManagerClient({}),
-        publisher,
-        TEST_ROTATION_TIMING,
-        () => NOW,
-      ).republishCurrent(SECRET_ID);
+    const republish = () => newRotation().republishCurrent(SECRET_ID);
 
     it('publishes the public keys of the AWSCURRENT key set', async () => {
       const current = await rotatedKeySetDocument(FIRST_AT, NOW);
