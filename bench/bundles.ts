@@ -85,7 +85,7 @@ function floorSource(clients: readonly SdkClientName[]): string {
   }
   if (clients.includes('sns')) {
     lines.push("import { SNSClient } from '@aws-sdk/client-sns';");
-    made.push('new SNSClient({ maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 } })');
+    made.push('new SNSClient({ maxAttempts: 1, requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 } })');
   }
   if (clients.includes('secrets-manager')) {
     lines.push("import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';");

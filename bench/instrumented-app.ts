@@ -146,7 +146,7 @@ export function createInstrumentedApp(context: BenchContext, table: BenchTable):
   const sns = new SNSClient({
     ...common,
     endpoint: context.fakeAws.endpoint,
-    maxAttempts: 2,
+    maxAttempts: 1,
     requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
   });
   const secrets = new SecretsManagerClient({ ...common, endpoint: context.fakeAws.endpoint });
