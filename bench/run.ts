@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=bundles,cold,libraries,throughput,overhead,calls]`: the figures of
+ * `npm run bench [-- --quick] [-- --only=bundles,cold,throughput,overhead,calls]`: the figures of
  * issue #5, printed as tables on stdout (progress goes to stderr) and written to bench/results.json.
  * A `--quick` or `--only` run writes bench/.build/results-<mode>.json instead, so it never replaces
  * the committed figures of a full run.
@@ -13,13 +13,12 @@ import { type BundlesResult, buildBundles } from './bundles.js';
 import { type ColdStartResult, measureColdStarts } from './cold-start.js';
 import { startBenchContext } from './context.js';
 import { BUILD_DIR, HANDLERS } from './handlers.js';
-import { type LibraryCostResult, measureLibraryCost } from './library-cost.js';
 import { measureOverhead, OVERHEAD_TARGET_MS, type OverheadResult } from './overhead.js';
 import { killLiveProcesses } from './processes.js';
 import { bytes, ms, table } from './report.js';
 import { measureThroughput, type ThroughputResult } from './throughput.js';
 
-const SECTIONS = ['bundles', 'cold', 'libraries', 'throughput', 'overhead', 'calls'] as const;
+const SECTIONS = ['bundles', 'cold', 'throughput', 'overhead', 'calls'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** The issue's cold-start target: each handler's import within this factor of its SDK floor. */
@@ -28,7 +27,6 @@ const IMPORT_RATIO_TARGET = 1.15;
 const SETTINGS = {
   full: {
     coldRuns: 9,
-    libraryRuns: 21,
     throughputSeconds: 10,
     connections: 10,
     verifyPool: 2000,
@@ -37,7 +35,6 @@ const SETTINGS = {
   },
   quick: {
     coldRuns: 3,
-    libraryRuns: 3,
     throughputSeconds: 2,
     connections: 10,
     verifyPool: 300,
@@ -101,21 +98,15 @@ async function main(): Promise<void> {
   );
 
   const started = performance.now();
-  const needsBundles = ['bundles', 'cold', 'libraries'].some((s) => args.only.has(s as Section));
+  const needsBundles = ['bundles', 'cold'].some((s) => args.only.has(s as Section));
   const needsContext = ['cold', 'throughput', 'overhead', 'calls'].some((s) => args.only.has(s as Section));
 
   let bundles: BundlesResult | undefined;
-  let libraries: LibraryCostResult | undefined;
   if (needsBundles) {
     progress('building bundles');
     bundles = await buildBundles();
     print(bundlesTable(bundles));
     print(packagesTable(bundles, ['send-otp', 'verify-otp']));
-  }
-  // Before DynamoDB Local starts: a JVM warming up beside the children would blur millisecond deltas.
-  if (args.only.has('libraries') && bundles) {
-    libraries = await measureLibraryCost(bundles, settings.libraryRuns, progress);
-    print(libraryCostTable(libraries));
   }
 
   let engine: string | undefined;
@@ -185,7 +176,6 @@ async function main(): Promise<void> {
       ),
     },
     coldStart: cold,
-    libraryCost: libraries,
     throughput,
     overhead,
     awsCalls: calls,
@@ -205,8 +195,6 @@ const METHOD = {
     'Each lambdas/functions entry built with esbuildBuildOptions from lib/constructs/bundling.ts (the stack settings: ESM, minified, node22, linked source map) plus metafile; bytes = the .mjs, gzip = gzip -6 of it, packages = esbuild bytesInOutput grouped by package. Floors: a generated entry importing and constructing only the SDK clients the handler entry builds, built with the same options.',
   coldStart:
     'Per handler and run, a fresh plain `node` process (bench/cold-start-child.mjs) times `await import(bundle)` and then `handler(event)` on a success-path event (fresh state seeded with the core functions), against DynamoDB Local and a local fake of SNS and Secrets Manager reached through AWS_ENDPOINT_URL_*; no NODE_OPTIONS, as the stack deploys them. Each run pairs the handler with its floor bundle (import only), alternating which goes first; one unmeasured warm-up round first. Ratio = median handler import / median floor import. The import-only pair is repeated with --enable-source-maps, to show what turning source maps on would cost.',
-  libraryCost:
-    'Before DynamoDB Local starts, for send-otp and verify-otp: the entry rebuilt with the same esbuild options and its third-party libraries (libphonenumber-js, Powertools Logger and Metrics, otplib, jose, valibot: those it bundles) replaced by stub modules that exports the same names bound to one inert Proxy, so import-time code still runs. Import only, in fresh processes with the cold-start environment, interleaved with the bundle as deployed and its floor (order flipped each run, one unmeasured round first). Saved = median over runs of (as deployed - variant), paired within a run; ratio = variant median / floor median.',
   throughput:
     'startLocalServer in this process against the bench DynamoDB Local, limits raised (no 429s), logs and metrics off; autocannon on a worker thread, 10 connections: send-otp with a new number per request, verify-otp with a wrong code round robin over numbers seeded with a pending code. Login: 10 concurrent loops on the worker, each send-otp, the code read from the outbox file (new bytes only), verify-otp; latency per pair.',
   overhead:
@@ -320,24 +308,6 @@ function coldTable(cold: ColdStartResult, engine: string): string {
         .map(([k, v]) => `${k} ${v}`)
         .join(', ') || 'nothing'
     }`,
-  ].join('\n');
-}
-
-function libraryCostTable(result: LibraryCostResult): string {
-  return [
-    table(
-      `Import cost of the libraries: replaced by inert stubs (median of ${result.runs} fresh node processes, import only)`,
-      ['handler', 'variant', 'bytes', 'import ms', 'saved ms', 'ratio to floor'],
-      result.rows.map((r) => [
-        r.handler,
-        r.variant,
-        bytes(r.bytes),
-        ms(r.importMs.median),
-        r.savedMs === undefined ? '-' : r.savedMs.toFixed(2),
-        `${r.ratio.toFixed(3)}x`,
-      ]),
-    ),
-    "saved = what the libraries cost the import in place (paired per run); without them, what is left over the floor is this project's code and the SDK commands it sends.",
   ].join('\n');
 }
 
