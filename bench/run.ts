@@ -1,18 +1,14 @@
 /**
  * `npm run bench [-- --quick] [-- --only=bundles,cold,throughput,overhead,calls]`: the figures of
- * issue #5, printed as tables on stdout (progress goes to stderr) and written to bench/results.json.
- * A `--quick` or `--only` run writes bench/.build/results-<mode>.json instead, so it never replaces
- * the committed figures of a full run.
+ * issue #5, printed as tables on stdout (progress goes to stderr). Nothing is written into the
+ * source tree: the README's Performance section is the record.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, platform, release } from 'node:os';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type AwsCallsRow, countAwsCalls, MAX_DYNAMODB_CALLS } from './aws-calls.js';
 import { type BundlesResult, buildBundles } from './bundles.js';
 import { type ColdStartResult, measureColdStarts } from './cold-start.js';
 import { startBenchContext } from './context.js';
-import { BUILD_DIR, HANDLERS } from './handlers.js';
+import { HANDLERS } from './handlers.js';
 import { measureOverhead, OVERHEAD_TARGET_MS, type OverheadResult } from './overhead.js';
 import { killLiveProcesses } from './processes.js';
 import { bytes, ms, table } from './report.js';
@@ -45,8 +41,6 @@ const SETTINGS = {
 
 /** Hard bounds: a stuck engine or child must end the run, not hang CI. */
 const WATCHDOG_MS = { full: 15 * 60_000, quick: 4 * 60_000 } as const;
-
-const RESULTS_FILE = fileURLToPath(new URL('./results.json', import.meta.url));
 
 function parseArgs(argv: readonly string[]): { quick: boolean; only: Set<Section>; partial: boolean } {
   let quick = false;
@@ -149,59 +143,8 @@ async function main(): Promise<void> {
   const targets = targetsOf(cold, overhead, calls);
   print(targetsTable(targets));
 
-  const results = {
-    generatedAt: new Date().toISOString(),
-    mode,
-    sections: [...args.only],
-    durationSeconds: Math.round((performance.now() - started) / 100) / 10,
-    machine: { ...machine, dynamodbEngine: engine },
-    settings: { ...settings, importRatioTarget: IMPORT_RATIO_TARGET, overheadTargetMs: OVERHEAD_TARGET_MS },
-    method: METHOD,
-    bundles: bundles && {
-      handlers: Object.fromEntries(
-        Object.entries(bundles.handlers).map(([name, b]) => [
-          name,
-          {
-            bytes: b.bytes,
-            gzipBytes: b.gzipBytes,
-            mapBytes: b.mapBytes,
-            floor: b.floor,
-            floorBytes: bundles?.floors[b.floor]?.bytes,
-            packages: b.packages.slice(0, 15),
-          },
-        ]),
-      ),
-      floors: Object.fromEntries(
-        Object.entries(bundles.floors).map(([name, b]) => [name, { bytes: b.bytes, gzipBytes: b.gzipBytes }]),
-      ),
-    },
-    coldStart: cold,
-    throughput,
-    overhead,
-    awsCalls: calls,
-    targets,
-  };
-  const file =
-    args.quick || args.partial
-      ? join(BUILD_DIR, `results-${mode}${args.partial ? '-partial' : ''}.json`)
-      : RESULTS_FILE;
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`results: ${relative(process.cwd(), file)} (${results.durationSeconds} s)\n`);
+  progress(`done in ${Math.round((performance.now() - started) / 1000)} s`);
 }
-
-const METHOD = {
-  bundles:
-    'Each lambdas/functions entry built with esbuildBuildOptions from lib/constructs/bundling.ts (the stack settings: ESM, minified, node22, linked source map) plus metafile; bytes = the .mjs, gzip = gzip -6 of it, packages = esbuild bytesInOutput grouped by package. Floors: a generated entry importing and constructing only the SDK clients the handler entry builds, built with the same options.',
-  coldStart:
-    'Per handler and run, a fresh plain `node` process (bench/cold-start-child.mjs) times `await import(bundle)` and then `handler(event)` on a success-path event (fresh state seeded with the core functions), against DynamoDB Local and a local fake of SNS and Secrets Manager reached through AWS_ENDPOINT_URL_*; no NODE_OPTIONS, as the stack deploys them. Each run pairs the handler with its floor bundle (import only), alternating which goes first; one unmeasured warm-up round first. Ratio = median handler import / median floor import. The import-only pair is repeated with --enable-source-maps, to show what turning source maps on would cost.',
-  throughput:
-    'startLocalServer in this process against the bench DynamoDB Local, limits raised (no 429s), logs and metrics off; autocannon on a worker thread, 10 connections: send-otp with a new number per request, verify-otp with a wrong code round robin over numbers seeded with a pending code. Login: 10 concurrent loops on the worker, each send-otp, the code read from the outbox file (new bytes only), verify-otp; latency per pair.',
-  overhead:
-    'In process, the hot handlers built from the real adapters with Lambda default telemetry (INFO logs, EMF metrics, written to the null device). After warm-up, requests run one at a time, routes interleaved; per request overhead = handler wall time - time inside SDK sends (client middleware at the top of the initialize step: marshalling, signing, HTTP, parsing) - for token-issuing routes the median of signAccessToken measured alone. Reported: median and p90.',
-  awsCalls:
-    'SDK commands per request from each client middleware stack (as test/http/aws-calls.test.ts), on the real adapters: each route once on its cold function (key cache empty) and once warm; the table lists the warm calls, and what the first request made on top of them.',
-};
 
 interface Targets {
   readonly importRatio: readonly { handler: string; ratio: number | undefined; met: boolean | undefined }[];
