@@ -1,4 +1,4 @@
-import { DeleteItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
 import { DynamoDbIpRateLimiter } from '../../lambdas/adapters/dynamodb-ip-rate-limiter.js';
 import { DynamoDbPhoneRecordStore } from '../../lambdas/adapters/dynamodb-phone-record-store.js';
@@ -152,16 +152,21 @@ export interface TestApp {
   login(phoneNumber: string): Promise<{ access: string; refresh: string }>;
   countItems(): Promise<number>;
   deleteItem(pk: string, sk: string): Promise<void>;
+  /**
+   * Does what DynamoDB's TTL does, by the test clock: deletes every item whose `ttl` is at or before
+   * now. DynamoDB Local would only do it by the real clock. Answers how many items it deleted.
+   */
+  deleteExpiredItems(): Promise<number>;
 }
 
 /** The real handlers over DynamoDB Local, with a movable clock and an SMS fake. `env` uses the public names. */
 export async function createTestApp(
   env: Record<string, string> = {},
-  options: { telemetry?: Telemetry } = {},
+  options: { telemetry?: Telemetry; clockStartMs?: number } = {},
 ): Promise<TestApp> {
   const table = await createTestTable();
   const documents = createDocumentClient(table.client);
-  const clock = new TestClock();
+  const clock = new TestClock(options.clockStartMs);
   const sms = new CapturingSms(clock);
   const keys = new StaticKeySource(await testKeySetDocument());
   const policy = parseOtpConfig({ SEND_COOLDOWN_SECONDS: '0', ...env });
@@ -203,7 +208,6 @@ export async function createTestApp(
       return { access: String(verified.body.access), refresh: String(verified.body.refresh) };
     },
     async countItems() {
-      const { ScanCommand } = await import('@aws-sdk/client-dynamodb');
       const { Count } = await table.client.send(new ScanCommand({ TableName: table.tableName, Select: 'COUNT' }));
       return Count ?? 0;
     },
@@ -211,6 +215,25 @@ export async function createTestApp(
       await table.client.send(
         new DeleteItemCommand({ TableName: table.tableName, Key: { pk: { S: pk }, sk: { S: sk } } }),
       );
+    },
+    async deleteExpiredItems() {
+      const { Items = [] } = await table.client.send(
+        new ScanCommand({
+          TableName: table.tableName,
+          FilterExpression: '#ttl <= :now',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: { ':now': { N: String(clock.seconds) } },
+        }),
+      );
+      for (const item of Items) {
+        await table.client.send(
+          new DeleteItemCommand({
+            TableName: table.tableName,
+            Key: { pk: item.pk ?? { S: '' }, sk: item.sk ?? { S: '' } },
+          }),
+        );
+      }
+      return Items.length;
     },
   };
   return app;
