@@ -5,12 +5,12 @@ import { METRIC_BY_CODE, redact, type Telemetry } from './telemetry.js';
 
 /**
  * Wraps a route: expected failures become their JSON error with the mapped status; anything else
- * is a 500 whose body says nothing and whose cause is logged (redacted). Logs carry the request id.
+ * is a 500 whose body says nothing and whose cause is logged (redacted). Every line logged while the
+ * request runs carries its request id and route, also when requests run concurrently (local server).
  */
 export function handleApi(telemetry: Telemetry, route: (event: ApiEvent) => Promise<ApiResult>): ApiHandler {
   const { logger } = telemetry;
-  return async (event) => {
-    logger.appendKeys({ request_id: event.requestContext?.requestId, route: event.routeKey });
+  const handle = async (event: ApiEvent): Promise<ApiResult> => {
     try {
       // The trailing-slash catch-all routes (/send-otp/{proxy+}) must not serve deeper paths.
       const match = matchRoute(event.requestContext.http.method, event.rawPath);
@@ -36,9 +36,10 @@ export function handleApi(telemetry: Telemetry, route: (event: ApiEvent) => Prom
       return json(500, { error: 'Internal error.', code: 'internal_error' });
     } finally {
       telemetry.flush();
-      logger.resetKeys();
     }
   };
+  return (event) =>
+    telemetry.inRequest({ request_id: event.requestContext?.requestId, route: event.routeKey }, () => handle(event));
 }
 
 function describe(error: unknown): { name: string; message: string; stack?: string } {

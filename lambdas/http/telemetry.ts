@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { AuthErrorCode } from '../core/errors.js';
@@ -5,14 +6,39 @@ import { METRIC, METRICS_NAMESPACE, type MetricName, SERVICE_NAME } from './metr
 
 export { METRIC, METRICS_NAMESPACE, type MetricName, SERVICE_NAME } from './metric-names.js';
 
+/** The keys every log line of one request carries. */
+export interface RequestKeys {
+  readonly request_id: string | undefined;
+  readonly route: string;
+}
+
+/** Structured logging for handlers: each line also carries the keys of the request it is logged in. */
+export interface RequestLogger {
+  debug(message: string, attributes?: Record<string, unknown>): void;
+  info(message: string, attributes?: Record<string, unknown>): void;
+  warn(message: string, attributes?: Record<string, unknown>): void;
+  error(message: string, attributes?: Record<string, unknown>): void;
+}
+
 export interface Telemetry {
-  readonly logger: Logger;
+  readonly logger: RequestLogger;
   readonly count: (metric: MetricName) => void;
   readonly flush: () => void;
+  /** Runs one request: every line logged until `run` settles, awaited work included, carries `keys`. */
+  readonly inRequest: <T>(keys: RequestKeys, run: () => Promise<T>) => Promise<T>;
 }
 
 export function createTelemetry(metrics?: Metrics): Telemetry {
-  const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME });
+  const base = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME });
+  // The local server (and Lambda managed instances) run requests concurrently through one Telemetry,
+  // so the request's keys cannot live on the shared Logger. AsyncLocalStorage costs about 1 µs per
+  // request; a child Logger per request cost about 30 µs.
+  const requests = new AsyncLocalStorage<RequestKeys>();
+  const log =
+    (level: keyof RequestLogger) =>
+    (message: string, attributes?: Record<string, unknown>): void =>
+      base[level](message, { ...attributes, ...requests.getStore() });
+  const logger: RequestLogger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
   const sink =
     metrics ??
     new Metrics({
@@ -32,6 +58,7 @@ export function createTelemetry(metrics?: Metrics): Telemetry {
       pending = false;
       sink.publishStoredMetrics();
     },
+    inRequest: (keys, run) => requests.run(keys, run),
   };
 }
 

@@ -1,7 +1,11 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AuthError } from '../../lambdas/core/errors.js';
+import { maskPhoneNumber } from '../../lambdas/core/phone.js';
+import { json } from '../../lambdas/http/api-event.js';
+import { handleApi } from '../../lambdas/http/handle.js';
 import { createTelemetry, METRIC } from '../../lambdas/http/telemetry.js';
-import { createTestApp } from '../helpers/test-app.js';
+import { apiEvent, createTestApp, invoke } from '../helpers/test-app.js';
 
 const PHONE = '+919876543210';
 
@@ -69,6 +73,94 @@ describe('logs', () => {
     expect(output).toContain('"detail":"refresh_token_reuse"');
   });
 });
+
+describe('logs of concurrent requests', () => {
+  const previousLevel = process.env.POWERTOOLS_LOG_LEVEL;
+  afterEach(() => {
+    process.env.POWERTOOLS_LOG_LEVEL = previousLevel;
+  });
+
+  it("carry on every line the request id and route of the request that logged it, never another's", async () => {
+    process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+    const app = await createTestApp();
+    // Sends log "otp requested" after three DynamoDB calls; verifies of a number with no code log
+    // "request refused" from handleApi after one: 20 requests in flight at once, interleaved.
+    const requests = Array.from({ length: 20 }, (_, i) => {
+      const phone = `+9198765432${String(10 + i)}`;
+      const event =
+        i % 2 === 0
+          ? apiEvent('POST', '/send-otp', { phone_number: phone })
+          : apiEvent('POST', '/verify-otp', { phone_number: phone, otp: '123456' });
+      return { phone, event, handler: i % 2 === 0 ? app.handlers.sendOtp : app.handlers.verifyOtp };
+    });
+    const byId = new Map(requests.map((r) => [r.event.requestContext.requestId, r]));
+    expect(byId.size).toBe(20);
+
+    let statuses: number[] = [];
+    const output = await captureOutput(async () => {
+      statuses = (await Promise.all(requests.map((r) => invoke(r.handler, r.event)))).map((r) => r.status);
+    });
+
+    expect(statuses).toEqual(requests.map((_, i) => (i % 2 === 0 ? 200 : 400)));
+    const lines = logLines(output);
+    expect(lines).toHaveLength(20);
+    for (const line of lines) {
+      const request = byId.get(String(line.request_id));
+      expect(request, JSON.stringify(line)).toBeDefined();
+      expect(line.route).toBe(request?.event.routeKey);
+      if (line.message === 'otp requested') expect(line.phone).toBe(maskPhoneNumber(String(request?.phone)));
+      else expect(line).toMatchObject({ message: 'request refused', code: 'invalid_otp' });
+    }
+    expect(new Set(lines.map((l) => l.request_id))).toEqual(new Set(byId.keys()));
+  });
+
+  it("keep each request's keys across awaits, on success, refusal and unexpected failure alike", async () => {
+    process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+    const telemetry = createTelemetry();
+    const count = 12;
+    // Every route logs once, waits until all of them have, then logs again: the worst interleaving.
+    let arrived = 0;
+    let releaseAll: () => void = () => {};
+    const allArrived = new Promise<void>((release) => {
+      releaseAll = release;
+    });
+    const handler = handleApi(telemetry, async (event) => {
+      const mine = event.requestContext.requestId;
+      telemetry.logger.info('before', { mine });
+      if (++arrived === count) releaseAll();
+      await allArrived;
+      telemetry.logger.info('after', { mine });
+      const n = Number(mine.replace(/\D/g, ''));
+      if (n % 3 === 1) throw new AuthError('invalid_request');
+      if (n % 3 === 2) throw new TypeError('a bug');
+      return json(200, {});
+    });
+    const events = Array.from({ length: count }, (_, i) =>
+      apiEvent(i % 2 === 0 ? 'POST' : 'GET', i % 2 === 0 ? '/send-otp' : '/me'),
+    );
+
+    const output = await captureOutput(async () => {
+      await Promise.all(events.map((event) => invoke(handler, event)));
+    });
+
+    const routeOf = new Map(events.map((e) => [e.requestContext.requestId, e.routeKey]));
+    const lines = logLines(output);
+    const failures = events.filter((e) => Number(e.requestContext.requestId.replace(/\D/g, '')) % 3 !== 0);
+    expect(lines).toHaveLength(2 * count + failures.length);
+    for (const line of lines) {
+      expect(routeOf.get(String(line.request_id)), JSON.stringify(line)).toBe(line.route);
+      if (line.message === 'before' || line.message === 'after') expect(line.mine).toBe(line.request_id);
+    }
+  });
+});
+
+/** The JSON log lines Powertools printed. */
+function logLines(output: string): Record<string, unknown>[] {
+  return output
+    .split('\n')
+    .filter((l) => l.startsWith('{"level"'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
