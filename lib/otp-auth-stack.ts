@@ -14,11 +14,18 @@ import {
   parseTokenConfig,
 } from '../lambdas/config.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/http/metric-names.js';
-import { FUNCTION_NAMES, type FunctionName, JWKS_PATH } from '../lambdas/http/routes.js';
+import { JWKS_PATH } from '../lambdas/http/routes.js';
+import {
+  FUNCTION_NAMES,
+  FUNCTIONS,
+  type FunctionName,
+  type FunctionSpec,
+  type SettingsGroup,
+} from '../lambdas/registry.js';
 import { NodeFunction } from './constructs/node-function.js';
 import { OtpAlarms, type OtpAlarmThresholds } from './constructs/otp-alarms.js';
 import { OtpHttpApi } from './constructs/otp-http-api.js';
-import { type ItemAccess, OtpTable } from './constructs/otp-table.js';
+import { OtpTable } from './constructs/otp-table.js';
 import { SigningKey } from './constructs/signing-key.js';
 
 type EnvName = (typeof ENV)[keyof typeof ENV];
@@ -37,67 +44,24 @@ export const CONFIG_NAMES: readonly OtpAuthConfigName[] = Object.values(ENV).fil
 
 export const DEFAULT_AUDIENCE = 'otp-login';
 
-const OTP_POLICY_ENV = [
-  ENV.otpTtlSeconds,
-  ENV.signupMode,
-  ENV.smsTemplate,
-  ENV.otpMaxAttempts,
-  ENV.otpLockoutSeconds,
-  ENV.sendCooldownSeconds,
-  ENV.sendMaxPerHour,
-  ENV.sendMaxPerDay,
-  ENV.sendMaxPerIpPerHour,
-  ENV.allowedCountries,
-  ENV.testPhoneNumbers,
-] as const;
-const SMS_ENV = [ENV.smsSenderId, ENV.smsOriginationNumber] as const;
-const TOKEN_ENV = [ENV.accessTokenTtlSeconds, ENV.refreshTokenTtlSeconds, ENV.refreshReuseGraceSeconds] as const;
-const KEY_ENV = [ENV.keyCacheSeconds] as const;
-
-interface FunctionNeeds {
-  readonly description: string;
-  /** The item actions it calls, per kind of item (partition-key prefix). */
-  readonly table?: ItemAccess;
-  readonly signingKey?: boolean;
-  readonly sms?: boolean;
-  /** Configuration passed through when set; unset values take the defaults in lambdas/config.ts. */
-  readonly config: readonly OtpAuthConfigName[];
-}
-
-/** What each function touches. Everything it is not listed for, it cannot reach. */
-const NEEDS: Readonly<Record<FunctionName, FunctionNeeds>> = {
-  'send-otp': {
-    description: 'POST /send-otp: sends a login code by SMS',
-    table: { phone: ['GetItem', 'PutItem', 'UpdateItem'], ip: ['UpdateItem'] },
-    sms: true,
-    config: [...OTP_POLICY_ENV, ...SMS_ENV],
-  },
-  'verify-otp': {
-    description: 'POST /verify-otp: exchanges a login code for tokens',
-    // Creates the refresh-token family of the new session; never reads or changes one.
-    table: { phone: ['GetItem', 'PutItem', 'UpdateItem'], family: ['PutItem'] },
-    signingKey: true,
-    config: [...OTP_POLICY_ENV, ...TOKEN_ENV, ...KEY_ENV],
-  },
-  'refresh-token': {
-    description: 'POST /token/refresh: rotates a refresh token',
-    table: { family: ['GetItem', 'UpdateItem'] },
-    signingKey: true,
-    config: [...TOKEN_ENV, ...KEY_ENV],
-  },
-  logout: {
-    description: 'POST /logout: revokes a refresh token family',
-    table: { family: ['UpdateItem'] },
-    config: [],
-  },
-  me: { description: 'GET /me: the claims of a verified access token', config: [] },
-  'well-known': {
-    description: 'GET /.well-known/*: JWKS and OpenID configuration',
-    // The public keys the rotation publishes; never the secret, though this route is public.
-    table: { jwks: ['GetItem'] },
-    config: KEY_ENV,
-  },
-  'not-found': { description: '$default: JSON 404/405', config: [] },
+/** The settings each group passes through (when set; unset values take the defaults in lambdas/config.ts). */
+const SETTINGS_ENV: Readonly<Record<SettingsGroup, readonly OtpAuthConfigName[]>> = {
+  otp: [
+    ENV.otpTtlSeconds,
+    ENV.signupMode,
+    ENV.smsTemplate,
+    ENV.otpMaxAttempts,
+    ENV.otpLockoutSeconds,
+    ENV.sendCooldownSeconds,
+    ENV.sendMaxPerHour,
+    ENV.sendMaxPerDay,
+    ENV.sendMaxPerIpPerHour,
+    ENV.allowedCountries,
+    ENV.testPhoneNumbers,
+  ],
+  sms: [ENV.smsSenderId, ENV.smsOriginationNumber],
+  tokens: [ENV.accessTokenTtlSeconds, ENV.refreshTokenTtlSeconds, ENV.refreshReuseGraceSeconds],
+  keys: [ENV.keyCacheSeconds],
 };
 
 export interface OtpAuthStackProps extends StackProps {
@@ -160,7 +124,7 @@ export class OtpAuthStack extends Stack {
 
     const functions = {} as Record<FunctionName, NodeFunction>;
     for (const name of FUNCTION_NAMES) {
-      functions[name] = this.createFunction(name, NEEDS[name], config);
+      functions[name] = this.createFunction(name, FUNCTIONS[name], config);
     }
     this.functions = functions;
     this.api.connect(functions);
@@ -181,16 +145,16 @@ export class OtpAuthStack extends Stack {
     new CfnOutput(this, 'SigningKeySecretArn', { value: this.signingKey.secretArn });
   }
 
-  private createFunction(name: FunctionName, needs: FunctionNeeds, config: OtpAuthConfig): NodeFunction {
+  private createFunction(name: FunctionName, needs: FunctionSpec, config: OtpAuthConfig): NodeFunction {
     const environment: Record<string, string> = {
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       [ENV.issuer]: this.api.issuer,
       [ENV.audience]: this.audience,
     };
-    if (needs.table !== undefined) environment[ENV.tableName] = this.table.tableName;
+    if (needs.table !== null) environment[ENV.tableName] = this.table.tableName;
     if (needs.signingKey) environment[ENV.signingKeySecretId] = this.signingKey.secretArn;
-    for (const key of needs.config) {
+    for (const key of needs.settings.flatMap((group) => SETTINGS_ENV[group])) {
       const value = config[key];
       if (value !== undefined && value.trim() !== '') environment[key] = value;
     }
@@ -200,7 +164,7 @@ export class OtpAuthStack extends Stack {
       description: needs.description,
       environment,
     });
-    if (needs.table !== undefined) this.table.grantItemAccess(fn, needs.table);
+    if (needs.table !== null) this.table.grantItemAccess(fn, needs.table);
     if (needs.signingKey) this.signingKey.grantRead(fn);
     if (needs.sms) {
       fn.addToRolePolicy(

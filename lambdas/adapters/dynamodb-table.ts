@@ -2,20 +2,12 @@ import {
   CreateTableCommand,
   DescribeTimeToLiveCommand,
   type DynamoDBClient,
-  type KeySchemaElement,
   ResourceInUseException,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 
-/** The single table's key: every record is addressed by a string partition key and a string sort key. */
-export const TABLE_KEY_SCHEMA = [
-  { AttributeName: 'pk', KeyType: 'HASH' },
-  { AttributeName: 'sk', KeyType: 'RANGE' },
-] as const satisfies readonly KeySchemaElement[];
-
-/** Attribute holding each item's expiry in epoch seconds. */
-export const TTL_ATTRIBUTE = 'ttl';
+import { TABLE_KEY_SCHEMA, TTL_ATTRIBUTE } from './table-keys.js';
 
 const ACTIVE_WAIT_SECONDS = 60;
 

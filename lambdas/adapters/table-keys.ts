@@ -1,3 +1,14 @@
+import type { KeySchemaElement } from '@aws-sdk/client-dynamodb';
+
+/** The single table's key: every record is addressed by a string partition key and a string sort key. */
+export const TABLE_KEY_SCHEMA = [
+  { AttributeName: 'pk', KeyType: 'HASH' },
+  { AttributeName: 'sk', KeyType: 'RANGE' },
+] as const satisfies readonly KeySchemaElement[];
+
+/** Attribute holding each item's expiry in epoch seconds (the table's DynamoDB TTL attribute). */
+export const TTL_ATTRIBUTE = 'ttl';
+
 /**
  * Partition-key prefixes of the one table, declared once: the DynamoDB stores build keys from them
  * and the stack scopes each function's IAM grant to them (`dynamodb:LeadingKeys`).
@@ -12,3 +23,11 @@ export const KEY_PREFIXES = {
   /** `JWKS#current`: the public signing keys, written by the key rotation, read by the JWKS endpoint. */
   jwks: 'JWKS#',
 } as const;
+
+export type ItemKind = keyof typeof KEY_PREFIXES;
+
+/** Item actions the handlers use: every read is a GetItem by key, every write a conditional Put or Update. */
+export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem';
+
+/** The item actions a function may call, per kind of item; kinds not listed are out of reach. */
+export type ItemAccess = Readonly<Partial<Record<ItemKind, readonly ItemAction[]>>>;

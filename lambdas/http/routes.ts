@@ -1,42 +1,20 @@
-/**
- * The public route table, shared by the CDK stack (one HTTP API route per entry) and the local server,
- * so both expose exactly the same paths. `fn` names the Lambda entry in `lambdas/functions/<fn>.ts`.
- */
-export type FunctionName = 'send-otp' | 'verify-otp' | 'refresh-token' | 'logout' | 'me' | 'well-known' | 'not-found';
+import { FUNCTION_NAMES, FUNCTIONS, type FunctionName, type RouteSpec } from '../registry.js';
 
-export interface Route {
-  readonly method: 'GET' | 'POST';
-  readonly path: string;
+export type { FunctionName };
+
+/** One HTTP API route: `fn` names the Lambda entry in `lambdas/functions/<fn>.ts`. */
+export interface Route extends RouteSpec {
   readonly fn: FunctionName;
-  /** Protected by the HTTP API JWT authorizer (our own issuer and audience). */
-  readonly authorized?: boolean;
 }
 
-export const ROUTES: readonly Route[] = [
-  { method: 'POST', path: '/send-otp', fn: 'send-otp' },
-  // The Django service answered on trailing-slash paths; shipped mobile clients still call them.
-  { method: 'POST', path: '/send-otp/', fn: 'send-otp' },
-  { method: 'POST', path: '/verify-otp', fn: 'verify-otp' },
-  { method: 'POST', path: '/verify-otp/', fn: 'verify-otp' },
-  { method: 'POST', path: '/token/refresh', fn: 'refresh-token' },
-  { method: 'POST', path: '/token/refresh/', fn: 'refresh-token' },
-  { method: 'POST', path: '/logout', fn: 'logout' },
-  { method: 'POST', path: '/logout/', fn: 'logout' },
-  { method: 'GET', path: '/me', fn: 'me', authorized: true },
-  { method: 'GET', path: '/.well-known/jwks.json', fn: 'well-known' },
-  { method: 'GET', path: '/.well-known/openid-configuration', fn: 'well-known' },
-];
-
-/** Every Lambda entry; `not-found` serves the HTTP API `$default` route with JSON 404/405 answers. */
-export const FUNCTION_NAMES: readonly FunctionName[] = [
-  'send-otp',
-  'verify-otp',
-  'refresh-token',
-  'logout',
-  'me',
-  'well-known',
-  'not-found',
-];
+/**
+ * The public route table, derived from the function registry: the CDK stack makes one HTTP API route
+ * per entry and the local server serves the same paths.
+ */
+export const ROUTES: readonly Route[] = FUNCTION_NAMES.flatMap((fn) => {
+  const routes: readonly RouteSpec[] | '$default' = FUNCTIONS[fn].routes;
+  return routes === '$default' ? [] : routes.map((route) => ({ ...route, fn }));
+});
 
 export const JWKS_PATH = '/.well-known/jwks.json';
 

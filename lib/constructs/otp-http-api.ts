@@ -16,7 +16,8 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { type FunctionName, ROUTES, type Route } from '../../lambdas/http/routes.js';
+import { ROUTES, type Route } from '../../lambdas/http/routes.js';
+import { FUNCTIONS, type FunctionName } from '../../lambdas/registry.js';
 
 export interface OtpJwtAuthorizerProps {
   /** The otp-login issuer: the API's URL without a trailing slash (stack output `Issuer`). */
@@ -59,20 +60,6 @@ export function otpJwtAuthorizer(scope: Construct, id: string, props: OtpJwtAuth
 export function routeKeyPath(path: string): string {
   return path !== '/' && path.endsWith('/') ? `${path}{proxy+}` : path;
 }
-
-/** Why each function may be called without a token; a public route without an entry here fails synth. */
-const PUBLIC_ROUTE_REASONS: Partial<Record<FunctionName, string>> = {
-  'send-otp':
-    'Login starts here, before the caller has any token; abuse is bounded by per-number and per-IP limits in the function and by route throttling.',
-  'verify-otp':
-    'Exchanges a one-time code for tokens, so the caller has none yet; attempts per code are limited and a number locks after repeated failures.',
-  'refresh-token':
-    'Authenticated by the refresh token in the body, which API Gateway cannot check; the access token may already be expired.',
-  logout:
-    'Authenticated by the refresh token in the body, which API Gateway cannot check; revoking a token must work with an expired access token.',
-  'well-known':
-    'JWKS and OpenID configuration are public by definition: every verifier, API Gateway included, fetches them without credentials.',
-};
 
 /** `GET /.well-known/jwks.json` -> `GetWellKnownJwksJson`: construct ids without the `--` CDK makes of "/". */
 function routeId(method: Route['method'], path: string): string {
@@ -195,7 +182,7 @@ export class OtpHttpApi extends Construct {
         ...(route.authorized ? { authorizer: this.authorizer } : {}),
       });
       if (!route.authorized) {
-        const reason = PUBLIC_ROUTE_REASONS[route.fn];
+        const reason = FUNCTIONS[route.fn].publicReason;
         if (!reason) {
           throw new Error(`${this.node.path}: ${key} has no authorizer and no documented reason to be public`);
         }
@@ -209,11 +196,7 @@ export class OtpHttpApi extends Construct {
       routeKey: HttpRouteKey.DEFAULT,
       integration: integrationFor('not-found'),
     });
-    Validations.of(fallback).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason:
-        'The $default catch-all only answers JSON 404/405 and reaches no data; a token check would turn those into 401s.',
-    });
+    Validations.of(fallback).acknowledge({ id: 'AwsSolutions-APIG4', reason: FUNCTIONS['not-found'].publicReason });
 
     this.throttleRoutes([...routes.values()]);
   }

@@ -2,21 +2,21 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { KEY_PREFIXES } from '../../lambdas/adapters/table-keys.js';
+import {
+  type ItemAccess,
+  type ItemAction,
+  type ItemKind,
+  KEY_PREFIXES,
+  TABLE_KEY_SCHEMA,
+  TTL_ATTRIBUTE,
+} from '../../lambdas/adapters/table-keys.js';
 
+export type { ItemAccess, ItemAction, ItemKind };
 /**
  * The partition-key prefix of each kind of item (`pk` = prefix + id). Grants are scoped to these with
  * `dynamodb:LeadingKeys`, so they must match the key formats in lambdas/adapters.
  */
 export { KEY_PREFIXES };
-
-export type ItemKind = keyof typeof KEY_PREFIXES;
-
-/** Item actions the handlers use: every read is a GetItem by key, every write a conditional Put or Update. */
-export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem';
-
-/** The item actions a function may call, per kind of item; kinds not listed are out of reach. */
-export type ItemAccess = Readonly<Partial<Record<ItemKind, readonly ItemAction[]>>>;
 
 const ITEM_ACTION_ORDER: readonly ItemAction[] = ['GetItem', 'PutItem', 'UpdateItem'];
 
@@ -40,10 +40,10 @@ export class OtpTable extends Construct {
   constructor(scope: Construct, id: string, props: OtpTableProps = {}) {
     super(scope, id);
     this.table = new Table(this, 'Table', {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-      sortKey: { name: 'sk', type: AttributeType.STRING },
+      partitionKey: { name: TABLE_KEY_SCHEMA[0].AttributeName, type: AttributeType.STRING },
+      sortKey: { name: TABLE_KEY_SCHEMA[1].AttributeName, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'ttl',
+      timeToLiveAttribute: TTL_ATTRIBUTE,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryption.AWS_MANAGED,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,

@@ -1,8 +1,16 @@
 import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { KEY_PREFIXES } from '../../lambdas/adapters/table-keys.js';
 import { ConfigError } from '../../lambdas/config.js';
-import { FUNCTION_NAMES, type FunctionName, ROUTES } from '../../lambdas/http/routes.js';
+import { ROUTES } from '../../lambdas/http/routes.js';
+import {
+  FUNCTION_NAMES,
+  FUNCTIONS,
+  type FunctionName,
+  type FunctionSpec,
+  type SettingsGroup,
+} from '../../lambdas/registry.js';
 import { routeKeyPath } from '../../lib/constructs/otp-http-api.js';
 import { OtpTable } from '../../lib/constructs/otp-table.js';
 import { SigningKey } from '../../lib/constructs/signing-key.js';
@@ -34,71 +42,57 @@ const FULL_CONFIG: Required<OtpAuthConfig> = {
 };
 
 const COMMON_ENV = ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'ISSUER', 'AUDIENCE'];
-const OTP_POLICY_ENV = [
-  'OTP_TTL_SECONDS',
-  'SIGNUP_MODE',
-  'SMS_TEMPLATE',
-  'OTP_MAX_ATTEMPTS',
-  'OTP_LOCKOUT_SECONDS',
-  'SEND_COOLDOWN_SECONDS',
-  'SEND_MAX_PER_HOUR',
-  'SEND_MAX_PER_DAY',
-  'SEND_MAX_PER_IP_PER_HOUR',
-  'ALLOWED_COUNTRIES',
-  'TEST_PHONE_NUMBERS',
-];
-const TOKEN_ENV = ['ACCESS_TOKEN_TTL_SECONDS', 'REFRESH_TOKEN_TTL_SECONDS', 'REFRESH_REUSE_GRACE_SECONDS'];
-
-const EXPECTED_ENV: Record<FunctionName, string[]> = {
-  'send-otp': [...COMMON_ENV, 'TABLE_NAME', ...OTP_POLICY_ENV, 'SMS_SENDER_ID', 'SMS_ORIGINATION_NUMBER'],
-  'verify-otp': [
-    ...COMMON_ENV,
-    'TABLE_NAME',
-    'SIGNING_KEY_SECRET_ID',
-    ...OTP_POLICY_ENV,
-    ...TOKEN_ENV,
-    'KEY_CACHE_SECONDS',
+const GROUP_ENV: Record<SettingsGroup, string[]> = {
+  otp: [
+    'OTP_TTL_SECONDS',
+    'SIGNUP_MODE',
+    'SMS_TEMPLATE',
+    'OTP_MAX_ATTEMPTS',
+    'OTP_LOCKOUT_SECONDS',
+    'SEND_COOLDOWN_SECONDS',
+    'SEND_MAX_PER_HOUR',
+    'SEND_MAX_PER_DAY',
+    'SEND_MAX_PER_IP_PER_HOUR',
+    'ALLOWED_COUNTRIES',
+    'TEST_PHONE_NUMBERS',
   ],
-  'refresh-token': [...COMMON_ENV, 'TABLE_NAME', 'SIGNING_KEY_SECRET_ID', ...TOKEN_ENV, 'KEY_CACHE_SECONDS'],
-  logout: [...COMMON_ENV, 'TABLE_NAME'],
-  me: COMMON_ENV,
-  'well-known': [...COMMON_ENV, 'TABLE_NAME', 'KEY_CACHE_SECONDS'],
-  'not-found': COMMON_ENV,
+  sms: ['SMS_SENDER_ID', 'SMS_ORIGINATION_NUMBER'],
+  tokens: ['ACCESS_TOKEN_TTL_SECONDS', 'REFRESH_TOKEN_TTL_SECONDS', 'REFRESH_REUSE_GRACE_SECONDS'],
+  keys: ['KEY_CACHE_SECONDS'],
 };
+
+/** What the registry says each function may touch, as the stack must render it. */
+const spec = (name: FunctionName): FunctionSpec => FUNCTIONS[name];
+
+function expectedEnv(name: FunctionName): string[] {
+  const { table, signingKey, settings } = spec(name);
+  return [
+    ...COMMON_ENV,
+    ...(table ? ['TABLE_NAME'] : []),
+    ...(signingKey ? ['SIGNING_KEY_SECRET_ID'] : []),
+    ...settings.flatMap((group) => GROUP_ENV[group]),
+  ];
+}
 
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const READ_KEY = ['secretsmanager:GetSecretValue'];
-const GET = 'dynamodb:GetItem';
-const PUT = 'dynamodb:PutItem';
-const UPDATE = 'dynamodb:UpdateItem';
 
-/** Each function's table statements: item actions, limited to partition keys that match the prefixes. */
-const TABLE_STATEMENTS: Record<FunctionName, { actions: string[]; leadingKeys: string[] }[]> = {
-  'send-otp': [
-    { actions: [GET, PUT, UPDATE], leadingKeys: ['PHONE#*'] },
-    { actions: [UPDATE], leadingKeys: ['IP#*'] },
-  ],
-  'verify-otp': [
-    { actions: [GET, PUT, UPDATE], leadingKeys: ['PHONE#*'] },
-    { actions: [PUT], leadingKeys: ['FAM#*'] },
-  ],
-  'refresh-token': [{ actions: [GET, UPDATE], leadingKeys: ['FAM#*'] }],
-  logout: [{ actions: [UPDATE], leadingKeys: ['FAM#*'] }],
-  me: [],
-  'well-known': [{ actions: [GET], leadingKeys: ['JWKS#*'] }],
-  'not-found': [],
-};
+/** Each function's table statements: kinds of item with the same actions share one statement. */
+function tableStatements(name: FunctionName): { actions: string[]; leadingKeys: string[] }[] {
+  const byActions = new Map<string, { actions: string[]; leadingKeys: string[] }>();
+  for (const [kind, actions] of Object.entries(spec(name).table ?? {})) {
+    const names = [...(actions ?? [])].sort().map((a) => `dynamodb:${a}`);
+    const statement = byActions.get(names.join()) ?? { actions: names, leadingKeys: [] };
+    statement.leadingKeys.push(`${KEY_PREFIXES[kind as keyof typeof KEY_PREFIXES]}*`);
+    byActions.set(names.join(), statement);
+  }
+  return [...byActions.values()];
+}
 
-const EXPECTED_ACTIONS: Record<FunctionName, string[]> = {
-  'send-otp': [...LOGS, GET, PUT, UPDATE, 'sns:Publish'],
-  'verify-otp': [...LOGS, GET, PUT, UPDATE, ...READ_KEY],
-  'refresh-token': [...LOGS, GET, UPDATE, ...READ_KEY],
-  logout: [...LOGS, UPDATE],
-  me: LOGS,
-  // Public and unauthenticated: the published public keys only, never the secret.
-  'well-known': [...LOGS, GET],
-  'not-found': LOGS,
-};
+function expectedActions(name: FunctionName): string[] {
+  const table = new Set(tableStatements(name).flatMap((s) => s.actions));
+  return [...LOGS, ...table, ...(spec(name).signingKey ? READ_KEY : []), ...(spec(name).sms ? ['sns:Publish'] : [])];
+}
 
 /** One item of each kind the data layer writes, and one of the retired `RT#` kind. */
 const SAMPLE_KEYS = {
@@ -112,16 +106,11 @@ type SampleKey = keyof typeof SAMPLE_KEYS;
 const ITEM_ACTIONS = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan'] as const;
 type ItemAction = (typeof ITEM_ACTIONS)[number];
 
-/** What each function does to which items, as the data layer calls them; everything else must be denied. */
-const ITEM_USE: Record<FunctionName, Partial<Record<SampleKey, ItemAction[]>>> = {
-  'send-otp': { phone: ['GetItem', 'PutItem', 'UpdateItem'], ip: ['UpdateItem'] },
-  'verify-otp': { phone: ['GetItem', 'PutItem', 'UpdateItem'], family: ['PutItem'] },
-  'refresh-token': { family: ['GetItem', 'UpdateItem'] },
-  logout: { family: ['UpdateItem'] },
-  me: {},
-  'well-known': { jwks: ['GetItem'] },
-  'not-found': {},
-};
+/** Whether the registry lets a function call an action on a kind of item; everything else must be denied. */
+function registryAllows(name: FunctionName, kind: SampleKey, action: ItemAction): boolean {
+  const table: Partial<Record<string, readonly string[]>> = spec(name).table ?? {};
+  return table[kind]?.includes(action) ?? false;
+}
 
 /** IAM's StringLike: `*` is any run of characters, `?` any one; case-sensitive. */
 function stringLike(pattern: string, value: string): boolean {
@@ -311,7 +300,7 @@ describe('OtpAuthStack', () => {
       const full = synthStack({ config: FULL_CONFIG });
       for (const name of FUNCTION_NAMES) {
         const env = functionProps(full.template, full.stack, name).Environment.Variables;
-        expect(Object.keys(env).sort(), name).toEqual([...EXPECTED_ENV[name]].sort());
+        expect(Object.keys(env).sort(), name).toEqual(expectedEnv(name).sort());
         for (const [key, value] of Object.entries(env)) {
           if (key in FULL_CONFIG) expect(value).toBe(FULL_CONFIG[key as keyof OtpAuthConfig]);
         }
@@ -326,7 +315,7 @@ describe('OtpAuthStack', () => {
     });
 
     it('hands every configuration name to some function', () => {
-      const given = new Set(Object.values(EXPECTED_ENV).flat());
+      const given = new Set(FUNCTION_NAMES.flatMap(expectedEnv));
       // The rotation function gets these two computed; AUDIENCE is common.
       const computed = new Set(['KEY_PUBLISH_LEAD_SECONDS', 'KEY_RETAIN_SECONDS']);
       expect(CONFIG_NAMES.filter((name) => !given.has(name) && !computed.has(name))).toEqual([]);
@@ -351,8 +340,12 @@ describe('OtpAuthStack', () => {
     };
 
     for (const name of FUNCTION_NAMES) {
-      it(`grants ${name} exactly ${EXPECTED_ACTIONS[name].filter((a) => !a.startsWith('logs:')).join(', ') || 'its logs'}`, () => {
-        expect(actionsOf(statementsOf(name))).toEqual([...EXPECTED_ACTIONS[name]].sort());
+      it(`grants ${name} exactly ${
+        expectedActions(name)
+          .filter((a) => !a.startsWith('logs:'))
+          .join(', ') || 'its logs'
+      }`, () => {
+        expect(actionsOf(statementsOf(name))).toEqual(expectedActions(name).sort());
       });
     }
 
@@ -361,21 +354,21 @@ describe('OtpAuthStack', () => {
         const fn = stack.functions[name];
         const expected: Statement[] = [
           { Effect: 'Allow', Action: LOGS, Resource: { 'Fn::GetAtt': [logicalId(fn.logGroup), 'Arn'] } },
-          ...TABLE_STATEMENTS[name].map(({ actions, leadingKeys }) => ({
+          ...tableStatements(name).map(({ actions, leadingKeys }) => ({
             Effect: 'Allow',
             Action: action(actions),
             Resource: { 'Fn::GetAtt': [logicalId(stack.table.table), 'Arn'] },
             Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys } },
           })),
         ];
-        if (EXPECTED_ACTIONS[name].includes('secretsmanager:GetSecretValue')) {
+        if (spec(name).signingKey) {
           expected.push({
             Effect: 'Allow',
             Action: 'secretsmanager:GetSecretValue',
             Resource: { Ref: logicalId(stack.signingKey.secret) },
           });
         }
-        if (name === 'send-otp') {
+        if (spec(name).sms) {
           expected.push({
             Sid: 'SmsToPhoneNumbers',
             Effect: 'Allow',
@@ -393,7 +386,7 @@ describe('OtpAuthStack', () => {
         const statements = statementsOf(name);
         for (const [kind, partitionKey] of Object.entries(SAMPLE_KEYS) as [SampleKey, string][]) {
           for (const itemAction of ITEM_ACTIONS) {
-            const expected = ITEM_USE[name][kind]?.includes(itemAction) ?? false;
+            const expected = registryAllows(name, kind, itemAction);
             expect(allowsItem(statements, itemAction, partitionKey), `${name} ${itemAction} ${partitionKey}`).toBe(
               expected,
             );
@@ -483,8 +476,8 @@ describe('OtpAuthStack', () => {
           'secretsmanager:GetSecretValue',
           'secretsmanager:PutSecretValue',
           'secretsmanager:UpdateSecretVersionStage',
-          GET,
-          PUT,
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
         ].sort(),
       );
       const secret = statements.find((s) => [s.Action].flat().includes('secretsmanager:PutSecretValue'));

@@ -1,0 +1,131 @@
+/**
+ * Every API Lambda, declared once: its routes, why it may be called without a token, the items it
+ * touches, the secrets and services it uses and the settings it reads. The route table, the stack's
+ * functions, grants and cdk-nag reasons, the local server, the tests and the bench all derive from
+ * this, so a new function is one entry here plus its handler file.
+ */
+import type { ItemAccess } from './adapters/table-keys.js';
+
+/** Groups of settings a function is given (see lambdas/config.ts). */
+export type SettingsGroup = 'otp' | 'sms' | 'tokens' | 'keys';
+
+export interface RouteSpec {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  /** Behind the HTTP API's JWT authorizer (our own issuer and audience). */
+  readonly authorized?: true;
+}
+
+export interface FunctionSpec {
+  /** The Lambda's description in the console. */
+  readonly description: string;
+  /** Its routes; `$default` is the catch-all for every path no route names. */
+  readonly routes: readonly RouteSpec[] | '$default';
+  /**
+   * Why its unauthorized routes may be public (cdk-nag AwsSolutions-APIG4), or `null` when every
+   * route is behind the JWT authorizer. Required, so a new public route cannot ship without one.
+   */
+  readonly publicReason: string | null;
+  /** The item actions it calls, per kind of item; `null`: no table access at all. */
+  readonly table: ItemAccess | null;
+  /** Reads the private signing keys from the secret. */
+  readonly signingKey: boolean;
+  /** Sends SMS. */
+  readonly sms: boolean;
+  /** Settings it is given, beyond ISSUER and AUDIENCE, which every function gets. */
+  readonly settings: readonly SettingsGroup[];
+}
+
+/** Where a Django-era client's trailing-slash spelling is still served (shipped apps call both). */
+function post(path: string): readonly RouteSpec[] {
+  return [
+    { method: 'POST', path },
+    { method: 'POST', path: `${path}/` },
+  ];
+}
+
+const BODY_TOKEN_REASON = 'Authenticated by the refresh token in the body, which API Gateway cannot check;';
+
+export const FUNCTIONS = {
+  'send-otp': {
+    description: 'POST /send-otp: sends a login code by SMS',
+    routes: post('/send-otp'),
+    publicReason:
+      'Login starts here, before the caller has any token; abuse is bounded by per-number and per-IP limits in the function and by route throttling.',
+    table: { phone: ['GetItem', 'PutItem', 'UpdateItem'], ip: ['UpdateItem'] },
+    signingKey: false,
+    sms: true,
+    settings: ['otp', 'sms'],
+  },
+  'verify-otp': {
+    description: 'POST /verify-otp: exchanges a login code for tokens',
+    routes: post('/verify-otp'),
+    publicReason:
+      'Exchanges a one-time code for tokens, so the caller has none yet; attempts per code are limited and a number locks after repeated failures.',
+    // Creates the refresh-token family of the new session; never reads or changes one.
+    table: { phone: ['GetItem', 'PutItem', 'UpdateItem'], family: ['PutItem'] },
+    signingKey: true,
+    sms: false,
+    settings: ['otp', 'tokens', 'keys'],
+  },
+  'refresh-token': {
+    description: 'POST /token/refresh: rotates a refresh token',
+    routes: post('/token/refresh'),
+    publicReason: `${BODY_TOKEN_REASON} the access token may already be expired.`,
+    table: { family: ['GetItem', 'UpdateItem'] },
+    signingKey: true,
+    sms: false,
+    settings: ['tokens', 'keys'],
+  },
+  logout: {
+    description: 'POST /logout: revokes a refresh token family',
+    routes: post('/logout'),
+    publicReason: `${BODY_TOKEN_REASON} revoking a token must work with an expired access token.`,
+    table: { family: ['UpdateItem'] },
+    signingKey: false,
+    sms: false,
+    settings: [],
+  },
+  me: {
+    description: 'GET /me: the claims of a verified access token',
+    routes: [{ method: 'GET', path: '/me', authorized: true }],
+    publicReason: null,
+    table: null,
+    signingKey: false,
+    sms: false,
+    settings: [],
+  },
+  'well-known': {
+    description: 'GET /.well-known/*: JWKS and OpenID configuration',
+    routes: [
+      { method: 'GET', path: '/.well-known/jwks.json' },
+      { method: 'GET', path: '/.well-known/openid-configuration' },
+    ],
+    publicReason:
+      'JWKS and OpenID configuration are public by definition: every verifier, API Gateway included, fetches them without credentials.',
+    // The public keys the rotation publishes; never the secret, though this route is public.
+    table: { jwks: ['GetItem'] },
+    signingKey: false,
+    sms: false,
+    settings: ['keys'],
+  },
+  'not-found': {
+    description: '$default: JSON 404/405',
+    routes: '$default',
+    publicReason:
+      'The $default catch-all only answers JSON 404/405 and reaches no data; a token check would turn those into 401s.',
+    table: null,
+    signingKey: false,
+    sms: false,
+    settings: [],
+  },
+} as const satisfies Record<string, FunctionSpec>;
+
+/** `lambdas/functions/<name>.ts` for each API function. */
+export type FunctionName = keyof typeof FUNCTIONS;
+
+export const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
+
+export function functionSpec(name: FunctionName): FunctionSpec {
+  return FUNCTIONS[name];
+}
