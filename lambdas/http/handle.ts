@@ -47,12 +47,57 @@ function describe(error: unknown): { name: string; message: string; stack?: stri
   return { name: error.name, message: redact(error.message), ...(error.stack ? { stack: redact(error.stack) } : {}) };
 }
 
-/** Throttling and timeouts the SDK gave up retrying: the client should retry, so 503 rather than 500. */
-function isTransient(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const retryable = (error as { $retryable?: unknown }).$retryable !== undefined;
+// The SDK v3's own retry classification (@smithy/core, service-error-classification), which the
+// SDK already applied before giving up; repeated here because that package is not ours to import.
+const THROTTLING_NAMES = new Set([
+  'BandwidthLimitExceeded',
+  'LimitExceededException',
+  'PriorRequestNotComplete',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'ThrottledException',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'TransactionInProgressException',
+]);
+// NodeHttpHandler renames ECONNRESET, EPIPE and ETIMEDOUT errors to TimeoutError, and so do its
+// connection and socket timeouts; it passes ECONNREFUSED and DNS failures on as Node raised them.
+const TIMEOUT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
+
+/**
+ * AWS unreachable, throttling, timing out or failing on its side, after the SDK's retries: the
+ * client should retry, so 503 rather than 500. Anything else (a bug, AccessDenied, a validation
+ * error, a missing table) is a 500 that retrying would not cure.
+ */
+function isTransient(error: unknown, depth = 0): boolean {
+  if (!(error instanceof Error) || error.name === 'AbortError') return false;
+  const { $retryable, $metadata, code } = error as {
+    $retryable?: unknown;
+    $metadata?: { httpStatusCode?: number };
+    code?: unknown;
+  };
   return (
-    retryable ||
-    /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|TimeoutError|ServiceUnavailable/.test(error.name)
+    $retryable !== undefined ||
+    THROTTLING_NAMES.has(error.name) ||
+    TIMEOUT_NAMES.has(error.name) ||
+    error.name === 'ServiceUnavailable' ||
+    (typeof code === 'string' && NETWORK_CODES.has(code)) ||
+    TRANSIENT_STATUS.has($metadata?.httpStatusCode ?? 0) ||
+    (depth < 5 && error.cause !== undefined && isTransient(error.cause, depth + 1))
   );
 }

@@ -32,6 +32,80 @@ describe('unexpected failures', () => {
     expect(response.headers['retry-after']).toBe('1');
   });
 
+  /** An error shaped as SDK v3 throws it after its retries: `$metadata` attached, Node's `code` kept. */
+  function sdkError(name: string, message: string, extra: Record<string, unknown> = {}): Error {
+    return Object.assign(new Error(message), { name, $metadata: { attempts: 3, totalRetryDelay: 90 }, ...extra });
+  }
+
+  it.each([
+    ['connection refused', sdkError('Error', 'connect ECONNREFUSED 127.0.0.1:8000', { code: 'ECONNREFUSED' })],
+    ['connection refused (IPv6)', sdkError('Error', 'connect ECONNREFUSED ::1:8000', { code: 'ECONNREFUSED' })],
+    ['DNS failure', sdkError('Error', 'getaddrinfo ENOTFOUND dynamodb.eu-west-1.amazonaws.com', { code: 'ENOTFOUND' })],
+    ['DNS timeout', sdkError('Error', 'getaddrinfo EAI_AGAIN dynamodb.eu-west-1.amazonaws.com', { code: 'EAI_AGAIN' })],
+    ['host unreachable', sdkError('Error', 'connect EHOSTUNREACH 10.0.0.1:443', { code: 'EHOSTUNREACH' })],
+    ['network unreachable', sdkError('Error', 'connect ENETUNREACH 10.0.0.1:443', { code: 'ENETUNREACH' })],
+    // NodeHttpHandler renames ECONNRESET, EPIPE and ETIMEDOUT errors to TimeoutError.
+    ['connection reset', sdkError('TimeoutError', 'socket hang up', { code: 'ECONNRESET' })],
+    ['broken pipe', sdkError('TimeoutError', 'write EPIPE', { code: 'EPIPE' })],
+    ['socket timeout', sdkError('TimeoutError', 'the request socket timed out after 1000 ms of inactivity')],
+    [
+      'request timeout',
+      sdkError('TimeoutError', 'a request has exceeded the configured 1000 ms', { code: 'ETIMEDOUT' }),
+    ],
+    ['service RequestTimeout', sdkError('RequestTimeout', 'Request timed out')],
+    ['service RequestTimeoutException', sdkError('RequestTimeoutException', 'Request timed out')],
+    ['throttling', sdkError('ThrottlingException', 'Rate exceeded')],
+    ['provisioned throughput', sdkError('ProvisionedThroughputExceededException', 'exceeded')],
+    ['HTTP 429', sdkError('TooManyRequests', 'slow down', { $metadata: { httpStatusCode: 429 } })],
+    ['HTTP 500', sdkError('InternalServerError', 'Internal server error', { $metadata: { httpStatusCode: 500 } })],
+    ['HTTP 503', sdkError('ServiceUnavailable', 'Service unavailable', { $metadata: { httpStatusCode: 503 } })],
+    ['a retryable trait', sdkError('SomeNewRetryableError', 'try again', { $retryable: {} })],
+    [
+      'a transient cause',
+      new Error('wrapped', { cause: sdkError('Error', 'connect ECONNREFUSED', { code: 'ECONNREFUSED' }) }),
+    ],
+  ])('answer %s with 503 service_unavailable and Retry-After', async (_case, error) => {
+    const handler = handleApi(telemetry, async () => {
+      throw error;
+    });
+
+    const response = await invoke(handler, apiEvent('POST', '/send-otp', {}));
+
+    expect({ status: response.status, code: response.body.code }).toEqual({ status: 503, code: 'service_unavailable' });
+    expect(response.headers['retry-after']).toBe('1');
+  });
+
+  it.each([
+    ['a bug', new TypeError("Cannot read properties of undefined (reading 'pk')")],
+    [
+      'AccessDeniedException',
+      sdkError('AccessDeniedException', 'not authorized to perform: dynamodb:GetItem', {
+        $metadata: { httpStatusCode: 400 },
+      }),
+    ],
+    [
+      'ValidationException',
+      sdkError('ValidationException', 'One or more parameter values were invalid', {
+        $metadata: { httpStatusCode: 400 },
+      }),
+    ],
+    [
+      'a missing table',
+      sdkError('ResourceNotFoundException', 'Requested resource not found', { $metadata: { httpStatusCode: 400 } }),
+    ],
+    ['an aborted request', sdkError('AbortError', 'Request aborted', { code: 'ECONNRESET' })],
+    ['an unknown code', sdkError('Error', 'something else', { code: 'EACCES' })],
+  ])('answer %s with 500 internal_error', async (_case, error) => {
+    const handler = handleApi(telemetry, async () => {
+      throw error;
+    });
+
+    const response = await invoke(handler, apiEvent('POST', '/send-otp', {}));
+
+    expect({ status: response.status, code: response.body.code }).toEqual({ status: 500, code: 'internal_error' });
+    expect(response.headers['retry-after']).toBeUndefined();
+  });
+
   it('answer a missing signing key with 503, and keep the code usable for a retry', async () => {
     const { createTestApp } = await import('../helpers/test-app.js');
     const app = await createTestApp();
