@@ -28,17 +28,26 @@ export class DynamoDbPublicJwksStore implements PublicJwksSource, PublicJwksPubl
     private readonly tableName: string,
   ) {}
 
+  /**
+   * The published keys. Nothing published yet (no item, or no key in it) is a 503 the client may
+   * retry; DynamoDB's own failures are thrown as they are (the HTTP layer answers the transient ones
+   * with 503); an item that is not a valid public JWKS throws, a 500 for an operator to look at.
+   */
   async load(): Promise<readonly JWK[]> {
-    let keys: readonly JWK[] = [];
-    try {
-      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: KEY }));
-      const item = Item as JwksItem | undefined;
-      if (item) keys = parsePublicJwks(JSON.parse(item.jwks));
-    } catch (error) {
-      throw new AuthError('service_unavailable', { retryAfterSeconds: 5, cause: error });
-    }
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: KEY }));
+    const item = Item as Partial<JwksItem> | undefined;
     // Right after the first deploy the rotation may not have published a key yet: a 503, not an empty set.
-    if (keys.length === 0) throw new AuthError('service_unavailable', { retryAfterSeconds: 5 });
+    const notYet = () => new AuthError('service_unavailable', { retryAfterSeconds: 5 });
+    if (!item) throw notYet();
+    if (typeof item.jwks !== 'string') throw new KeySetError('The published JWKS item has no jwks text');
+    let value: unknown;
+    try {
+      value = JSON.parse(item.jwks);
+    } catch (error) {
+      throw new KeySetError('The published JWKS item is not JSON', { cause: error });
+    }
+    const keys = parsePublicJwks(value);
+    if (keys.length === 0) throw notYet();
     return keys;
   }
 

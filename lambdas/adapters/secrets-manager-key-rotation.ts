@@ -19,6 +19,7 @@ import {
   selectSigningKey,
   toPublicJwk,
 } from '../core/signing-keys.js';
+import { isPlaceholderSecret } from './secrets-manager-key-source.js';
 
 /**
  * How much of the publish lead a new key may have used up by the time the test step runs. In a
@@ -196,20 +197,12 @@ export class SecretsManagerKeyRotation {
 }
 
 /**
- * A key set, or none when the value is CloudFormation's generated placeholder: a random string
- * that is not JSON, or by chance a JSON scalar. Any JSON object or array is meant as a key set, so
- * one that does not parse (corrupt, or written by a newer version) is an error: treating it as the
- * placeholder would throw away every published key and the refresh-token HMAC key.
+ * A key set, or none when the value is CloudFormation's generated placeholder. A JSON object or
+ * array that does not parse is an error: treating it as the placeholder would throw away every
+ * published key and the refresh-token HMAC key.
  */
 function readDocument(secretString: string | undefined): KeySetDocument | undefined {
-  if (!secretString) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(secretString);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
+  if (secretString === undefined || isPlaceholderSecret(secretString)) return undefined;
   try {
     return parseKeySetDocument(secretString);
   } catch (error) {

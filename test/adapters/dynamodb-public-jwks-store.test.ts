@@ -1,11 +1,16 @@
+import { type AddressInfo, createServer } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
 import { DynamoDbPublicJwksStore } from '../../lambdas/adapters/dynamodb-public-jwks-store.js';
 import { AuthError } from '../../lambdas/core/errors.js';
 import { publicJwksOf } from '../../lambdas/core/signing-keys.js';
-import { createTestTable } from '../helpers/dynamodb.js';
+import { createTelemetry } from '../../lambdas/http/telemetry.js';
+import { makeWellKnownHandler } from '../../lambdas/http/well-known-handlers.js';
+import { createTestTable, TEST_AWS_CREDENTIALS, TEST_AWS_REGION } from '../helpers/dynamodb.js';
 import { firstKeySetDocument, rotatedKeySetDocument } from '../helpers/keys.js';
+import { apiEvent, invoke, type TestResponse } from '../helpers/test-app.js';
 
 const FIRST_AT = 1_750_000_000;
 const ROTATED_AT = FIRST_AT + 90 * 86_400;
@@ -104,28 +109,114 @@ describe('DynamoDbPublicJwksStore', () => {
     await expect(store.publish(leaked, doc.rotatedAt)).rejects.toThrow(/private key material/);
     expect(await storedItem()).toBeUndefined();
   });
+});
+
+describe('DynamoDbPublicJwksStore failures, as the JWKS route answers them', () => {
+  async function itemHolds(item: Record<string, unknown>): Promise<void> {
+    await createDocumentClient(table.client).send(
+      new PutCommand({ TableName: table.tableName, Item: { ...ITEM_KEY, rotatedAt: FIRST_AT, ...item } }),
+    );
+  }
+
+  it('answers 503 service_unavailable, Retry-After 5, while the published key set is empty', async () => {
+    await itemHolds({ jwks: '{"keys":[]}' });
+
+    const { response } = await serveJwks(store);
+
+    expect(response).toMatchObject({ status: 503, body: { code: 'service_unavailable' } });
+    expect(response.headers['retry-after']).toBe('5');
+  });
+
+  it('answers 503 service_unavailable with Retry-After when DynamoDB cannot be reached', async () => {
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const unreachable = new DynamoDBClient({
+      endpoint,
+      region: TEST_AWS_REGION,
+      credentials: TEST_AWS_CREDENTIALS,
+      maxAttempts: 2,
+    });
+
+    const { response } = await serveJwks(
+      new DynamoDbPublicJwksStore(createDocumentClient(unreachable), table.tableName),
+    );
+
+    expect(response).toMatchObject({ status: 503, body: { code: 'service_unavailable' } });
+    expect(response.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+  });
 
   it.each([
     [
       'private key material',
-      async () => (await firstKeySetDocument(FIRST_AT)).keys.map((k) => ({ ...k.privateJwk, kid: k.kid })),
+      async () => ({
+        jwks: JSON.stringify({
+          keys: (await firstKeySetDocument(FIRST_AT)).keys.map((k) => ({ ...k.privateJwk, kid: k.kid })),
+        }),
+      }),
       /private key material/,
     ],
-    ['no keys list', async () => ({ notKeys: [] }), /no keys list/],
-    ['an empty key set', async () => [], undefined],
-  ])('answers 503 instead of serving an item with %s', async (_case, contents, cause) => {
-    const value = await contents();
-    const jwks = JSON.stringify(Array.isArray(value) ? { keys: value } : value);
-    await createDocumentClient(table.client).send(
-      new PutCommand({ TableName: table.tableName, Item: { ...ITEM_KEY, jwks, rotatedAt: FIRST_AT } }),
+    ['no keys list', async () => ({ jwks: '{"notKeys":[]}' }), /no keys list/],
+    ['a key that is not RSA', async () => ({ jwks: '{"keys":[{"kty":"EC","kid":"k1"}]}' }), /not an RSA key/],
+    ['text that is not JSON', async () => ({ jwks: '{"keys":[' }), /JSON/],
+    ['no jwks attribute', async () => ({}), /jwks/],
+  ])('answers 500 internal_error, and logs why, for an item with %s', async (_case, contents, cause) => {
+    await itemHolds(await contents());
+
+    const { response, logs } = await serveJwks(store);
+
+    expect(response).toMatchObject({ status: 500, body: { code: 'internal_error' } });
+    expect(JSON.stringify(logs.find((l) => l.message === 'unhandled error')?.cause)).toMatch(cause);
+  });
+
+  it.each([
+    ['a table that does not exist', () => `otp-missing-${FIRST_AT}`, /ResourceNotFoundException/],
+    ['a table name DynamoDB refuses', () => 'no', /ValidationException/],
+  ])('answers 500 internal_error, and logs the cause, for %s', async (_case, tableName, cause) => {
+    const { response, logs } = await serveJwks(
+      new DynamoDbPublicJwksStore(createDocumentClient(table.client), tableName()),
     );
 
-    const error = await store.load().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(AuthError);
-    expect((error as AuthError).code).toBe('service_unavailable');
-    if (cause) expect(String((error as Error).cause)).toMatch(cause);
+    expect(response).toMatchObject({ status: 500, body: { code: 'internal_error' } });
+    expect(JSON.stringify(logs.find((l) => l.message === 'unhandled error')?.cause)).toMatch(cause);
   });
 });
+
+/** A port nothing listens on: taken from the OS, then let go. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+/** What `GET /.well-known/jwks.json` answers over `source`, and what it logged. */
+async function serveJwks(
+  source: DynamoDbPublicJwksStore,
+): Promise<{ response: TestResponse; logs: Record<string, unknown>[] }> {
+  const previous = process.env.POWERTOOLS_LOG_LEVEL;
+  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+  const telemetry = createTelemetry();
+  process.env.POWERTOOLS_LOG_LEVEL = previous;
+  const handler = makeWellKnownHandler({ jwks: source, issuer: 'https://auth.test' }, telemetry);
+  const chunks: string[] = [];
+  const capture = (chunk: unknown) => {
+    chunks.push(String(chunk));
+    return true;
+  };
+  // Powertools writes INFO to stdout, WARN and ERROR to stderr.
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+  let response: TestResponse;
+  try {
+    response = await invoke(handler, apiEvent('GET', '/.well-known/jwks.json'));
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+  const logs = chunks
+    .join('')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { response, logs };
+}
