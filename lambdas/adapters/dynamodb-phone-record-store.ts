@@ -182,7 +182,8 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
       ':one': 1,
       ':phone': phoneNumber,
       ':now': args.now,
-      ':max': args.maxAttempts,
+      // The core's ageing rule: a count whose latest failure is at or before this no longer counts.
+      ':agedAt': args.now - args.lockoutSeconds,
     };
     const sets = ['phoneNumber = if_not_exists(phoneNumber, :phone)', 'lastFailedAt = :now'];
     const conditions: string[] = [];
@@ -196,20 +197,18 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
       values[':active'] = 'active';
     }
     let update: string;
-    if (args.restartAfterLockout) {
-      // A lockout has ended: restart the count at one. Only the first of concurrent writers gets here.
+    if (args.restart) {
+      // The count has aged out: start again at one. The first of concurrent writers moves
+      // lastFailedAt past :agedAt, so the others are refused and re-read a live count.
       update = `SET ${[...sets, 'failedAttempts = :one'].join(', ')} ADD #version :one`;
-      const seen = args.restartAfterLockout.lastFailedAt;
-      conditions.push(
-        'failedAttempts >= :max',
-        seen === undefined ? 'attribute_not_exists(lastFailedAt)' : 'lastFailedAt = :seenFailure',
-      );
-      if (seen !== undefined) values[':seenFailure'] = seen;
+      conditions.push('(attribute_not_exists(lastFailedAt) OR lastFailedAt <= :agedAt)');
     } else {
-      // The guard makes the count exact: of N concurrent wrong guesses, only max - attempts pass.
+      // The guard makes the count exact: of N concurrent wrong guesses, only max - attempts pass. It
+      // also refuses a count that aged since the read, which must restart instead of growing.
       // lastFailedAt in the same write starts the lockout: nothing can fail between count and lock.
       update = `SET ${sets.join(', ')} ADD failedAttempts :one, #version :one`;
-      conditions.push('(attribute_not_exists(failedAttempts) OR failedAttempts < :max)');
+      conditions.push('lastFailedAt > :agedAt', '(attribute_not_exists(failedAttempts) OR failedAttempts < :max)');
+      values[':max'] = args.maxAttempts;
     }
     try {
       const { Attributes } = await this.client.send(

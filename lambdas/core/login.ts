@@ -201,10 +201,12 @@ export async function verifyOtp(
       if (!(await deps.records.save(fresh, version))) continue;
       throw new AuthError('invalid_otp');
     }
+    // An aged count (or none) starts again at one; a live one grows, under the same ageing rule.
     const counted = await deps.records.recordFailedAttempt(phone.e164, {
       now,
       maxAttempts: policy.otpMaxAttempts,
-      ...(lock.lockoutOver ? { restartAfterLockout: lock.lockoutOver } : {}),
+      lockoutSeconds: policy.otpLockoutSeconds,
+      restart: lock.failedAttempts === 0,
       ...retentionFields(record.user, now, policy),
     });
     if (counted.outcome === 'refused') continue;

@@ -22,8 +22,17 @@ export interface PendingCode {
 
 /**
  * Everything known about one phone number, kept in one item so one conditional write can hold
- * every per-number limit. A record can exist without a user: wrong guesses for unknown numbers
- * are counted too, so a lockout never tells a known number from an unknown one.
+ * every per-number limit. A record can exist without a user: wrong guesses and sends for unknown
+ * numbers are counted too, so no limit tells a known number from an unknown one.
+ *
+ * Every counter ages by one rule of this module, the same for every record, with or without a
+ * user (see {@link failedAttemptsAt} and {@link recentSends}):
+ * - wrong codes count only while the latest is younger than the lockout length: they all age out
+ *   together `OTP_LOCKOUT_SECONDS` after `lastFailedAt`, which is also when a lockout ends;
+ * - a send counts for 24 hours.
+ * A record whose counters have all aged answers exactly like no record at all. That is what lets the
+ * store forget the records of numbers without an active user (DynamoDB TTL) without anyone being
+ * able to tell: their retention ({@link retentionFor}) never ends before every counter has aged.
  */
 export interface PhoneRecord {
   readonly phoneNumber: string;
@@ -31,15 +40,20 @@ export interface PhoneRecord {
   readonly code?: PendingCode;
   /** Highest TOTP step ever issued; a new send always moves past it, so no code is ever valid twice. */
   readonly lastStep?: number;
+  /** Wrong codes counted since the count last aged out; read it through {@link failedAttemptsAt}. */
   readonly failedAttempts: number;
   /**
-   * Epoch seconds of the latest counted wrong code. With the budget spent, the lockout lasts until
-   * this plus the lockout length: derived, so no second write can be lost between count and lock.
+   * Epoch seconds of the latest counted wrong code. The count ages out, and with the budget spent
+   * the lockout ends, at this plus the lockout length: derived, so no second write can be lost
+   * between count and lock.
    */
   readonly lastFailedAt?: number;
   /** Epoch seconds of the sends of the last 24 hours, for cooldown and hour/day limits. */
   readonly sendTimes: readonly number[];
-  /** When the store may forget the record (DynamoDB TTL); never set for active users. */
+  /**
+   * When the store may forget the record (DynamoDB TTL), never before every counter has aged; never
+   * set for active users.
+   */
   readonly retainUntil?: number;
 }
 
@@ -58,19 +72,31 @@ export interface SendLimits {
 
 const HOUR = 3600;
 const DAY = 86_400;
+
 // Keeps the item bounded even for test numbers, which skip the send limits.
 const MAX_SEND_HISTORY = 100;
 
+/**
+ * The wrong codes that still count at `now`: all of them while the latest is younger than
+ * `OTP_LOCKOUT_SECONDS`, none after. Ageing them with the lockout gives an attacker nothing: a full
+ * budget already buys `OTP_MAX_ATTEMPTS` guesses per lockout length. The store's guarded increment
+ * applies the same rule in its condition, so no write can count against an aged budget.
+ */
+export function failedAttemptsAt(record: PhoneRecord, now: number, limits: SendLimits): number {
+  const last = record.lastFailedAt;
+  return last !== undefined && last + limits.otpLockoutSeconds > now ? record.failedAttempts : 0;
+}
+
 export type LockState =
   | { readonly locked: true; readonly retryAfterSeconds: number }
-  /** `lockoutOver`: the budget was spent but the lockout has ended; the next wrong code restarts the count. */
-  | { readonly locked: false; readonly lockoutOver?: { readonly lastFailedAt: number | undefined } };
+  /** `failedAttempts`: the wrong codes that still count; at 0 the next one starts a new count. */
+  | { readonly locked: false; readonly failedAttempts: number };
 
+/** Locked while the wrong codes that still count fill the budget: until the latest of them ages out. */
 export function lockState(record: PhoneRecord, now: number, limits: SendLimits): LockState {
-  if (record.failedAttempts < limits.otpMaxAttempts) return { locked: false };
-  const until = (record.lastFailedAt ?? 0) + limits.otpLockoutSeconds;
-  if (until > now) return { locked: true, retryAfterSeconds: until - now };
-  return { locked: false, lockoutOver: { lastFailedAt: record.lastFailedAt } };
+  const failedAttempts = failedAttemptsAt(record, now, limits);
+  if (failedAttempts < limits.otpMaxAttempts) return { locked: false, failedAttempts };
+  return { locked: true, retryAfterSeconds: (record.lastFailedAt ?? now) + limits.otpLockoutSeconds - now };
 }
 
 export function assertNotLocked(record: PhoneRecord, now: number, limits: SendLimits): LockState & { locked: false } {
@@ -79,6 +105,7 @@ export function assertNotLocked(record: PhoneRecord, now: number, limits: SendLi
   return state;
 }
 
+/** The sends that still count at `now`: those of the last 24 hours. */
 export function recentSends(record: PhoneRecord, now: number): number[] {
   return record.sendTimes.filter((t) => t > now - DAY);
 }
@@ -106,9 +133,13 @@ function oldestToExpire(times: readonly number[], index: number): number {
   return [...times].sort((a, b) => a - b)[index] ?? times[0] ?? 0;
 }
 
+/**
+ * When a record written at `now` may be forgotten: never for an active user; otherwise only once
+ * every counter in it has aged (sends after a day, wrong codes after the lockout length), so that
+ * forgetting it is unobservable.
+ */
 export function retentionFor(user: UserAccount | undefined, now: number, limits: SendLimits): number | undefined {
   if (user?.status === 'active') return undefined;
-  // Long enough for the day limit and a lockout to outlive the record's last write.
   return now + DAY + limits.otpLockoutSeconds;
 }
 

@@ -25,8 +25,13 @@ export interface ConsumeCodeArgs {
 export interface FailedAttemptArgs {
   readonly now: number;
   readonly maxAttempts: number;
-  /** The budget is spent but the lockout that followed `lastFailedAt` has ended: restart at one. */
-  readonly restartAfterLockout?: { readonly lastFailedAt: number | undefined };
+  /** Wrong codes age out this long after the latest (`failedAttemptsAt`); the guard applies it too. */
+  readonly lockoutSeconds: number;
+  /**
+   * The count read had aged out (or there was none): start again at one, only if it still has.
+   * Otherwise add one, only if the count is still live and under `maxAttempts`.
+   */
+  readonly restart: boolean;
   /** For records of numbers without an active user: when the store may forget them. */
   readonly retainUntil?: number;
 }
@@ -50,9 +55,11 @@ export interface PhoneRecordStore {
    */
   consumeCode(phoneNumber: string, args: ConsumeCodeArgs): Promise<boolean>;
   /**
-   * Counts one wrong code with a guarded increment (`attempts < max`), exact under contention, and
-   * stamps `lastFailedAt`. `restartAfterLockout` restarts the count at one after a lockout that has
-   * ended; `retainUntil` keeps records of non-active numbers expiring.
+   * Counts one wrong code and stamps `lastFailedAt`, under a condition that holds the core's ageing
+   * rule: a guarded increment of a live count (`attempts < max AND lastFailedAt > now - lockout`),
+   * exact under contention, or with `restart` a reset to one of an aged count (`lastFailedAt <= now -
+   * lockout`), which only the first of concurrent writers gets. `retainUntil` keeps records of
+   * non-active numbers expiring.
    */
   recordFailedAttempt(phoneNumber: string, args: FailedAttemptArgs): Promise<FailedAttemptOutcome>;
 }

@@ -28,6 +28,15 @@ function pendingRecord(phoneNumber: string, step = 100): PhoneRecord {
   };
 }
 
+/** A wrong guess against a live count (or the first one, with `restart`), with a 900 s lockout. */
+const guess = (at: number, fields: { restart?: boolean; retainUntil?: number } = {}) => ({
+  now: at,
+  maxAttempts: 5,
+  lockoutSeconds: 900,
+  restart: false,
+  ...fields,
+});
+
 let records: DynamoDbPhoneRecordStore;
 let limiter: DynamoDbIpRateLimiter;
 let families: DynamoDbRefreshFamilyStore;
@@ -63,13 +72,13 @@ describe('DynamoDbPhoneRecordStore', () => {
 
   it('counts exactly maxAttempts of 30 concurrent wrong guesses', async () => {
     const phone = nextPhone();
-    await records.save(pendingRecord(phone), 0);
+    await records.save({ ...pendingRecord(phone), failedAttempts: 1, lastFailedAt: now }, 0);
 
     const outcomes = await Promise.all(
-      Array.from({ length: 30 }, () => records.recordFailedAttempt(phone, { now, maxAttempts: 5 })),
+      Array.from({ length: 30 }, () => records.recordFailedAttempt(phone, guess(now))),
     );
 
-    expect(outcomes.filter((o) => o.outcome === 'counted')).toHaveLength(5);
+    expect(outcomes.filter((o) => o.outcome === 'counted')).toHaveLength(4);
     expect((await records.get(phone, now)).record.failedAttempts).toBe(5);
   });
 
@@ -78,7 +87,7 @@ describe('DynamoDbPhoneRecordStore', () => {
     await records.save(pendingRecord(phone), 0);
     const { record, version } = await records.get(phone, now);
 
-    await records.recordFailedAttempt(phone, { now, maxAttempts: 5 });
+    await records.recordFailedAttempt(phone, guess(now, { restart: true }));
 
     expect(await records.save(record, version)).toBe(false);
     expect((await records.get(phone, now)).record.failedAttempts).toBe(1);
@@ -86,7 +95,7 @@ describe('DynamoDbPhoneRecordStore', () => {
 
   it('counts guesses for an unknown number in a record without a user that expires', async () => {
     const phone = nextPhone();
-    await records.recordFailedAttempt(phone, { now, maxAttempts: 5, retainUntil: now + 1000 });
+    await records.recordFailedAttempt(phone, guess(now, { restart: true, retainUntil: now + 1000 }));
 
     const { record } = await records.get(phone, now);
     expect(record).toMatchObject({ phoneNumber: phone, failedAttempts: 1, retainUntil: now + 1000 });
@@ -97,24 +106,39 @@ describe('DynamoDbPhoneRecordStore', () => {
     const phone = nextPhone();
     await records.save(pendingRecord(phone), 0);
 
-    await records.recordFailedAttempt(phone, { now: now - 5, maxAttempts: 5 });
-    await records.recordFailedAttempt(phone, { now, maxAttempts: 5 });
+    await records.recordFailedAttempt(phone, guess(now - 5, { restart: true }));
+    await records.recordFailedAttempt(phone, guess(now));
 
     expect((await records.get(phone, now)).record).toMatchObject({ failedAttempts: 2, lastFailedAt: now });
   });
 
-  it('restarts the count after an ended lockout only for the first concurrent writer', async () => {
+  it('restarts an aged count only for the first of concurrent writers; the others are refused', async () => {
     const phone = nextPhone();
-    await records.save({ ...pendingRecord(phone), failedAttempts: 5, lastFailedAt: now - 901 }, 0);
+    await records.save({ ...pendingRecord(phone), failedAttempts: 5, lastFailedAt: now - 900 }, 0);
 
     const outcomes = await Promise.all(
-      Array.from({ length: 5 }, () =>
-        records.recordFailedAttempt(phone, { now, maxAttempts: 5, restartAfterLockout: { lastFailedAt: now - 901 } }),
-      ),
+      Array.from({ length: 5 }, () => records.recordFailedAttempt(phone, guess(now, { restart: true }))),
     );
 
     expect(outcomes.filter((o) => o.outcome === 'counted')).toEqual([{ outcome: 'counted', failedAttempts: 1 }]);
+    expect(outcomes.filter((o) => o.outcome === 'refused')).toHaveLength(4);
     expect((await records.get(phone, now)).record).toMatchObject({ failedAttempts: 1, lastFailedAt: now });
+  });
+
+  it('never adds to a count that has aged out, even one under the budget: it must restart', async () => {
+    const phone = nextPhone();
+    await records.save({ ...pendingRecord(phone), failedAttempts: 4, lastFailedAt: now - 900 }, 0);
+
+    expect(await records.recordFailedAttempt(phone, guess(now))).toEqual({ outcome: 'refused' });
+    expect(await records.recordFailedAttempt(phone, guess(now - 1))).toEqual({ outcome: 'counted', failedAttempts: 5 });
+  });
+
+  it('never restarts a count that is still live, even one under the budget', async () => {
+    const phone = nextPhone();
+    await records.save({ ...pendingRecord(phone), failedAttempts: 4, lastFailedAt: now - 899 }, 0);
+
+    expect(await records.recordFailedAttempt(phone, guess(now, { restart: true }))).toEqual({ outcome: 'refused' });
+    expect((await records.get(phone, now)).record.failedAttempts).toBe(4);
   });
 
   it('lets exactly one of 20 concurrent consumes of a code succeed, and activates the user', async () => {

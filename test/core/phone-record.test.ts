@@ -4,10 +4,13 @@ import {
   assertNotLocked,
   assertSendAllowed,
   emptyRecord,
+  failedAttemptsAt,
   lockState,
   type PhoneRecord,
   pendingCodeAt,
   planSend,
+  recentSends,
+  retentionFor,
   type SendLimits,
   type UserAccount,
   type UserStatus,
@@ -46,9 +49,32 @@ describe('emptyRecord', () => {
   });
 });
 
+describe('failedAttemptsAt', () => {
+  it('counts every wrong code while the latest is younger than OTP_LOCKOUT_SECONDS', () => {
+    const failures = record({ failedAttempts: 4, lastFailedAt: T0 });
+
+    expect(failedAttemptsAt(failures, T0, LIMITS)).toBe(4);
+    expect(failedAttemptsAt(failures, T0 + LIMITS.otpLockoutSeconds - 1, LIMITS)).toBe(4);
+  });
+
+  it('ages them all out together OTP_LOCKOUT_SECONDS after the latest, for a known or an unknown number', () => {
+    const at = T0 + LIMITS.otpLockoutSeconds;
+
+    expect(failedAttemptsAt(record({ failedAttempts: 4, lastFailedAt: T0 }), at, LIMITS)).toBe(0);
+    expect(failedAttemptsAt(record({ failedAttempts: 4, lastFailedAt: T0, user: user('active') }), at, LIMITS)).toBe(0);
+  });
+
+  it('counts nothing without a lastFailedAt', () => {
+    expect(failedAttemptsAt(record({ failedAttempts: 3 }), T0, LIMITS)).toBe(0);
+  });
+});
+
 describe('lockState', () => {
-  it('is unlocked below the attempt limit', () => {
-    expect(lockState(record({ failedAttempts: 4, lastFailedAt: T0 }), T0, LIMITS)).toEqual({ locked: false });
+  it('is unlocked below the attempt limit, with the wrong codes that still count', () => {
+    expect(lockState(record({ failedAttempts: 4, lastFailedAt: T0 }), T0, LIMITS)).toEqual({
+      locked: false,
+      failedAttempts: 4,
+    });
   });
 
   it('is locked for the lockout after the last counted failure, with the remaining seconds as retry-after', () => {
@@ -58,11 +84,11 @@ describe('lockState', () => {
     });
   });
 
-  it('reports an ended lockout so the caller can restart the count', () => {
-    const lastFailedAt = T0 - LIMITS.otpLockoutSeconds - 1;
+  it('starts a new count once a lockout has ended', () => {
+    const lastFailedAt = T0 - LIMITS.otpLockoutSeconds;
     expect(lockState(record({ failedAttempts: 5, lastFailedAt }), T0, LIMITS)).toEqual({
       locked: false,
-      lockoutOver: { lastFailedAt },
+      failedAttempts: 0,
     });
   });
 
@@ -78,10 +104,13 @@ describe('lockState', () => {
 
   it('never locks for good: a budget spent under a higher OTP_MAX_ATTEMPTS ends with the lockout too', () => {
     const old = record({ failedAttempts: 4, lastFailedAt: T0 - 10 * DAY });
-    expect(lockState(old, T0, { ...LIMITS, otpMaxAttempts: 3 })).toEqual({
-      locked: false,
-      lockoutOver: { lastFailedAt: T0 - 10 * DAY },
-    });
+    expect(lockState(old, T0, { ...LIMITS, otpMaxAttempts: 3 })).toEqual({ locked: false, failedAttempts: 0 });
+  });
+
+  it('forgets wrong codes under the budget once they age: max-1 of them a day ago do not lock with one more', () => {
+    const aDayAgo = record({ failedAttempts: 4, lastFailedAt: T0 - DAY, user: user('active') });
+
+    expect(lockState(aDayAgo, T0, LIMITS)).toEqual({ locked: false, failedAttempts: 0 });
   });
 });
 
@@ -94,7 +123,25 @@ describe('assertNotLocked', () => {
   });
 
   it('returns the unlocked state otherwise', () => {
-    expect(assertNotLocked(record({ failedAttempts: 2 }), T0, LIMITS)).toEqual({ locked: false });
+    expect(assertNotLocked(record({ failedAttempts: 2, lastFailedAt: T0 }), T0, LIMITS)).toEqual({
+      locked: false,
+      failedAttempts: 2,
+    });
+  });
+});
+
+describe('retentionFor', () => {
+  it('never lets an active user expire', () => {
+    expect(retentionFor(user('active'), T0, LIMITS)).toBeUndefined();
+  });
+
+  it('keeps any other record until every counter written now has aged: sends a day, wrong codes the lockout', () => {
+    const retainUntil = retentionFor(undefined, T0, LIMITS) ?? 0;
+    const written = record({ failedAttempts: 5, lastFailedAt: T0, sendTimes: [T0] });
+
+    expect(retainUntil).toBe(T0 + DAY + LIMITS.otpLockoutSeconds);
+    expect(lockState(written, retainUntil, LIMITS)).toEqual({ locked: false, failedAttempts: 0 });
+    expect(recentSends(written, retainUntil)).toEqual([]);
   });
 });
 
