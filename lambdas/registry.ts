@@ -19,8 +19,6 @@ export interface RouteSpec {
 export interface FunctionSpec {
   /** The Lambda's description in the console. */
   readonly description: string;
-  /** Its routes; `$default` is the catch-all for every path no route names. */
-  readonly routes: readonly RouteSpec[] | '$default';
   /**
    * Why its unauthorized routes may be public (cdk-nag AwsSolutions-APIG4), or `null` when every
    * route is behind the JWT authorizer. Required, so a new public route cannot ship without one.
@@ -44,12 +42,31 @@ function post(path: string): readonly RouteSpec[] {
   ];
 }
 
+/**
+ * Each function's routes; `$default` is the catch-all for every path no route names. Apart from
+ * {@link FUNCTIONS} so the handlers, which match routes, do not bundle the infrastructure facts.
+ */
+export const ROUTE_TABLE = {
+  'send-otp': post('/send-otp'),
+  'verify-otp': post('/verify-otp'),
+  'refresh-token': post('/token/refresh'),
+  logout: post('/logout'),
+  me: [{ method: 'GET', path: '/me', authorized: true }],
+  'well-known': [
+    { method: 'GET', path: '/.well-known/jwks.json' },
+    { method: 'GET', path: '/.well-known/openid-configuration' },
+  ],
+  'not-found': '$default',
+} as const satisfies Record<string, readonly RouteSpec[] | '$default'>;
+
+/** `lambdas/functions/<name>.ts` for each API function. */
+export type FunctionName = keyof typeof ROUTE_TABLE;
+
 const BODY_TOKEN_REASON = 'Authenticated by the refresh token in the body, which API Gateway cannot check;';
 
-export const FUNCTIONS = {
+export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   'send-otp': {
     description: 'POST /send-otp: sends a login code by SMS',
-    routes: post('/send-otp'),
     publicReason:
       'Login starts here, before the caller has any token; abuse is bounded by per-number and per-IP limits in the function and by route throttling.',
     table: { phone: ['GetItem', 'PutItem', 'UpdateItem'], ip: ['UpdateItem'] },
@@ -59,7 +76,6 @@ export const FUNCTIONS = {
   },
   'verify-otp': {
     description: 'POST /verify-otp: exchanges a login code for tokens',
-    routes: post('/verify-otp'),
     publicReason:
       'Exchanges a one-time code for tokens, so the caller has none yet; attempts per code are limited and a number locks after repeated failures.',
     // Creates the refresh-token family of the new session; never reads or changes one.
@@ -70,7 +86,6 @@ export const FUNCTIONS = {
   },
   'refresh-token': {
     description: 'POST /token/refresh: rotates a refresh token',
-    routes: post('/token/refresh'),
     publicReason: `${BODY_TOKEN_REASON} the access token may already be expired.`,
     table: { family: ['GetItem', 'UpdateItem'] },
     signingKey: true,
@@ -79,7 +94,6 @@ export const FUNCTIONS = {
   },
   logout: {
     description: 'POST /logout: revokes a refresh token family',
-    routes: post('/logout'),
     publicReason: `${BODY_TOKEN_REASON} revoking a token must work with an expired access token.`,
     table: { family: ['UpdateItem'] },
     signingKey: false,
@@ -88,7 +102,6 @@ export const FUNCTIONS = {
   },
   me: {
     description: 'GET /me: the claims of a verified access token',
-    routes: [{ method: 'GET', path: '/me', authorized: true }],
     publicReason: null,
     table: null,
     signingKey: false,
@@ -97,10 +110,6 @@ export const FUNCTIONS = {
   },
   'well-known': {
     description: 'GET /.well-known/*: JWKS and OpenID configuration',
-    routes: [
-      { method: 'GET', path: '/.well-known/jwks.json' },
-      { method: 'GET', path: '/.well-known/openid-configuration' },
-    ],
     publicReason:
       'JWKS and OpenID configuration are public by definition: every verifier, API Gateway included, fetches them without credentials.',
     // The public keys the rotation publishes; never the secret, though this route is public.
@@ -111,7 +120,6 @@ export const FUNCTIONS = {
   },
   'not-found': {
     description: '$default: JSON 404/405',
-    routes: '$default',
     publicReason:
       'The $default catch-all only answers JSON 404/405 and reaches no data; a token check would turn those into 401s.',
     table: null,
@@ -119,13 +127,6 @@ export const FUNCTIONS = {
     sms: false,
     settings: [],
   },
-} as const satisfies Record<string, FunctionSpec>;
+};
 
-/** `lambdas/functions/<name>.ts` for each API function. */
-export type FunctionName = keyof typeof FUNCTIONS;
-
-export const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
-
-export function functionSpec(name: FunctionName): FunctionSpec {
-  return FUNCTIONS[name];
-}
+export const FUNCTION_NAMES = Object.keys(ROUTE_TABLE) as FunctionName[];

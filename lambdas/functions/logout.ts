@@ -1,8 +1,4 @@
-import { systemClock } from '../core/clock.js';
-import { createTelemetry } from '../http/telemetry.js';
-import { makeLogoutHandler } from '../http/token-handlers.js';
-import { tableStores } from './compose-table.js';
+import { composeLogout } from '../compose.js';
+import { dynamoDbDocuments, lambdaBase } from './lambda-runtime.js';
 
-const { refreshFamilies } = tableStores(process.env);
-
-export const handler = makeLogoutHandler({ refreshFamilies, clock: systemClock }, createTelemetry());
+export const handler = composeLogout({ ...lambdaBase(), documents: dynamoDbDocuments() });

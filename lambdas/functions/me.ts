@@ -1,5 +1,4 @@
-import { createTelemetry } from '../http/telemetry.js';
-import { makeMeHandler } from '../http/token-handlers.js';
+import { composeMe } from '../compose.js';
+import { lambdaBase } from './lambda-runtime.js';
 
-// No AWS client: API Gateway's JWT authorizer has already verified the token.
-export const handler = makeMeHandler(createTelemetry());
+export const handler = composeMe(lambdaBase());

@@ -1,4 +1,4 @@
-import { createTelemetry } from '../http/telemetry.js';
-import { makeNotFoundHandler } from '../http/well-known-handlers.js';
+import { composeNotFound } from '../compose.js';
+import { lambdaBase } from './lambda-runtime.js';
 
-export const handler = makeNotFoundHandler(createTelemetry());
+export const handler = composeNotFound(lambdaBase());

@@ -1,13 +1,8 @@
-import { parseTokenConfig } from '../config.js';
-import { systemClock } from '../core/clock.js';
-import { createTelemetry } from '../http/telemetry.js';
-import { makeRefreshTokenHandler } from '../http/token-handlers.js';
-import { secretKeySource } from './compose-keys.js';
-import { tableStores } from './compose-table.js';
+import { composeRefreshToken } from '../compose.js';
+import { dynamoDbDocuments, lambdaBase, secretsManagerKeys } from './lambda-runtime.js';
 
-const { refreshFamilies } = tableStores(process.env);
-
-export const handler = makeRefreshTokenHandler(
-  { refreshFamilies, keys: secretKeySource(process.env), clock: systemClock, sessions: parseTokenConfig(process.env) },
-  createTelemetry(),
-);
+export const handler = composeRefreshToken({
+  ...lambdaBase(),
+  documents: dynamoDbDocuments(),
+  keys: secretsManagerKeys(),
+});

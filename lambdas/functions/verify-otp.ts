@@ -1,20 +1,8 @@
-import { parseOtpConfig, parseTokenConfig } from '../config.js';
-import { systemClock } from '../core/clock.js';
-import { makeVerifyOtpHandler } from '../http/login-handlers.js';
-import { createTelemetry } from '../http/telemetry.js';
-import { secretKeySource } from './compose-keys.js';
-import { tableStores } from './compose-table.js';
+import { composeVerifyOtp } from '../compose.js';
+import { dynamoDbDocuments, lambdaBase, secretsManagerKeys } from './lambda-runtime.js';
 
-const { records, refreshFamilies } = tableStores(process.env);
-
-export const handler = makeVerifyOtpHandler(
-  {
-    records,
-    refreshFamilies,
-    keys: secretKeySource(process.env),
-    clock: systemClock,
-    policy: parseOtpConfig(process.env),
-    sessions: parseTokenConfig(process.env),
-  },
-  createTelemetry(),
-);
+export const handler = composeVerifyOtp({
+  ...lambdaBase(),
+  documents: dynamoDbDocuments(),
+  keys: secretsManagerKeys(),
+});

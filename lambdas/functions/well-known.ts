@@ -1,18 +1,4 @@
-import { CachedKeySource } from '../adapters/cached-key-source.js';
-import { createDocumentClient } from '../adapters/dynamodb-document-client.js';
-import { DynamoDbPublicJwksStore } from '../adapters/dynamodb-public-jwks-store.js';
-import { ENV, parseKeyCacheSeconds, requireString } from '../config.js';
-import { systemClock } from '../core/clock.js';
-import { createTelemetry } from '../http/telemetry.js';
-import { makeWellKnownHandler } from '../http/well-known-handlers.js';
+import { composeWellKnown } from '../compose.js';
+import { dynamoDbDocuments, lambdaBase } from './lambda-runtime.js';
 
-// The public keys only, from the item the key rotation publishes: this public route never reads the secret.
-const jwks = new DynamoDbPublicJwksStore(createDocumentClient(), requireString(process.env, ENV.tableName));
-
-export const handler = makeWellKnownHandler(
-  {
-    jwks: new CachedKeySource(jwks, parseKeyCacheSeconds(process.env), systemClock),
-    issuer: requireString(process.env, ENV.issuer).replace(/\/+$/, ''),
-  },
-  createTelemetry(),
-);
+export const handler = composeWellKnown({ ...lambdaBase(), documents: dynamoDbDocuments() });

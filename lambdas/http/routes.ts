@@ -1,4 +1,4 @@
-import { FUNCTION_NAMES, FUNCTIONS, type FunctionName, type RouteSpec } from '../registry.js';
+import { FUNCTION_NAMES, type FunctionName, ROUTE_TABLE, type RouteSpec } from '../registry.js';
 
 export type { FunctionName };
 
@@ -12,7 +12,7 @@ export interface Route extends RouteSpec {
  * per entry and the local server serves the same paths.
  */
 export const ROUTES: readonly Route[] = FUNCTION_NAMES.flatMap((fn) => {
-  const routes: readonly RouteSpec[] | '$default' = FUNCTIONS[fn].routes;
+  const routes: readonly RouteSpec[] | '$default' = ROUTE_TABLE[fn];
   return routes === '$default' ? [] : routes.map((route) => ({ ...route, fn }));
 });
 

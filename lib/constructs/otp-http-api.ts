@@ -181,13 +181,7 @@ export class OtpHttpApi extends Construct {
         integration: integrationFor(route.fn),
         ...(route.authorized ? { authorizer: this.authorizer } : {}),
       });
-      if (!route.authorized) {
-        const reason = FUNCTIONS[route.fn].publicReason;
-        if (!reason) {
-          throw new Error(`${this.node.path}: ${key} has no authorizer and no documented reason to be public`);
-        }
-        Validations.of(construct).acknowledge({ id: 'AwsSolutions-APIG4', reason });
-      }
+      if (!route.authorized) this.acknowledgePublic(construct, route.fn, key);
       routes.set(key, { route, construct, key });
     }
 
@@ -196,9 +190,16 @@ export class OtpHttpApi extends Construct {
       routeKey: HttpRouteKey.DEFAULT,
       integration: integrationFor('not-found'),
     });
-    Validations.of(fallback).acknowledge({ id: 'AwsSolutions-APIG4', reason: FUNCTIONS['not-found'].publicReason });
+    this.acknowledgePublic(fallback, 'not-found', '$default');
 
     this.throttleRoutes([...routes.values()]);
+  }
+
+  /** Records for cdk-nag why a route has no authorizer; a route without a documented reason fails the synth. */
+  private acknowledgePublic(route: HttpRoute, fn: FunctionName, key: string): void {
+    const reason = FUNCTIONS[fn].publicReason;
+    if (!reason) throw new Error(`${this.node.path}: ${key} has no authorizer and no documented reason to be public`);
+    Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason });
   }
 
   private throttleRoutes(routes: readonly { route: Route; construct: HttpRoute; key: string }[]): void {

@@ -1,0 +1,132 @@
+/**
+ * The one composition root: adapters and settings in, HTTP handlers out. Each Lambda entry calls the
+ * composer of its own function (so its bundle holds only that function's code and SDK clients); the
+ * local server, the tests and the bench call {@link composeHandlers}, which calls every one of them.
+ * Wiring is written here once, so no runtime can drift from another.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CachedKeySource } from './adapters/cached-key-source.js';
+import { DynamoDbIpRateLimiter } from './adapters/dynamodb-ip-rate-limiter.js';
+import { DynamoDbPhoneRecordStore } from './adapters/dynamodb-phone-record-store.js';
+import { DynamoDbPublicJwksStore } from './adapters/dynamodb-public-jwks-store.js';
+import { DynamoDbRefreshFamilyStore } from './adapters/dynamodb-refresh-family-store.js';
+import { ENV, type Env, parseKeyCacheSeconds, parseOtpConfig, parseTokenConfig, requireString } from './config.js';
+import type { Clock } from './core/clock.js';
+import type { SigningKeySource, SmsSender } from './core/ports.js';
+import type { ApiHandler } from './http/api-event.js';
+import { makeSendOtpHandler, makeVerifyOtpHandler } from './http/login-handlers.js';
+import type { Telemetry } from './http/telemetry.js';
+import { makeLogoutHandler, makeMeHandler, makeRefreshTokenHandler } from './http/token-handlers.js';
+import { makeNotFoundHandler, makeWellKnownHandler } from './http/well-known-handlers.js';
+import type { FunctionName } from './registry.js';
+
+/** Everything a runtime supplies; each composer takes only the part its function uses. */
+export interface Runtime {
+  /** The settings, by their public names (process.env in Lambda). */
+  readonly env: Env;
+  readonly clock: Clock;
+  readonly telemetry: Telemetry;
+  /** The table named by TABLE_NAME. */
+  readonly documents: DynamoDBDocumentClient;
+  /** The private signing keys as stored; cached here for KEY_CACHE_SECONDS. */
+  readonly keys: SigningKeySource;
+  readonly sms: SmsSender;
+}
+
+type Base = Pick<Runtime, 'env' | 'clock' | 'telemetry'>;
+
+function table(runtime: Pick<Runtime, 'env' | 'documents'>): { documents: DynamoDBDocumentClient; tableName: string } {
+  return { documents: runtime.documents, tableName: requireString(runtime.env, ENV.tableName) };
+}
+
+function cachedKeys(runtime: Base & Pick<Runtime, 'keys'>): SigningKeySource {
+  return new CachedKeySource(runtime.keys, parseKeyCacheSeconds(runtime.env), runtime.clock);
+}
+
+export function composeSendOtp(runtime: Base & Pick<Runtime, 'documents' | 'sms'>): ApiHandler {
+  const { documents, tableName } = table(runtime);
+  return makeSendOtpHandler(
+    {
+      records: new DynamoDbPhoneRecordStore(documents, tableName),
+      ipLimiter: new DynamoDbIpRateLimiter(documents, tableName),
+      sms: runtime.sms,
+      clock: runtime.clock,
+      policy: parseOtpConfig(runtime.env),
+    },
+    runtime.telemetry,
+  );
+}
+
+export function composeVerifyOtp(runtime: Base & Pick<Runtime, 'documents' | 'keys'>): ApiHandler {
+  const { documents, tableName } = table(runtime);
+  return makeVerifyOtpHandler(
+    {
+      records: new DynamoDbPhoneRecordStore(documents, tableName),
+      refreshFamilies: new DynamoDbRefreshFamilyStore(documents, tableName),
+      keys: cachedKeys(runtime),
+      clock: runtime.clock,
+      policy: parseOtpConfig(runtime.env),
+      sessions: parseTokenConfig(runtime.env),
+    },
+    runtime.telemetry,
+  );
+}
+
+export function composeRefreshToken(runtime: Base & Pick<Runtime, 'documents' | 'keys'>): ApiHandler {
+  const { documents, tableName } = table(runtime);
+  return makeRefreshTokenHandler(
+    {
+      refreshFamilies: new DynamoDbRefreshFamilyStore(documents, tableName),
+      keys: cachedKeys(runtime),
+      clock: runtime.clock,
+      sessions: parseTokenConfig(runtime.env),
+    },
+    runtime.telemetry,
+  );
+}
+
+export function composeLogout(runtime: Base & Pick<Runtime, 'documents'>): ApiHandler {
+  const { documents, tableName } = table(runtime);
+  return makeLogoutHandler(
+    { refreshFamilies: new DynamoDbRefreshFamilyStore(documents, tableName), clock: runtime.clock },
+    runtime.telemetry,
+  );
+}
+
+/** No AWS client: API Gateway's JWT authorizer (locally, the server) has already verified the token. */
+export function composeMe(runtime: Base): ApiHandler {
+  return makeMeHandler(runtime.telemetry);
+}
+
+/** The public keys only, from the item the key rotation publishes: this public route never reads the secret. */
+export function composeWellKnown(runtime: Base & Pick<Runtime, 'documents'>): ApiHandler {
+  const { documents, tableName } = table(runtime);
+  return makeWellKnownHandler(
+    {
+      jwks: new CachedKeySource(
+        new DynamoDbPublicJwksStore(documents, tableName),
+        parseKeyCacheSeconds(runtime.env),
+        runtime.clock,
+      ),
+      issuer: requireString(runtime.env, ENV.issuer).replace(/\/+$/, ''),
+    },
+    runtime.telemetry,
+  );
+}
+
+export function composeNotFound(runtime: Base): ApiHandler {
+  return makeNotFoundHandler(runtime.telemetry);
+}
+
+/** Every function's handler, for runtimes that serve them all from one process. */
+export function composeHandlers(runtime: Runtime): Record<FunctionName, ApiHandler> {
+  return {
+    'send-otp': composeSendOtp(runtime),
+    'verify-otp': composeVerifyOtp(runtime),
+    'refresh-token': composeRefreshToken(runtime),
+    logout: composeLogout(runtime),
+    me: composeMe(runtime),
+    'well-known': composeWellKnown(runtime),
+    'not-found': composeNotFound(runtime),
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * What the Lambda entries hand the composition root: process.env, the system clock, Powertools
+ * telemetry, and the AWS clients, each a function of its own so an entry bundles only the SDK
+ * clients it calls. One client per container, created at init; no AWS call until a request.
+ */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../adapters/dynamodb-document-client.js';
+import { SecretsManagerKeySource } from '../adapters/secrets-manager-key-source.js';
+import { SnsSmsSender } from '../adapters/sns-sms-sender.js';
+import type { Runtime } from '../compose.js';
+import { ENV, parseSmsConfig, requireString } from '../config.js';
+import { systemClock } from '../core/clock.js';
+import type { SigningKeySource, SmsSender } from '../core/ports.js';
+import { createTelemetry } from '../http/telemetry.js';
+
+export function lambdaBase(): Pick<Runtime, 'env' | 'clock' | 'telemetry'> {
+  return { env: process.env, clock: systemClock, telemetry: createTelemetry() };
+}
+
+export function dynamoDbDocuments(): DynamoDBDocumentClient {
+  return createDocumentClient();
+}
+
+/** The private signing keys in the secret named by SIGNING_KEY_SECRET_ID. */
+export function secretsManagerKeys(): SigningKeySource {
+  const secretId = requireString(process.env, ENV.signingKeySecretId);
+  return new SecretsManagerKeySource(new SecretsManagerClient({}), secretId);
+}
+
+/**
+ * One attempt: an SDK retry after a slow but successful Publish would send a second paid SMS for one
+ * counted send. Bounded, so a hung provider answers sms_unavailable long before the function times out.
+ */
+export const SNS_CLIENT_CONFIG = {
+  maxAttempts: 1,
+  requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+} as const satisfies SNSClientConfig;
+
+export function snsSms(): SmsSender {
+  return new SnsSmsSender(new SNSClient(SNS_CLIENT_CONFIG), parseSmsConfig(process.env));
+}

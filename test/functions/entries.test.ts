@@ -1,0 +1,112 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
+import { DynamoDbPublicJwksStore } from '../../lambdas/adapters/dynamodb-public-jwks-store.js';
+import { publicJwksOf } from '../../lambdas/core/signing-keys.js';
+import type { ApiHandler } from '../../lambdas/http/api-event.js';
+import { FUNCTION_NAMES, type FunctionName } from '../../lambdas/registry.js';
+import { createTestTable, testDynamoDbEnv } from '../helpers/dynamodb.js';
+import { apiEvent, invoke, testKeySetDocument } from '../helpers/test-app.js';
+
+const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:otp-login/signing-key-AbCdEf';
+const PHONE = '+919876543210';
+const secrets = mockClient(SecretsManagerClient);
+const sns = mockClient(SNSClient);
+
+/**
+ * Every Lambda entry as deployed: the env the stack gives it, DynamoDB Local for the table, Secrets
+ * Manager and SNS mocked. Each is called once with its own route, so an entry wired to another
+ * function's handler fails here.
+ */
+const entries = {} as Record<FunctionName, ApiHandler>;
+beforeAll(async () => {
+  const table = await createTestTable();
+  const doc = await testKeySetDocument();
+  await new DynamoDbPublicJwksStore(createDocumentClient(table.client), table.tableName).publish(
+    publicJwksOf(doc),
+    doc.rotatedAt,
+  );
+  secrets.on(GetSecretValueCommand, { SecretId: SECRET_ID }).resolves({ SecretString: JSON.stringify(doc) });
+  sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+  for (const [name, value] of Object.entries({
+    ...testDynamoDbEnv(),
+    TABLE_NAME: table.tableName,
+    SIGNING_KEY_SECRET_ID: SECRET_ID,
+    ISSUER: 'https://auth.test',
+    AUDIENCE: 'otp-login',
+  })) {
+    vi.stubEnv(name, value);
+  }
+  for (const name of FUNCTION_NAMES) {
+    entries[name] = ((await import(`../../lambdas/functions/${name}.ts`)) as { handler: ApiHandler }).handler;
+  }
+});
+afterAll(() => {
+  vi.unstubAllEnvs();
+  secrets.restore();
+  sns.restore();
+});
+
+describe('the Lambda entries', () => {
+  it('serve a whole login through their own routes', async () => {
+    const sent = await invoke(entries['send-otp'], apiEvent('POST', '/send-otp', { phone_number: PHONE }));
+    expect(sent).toMatchObject({ status: 200, body: { message: 'OTP sent' } });
+    const publish = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(publish?.PhoneNumber).toBe(PHONE);
+    const code = /\b(\d{6})\b/.exec(publish?.Message ?? '')?.[1];
+
+    const verified = await invoke(
+      entries['verify-otp'],
+      apiEvent('POST', '/verify-otp', { phone_number: PHONE, otp: code }),
+    );
+    expect(verified.status).toBe(200);
+    expect(verified.body).toMatchObject({ token_type: 'Bearer', access: expect.any(String) });
+
+    const refreshed = await invoke(
+      entries['refresh-token'],
+      apiEvent('POST', '/token/refresh', { refresh: verified.body.refresh }),
+    );
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.refresh).not.toBe(verified.body.refresh);
+
+    const loggedOut = await invoke(entries.logout, apiEvent('POST', '/logout', { refresh: refreshed.body.refresh }));
+    expect(loggedOut.status).toBe(204);
+    expect(
+      (await invoke(entries['refresh-token'], apiEvent('POST', '/token/refresh', { refresh: refreshed.body.refresh })))
+        .status,
+    ).toBe(401);
+  });
+
+  it('me answers with the claims the authorizer passed', async () => {
+    const claims = { sub: 'user-1', phone_number: PHONE, token_use: 'access' };
+    expect(await invoke(entries.me, apiEvent('GET', '/me', undefined, { claims }))).toMatchObject({
+      status: 200,
+      body: { sub: 'user-1', phone_number: PHONE },
+    });
+  });
+
+  it('well-known serves the published keys and the discovery document', async () => {
+    const jwks = await invoke(entries['well-known'], apiEvent('GET', '/.well-known/jwks.json'));
+    expect(jwks.status).toBe(200);
+    expect(jwks.body.keys).toEqual(publicJwksOf(await testKeySetDocument()));
+    const discovery = await invoke(entries['well-known'], apiEvent('GET', '/.well-known/openid-configuration'));
+    expect(discovery.body.issuer).toBe('https://auth.test');
+  });
+
+  it('not-found answers unknown paths with JSON 404', async () => {
+    expect(await invoke(entries['not-found'], apiEvent('GET', '/nope'))).toMatchObject({
+      status: 404,
+      body: { code: 'not_found' },
+    });
+  });
+
+  it('gives SNS one attempt with bounded timeouts: a retry after a slow success would send a second paid SMS', async () => {
+    const client = sns.send.getCall(0)?.thisValue as SNSClient | undefined;
+    expect(client).toBeInstanceOf(SNSClient);
+    expect(await client?.config.maxAttempts()).toBe(1);
+    const handler = client?.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> };
+    expect(await handler.configProvider).toMatchObject({ connectionTimeout: 1000, requestTimeout: 3000 });
+  });
+});
