@@ -80,8 +80,9 @@ export interface RefreshResult {
 /**
  * Rotates a refresh token. Only the family's head may rotate, by one conditional write. A proven
  * older token of the family is reuse: the family is revoked, so a stolen token dies as soon as
- * either party refreshes. Inside the grace window a replay of the previous token returns the same
- * child, never a second one, so the family never forks.
+ * either party refreshes. The grace window excuses exactly one thing: a replay of the head's
+ * immediate parent within the window after its rotation returns the same child, never a second
+ * one, so the family never forks. Any older token revokes, always.
  */
 export async function refreshTokens(deps: SessionDeps, presented: string): Promise<RefreshResult> {
   const familyId = refreshTokenFamily(presented);
@@ -117,9 +118,9 @@ export async function refreshTokens(deps: SessionDeps, presented: string): Promi
       return { tokens: await tokenPair(deps, subject, child, now), userId: family.userId, outcome: 'grace_replay' };
     }
     if (isAncestor(presented, family, keys.refreshHmacKey)) {
-      // A straggler from a burst of parallel refreshes that has since rotated twice: refused, but
-      // inside the grace window it is no evidence of theft, so the family lives on.
-      if (now - (family.rotatedAt ?? 0) < deps.sessions.refreshReuseGraceSeconds) throw new AuthError('invalid_token');
+      // Any older token, or the parent after the window, is reuse, however recently the family
+      // rotated: otherwise a thief refreshing faster than the window would keep that condition true
+      // for ever, and the victim's token would be refused without ending the thief's session.
       await deps.refreshFamilies.revoke(familyId, now);
       throw new AuthError('invalid_token', { detail: REFRESH_TOKEN_REUSE });
     }

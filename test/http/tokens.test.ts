@@ -168,16 +168,38 @@ describe('reuse detection', () => {
 });
 
 describe('the grace window', () => {
-  it('refuses a straggler two rotations old inside the window without revoking the family', async () => {
+  it('revokes the family when a token two rotations old comes back, even inside the window', async () => {
     const app = await createTestApp({ REFRESH_REUSE_GRACE_SECONDS: '30' });
     const login = await app.login(PHONE);
     const first = await app.refresh(login.refresh);
+    expect(first.status).toBe(200);
     app.clock.advance(2);
     const second = await app.refresh(String(first.body.refresh));
+    expect(second.status).toBe(200);
     app.clock.advance(1);
 
     await expectInvalidToken(app.refresh(login.refresh));
-    expect((await app.refresh(String(second.body.refresh))).status).toBe(200);
+    await expectInvalidToken(app.refresh(String(second.body.refresh)));
+  });
+
+  it('lets no thief who refreshes faster than the window dodge reuse detection', async () => {
+    const app = await createTestApp({ REFRESH_REUSE_GRACE_SECONDS: '10' });
+    const victim = await app.login(PHONE);
+    const familyId = refreshTokenFamily(victim.refresh) ?? '';
+    // The thief took the victim's token and keeps the family rotating every 5 s.
+    let thief = victim.refresh;
+    for (let i = 0; i < 6; i++) {
+      const refreshed = await app.refresh(thief);
+      expect(refreshed.status).toBe(200);
+      thief = String(refreshed.body.refresh);
+      app.clock.advance(5);
+    }
+
+    // The victim's token is six rotations old, but the family rotated 5 s ago.
+    await expectInvalidToken(app.refresh(victim.refresh));
+
+    expect((await app.refreshFamilies.get(familyId, app.clock.seconds))?.revokedAt).toBe(app.clock.seconds);
+    await expectInvalidToken(app.refresh(thief));
   });
 });
 
