@@ -1,6 +1,6 @@
 import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
 import { DynamoDbPublicJwksStore } from '../../lambdas/adapters/dynamodb-public-jwks-store.js';
 import { publicJwksOf } from '../../lambdas/core/signing-keys.js';
@@ -10,10 +10,14 @@ import { firstKeySetDocument } from '../helpers/keys.js';
 const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:otp-login/signing-key-AbCdEf';
 const secrets = mockClient(SecretsManagerClient);
 
-// The Lambda entry as deployed: its env from the stack, DynamoDB Local for the table, Secrets Manager mocked.
-let handler: typeof import('../../lambdas/functions/rotate-signing-key.js').handler;
-let store: DynamoDbPublicJwksStore;
-beforeAll(async () => {
+/**
+ * The Lambda entry as deployed, over a table of its own: its env from the stack, DynamoDB Local for
+ * the table, Secrets Manager mocked. A fresh table per case, so no case passes on another's item.
+ */
+async function loadEntry(): Promise<{
+  handler: typeof import('../../lambdas/functions/rotate-signing-key.js').handler;
+  store: DynamoDbPublicJwksStore;
+}> {
   const table = await createTestTable();
   for (const [name, value] of Object.entries({
     ...testDynamoDbEnv(),
@@ -24,9 +28,10 @@ beforeAll(async () => {
   })) {
     vi.stubEnv(name, value);
   }
-  ({ handler } = await import('../../lambdas/functions/rotate-signing-key.js'));
-  store = new DynamoDbPublicJwksStore(createDocumentClient(table.client), table.tableName);
-});
+  vi.resetModules();
+  const { handler } = await import('../../lambdas/functions/rotate-signing-key.js');
+  return { handler, store: new DynamoDbPublicJwksStore(createDocumentClient(table.client), table.tableName) };
+}
 afterAll(() => {
   vi.unstubAllEnvs();
   secrets.restore();
@@ -37,6 +42,8 @@ describe('the rotate-signing-key entry', () => {
     ['an empty event', {}],
     ['no event at all', null],
   ] as const)('republishes the current public keys when the deploy trigger calls it with %s', async (_case, event) => {
+    const { handler, store } = await loadEntry();
+    await expect(store.load()).rejects.toMatchObject({ code: 'service_unavailable' });
     const current = await firstKeySetDocument(1_750_000_000);
     secrets.reset();
     secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(current) });
@@ -50,6 +57,7 @@ describe('the rotate-signing-key entry', () => {
   });
 
   it('runs a rotation step when Secrets Manager calls it with one', async () => {
+    const { handler } = await loadEntry();
     secrets.reset();
     secrets.on(DescribeSecretCommand).resolves({ RotationEnabled: false });
 
