@@ -70,12 +70,59 @@ export const METRIC_BY_CODE: Partial<Record<AuthErrorCode, MetricName>> = {
   sms_unavailable: METRIC.smsFailed,
 };
 
-const LONG_DIGIT_RUN = /\+?\d[\d ().-]{5,}\d/g;
+// Kept as they are, so an operator can tell which endpoint, resource or request failed. Matched
+// first and set aside, so that a number next to one cannot swallow it.
+const KEPT = new RegExp(
+  [
+    /arn:[\w-]+:[\w-]*:[\w-]*:\d{12}:/, // an ARN up to its account id (not a secret; names the resource)
+    /[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}/, // a UUID: request ids
+    /\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?/, // ISO 8601
+    /(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![.\d])/, // IPv4
+    /(?<=:)\d{1,5}(?!\d)|(?<!\w)\d{1,5}(?=:)/, // a port, IPv6 group, clock time or line:column
+  ]
+    .map((r) => r.source)
+    .join('|'),
+  'gi',
+);
+// A run of digits, perhaps with a leading + and split the way phone numbers are written.
+const DIGIT_RUN = /(?<![\w+\uE000])\+?\(?\d(?:[\d ().-]*\d)?(?![\w\uE001])/g;
+const SET_ASIDE = /\uE000(\d+)\uE001/g;
 
-/** Error text from SDKs can echo a phone number back; mask any long run of digits before logging. */
+/**
+ * Masks what could be a phone number or a login code in error text (SDKs can echo input back):
+ * - a run of 7 to 15 digits (an E.164 number, with or without its +, or a national one, possibly
+ *   written with spaces, dots, hyphens or parentheses) keeps its last 4 digits, and a + number its
+ *   calling code too, as `maskPhoneNumber` does: `+919876543210` -> `+91******3210`;
+ * - exactly 6 digits on their own (a code; this service issues no other length) become `******`;
+ * - a longer run (numbers written next to each other) is masked whole.
+ * Kept readable: IPv4 and IPv6 addresses, ports, `host:port`, ISO 8601 timestamps and clock times,
+ * UUIDs and other request ids, ARNs with their account id, numbers of up to 5 digits (timeouts,
+ * statuses, counts) and digits inside words. Epoch timestamps read like national numbers and are masked.
+ */
 export function redact(text: string): string {
-  return text.replace(LONG_DIGIT_RUN, (run) => {
-    const digits = run.replace(/\D/g, '');
-    return `${run.startsWith('+') ? '+' : ''}${'*'.repeat(Math.max(0, digits.length - 4))}${digits.slice(-4)}`;
-  });
+  const kept: string[] = [];
+  return text
+    .replace(/[\uE000\uE001]/g, '\uFFFD')
+    .replace(KEPT, (token) => `\uE000${kept.push(token) - 1}\uE001`)
+    .replace(DIGIT_RUN, maskDigitRun)
+    .replace(SET_ASIDE, (_, index: string) => kept[Number(index)] ?? '');
+}
+
+function maskDigitRun(run: string): string {
+  const digits = run.replace(/\D/g, '');
+  if (digits.length > 15) return run.replace(/\d/g, '*');
+  if (digits.length >= 7) {
+    const visible = digits.slice(-4);
+    if (!run.startsWith('+')) return `${'*'.repeat(digits.length - 4)}${visible}`;
+    const code = guessCallingCode(digits);
+    return `+${code}${'*'.repeat(digits.length - code.length - 4)}${visible}`;
+  }
+  return /^\d{6}$/.test(run) ? '******' : run;
+}
+
+// As `maskPhoneNumber` guesses it (lambdas/core/phone.ts; a test holds the two together). Importing it
+// would pull libphonenumber and its metadata into every function's bundle, these included.
+function guessCallingCode(digits: string): string {
+  if (digits.startsWith('1') || digits.startsWith('7')) return digits.slice(0, 1);
+  return digits.slice(0, Math.min(2, Math.max(0, digits.length - 6)));
 }

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { maskPhoneNumber } from '../../lambdas/core/phone.js';
+import { redact } from '../../lambdas/http/telemetry.js';
+
+describe('redact', () => {
+  it.each([
+    ['an E.164 number', '+919876543210', '+91******3210'],
+    ['an E.164 number written with spaces and hyphens', '+1 201-555-0123', '+1******0123'],
+    [
+      'an E.164 number in a sentence',
+      'provider refused the message to +919876543210.',
+      'provider refused the message to +91******3210.',
+    ],
+    ['a tel: URI', 'tel:+442079460958', 'tel:+44******0958'],
+    ['a national number', 'to 9876543210', 'to ******3210'],
+    ['a North American number with parentheses', '(201) 555-0123', '******0123'],
+    ['a hyphenated national number', '201-555-0123', '******0123'],
+    ['an E.164 number without its +', '919876543210', '********3210'],
+    ['a six-digit code', '123456', '******'],
+    ['a code in a sentence', 'Your login code is 042424.', 'Your login code is ******.'],
+    ['a code after a colon', 'otp:123456', 'otp:******'],
+    [
+      'a number and a code in JSON',
+      '{"phone":"+919876543210","otp":"123456"}',
+      '{"phone":"+91******3210","otp":"******"}',
+    ],
+    ['a number run into a code', '+919876543210 123456', '+************ ******'],
+    ['a number in a URL path', 'http://localhost:8000/users/9876543210', 'http://localhost:8000/users/******3210'],
+    ['epoch seconds, which read like a national number', 'at 1750000000', 'at ******0000'],
+  ])('masks %s', (_case, text, masked) => {
+    expect(redact(text)).toBe(masked);
+  });
+
+  it.each([
+    ['an IPv4 address and port', '127.0.0.1:40225'],
+    ['a refused IPv4 connection', 'connect ECONNREFUSED 127.0.0.1:40225'],
+    ['a refused IPv6 connection', 'connect ECONNREFUSED ::1:8000'],
+    ['a bracketed IPv6 address and port', 'connect ETIMEDOUT [2001:db8::1]:8000'],
+    ['a full IPv6 address', '2001:0db8:85a3:0000:0000:8a2e:0370:7334'],
+    ['a local endpoint', 'http://localhost:8000'],
+    ['an AWS endpoint', 'getaddrinfo ENOTFOUND dynamodb.eu-west-1.amazonaws.com:443'],
+    ['an ISO timestamp', '2026-11-25T22:21:35.123Z'],
+    ['an ISO timestamp with an offset', '2026-11-25 22:21:35+05:30'],
+    ['a clock time', 'at 10:00:00'],
+    ['a UUID request id', 'RequestId: 6f1c2b3a-1234-4d5e-9f00-123456789012'],
+    ['a DynamoDB request id', 'QOQ6QV6V0EJL4KTE1JA3DBUIUBVV4KQNSO5AEMVJF66Q9ASUAAJG'],
+    [
+      'an ARN with its account id',
+      'User: arn:aws:sts::123456789012:assumed-role/otp-login-verify/x is not authorized on arn:aws:dynamodb:eu-west-1:123456789012:table/otp-login',
+    ],
+    ['a stack frame', 'at handle (file:///var/task/index.mjs:1:23456)'],
+    ['a timeout in milliseconds', 'the request socket timed out after 30000 ms of inactivity'],
+    ['an HTTP status and attempt count', 'status 503 after 3 attempts'],
+    ['a version', 'aws-sdk-js/3.1169.0'],
+    ['a short number with a +', 'retry +1 s'],
+  ])('keeps %s readable', (_case, text) => {
+    expect(redact(text)).toBe(text);
+  });
+
+  it.each(['+919876543210', '+12015550123', '+442079460958', '+79161234567', '+8613800138000', '+353861234567'])(
+    'masks %s as maskPhoneNumber does, so a number reads the same in every log line',
+    (e164) => {
+      expect(redact(e164)).toBe(maskPhoneNumber(e164));
+    },
+  );
+});
