@@ -2,6 +2,7 @@ import { type Clock, epochSeconds } from './clock.js';
 import { AuthError } from './errors.js';
 import type { RefreshFamily, RefreshFamilyStore, SigningKeySource } from './ports.js';
 import {
+  accessTokenExpiry,
   deriveChildRefreshToken,
   hashRefreshToken,
   newFamilyId,
@@ -38,10 +39,18 @@ export const MAX_FAMILY_GENERATION = 10_000;
 /** `AuthError.detail` when a spent refresh token came back: the family was revoked. */
 export const REFRESH_TOKEN_REUSE = 'refresh_token_reuse';
 
-async function tokenPair(deps: SessionDeps, subject: Subject, refresh: string, now: number): Promise<TokenPair> {
+/** The pair for a family ending at `familyExpiresAt`: the access token never outlives the family. */
+async function tokenPair(
+  deps: SessionDeps,
+  subject: Subject,
+  refresh: string,
+  now: number,
+  familyExpiresAt: number,
+): Promise<TokenPair> {
   const keys = await deps.keys.load();
-  const access = await signAccessToken(keys, deps.sessions, subject, now);
-  return { access, refresh, token_type: 'Bearer', expires_in: deps.sessions.accessTokenTtlSeconds };
+  const access = await signAccessToken(keys, deps.sessions, subject, now, familyExpiresAt);
+  const expiresIn = accessTokenExpiry(deps.sessions, now, familyExpiresAt) - now;
+  return { access, refresh, token_type: 'Bearer', expires_in: expiresIn };
 }
 
 /** Starts a new refresh-token family at login. */
@@ -49,16 +58,17 @@ export async function issueTokens(deps: SessionDeps, subject: Subject): Promise<
   const now = epochSeconds(deps.clock);
   const familyId = newFamilyId();
   const refresh = newRefreshToken(familyId);
+  const familyExpiresAt = now + deps.sessions.refreshTokenTtlSeconds;
   await deps.refreshFamilies.create({
     familyId,
     userId: subject.userId,
     phoneNumber: subject.phoneNumber,
-    familyExpiresAt: now + deps.sessions.refreshTokenTtlSeconds,
+    familyExpiresAt,
     createdAt: now,
     headHash: hashRefreshToken(refresh),
     generation: 0,
   });
-  return tokenPair(deps, subject, refresh, now);
+  return tokenPair(deps, subject, refresh, now, familyExpiresAt);
 }
 
 /** Whether `token` is an earlier token of the family: some number of derivations turns it into the head. */
@@ -106,7 +116,11 @@ export async function refreshTokens(deps: SessionDeps, presented: string): Promi
         maxGeneration: MAX_FAMILY_GENERATION,
       });
       if (rotated) {
-        return { tokens: await tokenPair(deps, subject, child, now), userId: family.userId, outcome: 'rotated' };
+        return {
+          tokens: await tokenPair(deps, subject, child, now, family.familyExpiresAt),
+          userId: family.userId,
+          outcome: 'rotated',
+        };
       }
       continue; // a concurrent refresh moved the head: decide again on what it wrote
     }
@@ -115,7 +129,11 @@ export async function refreshTokens(deps: SessionDeps, presented: string): Promi
       sameTokenHash(family.headHash, childHash) &&
       now - (family.rotatedAt ?? 0) < deps.sessions.refreshReuseGraceSeconds;
     if (inGrace) {
-      return { tokens: await tokenPair(deps, subject, child, now), userId: family.userId, outcome: 'grace_replay' };
+      return {
+        tokens: await tokenPair(deps, subject, child, now, family.familyExpiresAt),
+        userId: family.userId,
+        outcome: 'grace_replay',
+      };
     }
     if (isAncestor(presented, family, keys.refreshHmacKey)) {
       // Any older token, or the parent after the window, is reuse, however recently the family

@@ -27,11 +27,21 @@ export interface AccessClaims extends JWTPayload {
   token_use: 'access';
 }
 
+/**
+ * When an access token issued at `now` expires: `ACCESS_TOKEN_TTL_SECONDS` later, but never after
+ * `notAfter` (its refresh family's end), so no token outlives the session it came from.
+ */
+export function accessTokenExpiry(settings: AccessTokenSettings, now: number, notAfter?: number): number {
+  const full = now + settings.accessTokenTtlSeconds;
+  return notAfter === undefined ? full : Math.min(full, notAfter);
+}
+
 export async function signAccessToken(
   keys: KeySet,
   settings: AccessTokenSettings,
   subject: Subject,
   now: number,
+  notAfter?: number,
 ): Promise<string> {
   return new SignJWT({ token_use: 'access', phone_number: subject.phoneNumber })
     .setProtectedHeader({ alg: SIGNING_ALG, kid: keys.signing.kid, typ: 'JWT' })
@@ -39,7 +49,7 @@ export async function signAccessToken(
     .setAudience(settings.audience)
     .setSubject(subject.userId)
     .setIssuedAt(now)
-    .setExpirationTime(now + settings.accessTokenTtlSeconds)
+    .setExpirationTime(accessTokenExpiry(settings, now, notAfter))
     .setJti(randomUUID())
     .sign(keys.signing.key);
 }

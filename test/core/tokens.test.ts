@@ -10,6 +10,7 @@ import {
   type StoredSigningKey,
 } from '../../lambdas/core/signing-keys.js';
 import {
+  accessTokenExpiry,
   deriveChildRefreshToken,
   hashRefreshToken,
   isRefreshTokenShape,
@@ -100,6 +101,26 @@ describe('signAccessToken and verifyAccessToken', () => {
     await expect(verifyAccessToken(token, keys.publicJwks, { ...EXPECTED, now: T0 + 899 })).resolves.toMatchObject({
       sub: 'user-1',
     });
+  });
+});
+
+describe('accessTokenExpiry', () => {
+  it('is ACCESS_TOKEN_TTL_SECONDS after issue when nothing ends sooner', () => {
+    expect(accessTokenExpiry(SETTINGS, T0)).toBe(T0 + 900);
+    expect(accessTokenExpiry(SETTINGS, T0, T0 + 900)).toBe(T0 + 900);
+  });
+
+  it('stops at notAfter, the end of the refresh family', () => {
+    expect(accessTokenExpiry(SETTINGS, T0, T0 + 899)).toBe(T0 + 899);
+  });
+
+  it('is what signAccessToken writes as exp', async () => {
+    const token = await signAccessToken(keys, SETTINGS, SUBJECT, T0, T0 + 120);
+
+    expect(payloadOf(token)).toMatchObject({ iat: T0, exp: T0 + 120 });
+    await expect(verifyAccessToken(token, keys.publicJwks, { ...EXPECTED, now: T0 + 120 })).rejects.toThrow(
+      authError('invalid_token'),
+    );
   });
 });
 

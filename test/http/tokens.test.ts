@@ -105,6 +105,47 @@ describe('POST /token/refresh', () => {
     await expectInvalidToken(app.refresh(refresh));
   });
 
+  it('never lets an access token outlive its family: exp and expires_in stop at the family end', async () => {
+    const app = await createTestApp({ REFRESH_TOKEN_TTL_SECONDS: '3600', ACCESS_TOKEN_TTL_SECONDS: '900' });
+    const { refresh } = await app.login(PHONE);
+    const familyId = refreshTokenFamily(refresh) ?? '';
+    const familyExpiresAt = (await app.refreshFamilies.get(familyId, app.clock.seconds))?.familyExpiresAt;
+    expect(familyExpiresAt).toBe(app.clock.seconds + 3600);
+    app.clock.advance(3600 - 100);
+
+    const refreshed = await app.refresh(refresh);
+
+    expect(refreshed.status).toBe(200);
+    const claims = decodeJwt(String(refreshed.body.access));
+    expect(claims.exp).toBe(familyExpiresAt);
+    expect(claims.iat).toBe(app.clock.seconds);
+    expect(refreshed.body.expires_in).toBe(100);
+  });
+
+  it('caps the login access token too, when REFRESH_TOKEN_TTL_SECONDS is the shorter', async () => {
+    const app = await createTestApp({ REFRESH_TOKEN_TTL_SECONDS: '600', ACCESS_TOKEN_TTL_SECONDS: '3600' });
+    await app.sendOtp(PHONE);
+
+    const verified = await app.verifyOtp(PHONE, app.sms.lastCodeFor(PHONE));
+
+    expect(verified.status).toBe(200);
+    const claims = decodeJwt(String(verified.body.access));
+    expect(Number(claims.exp) - Number(claims.iat)).toBe(600);
+    expect(verified.body.expires_in).toBe(600);
+  });
+
+  it('gives a full ACCESS_TOKEN_TTL_SECONDS when the family outlives it', async () => {
+    const app = await createTestApp({ REFRESH_TOKEN_TTL_SECONDS: '3600', ACCESS_TOKEN_TTL_SECONDS: '900' });
+    const { refresh } = await app.login(PHONE);
+    app.clock.advance(3600 - 900);
+
+    const refreshed = await app.refresh(refresh);
+
+    const claims = decodeJwt(String(refreshed.body.access));
+    expect(Number(claims.exp) - Number(claims.iat)).toBe(900);
+    expect(refreshed.body.expires_in).toBe(900);
+  });
+
   it.each([
     ['an unknown token', 'A'.repeat(43)],
     ['an unknown family', `${'A'.repeat(22)}.${'B'.repeat(43)}`],
