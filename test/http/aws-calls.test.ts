@@ -2,28 +2,50 @@ import { describe, expect, it } from 'vitest';
 import { CachedKeySource } from '../../lambdas/adapters/cached-key-source.js';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
 import { DynamoDbPublicJwksStore } from '../../lambdas/adapters/dynamodb-public-jwks-store.js';
+import { KEY_PREFIXES } from '../../lambdas/adapters/table-keys.js';
 import { publicJwksOf } from '../../lambdas/core/signing-keys.js';
 import { createTelemetry } from '../../lambdas/http/telemetry.js';
 import { makeWellKnownHandler } from '../../lambdas/http/well-known-handlers.js';
+import { FUNCTIONS, type FunctionName } from '../../lambdas/registry.js';
 import { apiEvent, createTestApp, invoke, type TestApp, testKeySetDocument } from '../helpers/test-app.js';
 
+interface Call {
+  readonly action: string;
+  /** The kind of item, from the partition key's prefix. */
+  readonly kind: string;
+  readonly consistentRead: boolean;
+}
+
 /** Records the DynamoDB operations each request issues, from the client's own middleware stack. */
-function recordCalls(app: TestApp): { take(): string[] } {
-  let calls: string[] = [];
+function recordCalls(app: TestApp): { take(): string[]; takeCalls(): Call[] } {
+  let calls: Call[] = [];
   app.client.middlewareStack.add(
     (next, context) => async (args) => {
-      calls.push(String(context.commandName).replace(/Command$/, ''));
+      // Marshalled ({ S: '...' }) or not, depending on where in the stack the document client converts.
+      const input = args.input as { Key?: { pk?: unknown }; Item?: { pk?: unknown }; ConsistentRead?: boolean };
+      const raw = input.Key?.pk ?? input.Item?.pk;
+      const pk = String(typeof raw === 'object' && raw !== null ? (raw as { S?: string }).S : (raw ?? ''));
+      calls.push({
+        action: String(context.commandName).replace(/Command$/, ''),
+        kind: Object.entries(KEY_PREFIXES).find(([, prefix]) => pk.startsWith(prefix))?.[0] ?? `unknown key ${pk}`,
+        consistentRead: input.ConsistentRead === true,
+      });
       return next(args);
     },
     { step: 'initialize', name: 'recordCalls' },
   );
-  return {
-    take() {
-      const taken = calls;
-      calls = [];
-      return taken;
-    },
+  const takeCalls = () => {
+    const taken = calls;
+    calls = [];
+    return taken;
   };
+  return { takeCalls, take: () => takeCalls().map((call) => call.action) };
+}
+
+/** Whether the registry, and so the function's IAM role, allows every call the request made. */
+function allowedByRegistry(fn: FunctionName, calls: readonly Call[]): boolean {
+  const table: Partial<Record<string, readonly string[]>> = FUNCTIONS[fn].table ?? {};
+  return calls.every((call) => table[call.kind]?.includes(call.action) ?? false);
 }
 
 const PHONE = '+919876543210';
@@ -92,5 +114,53 @@ describe('DynamoDB calls per request (success paths: at most 3)', () => {
     app.clock.advance(300);
     expect((await invoke(handler, apiEvent('GET', '/.well-known/jwks.json'))).status).toBe(200);
     expect(calls.take()).toEqual(['GetItem']);
+  });
+});
+
+describe('DynamoDB calls against the registry, and so against each function IAM role', () => {
+  it('send-otp reads the phone record strongly consistently and touches only phone records and IP windows', async () => {
+    const app = await createTestApp();
+    const calls = recordCalls(app);
+    expect((await app.sendOtp(PHONE)).status).toBe(200);
+    const made = calls.takeCalls();
+    expect(made.find((c) => c.action === 'GetItem')).toEqual({
+      action: 'GetItem',
+      kind: 'phone',
+      consistentRead: true,
+    });
+    expect(allowedByRegistry('send-otp', made)).toBe(true);
+  });
+
+  it('verify-otp reads the phone record strongly consistently, right or wrong code', async () => {
+    const app = await createTestApp();
+    await app.sendOtp(PHONE);
+    const calls = recordCalls(app);
+    expect((await app.verifyOtp(PHONE, '000000')).status).toBe(400);
+    expect((await app.verifyOtp(PHONE, app.sms.lastCodeFor(PHONE))).status).toBe(200);
+    const made = calls.takeCalls();
+    expect(made.filter((c) => c.action === 'GetItem')).toEqual([
+      { action: 'GetItem', kind: 'phone', consistentRead: true },
+      { action: 'GetItem', kind: 'phone', consistentRead: true },
+    ]);
+    expect(allowedByRegistry('verify-otp', made)).toBe(true);
+  });
+
+  it('refresh and logout read and write only the family, reading it strongly consistently', async () => {
+    const app = await createTestApp();
+    const { refresh } = await app.login(PHONE);
+    const calls = recordCalls(app);
+    const refreshed = await app.refresh(refresh);
+    expect(refreshed.status).toBe(200);
+    const made = calls.takeCalls();
+    expect(made[0]).toEqual({ action: 'GetItem', kind: 'family', consistentRead: true });
+    expect(allowedByRegistry('refresh-token', made)).toBe(true);
+
+    expect((await app.logout(String(refreshed.body.refresh))).status).toBe(204);
+    expect(allowedByRegistry('logout', calls.takeCalls())).toBe(true);
+  });
+
+  it('flags a call the registry does not grant', () => {
+    expect(allowedByRegistry('logout', [{ action: 'GetItem', kind: 'family', consistentRead: true }])).toBe(false);
+    expect(allowedByRegistry('send-otp', [{ action: 'PutItem', kind: 'family', consistentRead: false }])).toBe(false);
   });
 });
