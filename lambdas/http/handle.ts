@@ -42,9 +42,22 @@ export function handleApi(telemetry: Telemetry, route: (event: ApiEvent) => Prom
     telemetry.inRequest({ request_id: event.requestContext?.requestId, route: event.routeKey }, () => handle(event));
 }
 
-function describe(error: unknown): { name: string; message: string; stack?: string } {
+interface ErrorDescription {
+  name: string;
+  message: string;
+  stack?: string;
+  cause?: ErrorDescription;
+}
+
+/** An error and its causes (a few levels deep), every text redacted. */
+function describe(error: unknown, depth = 0): ErrorDescription {
   if (!(error instanceof Error)) return { name: typeof error, message: redact(String(error)) };
-  return { name: error.name, message: redact(error.message), ...(error.stack ? { stack: redact(error.stack) } : {}) };
+  return {
+    name: error.name,
+    message: redact(error.message),
+    ...(error.stack ? { stack: redact(error.stack) } : {}),
+    ...(error.cause !== undefined && depth < 3 ? { cause: describe(error.cause, depth + 1) } : {}),
+  };
 }
 
 // The SDK v3's own retry classification (@smithy/core, service-error-classification), which the

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AuthError } from '../../lambdas/core/errors.js';
 import type { SigningKeySource } from '../../lambdas/core/ports.js';
 import { handleApi } from '../../lambdas/http/handle.js';
@@ -17,6 +17,40 @@ describe('unexpected failures', () => {
 
     expect(response.status).toBe(500);
     expect(response.body).toEqual({ error: 'Internal error.', code: 'internal_error' });
+  });
+
+  it('log the whole cause chain of a 500, redacted', async () => {
+    const previous = process.env.POWERTOOLS_LOG_LEVEL;
+    process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+    const logging = createTelemetry();
+    process.env.POWERTOOLS_LOG_LEVEL = previous;
+    const handler = handleApi(logging, async () => {
+      throw new Error('The published JWKS item is not JSON', {
+        cause: new SyntaxError('Unexpected token in JSON at position 7 near +919876543210'),
+      });
+    });
+    const lines: string[] = [];
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+
+    let status: number;
+    try {
+      status = (await invoke(handler, apiEvent('POST', '/send-otp', {}))).status;
+    } finally {
+      err.mockRestore();
+    }
+
+    expect(status).toBe(500);
+    const logged = JSON.parse(lines.join('').trim()) as { message: string; cause: Record<string, unknown> };
+    expect(logged.message).toBe('unhandled error');
+    expect(logged.cause).toMatchObject({
+      name: 'Error',
+      message: 'The published JWKS item is not JSON',
+      cause: { name: 'SyntaxError', message: 'Unexpected token in JSON at position 7 near +91******3210' },
+    });
+    expect(JSON.stringify(logged)).not.toContain('9876543210');
   });
 
   it('answer throttling the SDK gave up on with 503 service_unavailable and Retry-After', async () => {
