@@ -1,137 +1,99 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build, type Metafile } from 'esbuild';
-import { esbuildBuildOptions, lambdaEntry, PROJECT_ROOT } from '../lib/constructs/bundling.js';
-import {
-  BUILD_DIR,
-  bundlePath,
-  floorBundlePath,
-  floorName,
-  HANDLERS,
-  type HandlerSpec,
-  type SdkClientName,
-} from './handlers.js';
+import { build } from 'esbuild';
+import { esbuildBuildOptions, lambdaEntry } from '../lib/constructs/bundling.js';
 
-export interface PackageBytes {
-  /** npm package name, or `(project)` for this repository's own sources. */
-  readonly name: string;
-  readonly bytes: number;
-}
+/** Bundles, events and other scratch files of a run (gitignored). */
+export const BUILD_DIR = fileURLToPath(new URL('./.build/', import.meta.url));
 
-export interface BuiltBundle {
+type SdkClient = 'dynamodb' | 'sns' | 'secrets-manager';
+
+/** What a floor entry imports and constructs for each client: the same as the Lambda entries do. */
+const FLOOR_CODE: Record<SdkClient, { imports: string; construct: string }> = {
+  dynamodb: {
+    imports:
+      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
+    construct:
+      'DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } })',
+  },
+  sns: {
+    imports: "import { SNSClient } from '@aws-sdk/client-sns';",
+    construct: 'new SNSClient({ maxAttempts: 1, requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 } })',
+  },
+  'secrets-manager': {
+    imports: "import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
+    construct: 'new SecretsManagerClient({})',
+  },
+};
+
+/** Every entry in lambdas/functions/ and the SDK clients it constructs, in the order the tables print them. */
+export const HANDLERS: readonly { readonly name: string; readonly clients: readonly SdkClient[] }[] = [
+  { name: 'send-otp', clients: ['dynamodb', 'sns'] },
+  { name: 'verify-otp', clients: ['dynamodb', 'secrets-manager'] },
+  { name: 'refresh-token', clients: ['dynamodb', 'secrets-manager'] },
+  { name: 'logout', clients: ['dynamodb'] },
+  { name: 'me', clients: [] },
+  { name: 'well-known', clients: ['dynamodb'] },
+  { name: 'not-found', clients: [] },
+  { name: 'rotate-signing-key', clients: ['dynamodb', 'secrets-manager'] },
+];
+
+export interface Bundle {
   readonly file: string;
-  /** The JavaScript Lambda loads (the `.mjs`), minified. */
   readonly bytes: number;
   /** gzip -6 of the same bytes: roughly what the deployment zip stores. */
   readonly gzipBytes: number;
-  /** The linked source map beside it (read only when `--enable-source-maps` is on). */
-  readonly mapBytes: number;
-  /** Bytes in the output per package, largest first (esbuild metafile `bytesInOutput`). */
-  readonly packages: readonly PackageBytes[];
 }
 
-export interface BundlesResult {
-  readonly handlers: Readonly<Record<string, BuiltBundle & { readonly floor: string }>>;
-  readonly floors: Readonly<Record<string, BuiltBundle>>;
+export interface HandlerBundles {
+  readonly name: string;
+  readonly bundle: Bundle;
+  /** The client set (`dynamodb+sns`), or `empty` for an entry that builds no client. */
+  readonly floorName: string;
+  /** An entry that only imports and constructs the same SDK clients, built the same way. */
+  readonly floor: Bundle;
 }
 
-/**
- * Builds every Lambda entry with the stack's own esbuild settings, and one floor bundle per distinct
- * client set: an entry that imports and constructs only those SDK clients, built the same way.
- */
-export async function buildBundles(): Promise<BundlesResult> {
-  const floorSets = new Map<string, readonly SdkClientName[]>();
-  for (const handler of HANDLERS) floorSets.set(floorName(handler.clients), handler.clients);
-
-  const [handlers, floors] = await Promise.all([
-    Promise.all(
-      HANDLERS.map(
-        async (h: HandlerSpec) => [h.name, await buildOne(lambdaEntry(h.name), bundlePath(h.name))] as const,
-      ),
-    ),
-    Promise.all(
-      [...floorSets].map(async ([floor, clients]) => {
-        const entry = join(BUILD_DIR, 'floor-entries', `${floor}.mjs`);
-        await mkdir(dirname(entry), { recursive: true });
-        await writeFile(entry, floorSource(clients));
-        return [floor, await buildOne(entry, floorBundlePath(floor))] as const;
-      }),
-    ),
-  ]);
-  return {
-    handlers: Object.fromEntries(
-      handlers.map(([name, built]) => {
-        const spec = HANDLERS.find((h) => h.name === name) as HandlerSpec;
-        return [name, { ...built, floor: floorName(spec.clients) }];
-      }),
-    ),
-    floors: Object.fromEntries(floors),
+/** Builds every Lambda entry with the stack's own esbuild settings, and one floor per distinct client set. */
+export async function buildBundles(): Promise<HandlerBundles[]> {
+  const floors = new Map<string, Promise<Bundle>>();
+  const floorOf = (name: string, clients: readonly SdkClient[]) => {
+    const built =
+      floors.get(name) ??
+      (async () => {
+        const entry = join(BUILD_DIR, 'floor-entries', `${name}.mjs`);
+        const code = clients.map((c) => FLOOR_CODE[c]);
+        await mkdir(join(BUILD_DIR, 'floor-entries'), { recursive: true });
+        await writeFile(
+          entry,
+          [
+            ...code.map((c) => c.imports),
+            `const clients = [${code.map((c) => c.construct).join(', ')}];`,
+            'export const handler = async () => ({ statusCode: 200, body: String(clients.length) });',
+            '',
+          ].join('\n'),
+        );
+        return buildOne(entry, join(BUILD_DIR, 'floors', name, 'index.mjs'));
+      })();
+    floors.set(name, built);
+    return built;
   };
-}
-
-/** The floor entry: the same imports the handler's entry makes from the SDK, and the same constructions. */
-function floorSource(clients: readonly SdkClientName[]): string {
-  const lines: string[] = [];
-  const made: string[] = [];
-  if (clients.includes('dynamodb')) {
-    lines.push(
-      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
-      "import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
-    );
-    made.push(
-      'DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } })',
-    );
-  }
-  if (clients.includes('sns')) {
-    lines.push("import { SNSClient } from '@aws-sdk/client-sns';");
-    made.push('new SNSClient({ maxAttempts: 1, requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 } })');
-  }
-  if (clients.includes('secrets-manager')) {
-    lines.push("import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';");
-    made.push('new SecretsManagerClient({})');
-  }
-  lines.push(
-    `const clients = [${made.join(', ')}];`,
-    'export const handler = async () => ({ statusCode: 200, body: String(clients.length) });',
-    '',
+  return Promise.all(
+    HANDLERS.map(async ({ name, clients }) => {
+      const floorName = clients.length === 0 ? 'empty' : clients.join('+');
+      const [bundle, floor] = await Promise.all([
+        buildOne(lambdaEntry(name), join(BUILD_DIR, 'bundles', name, 'index.mjs')),
+        floorOf(floorName, clients),
+      ]);
+      return { name, bundle, floorName, floor };
+    }),
   );
-  return lines.join('\n');
 }
 
-async function buildOne(entry: string, outfile: string): Promise<BuiltBundle> {
-  await mkdir(dirname(outfile), { recursive: true });
-  const result = await build({ ...esbuildBuildOptions(entry, outfile), metafile: true, logLevel: 'silent' });
-  const code = await readFile(outfile);
-  return {
-    file: outfile,
-    bytes: code.length,
-    gzipBytes: gzipSync(code, { level: 6 }).length,
-    mapBytes: (await stat(`${outfile}.map`)).size,
-    packages: packagesOf(result.metafile, outfile),
-  };
-}
-
-function packagesOf(metafile: Metafile, outfile: string): PackageBytes[] {
-  const key = relative(PROJECT_ROOT, outfile).split('\\').join('/');
-  const output = metafile.outputs[key];
-  if (!output) throw new Error(`esbuild metafile has no output ${key}`);
-  const totals = new Map<string, number>();
-  for (const [path, { bytesInOutput }] of Object.entries(output.inputs)) {
-    const name = packageName(path);
-    totals.set(name, (totals.get(name) ?? 0) + bytesInOutput);
-  }
-  return [...totals]
-    .map(([name, bytes]) => ({ name, bytes }))
-    .filter((p) => p.bytes > 0)
-    .sort((a, b) => b.bytes - a.bytes);
-}
-
-/** `node_modules/@scope/pkg/dist/x.js` -> `@scope/pkg`; the innermost node_modules wins for nested copies. */
-export function packageName(inputPath: string): string {
-  const parts = inputPath.split('/');
-  const at = parts.lastIndexOf('node_modules');
-  if (at === -1) return '(project)';
-  const first = parts[at + 1] ?? '';
-  return first.startsWith('@') ? `${first}/${parts[at + 2] ?? ''}` : first;
+async function buildOne(entry: string, file: string): Promise<Bundle> {
+  await build({ ...esbuildBuildOptions(entry, file), logLevel: 'silent' });
+  const code = await readFile(file);
+  return { file, bytes: code.length, gzipBytes: gzipSync(code, { level: 6 }).length };
 }

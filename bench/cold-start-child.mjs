@@ -1,24 +1,18 @@
-// One cold start, in a fresh plain-Node process (no tsx): import a bundle, then serve one event.
-// argv: <bundle.mjs> [event.json]. Prints one line: BENCH_RESULT {"importMs":..,"firstResponseMs":..,"statusCode":..}.
-// Handler logs share stdout (as in Lambda), so the parent looks for the marked line.
+// One cold start in a fresh plain-Node process (no tsx, as Lambda runs it): import a bundle, then
+// serve one event. argv: <bundle.mjs> [event.json]. Handler logs share stdout, as in Lambda, so the
+// figures go on one marked line: BENCH_RESULT {"importMs":..,"firstResponseMs":..,"statusCode":..}.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
 const [bundle, eventFile] = process.argv.slice(2);
-if (!bundle) {
-  process.stderr.write('usage: cold-start-child.mjs <bundle.mjs> [event.json]\n');
-  process.exit(2);
-}
 // Read before the clock starts: Lambda hands the event over already parsed.
 const event = eventFile ? JSON.parse(readFileSync(eventFile, 'utf8')) : undefined;
 const url = pathToFileURL(bundle).href;
 
 const importStart = performance.now();
 const mod = await import(url);
-const importMs = performance.now() - importStart;
-
-const result = { importMs };
+const result = { importMs: performance.now() - importStart };
 if (event !== undefined) {
   const start = performance.now();
   const answer = await mod.handler(event);

@@ -1,63 +1,35 @@
-/** Summary statistics and plain-text tables for the benchmark sections. */
-
-export interface Summary {
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
-  readonly runs: number;
-}
-
-/** Nearest-rank percentile (p in 0..100) of unsorted samples. */
-export function percentile(samples: readonly number[], p: number): number {
-  if (samples.length === 0) return Number.NaN;
-  const sorted = [...samples].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank] as number;
-}
+/** Statistics and the plain-text tables every section prints. */
 
 export function median(samples: readonly number[]): number {
-  if (samples.length === 0) return Number.NaN;
   const sorted = [...samples].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  if (sorted.length % 2 === 1) return sorted[mid] as number;
+  return ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
 }
 
-export function summarize(samples: readonly number[]): Summary {
-  return {
-    median: round(median(samples)),
-    min: round(Math.min(...samples)),
-    max: round(Math.max(...samples)),
-    runs: samples.length,
-  };
+/** Nearest-rank percentile, p in 0..100. */
+export function percentile(samples: readonly number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 }
 
-/** Rounds to `digits` decimals, for figures that are only meaningful to a few. */
-export function round(value: number, digits = 2): number {
-  const factor = 10 ** digits;
-  return Math.round(value * factor) / factor;
-}
-
-export function ms(value: number): string {
-  return value.toFixed(value < 10 ? 2 : 1);
-}
-
-export function bytes(value: number): string {
-  return value.toLocaleString('en-US');
-}
+export const ms = (value: number): string => value.toFixed(value < 10 ? 2 : 1);
+export const bytes = (value: number): string => value.toLocaleString('en-US');
+export const verdict = (met: boolean | undefined): string => (met === undefined ? 'n/a' : met ? 'met' : 'MISSED');
 
 /**
- * A titled table: `== title ==`, a header row, a rule, then the rows, columns separated by at least
- * two spaces (so a reader, or the bench test, can split on them). Numbers are right-aligned.
+ * `== title ==`, a header (the first row's keys), a rule, then the rows; columns at least two spaces
+ * apart, numbers right-aligned.
  */
-export function table(title: string, header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const numeric = header.map((_h, i) => rows.length > 0 && rows.every((r) => /^[-+]?[\d,.]+[x%]?$/.test(r[i] ?? '')));
-  const line = (cells: readonly string[]) =>
-    cells
+export function table(title: string, rows: readonly Readonly<Record<string, string>>[]): string {
+  const header = Object.keys(rows[0] ?? {});
+  const cells = rows.map((row) => header.map((h) => row[h] ?? ''));
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const numeric = header.map((_h, i) => cells.every((r) => /^[-+]?[\d,.]+[x%]?$/.test(r[i] ?? '')));
+  const line = (row: readonly string[]) =>
+    row
       .map((cell, i) => (numeric[i] ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
-  return [`== ${title} ==`, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  return [`== ${title} ==`, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }

@@ -3,43 +3,23 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { type Env, parseOtpConfig } from '../lambdas/config.js';
 import { startLocalServer } from '../scripts/local-server.js';
+import { BUILD_DIR } from './bundles.js';
 import { type BenchContext, createBenchTable } from './context.js';
-import { inParallel, randomPhoneNumber, seedPendingCode, wrongCode } from './fixtures.js';
-import { BUILD_DIR } from './handlers.js';
-import { round } from './report.js';
+import { randomPhoneNumber, repeatInParallel, seedPendingCode, wrongCode } from './fixtures.js';
 
-export interface ThroughputRow {
-  readonly scenario: 'send-otp' | 'verify-otp (wrong code)' | 'login (send + verify)';
+/** What bench/load-worker.mjs posts back. */
+export interface LoadResult {
+  readonly scenario: string;
   /** HTTP requests per second (a login is two). */
   readonly requestsPerSecond: number;
-  /** Logins per second, for the login row. */
   readonly loginsPerSecond?: number;
-  /** Per request; for the login row, per send + verify pair. */
+  /** Per request; for a login, per send + verify pair. */
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly total: number;
-  readonly expectedStatus: number;
-  /** Responses by status; anything but the expected status means the figure measured something else. */
+  /** Responses by status: anything but the expected one means the figure measured something else. */
   readonly statuses: Readonly<Record<string, number>>;
   readonly errors: number;
-}
-
-export interface ThroughputResult {
-  readonly seconds: number;
-  readonly connections: number;
-  readonly serverEnv: Readonly<Record<string, string>>;
-  readonly rows: readonly ThroughputRow[];
-}
-
-interface WorkerResult {
-  requests?: number;
-  logins?: number;
-  requestsPerSecond: number;
-  loginsPerSecond?: number;
-  p50Ms: number;
-  p99Ms: number;
-  statuses: Record<string, number>;
-  errors: number;
 }
 
 /** Limits raised so the figures measure the work of a request, not the 429 that would normally stop a flood. */
@@ -52,92 +32,71 @@ const RAISED_LIMITS = {
 };
 
 /**
- * Warm throughput of the local server (`startLocalServer`, the same handler factories as the
- * Lambdas) in this process, against the bench's DynamoDB Local. The load runs on a worker thread:
- * autocannon for send-otp (a new number each request) and wrong-code verifies (round robin over
- * numbers seeded with a pending code); for logins, `connections` loops doing send, reading the code
- * from the outbox file, verify.
+ * Warm throughput of the local server (the same handler factories as the Lambdas) in this process,
+ * against the bench's DynamoDB Local, logs and metrics off. The load runs on a worker thread, so it
+ * does not share the server's event loop: autocannon for send-otp (a new number per request) and
+ * wrong-code verifies (round robin over numbers seeded with a pending code); for logins,
+ * `connections` loops of send, read the code from the outbox file, verify.
  */
 export async function measureThroughput(
   context: BenchContext,
   options: { seconds: number; connections: number; poolSize: number },
   progress: (line: string) => void,
-): Promise<ThroughputResult> {
+): Promise<LoadResult[]> {
   const table = await createBenchTable(context, 'load');
   const dataDir = join(BUILD_DIR, `load-${process.pid}`);
-  await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
-  const serverEnv: Record<string, string> = {
+  const env = {
     AWS_ENDPOINT_URL_DYNAMODB: context.engine.endpoint,
     TABLE_NAME: table.tableName,
     LOCAL_DATA_DIR: dataDir,
     SMS_OUTBOX_FILE: join(dataDir, 'outbox.jsonl'),
     ...RAISED_LIMITS,
   };
-
   // The server's logger and metrics read these once, when it builds its handlers: quiet for the load.
-  const saved = { log: process.env.POWERTOOLS_LOG_LEVEL, metrics: process.env.POWERTOOLS_METRICS_DISABLED };
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  const server = await startLocalServer({ env: serverEnv as Env, port: 0, log: () => {} }).finally(() => {
-    restoreEnv('POWERTOOLS_LOG_LEVEL', saved.log);
-    restoreEnv('POWERTOOLS_METRICS_DISABLED', saved.metrics);
+  const quiet = { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' };
+  const saved = Object.keys(quiet).map((name) => [name, process.env[name]] as const);
+  Object.assign(process.env, quiet);
+  const server = await startLocalServer({ env: env as Env, port: 0, log: () => {} }).finally(() => {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   });
   try {
-    const policy = parseOtpConfig(serverEnv);
-    const pool = await inParallel(
-      Array.from({ length: options.poolSize }, () => randomPhoneNumber()),
-      16,
-      async (phone) => ({ phone, wrong: wrongCode(await seedPendingCode(table.records, phone, policy)) }),
-    );
-    const base = { url: server.url, connections: options.connections, outboxFile: server.outboxFile, pool };
+    const policy = parseOtpConfig(env);
+    const pool = await repeatInParallel(options.poolSize, async () => {
+      const phone = randomPhoneNumber();
+      return { phone, wrong: wrongCode(await seedPendingCode(table.records, phone, policy)) };
+    });
+    const load = (scenario: string, seconds = options.seconds) =>
+      runWorker({
+        scenario,
+        seconds,
+        url: server.url,
+        connections: options.connections,
+        outboxFile: server.outboxFile,
+        pool,
+      });
     // One short unmeasured round warms the JIT, the keep-alive sockets and the signing-key cache.
-    await runWorker({ ...base, scenario: 'login', seconds: Math.min(2, options.seconds) });
-
-    progress('throughput: send-otp');
-    const send = await runWorker({ ...base, scenario: 'send-otp', seconds: options.seconds });
-    progress('throughput: verify-otp with a wrong code');
-    const wrong = await runWorker({ ...base, scenario: 'verify-wrong', seconds: options.seconds });
-    progress('throughput: login');
-    const login = await runWorker({ ...base, scenario: 'login', seconds: options.seconds });
-
-    return {
-      seconds: options.seconds,
-      connections: options.connections,
-      serverEnv: { ...RAISED_LIMITS, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
-      rows: [
-        row('send-otp', send, 200),
-        row('verify-otp (wrong code)', wrong, 400),
-        {
-          ...row('login (send + verify)', login, 200),
-          loginsPerSecond: round(login.loginsPerSecond ?? 0, 1),
-        },
-      ],
-    };
+    await load('login (send + verify)', Math.min(2, options.seconds));
+    const results: LoadResult[] = [];
+    for (const scenario of ['send-otp', 'verify-otp (wrong code)', 'login (send + verify)']) {
+      progress(`throughput: ${scenario}`);
+      results.push(await load(scenario));
+    }
+    return results;
   } finally {
     await server.close();
     await rm(dataDir, { recursive: true, force: true });
   }
 }
 
-function row(scenario: ThroughputRow['scenario'], result: WorkerResult, expectedStatus: number): ThroughputRow {
-  return {
-    scenario,
-    requestsPerSecond: round(result.requestsPerSecond, 1),
-    p50Ms: round(result.p50Ms, 2),
-    p99Ms: round(result.p99Ms, 2),
-    total: result.requests ?? result.logins ?? 0,
-    expectedStatus,
-    statuses: result.statuses,
-    errors: result.errors,
-  };
-}
-
-function runWorker(data: Record<string, unknown>): Promise<WorkerResult> {
+function runWorker(data: Record<string, unknown>): Promise<LoadResult> {
   return new Promise((done, fail) => {
     const worker = new Worker(new URL('./load-worker.mjs', import.meta.url), { workerData: data });
-    let result: WorkerResult | undefined;
-    worker.once('message', (message: WorkerResult) => {
+    let result: LoadResult | undefined;
+    worker.once('message', (message: LoadResult) => {
       result = message;
       // Whatever the load generator still holds open (sockets, timers) must not keep the run alive.
       void worker.terminate();
@@ -148,9 +107,4 @@ function runWorker(data: Record<string, unknown>): Promise<WorkerResult> {
       else fail(new Error(`load worker (${String(data.scenario)}) exited with code ${code} and no result`));
     });
   });
-}
-
-function restoreEnv(name: string, value: string | undefined): void {
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
 }
