@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { SNS_CLIENT_CONFIG } from '../lambdas/functions/lambda-runtime.js';
+import { FUNCTION_NAMES, FUNCTIONS } from '../lambdas/registry.js';
 import { esbuildBuildOptions, lambdaEntry } from '../lib/constructs/bundling.js';
 
 /** Bundles, events and other scratch files of a run (gitignored). */
@@ -20,7 +22,7 @@ const FLOOR_CODE: Record<SdkClient, { imports: string; construct: string }> = {
   },
   sns: {
     imports: "import { SNSClient } from '@aws-sdk/client-sns';",
-    construct: 'new SNSClient({ maxAttempts: 1, requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 } })',
+    construct: `new SNSClient(${JSON.stringify(SNS_CLIENT_CONFIG)})`,
   },
   'secrets-manager': {
     imports: "import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
@@ -28,15 +30,19 @@ const FLOOR_CODE: Record<SdkClient, { imports: string; construct: string }> = {
   },
 };
 
-/** Every entry in lambdas/functions/ and the SDK clients it constructs, in the order the tables print them. */
+/**
+ * Every Lambda entry and the SDK clients it constructs (exactly what its floor imports and builds):
+ * the API functions as lambdas/registry.ts declares them, then the key rotation.
+ */
 export const HANDLERS: readonly { readonly name: string; readonly clients: readonly SdkClient[] }[] = [
-  { name: 'send-otp', clients: ['dynamodb', 'sns'] },
-  { name: 'verify-otp', clients: ['dynamodb', 'secrets-manager'] },
-  { name: 'refresh-token', clients: ['dynamodb', 'secrets-manager'] },
-  { name: 'logout', clients: ['dynamodb'] },
-  { name: 'me', clients: [] },
-  { name: 'well-known', clients: ['dynamodb'] },
-  { name: 'not-found', clients: [] },
+  ...FUNCTION_NAMES.map((name) => {
+    const { table, sms, signingKey } = FUNCTIONS[name];
+    const clients: SdkClient[] = [];
+    if (table) clients.push('dynamodb');
+    if (sms) clients.push('sns');
+    if (signingKey) clients.push('secrets-manager');
+    return { name, clients };
+  }),
   { name: 'rotate-signing-key', clients: ['dynamodb', 'secrets-manager'] },
 ];
 
