@@ -20,6 +20,7 @@ import {
 } from '../lambdas/config.js';
 import { systemClock } from '../lambdas/core/clock.js';
 import type { SigningKeySource } from '../lambdas/core/ports.js';
+import { SNS_CLIENT_CONFIG } from '../lambdas/functions/lambda-runtime.js';
 import type { ApiHandler } from '../lambdas/http/api-event.js';
 import { makeSendOtpHandler, makeVerifyOtpHandler } from '../lambdas/http/login-handlers.js';
 import { createTelemetry } from '../lambdas/http/telemetry.js';
@@ -142,13 +143,7 @@ export function createInstrumentedApp(context: BenchContext, table: BenchTable):
   const meter = new SdkMeter();
   const common = { region: BENCH_REGION, credentials: BENCH_CREDENTIALS };
   const dynamodb = new DynamoDBClient({ ...common, endpoint: context.engine.endpoint });
-  // The same bounds as lambdas/functions/send-otp.ts.
-  const sns = new SNSClient({
-    ...common,
-    endpoint: context.fakeAws.endpoint,
-    maxAttempts: 1,
-    requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
-  });
+  const sns = new SNSClient({ ...common, endpoint: context.fakeAws.endpoint, ...SNS_CLIENT_CONFIG });
   const secrets = new SecretsManagerClient({ ...common, endpoint: context.fakeAws.endpoint });
   meter.attach(dynamodb, 'DynamoDB');
   meter.attach(sns, 'SNS');
