@@ -78,7 +78,7 @@ export class SecretsManagerKeyRotation {
         if (!pending) throw new KeySetError(`No pending key set for ${SecretId}`);
         // The lead counts from here, where verifiers first see the new key: checked again in case
         // this step runs long after testSecret.
-        await this.requirePublishLead(SecretId, pending, this.nowSeconds());
+        await this.requirePublishLead(SecretId, token, pending, this.nowSeconds());
         await this.jwks.publish(publicJwksOf(pending), pending.rotatedAt);
         const current = Object.entries(meta.VersionIdsToStages ?? {}).find(([, s]) => s.includes('AWSCURRENT'))?.[0];
         await this.client.send(
@@ -148,7 +148,7 @@ export class SecretsManagerKeyRotation {
     if (!doc.keys.some((k) => k.activatesAt <= now)) {
       throw new KeySetError('The pending key set has no key that may sign now');
     }
-    await this.requirePublishLead(SecretId, doc, now);
+    await this.requirePublishLead(SecretId, token, doc, now);
   }
 
   /**
@@ -158,7 +158,12 @@ export class SecretsManagerKeyRotation {
    * key is exempt: no key signs yet, so no verifier has a JWKS to be stale. So is a lead no longer
    * than the slack: there is nothing left to check.
    */
-  private async requirePublishLead(SecretId: string, pending: KeySetDocument, now: number): Promise<void> {
+  private async requirePublishLead(
+    SecretId: string,
+    token: string,
+    pending: KeySetDocument,
+    now: number,
+  ): Promise<void> {
     const required = this.timing.publishLeadSeconds - PUBLISH_LEAD_SLACK_SECONDS;
     if (required <= 0) return;
     const current = await this.currentDocument(SecretId);
@@ -170,8 +175,10 @@ export class SecretsManagerKeyRotation {
       if (lead < required) {
         throw new KeySetError(
           `The pending key ${key.kid} of ${SecretId} signs in ${lead} s, but must be published at least ` +
-            `${this.timing.publishLeadSeconds} s first (a rotation resumed too late?). Cancel this rotation with ` +
-            `\`aws secretsmanager cancel-rotate-secret --secret-id ${SecretId}\` and rotate again.`,
+            `${this.timing.publishLeadSeconds} s first (a rotation resumed too late?). Cancel the rotation, ` +
+            `take AWSPENDING off the half-made version (cancelling leaves it there, where it blocks the next ` +
+            `rotation), and rotate again: ${recoveryCommands(SecretId, token)} ` +
+            `(see "A rotation that resumed too late" in docs/security.md).`,
         );
       }
     }
@@ -194,6 +201,15 @@ export class SecretsManagerKeyRotation {
       throw error;
     }
   }
+}
+
+/** The CLI commands that end a failed rotation whose pending version is `token` and start a new one. */
+function recoveryCommands(SecretId: string, token: string): string {
+  return [
+    `aws secretsmanager cancel-rotate-secret --secret-id ${SecretId}`,
+    `aws secretsmanager update-secret-version-stage --secret-id ${SecretId} --version-stage AWSPENDING --remove-from-version-id ${token}`,
+    `aws secretsmanager rotate-secret --secret-id ${SecretId}`,
+  ].join('; ');
 }
 
 /**

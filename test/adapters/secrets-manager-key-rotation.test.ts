@@ -275,6 +275,28 @@ describe('SecretsManagerKeyRotation', () => {
         expect(secrets).toHaveReceivedCommandTimes(UpdateSecretVersionStageCommand, 0);
       });
 
+      it('tells the operator the exact commands that clear the half-made version and rotate again', async () => {
+        const error = await rotate('testSecret', NOW + LEAD).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+
+        expect(error).toBeInstanceOf(KeySetError);
+        const message = (error as Error).message;
+        const commands = [
+          `aws secretsmanager cancel-rotate-secret --secret-id ${SECRET_ID}`,
+          `aws secretsmanager update-secret-version-stage --secret-id ${SECRET_ID} --version-stage AWSPENDING --remove-from-version-id ${TOKEN}`,
+          `aws secretsmanager rotate-secret --secret-id ${SECRET_ID}`,
+        ];
+        const positions = commands.map((command) => message.indexOf(command));
+        expect(
+          positions.every((p) => p >= 0),
+          message,
+        ).toBe(true);
+        expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+        expect(message).toMatch(/docs\/security\.md/);
+      });
+
       it('passes a late test when the lead is no longer than the slack: there is nothing to protect', async () => {
         await expect(
           rotate('testSecret', NOW + LEAD, { ...TEST_ROTATION_TIMING, publishLeadSeconds: PUBLISH_LEAD_SLACK_SECONDS }),
