@@ -5,6 +5,7 @@ import { createRequire, Module } from 'node:module';
 import { type AddressInfo, createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 
 export type DynamoDbEngineName = 'dynamodb-local' | 'dynalite';
@@ -32,6 +33,8 @@ export interface DynamoDbEngine {
 export const MIN_JAVA_VERSION = 17;
 
 const require = createRequire(import.meta.url);
+
+const LOOPBACK_CONFIG = fileURLToPath(new URL('./dynamodb-local-loopback.xml', import.meta.url));
 
 const READY_TRIES = 150;
 const READY_INTERVAL_MS = 200;
@@ -93,23 +96,30 @@ async function startDynamoDbLocal({
   if (requestedPort !== undefined) await assertPortFree(requestedPort);
   const port = requestedPort ?? (await findFreePort());
   const endpoint = `http://127.0.0.1:${port}`;
-  // The jar has no flag to choose the listen address (see its -help), so it listens on every interface.
-  // -sharedDb: one database whatever the caller's access key and region, so the data file is stable.
-  // -disableTelemetry: no network calls from tests or CI.
+  // DynamoDB Local accepts any credentials, and its own main listens on every interface with no flag
+  // to change that; dynamodb-local-loopback.xml builds the same server bound to 127.0.0.1 instead.
+  // One database whatever the caller's access key and region (its -sharedDb), so the data file is stable.
+  // DDB_LOCAL_TELEMETRY=0 (its -disableTelemetry): no network calls from tests or CI.
   // TieredStopAtLevel=1 (C1 only) halves start-up, and on a 2-CPU runner short test runs are faster
   // too, because C2 compiling would compete with the tests for the CPUs.
   const args = [
     '-XX:TieredStopAtLevel=1',
     `-Djava.library.path=${join(emulatorDir, 'DynamoDBLocal_lib')}`,
-    '-jar',
+    // What the jar's main sets before Jetty logs anything: no banner, warnings only.
+    '-Dorg.eclipse.jetty.util.log.announce=false',
+    '-Dorg.eclipse.jetty.LEVEL=WARN',
+    '-cp',
     join(emulatorDir, 'DynamoDBLocal.jar'),
-    '-port',
-    String(port),
-    '-sharedDb',
-    '-disableTelemetry',
-    ...(dataDir === undefined ? ['-inMemory'] : ['-dbPath', dataDir]),
+    'org.eclipse.jetty.xml.XmlConfiguration',
+    `port=${port}`,
+    dataDir === undefined ? 'inMemory=true' : `dbPath=${dataDir}`,
+    LOOPBACK_CONFIG,
   ];
-  const child = spawn('java', args, { cwd: emulatorDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('java', args, {
+    cwd: emulatorDir,
+    env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 
   let stderrTail = '';
   let exit: string | undefined;
@@ -129,7 +139,8 @@ async function startDynamoDbLocal({
   forwardLines(child, (line, stream) => {
     if (stream !== 'stderr') return log(`[dynamodb-local] ${line}`);
     stderrTail = `${stderrTail}${line}\n`.slice(-STDERR_TAIL_CHARS);
-    // When the server cannot start (port taken, bad dbPath) its main thread dies but the JVM lives on.
+    // When the server cannot start (port taken, bad dbPath, a constructor the XML no longer matches)
+    // its main thread dies but the JVM lives on.
     if (line.startsWith('Exception in thread "main"')) failure ??= line;
     log(`[dynamodb-local] ${line}`);
   });
@@ -276,10 +287,10 @@ async function waitUntilAnswering(endpoint: string, failureOf: () => string | un
 
 async function assertPortFree(port: number): Promise<void> {
   const server = createServer();
-  // No host: the wildcard address, which collides with a listener on any interface, as the JVM's would.
+  // The address either engine binds, so the check itself never listens beyond this machine.
   await new Promise<void>((done, fail) => {
     server.once('error', (error) => fail(new Error(`Port ${port} is not available: ${error.message}`)));
-    server.listen(port, done);
+    server.listen(port, '127.0.0.1', done);
   });
   await new Promise<void>((done) => server.close(() => done()));
 }

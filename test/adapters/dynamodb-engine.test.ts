@@ -16,6 +16,7 @@ import {
   dynaliteCanPersist,
   startDynamoDbEngine,
 } from '../../scripts/dynamodb-engine.js';
+import { isLoopback, listeningSockets } from '../e2e/listening-sockets.js';
 import { createTestTable, TEST_AWS_CREDENTIALS, TEST_AWS_REGION } from '../helpers/dynamodb.js';
 
 const TABLE = 'engine-test';
@@ -78,6 +79,21 @@ describe('startDynamoDbEngine', () => {
     await expect(putOnce(client, '222222')).rejects.toBeInstanceOf(ConditionalCheckFailedException);
     expect(await readCode(client)).toBe('111111');
   });
+
+  // Either engine accepts any credentials, so whoever reaches it can read every TOTP secret.
+  // Linux only: the sockets are read from /proc.
+  it.runIf(process.platform === 'linux').each(['dynamodb-local', 'dynalite'] as const)(
+    'listens on loopback only (%s)',
+    async (name) => {
+      const { engine } = await start({ engine: name });
+
+      const sockets = (await listeningSockets(process.pid)).filter((s) => s.port === portOf(engine));
+
+      expect(sockets.length).toBeGreaterThan(0);
+      expect(sockets.filter((s) => !isLoopback(s.address))).toEqual([]);
+    },
+    ENGINE_TEST_TIMEOUT_MS,
+  );
 
   it('stops dynalite idempotently and frees its port', async () => {
     const { engine } = await start({ engine: 'dynalite' });

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isLoopback, listeningSockets } from './listening-sockets.js';
 
 /** `npm start` exactly as a developer runs it, on a free port, with its own data directory. */
 async function freePort(): Promise<number> {
@@ -104,6 +105,20 @@ async function latestCode(dataDir: string, phone: string): Promise<string> {
   return /\d{6}/.exec(entry?.message ?? '')?.[0] ?? '';
 }
 
+/**
+ * Every socket `npm start` and its children listen on: the server's own, then its engine's. Anyone on
+ * the network could otherwise reach DynamoDB (TOTP secrets, any credentials accepted) or the API.
+ */
+async function expectLoopbackOnly(started: Started): Promise<void> {
+  const sockets = await listeningSockets(started.child.pid as number);
+  const port = Number(new URL(started.url).port);
+
+  expect(sockets).toContainEqual(expect.objectContaining({ address: '127.0.0.1', port }));
+  // The engine listens too; one socket alone would mean the process tree was not seen.
+  expect(sockets.filter((s) => s.port !== port).length).toBeGreaterThan(0);
+  expect(sockets.filter((s) => !isLoopback(s.address))).toEqual([]);
+}
+
 function tamper(jwt: string): string {
   const [header, payload, signature] = jwt.split('.');
   const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString());
@@ -120,6 +135,12 @@ describe('npm start (local mode, embedded DynamoDB Local)', () => {
   }, 90_000);
   afterAll(async () => {
     if (server) await stopServer(server);
+  });
+
+  // Linux only: the sockets are read from /proc.
+  it.runIf(process.platform === 'linux')('listens on loopback only, DynamoDB Local included', async () => {
+    expect(server.output()).toContain('DynamoDB: dynamodb-local');
+    await expectLoopbackOnly(server);
   });
 
   it('logs in with send-otp, the outbox code and verify-otp, then calls /me', async () => {
@@ -271,6 +292,7 @@ describe('npm start with LOCAL_DYNAMODB_ENGINE=dynalite', () => {
         otp: await latestCode(server.dataDir, '+447911123456'),
       });
       expect(verified.status).toBe(200);
+      if (process.platform === 'linux') await expectLoopbackOnly(server);
     } finally {
       await stopServer(server);
     }
