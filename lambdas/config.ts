@@ -1,6 +1,11 @@
+import { MAX_SEND_HISTORY } from './core/phone-record.js';
+import { MAX_FAMILY_GENERATION } from './core/sessions.js';
+
 /**
  * Environment variables: the public names, declared once and shared by the Lambda entries,
- * the local server and the CDK stack. Parsing fails fast with the name of the bad variable.
+ * the local server and the CDK stack. Parsing fails fast with the name of the bad variable. Every
+ * range is what the code can hold: a value it could not enforce is refused, never accepted and
+ * silently ignored.
  */
 export const ENV = {
   otpTtlSeconds: 'OTP_TTL_SECONDS',
@@ -148,8 +153,9 @@ export function parseOtpConfig(env: Env): OtpConfig {
     otpMaxAttempts: readInt(env, ENV.otpMaxAttempts, 5, 1, 100),
     otpLockoutSeconds: readInt(env, ENV.otpLockoutSeconds, 900, 1, DAY),
     sendCooldownSeconds: readInt(env, ENV.sendCooldownSeconds, 60, 0, 3600),
-    sendMaxPerHour: readInt(env, ENV.sendMaxPerHour, 5, 1, 1000),
-    sendMaxPerDay: readInt(env, ENV.sendMaxPerDay, 10, 1, 10_000),
+    // A record remembers MAX_SEND_HISTORY sends: a higher limit could never be reached.
+    sendMaxPerHour: readInt(env, ENV.sendMaxPerHour, 5, 1, MAX_SEND_HISTORY),
+    sendMaxPerDay: readInt(env, ENV.sendMaxPerDay, 10, 1, MAX_SEND_HISTORY),
     sendMaxPerIpPerHour: readInt(env, ENV.sendMaxPerIpPerHour, 100, 1, 1_000_000),
     allowedCountries: readCountries(env),
     testPhoneNumbers: parseTestPhoneNumbers(env[ENV.testPhoneNumbers]),
@@ -165,6 +171,15 @@ export function parseTokenConfig(env: Env): TokenConfig {
     // Short by design: inside the window a thief replaying the previous token shares the family.
     refreshReuseGraceSeconds: readInt(env, ENV.refreshReuseGraceSeconds, 0, 0, 60),
   };
+  // A family ends after MAX_FAMILY_GENERATION rotations: a client refreshing once per access token
+  // must be able to reach the family's end before that.
+  const reachable = MAX_FAMILY_GENERATION * config.accessTokenTtlSeconds;
+  if (config.refreshTokenTtlSeconds > reachable) {
+    throw new ConfigError(
+      `Environment variable ${ENV.refreshTokenTtlSeconds} must be at most ${reachable} with ${ENV.accessTokenTtlSeconds}=${config.accessTokenTtlSeconds} ` +
+        `(a family ends after ${MAX_FAMILY_GENERATION} refreshes), got ${config.refreshTokenTtlSeconds}`,
+    );
+  }
   if (config.refreshReuseGraceSeconds >= config.accessTokenTtlSeconds) {
     throw new ConfigError(
       `Environment variable ${ENV.refreshReuseGraceSeconds} must be shorter than ${ENV.accessTokenTtlSeconds}`,

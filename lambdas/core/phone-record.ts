@@ -73,8 +73,12 @@ export interface SendLimits {
 const HOUR = 3600;
 const DAY = 86_400;
 
-// Keeps the item bounded even for test numbers, which skip the send limits.
-const MAX_SEND_HISTORY = 100;
+/**
+ * Sends a record remembers. It bounds the item (each send rewrites it) even for test numbers, which
+ * skip the send limits, and so bounds the hour and day limits the service can enforce: a limit above
+ * it could never be reached.
+ */
+export const MAX_SEND_HISTORY = 100;
 
 /**
  * The wrong codes that still count at `now`: all of them while the latest is younger than

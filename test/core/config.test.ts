@@ -10,6 +10,8 @@ import {
   parseTestPhoneNumbers,
   parseTokenConfig,
 } from '../../lambdas/config.js';
+import { MAX_SEND_HISTORY } from '../../lambdas/core/phone-record.js';
+import { MAX_FAMILY_GENERATION } from '../../lambdas/core/sessions.js';
 
 const DAY = 86_400;
 const TOKEN_ENV = { ISSUER: 'https://auth.example.com', AUDIENCE: 'otp-login-api' } as const;
@@ -112,9 +114,7 @@ describe('parseOtpConfig', () => {
     ['OTP_LOCKOUT_SECONDS', String(DAY + 1)],
     ['SEND_COOLDOWN_SECONDS', '3601'],
     ['SEND_MAX_PER_HOUR', '0'],
-    ['SEND_MAX_PER_HOUR', '1001'],
     ['SEND_MAX_PER_DAY', '0'],
-    ['SEND_MAX_PER_DAY', '10001'],
     ['SEND_MAX_PER_IP_PER_HOUR', '0'],
     ['SEND_MAX_PER_IP_PER_HOUR', '1000001'],
   ])('refuses %s=%s as out of range, naming the variable', (name, value) => {
@@ -132,6 +132,21 @@ describe('parseOtpConfig', () => {
   ] as const)('accepts the boundary value %s=%s', (name, value, field, expected) => {
     expect(parseOtpConfig({ [name]: value })[field]).toBe(expected);
   });
+
+  it.each([
+    ['SEND_MAX_PER_HOUR', 'sendMaxPerHour'],
+    ['SEND_MAX_PER_DAY', 'sendMaxPerDay'],
+  ] as const)(
+    'accepts %s up to the send history a record keeps, and refuses one more, naming the maximum',
+    (name, field) => {
+      expect(MAX_SEND_HISTORY).toBe(100);
+      expect(parseOtpConfig({ [name]: String(MAX_SEND_HISTORY) })[field]).toBe(MAX_SEND_HISTORY);
+
+      const error = configErrorFrom(() => parseOtpConfig({ [name]: String(MAX_SEND_HISTORY + 1) }));
+
+      expect(error.message).toBe(`Environment variable ${name} must be between 1 and 100, got 101`);
+    },
+  );
 
   it('accepts SIGNUP_MODE=closed and refuses SIGNUP_MODE=maybe, naming the variable', () => {
     expect(parseOtpConfig({ SIGNUP_MODE: 'closed' }).signupMode).toBe('closed');
@@ -254,14 +269,37 @@ describe('parseTokenConfig', () => {
     expect(error.message).toContain(name);
   });
 
+  it('refuses a refresh lifetime a family cannot reach by refreshing once per access token, naming the maximum', () => {
+    // 10 000 rotations (MAX_FAMILY_GENERATION) of 900 s access tokens: 9 000 000 s, about 104 days.
+    const max = MAX_FAMILY_GENERATION * 900;
+    expect(parseTokenConfig({ ...TOKEN_ENV, REFRESH_TOKEN_TTL_SECONDS: String(max) }).refreshTokenTtlSeconds).toBe(max);
+
+    const error = configErrorFrom(() => parseTokenConfig({ ...TOKEN_ENV, REFRESH_TOKEN_TTL_SECONDS: String(max + 1) }));
+
+    expect(error.message).toContain('REFRESH_TOKEN_TTL_SECONDS');
+    expect(error.message).toContain('at most 9000000');
+    expect(error.message).toContain('ACCESS_TOKEN_TTL_SECONDS');
+  });
+
+  it('still accepts the absolute maximum of 365 days when access tokens are long enough to reach it', () => {
+    const env = { ...TOKEN_ENV, ACCESS_TOKEN_TTL_SECONDS: '3154', REFRESH_TOKEN_TTL_SECONDS: String(365 * DAY) };
+
+    expect(parseTokenConfig(env).refreshTokenTtlSeconds).toBe(365 * DAY);
+    expect(configErrorFrom(() => parseTokenConfig({ ...env, ACCESS_TOKEN_TTL_SECONDS: '3153' })).message).toContain(
+      'REFRESH_TOKEN_TTL_SECONDS',
+    );
+  });
+
   it('refuses a reuse grace window as long as the access-token lifetime', () => {
+    // A refresh lifetime that 60 s access tokens can reach in 10 000 rotations.
+    const env = { ...TOKEN_ENV, REFRESH_TOKEN_TTL_SECONDS: '600000' };
     const error = configErrorFrom(() =>
-      parseTokenConfig({ ...TOKEN_ENV, ACCESS_TOKEN_TTL_SECONDS: '60', REFRESH_REUSE_GRACE_SECONDS: '60' }),
+      parseTokenConfig({ ...env, ACCESS_TOKEN_TTL_SECONDS: '60', REFRESH_REUSE_GRACE_SECONDS: '60' }),
     );
 
     expect(error.message).toContain('REFRESH_REUSE_GRACE_SECONDS');
     expect(
-      parseTokenConfig({ ...TOKEN_ENV, ACCESS_TOKEN_TTL_SECONDS: '61', REFRESH_REUSE_GRACE_SECONDS: '60' }),
+      parseTokenConfig({ ...env, ACCESS_TOKEN_TTL_SECONDS: '61', REFRESH_REUSE_GRACE_SECONDS: '60' }),
     ).toMatchObject({
       refreshReuseGraceSeconds: 60,
     });

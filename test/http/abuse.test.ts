@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { provisionUser } from '../../lambdas/core/login.js';
+import { MAX_SEND_HISTORY } from '../../lambdas/core/phone-record.js';
 import { createTestApp, type TestResponse, wrongCode } from '../helpers/test-app.js';
 
 const PHONE = '+919876543210';
@@ -188,6 +189,31 @@ describe('SMS pumping: per-number and per-IP send limits', () => {
     expect(Number(daily.headers['retry-after'])).toBe(86_400 - 3600);
     app.clock.advance(86_400 - 3600);
     expect((await app.sendOtp(PHONE)).status).toBe(200);
+  });
+
+  it('enforces SEND_MAX_PER_DAY exactly at its maximum, the send history a record keeps', async () => {
+    const max = String(MAX_SEND_HISTORY);
+    const app = await createTestApp({
+      SEND_MAX_PER_DAY: max,
+      SEND_MAX_PER_HOUR: max,
+      SEND_MAX_PER_IP_PER_HOUR: '1000000',
+    });
+    const first = app.clock.seconds;
+    const statuses: number[] = [];
+    // A minute apart: never more than 60 in an hour, so only the day limit can refuse.
+    for (let i = 0; i < MAX_SEND_HISTORY; i++) {
+      statuses.push((await app.sendOtp(PHONE)).status);
+      app.clock.advance(60);
+    }
+
+    const refused = await app.sendOtp(PHONE);
+
+    expect(statuses).toEqual(Array(MAX_SEND_HISTORY).fill(200));
+    expect(app.sms.sent).toHaveLength(MAX_SEND_HISTORY);
+    expect(refused.status).toBe(429);
+    expect(refused.body.code).toBe('rate_limited');
+    expect(Number(refused.headers['retry-after'])).toBe(first + 86_400 - app.clock.seconds);
+    expect(app.sms.sent).toHaveLength(MAX_SEND_HISTORY);
   });
 
   it('limits sends per client IP with SEND_MAX_PER_IP_PER_HOUR, across numbers, exactly under concurrency', async () => {
