@@ -4,13 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { SNS_CLIENT_CONFIG } from '../lambdas/functions/lambda-runtime.js';
-import { FUNCTION_NAMES, FUNCTIONS } from '../lambdas/registry.js';
+import { FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '../lambdas/registry.js';
 import { esbuildBuildOptions, lambdaEntry } from '../lib/constructs/bundling.js';
 
 /** Bundles, events and other scratch files of a run (gitignored). */
 export const BUILD_DIR = fileURLToPath(new URL('./.build/', import.meta.url));
 
 type SdkClient = 'dynamodb' | 'sns' | 'secrets-manager';
+/** `lambdas/functions/<name>.ts` */
+export type EntryName = FunctionName | 'rotate-signing-key';
 
 /** What a floor entry imports and constructs for each client: the same as the Lambda entries do. */
 const FLOOR_CODE: Record<SdkClient, { imports: string; construct: string }> = {
@@ -34,7 +36,7 @@ const FLOOR_CODE: Record<SdkClient, { imports: string; construct: string }> = {
  * Every Lambda entry and the SDK clients it constructs (exactly what its floor imports and builds):
  * the API functions as lambdas/registry.ts declares them, then the key rotation.
  */
-export const HANDLERS: readonly { readonly name: string; readonly clients: readonly SdkClient[] }[] = [
+export const HANDLERS: readonly { readonly name: EntryName; readonly clients: readonly SdkClient[] }[] = [
   ...FUNCTION_NAMES.map((name) => {
     const { table, sms, signingKey } = FUNCTIONS[name];
     const clients: SdkClient[] = [];
@@ -54,7 +56,7 @@ export interface Bundle {
 }
 
 export interface HandlerBundles {
-  readonly name: string;
+  readonly name: EntryName;
   readonly bundle: Bundle;
   /** The client set (`dynamodb+sns`), or `empty` for an entry that builds no client. */
   readonly floorName: string;
@@ -65,37 +67,33 @@ export interface HandlerBundles {
 /** Builds every Lambda entry with the stack's own esbuild settings, and one floor per distinct client set. */
 export async function buildBundles(): Promise<HandlerBundles[]> {
   const floors = new Map<string, Promise<Bundle>>();
-  const floorOf = (name: string, clients: readonly SdkClient[]) => {
-    const built =
-      floors.get(name) ??
-      (async () => {
-        const entry = join(BUILD_DIR, 'floor-entries', `${name}.mjs`);
-        const code = clients.map((c) => FLOOR_CODE[c]);
-        await mkdir(join(BUILD_DIR, 'floor-entries'), { recursive: true });
-        await writeFile(
-          entry,
-          [
-            ...code.map((c) => c.imports),
-            `const clients = [${code.map((c) => c.construct).join(', ')}];`,
-            'export const handler = async () => ({ statusCode: 200, body: String(clients.length) });',
-            '',
-          ].join('\n'),
-        );
-        return buildOne(entry, join(BUILD_DIR, 'floors', name, 'index.mjs'));
-      })();
-    floors.set(name, built);
-    return built;
-  };
   return Promise.all(
     HANDLERS.map(async ({ name, clients }) => {
       const floorName = clients.length === 0 ? 'empty' : clients.join('+');
+      if (!floors.has(floorName)) floors.set(floorName, buildFloor(floorName, clients));
       const [bundle, floor] = await Promise.all([
         buildOne(lambdaEntry(name), join(BUILD_DIR, 'bundles', name, 'index.mjs')),
-        floorOf(floorName, clients),
+        floors.get(floorName) as Promise<Bundle>,
       ]);
       return { name, bundle, floorName, floor };
     }),
   );
+}
+
+async function buildFloor(name: string, clients: readonly SdkClient[]): Promise<Bundle> {
+  const code = clients.map((c) => FLOOR_CODE[c]);
+  const entry = join(BUILD_DIR, 'floor-entries', `${name}.mjs`);
+  await mkdir(join(BUILD_DIR, 'floor-entries'), { recursive: true });
+  await writeFile(
+    entry,
+    [
+      ...code.map((c) => c.imports),
+      `const clients = [${code.map((c) => c.construct).join(', ')}];`,
+      'export const handler = async () => ({ statusCode: 200, body: String(clients.length) });',
+      '',
+    ].join('\n'),
+  );
+  return buildOne(entry, join(BUILD_DIR, 'floors', name, 'index.mjs'));
 }
 
 async function buildOne(entry: string, file: string): Promise<Bundle> {

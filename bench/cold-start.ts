@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseOtpConfig } from '../lambdas/config.js';
-import { BUILD_DIR, type HandlerBundles } from './bundles.js';
+import { BUILD_DIR, type EntryName, type HandlerBundles } from './bundles.js';
 import {
   BENCH_AUDIENCE,
   BENCH_CREDENTIALS,
@@ -44,8 +44,7 @@ export async function measureColdStarts(
   for (let round = -1; round < runs; round++) {
     for (const [index, h] of handlers.entries()) {
       const env = lambdaEnv(context, h.name, table.tableName, homeDir);
-      const [makeEvent, status] = events[h.name] ?? [];
-      if (!makeEvent) throw new Error(`no cold-start event for ${h.name}`);
+      const [makeEvent, status] = events[h.name];
       const event = await makeEvent();
       const eventFile = join(BUILD_DIR, `event-${h.name}.json`);
       await writeFile(eventFile, JSON.stringify(event));
@@ -125,7 +124,7 @@ function lambdaEnv(context: BenchContext, name: string, tableName: string, homeD
 function firstEvents(
   table: BenchTable,
   context: BenchContext,
-): Record<string, [() => Promise<unknown>, number | null]> {
+): Record<EntryName, [() => Promise<unknown>, number | null]> {
   const events = routeEvents(table, parseOtpConfig({}));
   return {
     'send-otp': [events.sendOtp, 200],
