@@ -20,7 +20,6 @@ import { epochSeconds, systemClock } from '../lambdas/core/clock.js';
 import { AuthError } from '../lambdas/core/errors.js';
 import { provisionUser } from '../lambdas/core/login.js';
 import { publicJwksFrom } from '../lambdas/core/ports.js';
-import { verifyAccessToken } from '../lambdas/core/tokens.js';
 import { errorResult, json } from '../lambdas/http/api-event.js';
 import { makeSendOtpHandler, makeVerifyOtpHandler } from '../lambdas/http/login-handlers.js';
 import { type FunctionName, matchRoute } from '../lambdas/http/routes.js';
@@ -28,6 +27,7 @@ import { createTelemetry } from '../lambdas/http/telemetry.js';
 import { makeLogoutHandler, makeMeHandler, makeRefreshTokenHandler } from '../lambdas/http/token-handlers.js';
 import { makeNotFoundHandler, makeWellKnownHandler } from '../lambdas/http/well-known-handlers.js';
 import { type DynamoDbEngine, type DynamoDbEngineName, startDynamoDbEngine } from './dynamodb-engine.js';
+import { authorizeJwt } from './local-authorizer.js';
 import { type ApiHandler, BodyTooLargeError, readBody, toApiEvent, writeResult } from './local-http.js';
 
 export interface LocalServer {
@@ -125,6 +125,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       'well-known': makeWellKnownHandler({ jwks: publicJwksFrom(keys), issuer: sessions.issuer }, telemetry),
       'not-found': makeNotFoundHandler(telemetry),
     };
+    const authorizer = { issuer: sessions.issuer, audiences: [sessions.audience] };
 
     server.on('request', async (req, res) => {
       try {
@@ -138,12 +139,13 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         const event = toApiEvent(req, await readBody(req), routeKey);
         if (typeof route === 'object' && route.authorized) {
           // What API Gateway's JWT authorizer does before the Lambda runs: verify, then pass the claims.
-          const claims = await authorize(event.headers.authorization, (await keys.load()).publicJwks, sessions);
-          if (!claims) {
+          const { publicJwks } = await keys.load();
+          const verdict = await authorizeJwt(event.headers.authorization, publicJwks, authorizer, epochSeconds(clock));
+          if (!verdict.ok) {
             writeResult(res, { ...errorResult(new AuthError('invalid_token')), headers: wwwAuthenticate() });
             return;
           }
-          Object.assign(event.requestContext, { authorizer: { jwt: { claims, scopes: null } } });
+          Object.assign(event.requestContext, { authorizer: { jwt: { claims: verdict.claims, scopes: null } } });
         }
         writeResult(res, await handlers[typeof route === 'object' ? route.fn : 'not-found'](event));
       } catch (error) {
@@ -194,24 +196,6 @@ function wwwAuthenticate(): Record<string, string> {
     'cache-control': 'no-store',
     'www-authenticate': 'Bearer error="invalid_token"',
   };
-}
-
-async function authorize(
-  header: string | undefined,
-  jwks: Parameters<typeof verifyAccessToken>[1],
-  expected: { issuer: string; audience: string },
-): Promise<Record<string, string> | undefined> {
-  const token = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header ?? '')?.[1];
-  if (!token) return undefined;
-  try {
-    const claims = await verifyAccessToken(token, jwks, { ...expected, now: epochSeconds(systemClock) });
-    // API Gateway hands claims to the Lambda as strings.
-    return Object.fromEntries(
-      Object.entries(claims).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
-    );
-  } catch {
-    return undefined;
-  }
 }
 
 async function main(): Promise<void> {
