@@ -2,7 +2,7 @@
  * The local composition root: the same handler factories as the Lambdas, wired to an embedded
  * DynamoDB engine, an SMS outbox file and a key file, behind node:http. `npm start` runs it.
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -77,7 +77,11 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   }
   process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoint;
 
-  const server = createServer();
+  // Listening comes first, as the default issuer is the server's own URL and needs its port; until the
+  // handlers exist every request gets a 503 it can retry, not a connection that is never answered.
+  let serve = (_req: IncomingMessage, res: ServerResponse): Promise<void> | void =>
+    writeResult(res, errorResult(new AuthError('service_unavailable', { retryAfterSeconds: 1 })));
+  const server = createServer((req, res) => void serve(req, res));
   try {
     await new Promise<void>((ready, fail) => {
       server.once('error', fail);
@@ -127,7 +131,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     };
     const authorizer = { issuer: sessions.issuer, audiences: [sessions.audience] };
 
-    server.on('request', async (req, res) => {
+    serve = async (req, res) => {
       try {
         const path = requestPath(req.url);
         if (path === undefined) {
@@ -157,7 +161,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         log(`local server error: ${(error as Error).name}`);
         writeResult(res, json(500, { error: 'Internal error.', code: 'internal_error' }));
       }
-    });
+    };
 
     let closed: Promise<void> | undefined;
     return {
