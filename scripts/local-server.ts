@@ -23,7 +23,7 @@ import { publicJwksFrom } from '../lambdas/core/ports.js';
 import { errorResult, json } from '../lambdas/http/api-event.js';
 import { makeSendOtpHandler, makeVerifyOtpHandler } from '../lambdas/http/login-handlers.js';
 import { type FunctionName, matchRoute } from '../lambdas/http/routes.js';
-import { createTelemetry } from '../lambdas/http/telemetry.js';
+import { createTelemetry, redact } from '../lambdas/http/telemetry.js';
 import { makeLogoutHandler, makeMeHandler, makeRefreshTokenHandler } from '../lambdas/http/token-handlers.js';
 import { makeNotFoundHandler, makeWellKnownHandler } from '../lambdas/http/well-known-handlers.js';
 import { type DynamoDbEngine, type DynamoDbEngineName, startDynamoDbEngine } from './dynamodb-engine.js';
@@ -43,6 +43,8 @@ export interface LocalServerOptions {
   readonly port?: number;
   readonly host?: string;
   readonly log?: (line: string) => void;
+  /** Replaces route handlers; tests use it to reach the server's last-resort error path. */
+  readonly handlers?: Partial<Record<FunctionName, ApiHandler>>;
 }
 
 const LOCAL_ENGINES: readonly string[] = ['auto', 'dynamodb-local', 'dynalite'];
@@ -128,6 +130,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       // Local mode holds the whole key set in one file; AWS publishes the public keys apart from it.
       'well-known': makeWellKnownHandler({ jwks: publicJwksFrom(keys), issuer: sessions.issuer }, telemetry),
       'not-found': makeNotFoundHandler(telemetry),
+      ...options.handlers,
     };
     const authorizer = { issuer: sessions.issuer, audiences: [sessions.audience] };
 
@@ -158,7 +161,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
           writeResult(res, errorResult(new AuthError('payload_too_large')));
           return;
         }
-        log(`local server error: ${(error as Error).name}`);
+        log(`local server error: ${describeCause(error)}`);
         writeResult(res, json(500, { error: 'Internal error.', code: 'internal_error' }));
       }
     };
@@ -192,6 +195,12 @@ function requestPath(target: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** As handleApi logs a cause: the stack says where it came from; redact keeps phone numbers out. */
+function describeCause(error: unknown): string {
+  if (!(error instanceof Error)) return redact(String(error));
+  return redact(error.stack ?? `${error.name}: ${error.message}`);
 }
 
 function wwwAuthenticate(): Record<string, string> {

@@ -3,13 +3,18 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SignJWT } from 'jose';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FileKeySource } from '../../lambdas/adapters/file-key-source.js';
+import type { KeySet } from '../../lambdas/core/signing-keys.js';
+import { redact } from '../../lambdas/http/telemetry.js';
 import { type LocalServer, startLocalServer } from '../../scripts/local-server.js';
 import { testDynamoDbEnv } from '../helpers/dynamodb.js';
 
 /** The local server in this process, against the test run's DynamoDB, with its own data directory. */
 const PROBE_DEADLINE_MS = 5_000;
 const PROBE_INTERVAL_MS = 20;
+const PHONE = '+919876543210';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -87,5 +92,95 @@ describe('startLocalServer while it starts', () => {
     for (const outcome of outcomes) expect([{ kind: 'refused' }, starting503, ok]).toContainEqual(outcome);
     expect(outcomes).toContainEqual(starting503);
     expect(outcomes.at(-1)).toEqual(ok);
+  });
+});
+
+describe('the local server', () => {
+  let dataDir: string;
+  let server: LocalServer;
+  let keys: KeySet;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'otp-local-server-'));
+    server = await startLocalServer({
+      env: localEnv(dataDir),
+      port: 0,
+      log: (line) => lines.push(line),
+      handlers: {
+        'well-known': async () => {
+          throw new Error(`SMS to ${PHONE} failed`);
+        },
+      },
+    });
+    keys = await new FileKeySource(join(dataDir, 'signing-keys.json')).load();
+  });
+  afterAll(async () => {
+    await server?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  describe('/me, behind the local stand-in for API Gateway JWT authorizer', () => {
+    const now = () => Math.floor(Date.now() / 1000);
+
+    function accessToken(header: Record<string, unknown>, claims: Record<string, unknown>): Promise<string> {
+      return new SignJWT({ token_use: 'access', phone_number: PHONE, sub: 'user-1', ...claims })
+        .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: keys.signing.kid, ...header })
+        .sign(keys.signing.key);
+    }
+
+    function validClaims(): Record<string, unknown> {
+      return { iss: server.url, aud: 'otp-login', iat: now(), exp: now() + 300 };
+    }
+
+    async function me(authorization: string): Promise<{ status: number; body: unknown; challenge: string | null }> {
+      const response = await fetch(`${server.url}/me`, {
+        headers: { authorization },
+        signal: AbortSignal.timeout(PROBE_DEADLINE_MS),
+      });
+      return {
+        status: response.status,
+        body: await response.json(),
+        challenge: response.headers.get('www-authenticate'),
+      };
+    }
+
+    it('accepts a token that passes every documented check', async () => {
+      const token = await accessToken({}, validClaims());
+
+      expect(await me(`Bearer ${token}`)).toEqual({
+        status: 200,
+        body: { sub: 'user-1', phone_number: PHONE, phone_number_verified: true },
+        challenge: null,
+      });
+    });
+
+    it.each([
+      ['without a kid', { kid: undefined }, {}],
+      ['issued ten hours in the future', {}, { iat: now() + 36_000 }],
+    ])('refuses a token %s, as API Gateway does', async (_, header, claims) => {
+      const token = await accessToken(header, { ...validClaims(), ...claims });
+
+      expect(await me(`Bearer ${token}`)).toEqual({
+        status: 401,
+        body: expect.objectContaining({ code: 'invalid_token' }),
+        challenge: 'Bearer error="invalid_token"',
+      });
+    });
+  });
+
+  describe('on an error no handler caught', () => {
+    it('answers 500 and logs the cause with phone numbers masked', async () => {
+      const response = await fetch(`${server.url}/.well-known/jwks.json`, {
+        signal: AbortSignal.timeout(PROBE_DEADLINE_MS),
+      });
+
+      expect(response.status).toBe(500);
+      expect(await response.json()).toEqual({ error: 'Internal error.', code: 'internal_error' });
+      const logged = lines.filter((line) => line.startsWith('local server error:'));
+      expect(logged).toEqual([expect.stringContaining(redact(`Error: SMS to ${PHONE} failed`))]);
+      expect(logged[0]).toMatch(/^local server error: Error: SMS to \S+3210 failed\n\s+at /);
+      expect(lines.join('\n')).not.toContain(PHONE.slice(1));
+    });
   });
 });
