@@ -103,10 +103,6 @@ export function refreshTokenFamily(token: string): string | undefined {
   return REFRESH_TOKEN_SHAPE.exec(token)?.[1];
 }
 
-export function isRefreshTokenShape(value: string): boolean {
-  return REFRESH_TOKEN_SHAPE.test(value);
-}
-
 /** Compares two token hashes in constant time; a hash's prefix is no hint, but the habit is cheap. */
 export function sameTokenHash(a: string | undefined, b: string | undefined): boolean {
   if (a === undefined || b === undefined) return false;
