@@ -1,122 +1,101 @@
+import { DAY, HOUR } from './core/clock.js';
+import type { OtpPolicy } from './core/login.js';
+import { OTP_DIGITS } from './core/otp-code.js';
 import { MAX_SEND_HISTORY } from './core/phone-record.js';
-import { MAX_FAMILY_GENERATION } from './core/sessions.js';
+import { MAX_FAMILY_GENERATION, type SessionSettings } from './core/sessions.js';
 
 /**
- * Environment variables: the public names, declared once and shared by the Lambda entries,
- * the local server and the CDK stack. Parsing fails fast with the name of the bad variable. Every
- * range is what the code can hold: a value it could not enforce is refused, never accepted and
- * silently ignored.
+ * Every setting, declared once: its environment variable, default, bounds, group and one-line doc.
+ * The parsers below, the stack's per-function environment (by group) and the README's configuration
+ * table (checked by a test) all come from this table. Parsing fails fast, naming the variable. Every
+ * range is what the code can hold: a value it could not enforce is refused, never silently ignored.
  */
-export const ENV = {
-  otpTtlSeconds: 'OTP_TTL_SECONDS',
-  accessTokenTtlSeconds: 'ACCESS_TOKEN_TTL_SECONDS',
-  refreshTokenTtlSeconds: 'REFRESH_TOKEN_TTL_SECONDS',
-  refreshReuseGraceSeconds: 'REFRESH_REUSE_GRACE_SECONDS',
-  signupMode: 'SIGNUP_MODE',
-  smsTemplate: 'SMS_TEMPLATE',
-  smsSenderId: 'SMS_SENDER_ID',
-  smsOriginationNumber: 'SMS_ORIGINATION_NUMBER',
-  tableName: 'TABLE_NAME',
-  signingKeySecretId: 'SIGNING_KEY_SECRET_ID',
-  issuer: 'ISSUER',
-  audience: 'AUDIENCE',
-  otpMaxAttempts: 'OTP_MAX_ATTEMPTS',
-  otpLockoutSeconds: 'OTP_LOCKOUT_SECONDS',
-  sendCooldownSeconds: 'SEND_COOLDOWN_SECONDS',
-  sendMaxPerHour: 'SEND_MAX_PER_HOUR',
-  sendMaxPerDay: 'SEND_MAX_PER_DAY',
-  sendMaxPerIpPerHour: 'SEND_MAX_PER_IP_PER_HOUR',
-  allowedCountries: 'ALLOWED_COUNTRIES',
-  testPhoneNumbers: 'TEST_PHONE_NUMBERS',
-  keyCacheSeconds: 'KEY_CACHE_SECONDS',
-  keyPublishLeadSeconds: 'KEY_PUBLISH_LEAD_SECONDS',
-  keyRetainSeconds: 'KEY_RETAIN_SECONDS',
-} as const;
-
 export type Env = Readonly<Record<string, string | undefined>>;
-
-export const DEFAULT_SMS_TEMPLATE = 'Your code is {code}. It expires in {minutes} minutes.';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-export type SignupMode = 'open' | 'closed';
+/**
+ * Which functions get a setting: `common` every API function; `table` and `signingKey` those that
+ * use them; `rotation` the key rotation; the others as the function registry lists them.
+ */
+export type SettingGroup = 'common' | 'otp' | 'sms' | 'tokens' | 'keys' | 'table' | 'signingKey' | 'rotation';
 
-export interface OtpConfig {
-  otpTtlSeconds: number;
-  signupMode: SignupMode;
-  smsTemplate: string;
-  otpMaxAttempts: number;
-  otpLockoutSeconds: number;
-  sendCooldownSeconds: number;
-  sendMaxPerHour: number;
-  sendMaxPerDay: number;
-  sendMaxPerIpPerHour: number;
-  /** ISO 3166-1 alpha-2 codes; empty means every country. */
-  allowedCountries: readonly string[];
-  /** E.164 number -> fixed 6-digit code; these numbers never get an SMS. */
-  testPhoneNumbers: ReadonlyMap<string, string>;
+export interface Setting<N extends string = string, T = unknown, G extends SettingGroup = SettingGroup> {
+  readonly name: N;
+  readonly group: G;
+  /** Set by the stack itself (a resource name, the API URL), not deploy-time configuration. */
+  readonly stackOwned: boolean;
+  /** The README's default column. */
+  readonly shownDefault: string;
+  /** The README's range column; `-` for settings that are not numbers. */
+  readonly range: string;
+  /** The README's meaning column. */
+  readonly doc: string;
+  /** Reads the value (blank or unset: the default); `env` for defaults derived from other settings. */
+  readonly parse: (raw: string | undefined, env: Env) => T;
 }
 
-export interface TokenConfig {
-  issuer: string;
-  audience: string;
-  accessTokenTtlSeconds: number;
-  refreshTokenTtlSeconds: number;
-  refreshReuseGraceSeconds: number;
+function blank(raw: string | undefined): raw is undefined {
+  return raw === undefined || raw.trim() === '';
 }
 
-export interface SmsConfig {
-  senderId?: string;
-  originationNumber?: string;
+function int<N extends string, G extends SettingGroup>(
+  name: N,
+  group: G,
+  spec: { default: number | ((env: Env) => number); shownDefault?: string; min: number; max: number; doc: string },
+): Setting<N, number, G> & { readonly stackOwned: false } {
+  return {
+    name,
+    group,
+    stackOwned: false,
+    shownDefault: spec.shownDefault ?? `\`${typeof spec.default === 'function' ? spec.default({}) : spec.default}\``,
+    range: `${spec.min}-${spec.max}`,
+    doc: spec.doc,
+    parse(raw, env) {
+      if (blank(raw)) return typeof spec.default === 'function' ? spec.default(env) : spec.default;
+      if (!/^\d+$/.test(raw.trim())) {
+        throw new ConfigError(`Environment variable ${name} must be a whole number, got "${raw}"`);
+      }
+      const value = Number(raw);
+      if (value < spec.min || value > spec.max) {
+        throw new ConfigError(`Environment variable ${name} must be between ${spec.min} and ${spec.max}, got ${value}`);
+      }
+      return value;
+    },
+  };
 }
 
-function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  if (!/^\d+$/.test(raw.trim())) {
-    throw new ConfigError(`Environment variable ${name} must be a whole number, got "${raw}"`);
-  }
-  const value = Number(raw);
-  if (value < min || value > max) {
-    throw new ConfigError(`Environment variable ${name} must be between ${min} and ${max}, got ${value}`);
-  }
-  return value;
+function text<N extends string, T, G extends SettingGroup, const O extends boolean = false>(
+  name: N,
+  group: G,
+  spec: { shownDefault: string; doc: string; parse: (value: string | undefined) => T; stackOwned?: O },
+): Setting<N, T, G> & { readonly stackOwned: O } {
+  return {
+    name,
+    group,
+    stackOwned: (spec.stackOwned ?? false) as O,
+    shownDefault: spec.shownDefault,
+    range: '-',
+    doc: spec.doc,
+    parse: (raw) => spec.parse(blank(raw) ? undefined : raw.trim()),
+  };
 }
 
-export function requireString(env: Env, name: string): string {
-  const raw = env[name]?.trim();
-  if (!raw) throw new ConfigError(`Environment variable ${name} is required`);
-  return raw;
+function required(name: string): (value: string | undefined) => string {
+  return (value) => {
+    if (value === undefined) throw new ConfigError(`Environment variable ${name} is required`);
+    return value;
+  };
 }
 
-function optionalString(env: Env, name: string): string | undefined {
-  const raw = env[name]?.trim();
-  return raw ? raw : undefined;
-}
+export const DEFAULT_SMS_TEMPLATE = 'Your code is {code}. It expires in {minutes} minutes.';
 
-function readSignupMode(env: Env): SignupMode {
-  const raw = (env[ENV.signupMode] ?? 'open').trim() || 'open';
-  if (raw !== 'open' && raw !== 'closed') {
-    throw new ConfigError(`Environment variable ${ENV.signupMode} must be "open" or "closed", got "${raw}"`);
-  }
-  return raw;
-}
+/** API Gateway caches a JWKS for up to two hours. */
+export const API_GATEWAY_JWKS_CACHE_SECONDS = 7200;
 
-function readCountries(env: Env): string[] {
-  const raw = env[ENV.allowedCountries] ?? '';
-  const codes = raw
-    .split(',')
-    .map((c) => c.trim().toUpperCase())
-    .filter(Boolean);
-  for (const code of codes) {
-    if (!/^[A-Z]{2}$/.test(code)) {
-      throw new ConfigError(`Environment variable ${ENV.allowedCountries} has "${code}", not an ISO 3166 alpha-2 code`);
-    }
-  }
-  return codes;
-}
+const TEST_NUMBER_ENTRY = new RegExp(`^(\\+[1-9]\\d{6,14}):(\\d{${OTP_DIGITS}})$`);
 
 /** Parses `+12015550123:424242,+919000000000:111111`. Numbers must already be E.164. */
 export function parseTestPhoneNumbers(raw: string | undefined): Map<string, string> {
@@ -124,10 +103,10 @@ export function parseTestPhoneNumbers(raw: string | undefined): Map<string, stri
   for (const entry of (raw ?? '').split(',')) {
     const trimmed = entry.trim();
     if (!trimmed) continue;
-    const match = /^(\+[1-9]\d{6,14}):(\d{6})$/.exec(trimmed);
+    const match = TEST_NUMBER_ENTRY.exec(trimmed);
     if (!match?.[1] || !match[2]) {
       throw new ConfigError(
-        `Environment variable ${ENV.testPhoneNumbers} has "${trimmed}"; expected +E164:6digits entries separated by commas`,
+        `Environment variable TEST_PHONE_NUMBERS has "${trimmed}"; expected +E164:${OTP_DIGITS}digits entries separated by commas`,
       );
     }
     map.set(match[1], match[2]);
@@ -135,42 +114,224 @@ export function parseTestPhoneNumbers(raw: string | undefined): Map<string, stri
   return map;
 }
 
-function readTemplate(env: Env): string {
-  const template = env[ENV.smsTemplate] || DEFAULT_SMS_TEMPLATE;
-  if (!template.includes('{code}')) {
-    throw new ConfigError(`Environment variable ${ENV.smsTemplate} must contain {code}`);
-  }
-  return template;
-}
+const keyCacheSeconds = int('KEY_CACHE_SECONDS', 'keys', {
+  default: 300,
+  min: 0,
+  max: HOUR,
+  doc: 'how long a warm function keeps the signing keys (the JWKS function: the published public keys)',
+});
+const accessTokenTtlSeconds = int('ACCESS_TOKEN_TTL_SECONDS', 'tokens', {
+  default: 900,
+  min: 60,
+  max: DAY,
+  doc: 'access token lifetime, never past the end of its refresh family (`expires_in` says how long)',
+});
 
-const DAY = 86_400;
-
-export function parseOtpConfig(env: Env): OtpConfig {
-  return {
-    otpTtlSeconds: readInt(env, ENV.otpTtlSeconds, 300, 30, 3600),
-    signupMode: readSignupMode(env),
-    smsTemplate: readTemplate(env),
-    otpMaxAttempts: readInt(env, ENV.otpMaxAttempts, 5, 1, 100),
-    otpLockoutSeconds: readInt(env, ENV.otpLockoutSeconds, 900, 1, DAY),
-    sendCooldownSeconds: readInt(env, ENV.sendCooldownSeconds, 60, 0, 3600),
-    // A record remembers MAX_SEND_HISTORY sends: a higher limit could never be reached.
-    sendMaxPerHour: readInt(env, ENV.sendMaxPerHour, 5, 1, MAX_SEND_HISTORY),
-    sendMaxPerDay: readInt(env, ENV.sendMaxPerDay, 10, 1, MAX_SEND_HISTORY),
-    sendMaxPerIpPerHour: readInt(env, ENV.sendMaxPerIpPerHour, 100, 1, 1_000_000),
-    allowedCountries: readCountries(env),
-    testPhoneNumbers: parseTestPhoneNumbers(env[ENV.testPhoneNumbers]),
-  };
-}
-
-export function parseTokenConfig(env: Env): TokenConfig {
-  const config = {
-    issuer: requireString(env, ENV.issuer).replace(/\/+$/, ''),
-    audience: requireString(env, ENV.audience),
-    accessTokenTtlSeconds: readInt(env, ENV.accessTokenTtlSeconds, 900, 60, DAY),
-    refreshTokenTtlSeconds: readInt(env, ENV.refreshTokenTtlSeconds, 30 * DAY, 300, 365 * DAY),
+export const SETTINGS = {
+  otpTtlSeconds: int('OTP_TTL_SECONDS', 'otp', {
+    default: 300,
+    min: 30,
+    max: HOUR,
+    doc: 'code lifetime, from the moment SNS accepted the SMS',
+  }),
+  accessTokenTtlSeconds,
+  refreshTokenTtlSeconds: int('REFRESH_TOKEN_TTL_SECONDS', 'tokens', {
+    default: 30 * DAY,
+    shownDefault: '`2592000` (30 days)',
+    min: 300,
+    max: 365 * DAY,
+    doc: `refresh family lifetime, absolute from the login; at most ${MAX_FAMILY_GENERATION} × \`ACCESS_TOKEN_TTL_SECONDS\` (a family ends after ${MAX_FAMILY_GENERATION} refreshes)`,
+  }),
+  refreshReuseGraceSeconds: int('REFRESH_REUSE_GRACE_SECONDS', 'tokens', {
+    default: 0,
+    min: 0,
     // Short by design: inside the window a thief replaying the previous token shares the family.
-    refreshReuseGraceSeconds: readInt(env, ENV.refreshReuseGraceSeconds, 0, 0, 60),
-  };
+    max: 60,
+    doc: 'window in which a replayed parent returns the same child (shorter than the access TTL)',
+  }),
+  signupMode: text('SIGNUP_MODE', 'otp', {
+    shownDefault: '`open`',
+    doc: '`open`: unknown numbers become users on send; `closed`: only existing users get SMS',
+    parse: (value): 'open' | 'closed' => {
+      const mode = value ?? 'open';
+      if (mode !== 'open' && mode !== 'closed') {
+        throw new ConfigError(`Environment variable SIGNUP_MODE must be "open" or "closed", got "${mode}"`);
+      }
+      return mode;
+    },
+  }),
+  smsTemplate: text('SMS_TEMPLATE', 'otp', {
+    shownDefault: `\`${DEFAULT_SMS_TEMPLATE}\``,
+    doc: 'SMS text; must contain `{code}`',
+    parse: (value) => {
+      const template = value ?? DEFAULT_SMS_TEMPLATE;
+      if (!template.includes('{code}')) throw new ConfigError('Environment variable SMS_TEMPLATE must contain {code}');
+      return template;
+    },
+  }),
+  smsSenderId: text('SMS_SENDER_ID', 'sms', {
+    shownDefault: '-',
+    doc: 'SNS alphanumeric sender id, where the country supports it',
+    parse: (value) => value,
+  }),
+  smsOriginationNumber: text('SMS_ORIGINATION_NUMBER', 'sms', {
+    shownDefault: '-',
+    doc: 'SNS origination number (10DLC, toll-free, short code)',
+    parse: (value) => value,
+  }),
+  otpMaxAttempts: int('OTP_MAX_ATTEMPTS', 'otp', {
+    default: 5,
+    min: 1,
+    max: 100,
+    doc: 'wrong codes per number before a lockout; they stop counting `OTP_LOCKOUT_SECONDS` after the latest one',
+  }),
+  otpLockoutSeconds: int('OTP_LOCKOUT_SECONDS', 'otp', {
+    default: 900,
+    min: 1,
+    max: DAY,
+    doc: 'lockout length, and how long wrong codes keep counting after the latest; a new code does not lift it',
+  }),
+  sendCooldownSeconds: int('SEND_COOLDOWN_SECONDS', 'otp', {
+    default: 60,
+    min: 0,
+    max: HOUR,
+    doc: 'minimum gap between two SMS to one number',
+  }),
+  // A record remembers MAX_SEND_HISTORY sends: a higher limit could never be reached.
+  sendMaxPerHour: int('SEND_MAX_PER_HOUR', 'otp', {
+    default: 5,
+    min: 1,
+    max: MAX_SEND_HISTORY,
+    doc: 'SMS per number per hour (the most a record remembers)',
+  }),
+  sendMaxPerDay: int('SEND_MAX_PER_DAY', 'otp', {
+    default: 10,
+    min: 1,
+    max: MAX_SEND_HISTORY,
+    doc: 'SMS per number per day (the most a record remembers)',
+  }),
+  sendMaxPerIpPerHour: int('SEND_MAX_PER_IP_PER_HOUR', 'otp', {
+    default: 100,
+    min: 1,
+    max: 1_000_000,
+    doc: 'SMS per client IP (IPv6: per /64) per hour',
+  }),
+  allowedCountries: text('ALLOWED_COUNTRIES', 'otp', {
+    shownDefault: 'all',
+    doc: 'comma-separated ISO 3166 alpha-2 codes',
+    parse: (value): readonly string[] => {
+      const codes = (value ?? '')
+        .split(',')
+        .map((c) => c.trim().toUpperCase())
+        .filter(Boolean);
+      for (const code of codes) {
+        if (!/^[A-Z]{2}$/.test(code)) {
+          throw new ConfigError(`Environment variable ALLOWED_COUNTRIES has "${code}", not an ISO 3166 alpha-2 code`);
+        }
+      }
+      return codes;
+    },
+  }),
+  testPhoneNumbers: text('TEST_PHONE_NUMBERS', 'otp', {
+    shownDefault: '-',
+    doc: '`+12015550123:424242,...`: fixed codes, no SMS, no send limits (refused with `-c production=true`)',
+    parse: (value): ReadonlyMap<string, string> => parseTestPhoneNumbers(value),
+  }),
+  tableName: text('TABLE_NAME', 'table', {
+    shownDefault: 'set by the stack',
+    doc: 'DynamoDB table',
+    parse: required('TABLE_NAME'),
+    stackOwned: true,
+  }),
+  signingKeySecretId: text('SIGNING_KEY_SECRET_ID', 'signingKey', {
+    shownDefault: 'set by the stack',
+    doc: 'Secrets Manager secret holding the key set',
+    parse: required('SIGNING_KEY_SECRET_ID'),
+    stackOwned: true,
+  }),
+  issuer: text('ISSUER', 'common', {
+    shownDefault: 'the API URL',
+    doc: 'JWT `iss`; `jwks_uri` is `$ISSUER/.well-known/jwks.json`',
+    parse: (value) => required('ISSUER')(value).replace(/\/+$/, ''),
+    stackOwned: true,
+  }),
+  audience: text('AUDIENCE', 'common', {
+    shownDefault: '`otp-login`',
+    doc: 'JWT `aud`',
+    parse: (value) => value ?? 'otp-login',
+  }),
+  keyCacheSeconds,
+  keyPublishLeadSeconds: int('KEY_PUBLISH_LEAD_SECONDS', 'rotation', {
+    default: (env) => API_GATEWAY_JWKS_CACHE_SECONDS + keyCacheSeconds.parse(env[keyCacheSeconds.name], env) + 300,
+    min: 0,
+    max: 30 * DAY,
+    doc: "how long before it signs a new key is published: API Gateway's 2 h JWKS cache + `KEY_CACHE_SECONDS` + 5 min",
+  }),
+  keyRetainSeconds: int('KEY_RETAIN_SECONDS', 'rotation', {
+    default: (env) =>
+      accessTokenTtlSeconds.parse(env[accessTokenTtlSeconds.name], env) +
+      keyCacheSeconds.parse(env[keyCacheSeconds.name], env) +
+      API_GATEWAY_JWKS_CACHE_SECONDS,
+    min: 0,
+    max: 30 * DAY,
+    doc: 'how long a superseded key stays published: `ACCESS_TOKEN_TTL_SECONDS` + `KEY_CACHE_SECONDS` + 2 h',
+  }),
+} as const satisfies Record<string, Setting>;
+
+type Settings = typeof SETTINGS;
+export type SettingKey = keyof Settings;
+
+/** The public variable names, by setting. */
+export const ENV = Object.fromEntries(Object.entries(SETTINGS).map(([key, setting]) => [key, setting.name])) as {
+  readonly [K in SettingKey]: Settings[K]['name'];
+};
+
+type ConfigKey = { [K in SettingKey]: Settings[K] extends { stackOwned: true } ? never : K }[SettingKey];
+
+/** The deploy-time configuration: every setting the stack does not set itself. */
+export type ConfigName = Settings[ConfigKey]['name'];
+
+export const CONFIG_NAMES = Object.values(SETTINGS)
+  .filter((setting: Setting) => !setting.stackOwned)
+  .map((setting) => setting.name) as ConfigName[];
+
+/** The configuration names of some groups, in table order. */
+export function configNamesOf(groups: readonly SettingGroup[]): ConfigName[] {
+  return Object.values(SETTINGS)
+    .filter((setting: Setting) => !setting.stackOwned && groups.includes(setting.group))
+    .map((setting) => setting.name) as ConfigName[];
+}
+
+type KeysOf<G extends SettingGroup> = {
+  [K in SettingKey]: Settings[K]['group'] extends G ? K : never;
+}[SettingKey];
+
+/** The parsed settings of some groups, by key. */
+export type SettingValues<G extends SettingGroup> = {
+  readonly [K in KeysOf<G>]: ReturnType<Settings[K]['parse']>;
+};
+
+/** Parses every setting of the given groups from `env`. */
+export function parseSettings<G extends SettingGroup>(env: Env, ...groups: G[]): SettingValues<G> {
+  const values: Record<string, unknown> = {};
+  for (const [key, setting] of Object.entries(SETTINGS) as [SettingKey, Setting][]) {
+    if ((groups as SettingGroup[]).includes(setting.group)) values[key] = setting.parse(env[setting.name], env);
+  }
+  return values as SettingValues<G>;
+}
+
+export function requireString(env: Env, name: string): string {
+  return required(name)(env[name]?.trim() || undefined);
+}
+
+/** The OTP policy of send-otp and verify-otp. */
+export function parseOtpConfig(env: Env): OtpPolicy {
+  return parseSettings(env, 'otp');
+}
+
+/** Token lifetimes, with the limits that tie them together. */
+export function parseTokenConfig(env: Env): SessionSettings {
+  const config = parseSettings(env, 'common', 'tokens');
   // A family ends after MAX_FAMILY_GENERATION rotations: a client refreshing once per access token
   // must be able to reach the family's end before that.
   const reachable = MAX_FAMILY_GENERATION * config.accessTokenTtlSeconds;
@@ -188,44 +349,22 @@ export function parseTokenConfig(env: Env): TokenConfig {
   return config;
 }
 
+export type SmsConfig = SettingValues<'sms'>;
+
 export function parseSmsConfig(env: Env): SmsConfig {
-  const senderId = optionalString(env, ENV.smsSenderId);
-  const originationNumber = optionalString(env, ENV.smsOriginationNumber);
-  return {
-    ...(senderId ? { senderId } : {}),
-    ...(originationNumber ? { originationNumber } : {}),
-  };
+  return parseSettings(env, 'sms');
 }
 
 /** Seconds a Lambda keeps the parsed signing keys before it reads the secret again. */
 export function parseKeyCacheSeconds(env: Env): number {
-  return readInt(env, ENV.keyCacheSeconds, 300, 0, 3600);
+  return parseSettings(env, 'keys').keyCacheSeconds;
 }
-
-/** API Gateway caches a JWKS for up to two hours. */
-export const API_GATEWAY_JWKS_CACHE_SECONDS = 7200;
 
 /**
  * Rotation timing: a new key is published this long before it signs, and a superseded key stays
  * published this long. Defaults cover API Gateway's JWKS cache, our key cache and the access-token TTL.
  */
 export function parseRotationTiming(env: Env): { publishLeadSeconds: number; retainSeconds: number } {
-  const keyCache = parseKeyCacheSeconds(env);
-  const accessTtl = readInt(env, ENV.accessTokenTtlSeconds, 900, 60, DAY);
-  return {
-    publishLeadSeconds: readInt(
-      env,
-      ENV.keyPublishLeadSeconds,
-      API_GATEWAY_JWKS_CACHE_SECONDS + keyCache + 300,
-      0,
-      30 * DAY,
-    ),
-    retainSeconds: readInt(
-      env,
-      ENV.keyRetainSeconds,
-      accessTtl + keyCache + API_GATEWAY_JWKS_CACHE_SECONDS,
-      0,
-      30 * DAY,
-    ),
-  };
+  const { keyPublishLeadSeconds, keyRetainSeconds } = parseSettings(env, 'rotation');
+  return { publishLeadSeconds: keyPublishLeadSeconds, retainSeconds: keyRetainSeconds };
 }

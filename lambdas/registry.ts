@@ -5,9 +5,10 @@
  * this, so a new function is one entry here plus its handler file.
  */
 import type { ItemAccess } from './adapters/table-keys.js';
+import type { SettingGroup } from './config.js';
 
-/** Groups of settings a function is given (see lambdas/config.ts). */
-export type SettingsGroup = 'otp' | 'sms' | 'tokens' | 'keys';
+/** Groups of settings a function may be given (lambdas/config.ts); the others follow from its other fields. */
+export type SettingsGroup = Exclude<SettingGroup, 'common' | 'table' | 'signingKey' | 'rotation'>;
 
 export interface RouteSpec {
   readonly method: 'GET' | 'POST';

@@ -5,6 +5,9 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import {
+  CONFIG_NAMES,
+  type ConfigName,
+  configNamesOf,
   ENV,
   type Env,
   parseKeyCacheSeconds,
@@ -28,41 +31,14 @@ import { OtpHttpApi } from './constructs/otp-http-api.js';
 import { OtpTable } from './constructs/otp-table.js';
 import { SigningKey } from './constructs/signing-key.js';
 
-type EnvName = (typeof ENV)[keyof typeof ENV];
-
-/** Env values the stack itself supplies; everything else in `ENV` is deploy-time configuration. */
-const STACK_OWNED = [ENV.tableName, ENV.signingKeySecretId, ENV.issuer] as const;
-
-export type OtpAuthConfigName = Exclude<EnvName, (typeof STACK_OWNED)[number]>;
+export type OtpAuthConfigName = ConfigName;
 
 /** Deploy-time configuration, keyed by the environment variable names the functions read. */
 export type OtpAuthConfig = Partial<Record<OtpAuthConfigName, string>>;
 
-export const CONFIG_NAMES: readonly OtpAuthConfigName[] = Object.values(ENV).filter(
-  (name): name is OtpAuthConfigName => !(STACK_OWNED as readonly string[]).includes(name),
-);
+export { CONFIG_NAMES };
 
 export const DEFAULT_AUDIENCE = 'otp-login';
-
-/** The settings each group passes through (when set; unset values take the defaults in lambdas/config.ts). */
-const SETTINGS_ENV: Readonly<Record<SettingsGroup, readonly OtpAuthConfigName[]>> = {
-  otp: [
-    ENV.otpTtlSeconds,
-    ENV.signupMode,
-    ENV.smsTemplate,
-    ENV.otpMaxAttempts,
-    ENV.otpLockoutSeconds,
-    ENV.sendCooldownSeconds,
-    ENV.sendMaxPerHour,
-    ENV.sendMaxPerDay,
-    ENV.sendMaxPerIpPerHour,
-    ENV.allowedCountries,
-    ENV.testPhoneNumbers,
-  ],
-  sms: [ENV.smsSenderId, ENV.smsOriginationNumber],
-  tokens: [ENV.accessTokenTtlSeconds, ENV.refreshTokenTtlSeconds, ENV.refreshReuseGraceSeconds],
-  keys: [ENV.keyCacheSeconds],
-};
 
 export interface OtpAuthStackProps extends StackProps {
   /**
@@ -154,7 +130,8 @@ export class OtpAuthStack extends Stack {
     };
     if (needs.table !== null) environment[ENV.tableName] = this.table.tableName;
     if (needs.signingKey) environment[ENV.signingKeySecretId] = this.signingKey.secretArn;
-    for (const key of needs.settings.flatMap((group) => SETTINGS_ENV[group])) {
+    // Passed through when set; unset values take the defaults in lambdas/config.ts.
+    for (const key of configNamesOf(needs.settings)) {
       const value = config[key];
       if (value !== undefined && value.trim() !== '') environment[key] = value;
     }

@@ -8,3 +8,6 @@ export const systemClock: Clock = { now: () => Date.now() };
 export function epochSeconds(clock: Clock): number {
   return Math.floor(clock.now() / 1000);
 }
+
+export const HOUR = 3600;
+export const DAY = 86_400;

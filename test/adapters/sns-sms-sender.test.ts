@@ -32,7 +32,7 @@ describe('SnsSmsSender', () => {
   });
 
   it('sends under the configured alphanumeric sender id', async () => {
-    const sender = new SnsSmsSender(new SNSClient({}), { senderId: 'OTPLOGIN' });
+    const sender = new SnsSmsSender(new SNSClient({}), { smsSenderId: 'OTPLOGIN' });
 
     await sender.send(PHONE, MESSAGE);
 
@@ -49,7 +49,7 @@ describe('SnsSmsSender', () => {
   });
 
   it('sends from the configured origination number', async () => {
-    const sender = new SnsSmsSender(new SNSClient({}), { originationNumber: '+18445550199' });
+    const sender = new SnsSmsSender(new SNSClient({}), { smsOriginationNumber: '+18445550199' });
 
     await sender.send(PHONE, MESSAGE);
 
@@ -66,7 +66,10 @@ describe('SnsSmsSender', () => {
   });
 
   it('sets both the sender id and the origination number when both are configured', async () => {
-    const sender = new SnsSmsSender(new SNSClient({}), { senderId: 'OTPLOGIN', originationNumber: '+18445550199' });
+    const sender = new SnsSmsSender(new SNSClient({}), {
+      smsSenderId: 'OTPLOGIN',
+      smsOriginationNumber: '+18445550199',
+    });
 
     await sender.send(PHONE, MESSAGE);
 
@@ -84,7 +87,7 @@ describe('SnsSmsSender', () => {
   });
 
   it('treats an empty sender id or origination number as not configured', async () => {
-    const sender = new SnsSmsSender(new SNSClient({}), { senderId: '', originationNumber: '' });
+    const sender = new SnsSmsSender(new SNSClient({}), { smsSenderId: '', smsOriginationNumber: '' });
 
     await sender.send(PHONE, MESSAGE);
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
@@ -9,6 +10,7 @@ import {
   parseSmsConfig,
   parseTestPhoneNumbers,
   parseTokenConfig,
+  SETTINGS,
 } from '../../lambdas/config.js';
 import { MAX_SEND_HISTORY } from '../../lambdas/core/phone-record.js';
 import { MAX_FAMILY_GENERATION } from '../../lambdas/core/sessions.js';
@@ -226,12 +228,17 @@ describe('parseTokenConfig', () => {
     });
   });
 
-  it.each(['ISSUER', 'AUDIENCE'])('requires %s', (name) => {
-    const missing = configErrorFrom(() => parseTokenConfig({ ...TOKEN_ENV, [name]: undefined }));
-    const blank = configErrorFrom(() => parseTokenConfig({ ...TOKEN_ENV, [name]: '   ' }));
+  it('requires ISSUER', () => {
+    const missing = configErrorFrom(() => parseTokenConfig({ ...TOKEN_ENV, ISSUER: undefined }));
+    const blank = configErrorFrom(() => parseTokenConfig({ ...TOKEN_ENV, ISSUER: '   ' }));
 
-    expect(missing.message).toBe(`Environment variable ${name} is required`);
-    expect(blank.message).toBe(`Environment variable ${name} is required`);
+    expect(missing.message).toBe('Environment variable ISSUER is required');
+    expect(blank.message).toBe('Environment variable ISSUER is required');
+  });
+
+  it('takes the documented default AUDIENCE, otp-login, when unset or blank', () => {
+    expect(parseTokenConfig({ ...TOKEN_ENV, AUDIENCE: undefined }).audience).toBe('otp-login');
+    expect(parseTokenConfig({ ...TOKEN_ENV, AUDIENCE: '  ' }).audience).toBe('otp-login');
   });
 
   it('drops trailing slashes from ISSUER so it matches the iss claim either way', () => {
@@ -308,13 +315,13 @@ describe('parseTokenConfig', () => {
 
 describe('parseSmsConfig', () => {
   it('leaves the sender id and origination number out when unset or blank', () => {
-    expect(parseSmsConfig({ SMS_SENDER_ID: ' ' })).toEqual({});
+    expect(parseSmsConfig({ SMS_SENDER_ID: ' ' })).toEqual({ smsSenderId: undefined, smsOriginationNumber: undefined });
   });
 
   it('reads SMS_SENDER_ID and SMS_ORIGINATION_NUMBER', () => {
     expect(parseSmsConfig({ SMS_SENDER_ID: ' OTPLOGIN ', SMS_ORIGINATION_NUMBER: '+12015550100' })).toEqual({
-      senderId: 'OTPLOGIN',
-      originationNumber: '+12015550100',
+      smsSenderId: 'OTPLOGIN',
+      smsOriginationNumber: '+12015550100',
     });
   });
 });
@@ -355,5 +362,33 @@ describe('parseRotationTiming', () => {
     const error = configErrorFrom(() => parseRotationTiming({ KEY_PUBLISH_LEAD_SECONDS: String(30 * DAY + 1) }));
 
     expect(error.message).toContain('KEY_PUBLISH_LEAD_SECONDS');
+  });
+});
+
+describe("the README's configuration table", () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const rows = readme
+    .slice(readme.indexOf('## Configuration'))
+    .split('\n')
+    .filter((line) => /^\| `[A-Z_]+` \|/.test(line));
+
+  it('lists every setting once, in the order of lambdas/config.ts', () => {
+    expect(rows.map((row) => /^\| `([A-Z_]+)`/.exec(row)?.[1])).toEqual(Object.values(SETTINGS).map((s) => s.name));
+  });
+
+  it.each(Object.values(SETTINGS).map((s) => [s.name, s] as const))(
+    'documents %s with the default, range and meaning the code has',
+    (name, setting) => {
+      expect(rows.find((row) => row.startsWith(`| \`${name}\` |`))).toBe(
+        `| \`${name}\` | ${setting.shownDefault} | ${setting.range} | ${setting.doc} |`,
+      );
+    },
+  );
+
+  it('shows the default each parser really takes', () => {
+    for (const setting of Object.values(SETTINGS)) {
+      const match = /^`(\d+)`/.exec(setting.shownDefault);
+      if (match) expect(setting.parse(undefined, {}), setting.name).toBe(Number(match[1]));
+    }
   });
 });

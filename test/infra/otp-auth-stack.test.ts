@@ -2,15 +2,9 @@ import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KEY_PREFIXES } from '../../lambdas/adapters/table-keys.js';
-import { ConfigError } from '../../lambdas/config.js';
+import { ConfigError, configNamesOf } from '../../lambdas/config.js';
 import { ROUTES } from '../../lambdas/http/routes.js';
-import {
-  FUNCTION_NAMES,
-  FUNCTIONS,
-  type FunctionName,
-  type FunctionSpec,
-  type SettingsGroup,
-} from '../../lambdas/registry.js';
+import { FUNCTION_NAMES, FUNCTIONS, type FunctionName, type FunctionSpec } from '../../lambdas/registry.js';
 import { routeKeyPath } from '../../lib/constructs/otp-http-api.js';
 import { OtpTable } from '../../lib/constructs/otp-table.js';
 import { SigningKey } from '../../lib/constructs/signing-key.js';
@@ -42,24 +36,6 @@ const FULL_CONFIG: Required<OtpAuthConfig> = {
 };
 
 const COMMON_ENV = ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'ISSUER', 'AUDIENCE'];
-const GROUP_ENV: Record<SettingsGroup, string[]> = {
-  otp: [
-    'OTP_TTL_SECONDS',
-    'SIGNUP_MODE',
-    'SMS_TEMPLATE',
-    'OTP_MAX_ATTEMPTS',
-    'OTP_LOCKOUT_SECONDS',
-    'SEND_COOLDOWN_SECONDS',
-    'SEND_MAX_PER_HOUR',
-    'SEND_MAX_PER_DAY',
-    'SEND_MAX_PER_IP_PER_HOUR',
-    'ALLOWED_COUNTRIES',
-    'TEST_PHONE_NUMBERS',
-  ],
-  sms: ['SMS_SENDER_ID', 'SMS_ORIGINATION_NUMBER'],
-  tokens: ['ACCESS_TOKEN_TTL_SECONDS', 'REFRESH_TOKEN_TTL_SECONDS', 'REFRESH_REUSE_GRACE_SECONDS'],
-  keys: ['KEY_CACHE_SECONDS'],
-};
 
 /** What the registry says each function may touch, as the stack must render it. */
 const spec = (name: FunctionName): FunctionSpec => FUNCTIONS[name];
@@ -70,7 +46,7 @@ function expectedEnv(name: FunctionName): string[] {
     ...COMMON_ENV,
     ...(table ? ['TABLE_NAME'] : []),
     ...(signingKey ? ['SIGNING_KEY_SECRET_ID'] : []),
-    ...settings.flatMap((group) => GROUP_ENV[group]),
+    ...configNamesOf(settings),
   ];
 }
 
