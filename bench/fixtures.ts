@@ -1,5 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import type { OtpConfig } from '../lambdas/config.js';
+import type { OtpPolicy } from '../lambdas/core/login.js';
 import { codeAtStep, newTotpSecret } from '../lambdas/core/otp-code.js';
 import { emptyRecord, planSend, type UserAccount } from '../lambdas/core/phone-record.js';
 import type { PhoneRecordStore, RefreshFamilyStore } from '../lambdas/core/ports.js';
@@ -55,7 +55,7 @@ function apiEvent(
 }
 
 /** Writes a pending code the way a send would (the core's own `planSend`); returns the code the SMS carried. */
-export async function seedPendingCode(records: PhoneRecordStore, phoneNumber: string, policy: OtpConfig) {
+export async function seedPendingCode(records: PhoneRecordStore, phoneNumber: string, policy: OtpPolicy) {
   const now = nowSeconds();
   const user: UserAccount = { userId: randomUUID(), totpSecret: newTotpSecret(), status: 'pending', createdAt: now };
   const { next, step } = planSend(emptyRecord(phoneNumber), user, now, policy);
@@ -81,7 +81,7 @@ async function seedRefreshToken(store: RefreshFamilyStore): Promise<string> {
 }
 
 /** Fresh events for each route, with whatever state they need already in the table. */
-export function routeEvents(table: BenchTable, policy: OtpConfig) {
+export function routeEvents(table: BenchTable, policy: OtpPolicy) {
   const verify = async (otpOf: (right: string) => string) => {
     const phone = randomPhoneNumber();
     const otp = otpOf(await seedPendingCode(table.records, phone, policy));

@@ -5,27 +5,18 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { CachedKeySource } from '../lambdas/adapters/cached-key-source.js';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb-document-client.js';
-import { DynamoDbIpRateLimiter } from '../lambdas/adapters/dynamodb-ip-rate-limiter.js';
-import { DynamoDbPhoneRecordStore } from '../lambdas/adapters/dynamodb-phone-record-store.js';
-import { DynamoDbPublicJwksStore } from '../lambdas/adapters/dynamodb-public-jwks-store.js';
-import { DynamoDbRefreshFamilyStore } from '../lambdas/adapters/dynamodb-refresh-family-store.js';
 import { SecretsManagerKeySource } from '../lambdas/adapters/secrets-manager-key-source.js';
 import { SnsSmsSender } from '../lambdas/adapters/sns-sms-sender.js';
-import {
-  type OtpConfig,
-  parseKeyCacheSeconds,
-  parseOtpConfig,
-  parseTokenConfig,
-  type TokenConfig,
-} from '../lambdas/config.js';
+import { composeHandlers } from '../lambdas/compose.js';
+import { parseKeyCacheSeconds, parseOtpConfig, parseSmsConfig, parseTokenConfig } from '../lambdas/config.js';
 import { systemClock } from '../lambdas/core/clock.js';
+import type { OtpPolicy } from '../lambdas/core/login.js';
 import type { SigningKeySource } from '../lambdas/core/ports.js';
+import type { SessionSettings } from '../lambdas/core/sessions.js';
 import { SNS_CLIENT_CONFIG } from '../lambdas/functions/lambda-runtime.js';
 import type { ApiHandler } from '../lambdas/http/api-event.js';
-import { makeSendOtpHandler, makeVerifyOtpHandler } from '../lambdas/http/login-handlers.js';
 import { createTelemetry } from '../lambdas/http/telemetry.js';
-import { makeLogoutHandler, makeMeHandler, makeRefreshTokenHandler } from '../lambdas/http/token-handlers.js';
-import { makeNotFoundHandler, makeWellKnownHandler } from '../lambdas/http/well-known-handlers.js';
+import type { FunctionName } from '../lambdas/registry.js';
 import {
   BENCH_AUDIENCE,
   BENCH_CREDENTIALS,
@@ -121,23 +112,20 @@ export async function withStdoutDiscarded<T>(task: () => Promise<T>): Promise<T>
   }
 }
 
-export type RouteName = 'sendOtp' | 'verifyOtp' | 'refresh' | 'logout' | 'me' | 'wellKnown' | 'notFound';
-
 export interface InstrumentedApp {
   readonly meter: SdkMeter;
-  readonly handlers: Readonly<Record<RouteName, ApiHandler>>;
-  readonly policy: OtpConfig;
-  readonly sessions: TokenConfig;
+  readonly handlers: Readonly<Record<FunctionName, ApiHandler>>;
+  readonly policy: OtpPolicy;
+  readonly sessions: SessionSettings;
   /** A key source like the Lambdas' (Secrets Manager behind the per-container cache). */
   readonly keys: SigningKeySource;
   destroy(): void;
 }
 
 /**
- * The handlers composed as lambdas/functions/ composes them, from the real adapters: DynamoDB stores
- * on the bench's DynamoDB Local, SNS and Secrets Manager clients on the fake AWS endpoint, the
- * Lambda defaults for every limit. Each function that reads the signing keys gets its own cache, as
- * each Lambda container has its own.
+ * The handlers from the composition root the Lambdas use, over the real adapters: DynamoDB stores on
+ * the bench's DynamoDB Local, SNS and Secrets Manager clients on the fake AWS endpoint, the Lambda
+ * defaults for every limit.
  */
 export function createInstrumentedApp(context: BenchContext, table: BenchTable): InstrumentedApp {
   const meter = new SdkMeter();
@@ -149,45 +137,22 @@ export function createInstrumentedApp(context: BenchContext, table: BenchTable):
   meter.attach(sns, 'SNS');
   meter.attach(secrets, 'SecretsManager');
 
-  const env = { ISSUER: BENCH_ISSUER, AUDIENCE: BENCH_AUDIENCE };
-  const policy = parseOtpConfig(env);
-  const sessions = parseTokenConfig(env);
-  const documents = createDocumentClient(dynamodb);
-  const records = new DynamoDbPhoneRecordStore(documents, table.tableName);
-  const refreshFamilies = new DynamoDbRefreshFamilyStore(documents, table.tableName);
-  const ipLimiter = new DynamoDbIpRateLimiter(documents, table.tableName);
-  const keySource = () =>
-    new CachedKeySource(new SecretsManagerKeySource(secrets, BENCH_SECRET_ID), parseKeyCacheSeconds({}), systemClock);
-  const clock = systemClock;
-  const telemetry = lambdaTelemetry();
-  const handlers: Record<RouteName, ApiHandler> = {
-    sendOtp: makeSendOtpHandler({ records, ipLimiter, sms: new SnsSmsSender(sns), clock, policy }, telemetry),
-    verifyOtp: makeVerifyOtpHandler(
-      { records, refreshFamilies, keys: keySource(), clock, policy, sessions },
-      telemetry,
-    ),
-    refresh: makeRefreshTokenHandler({ refreshFamilies, keys: keySource(), clock, sessions }, telemetry),
-    logout: makeLogoutHandler({ refreshFamilies, clock }, telemetry),
-    me: makeMeHandler(telemetry),
-    wellKnown: makeWellKnownHandler(
-      {
-        jwks: new CachedKeySource(
-          new DynamoDbPublicJwksStore(documents, table.tableName),
-          parseKeyCacheSeconds({}),
-          systemClock,
-        ),
-        issuer: sessions.issuer,
-      },
-      telemetry,
-    ),
-    notFound: makeNotFoundHandler(telemetry),
-  };
+  const env = { ISSUER: BENCH_ISSUER, AUDIENCE: BENCH_AUDIENCE, TABLE_NAME: table.tableName };
+  const keys = new SecretsManagerKeySource(secrets, BENCH_SECRET_ID);
+  const handlers = composeHandlers({
+    env,
+    clock: systemClock,
+    telemetry: lambdaTelemetry(),
+    documents: createDocumentClient(dynamodb),
+    keys,
+    sms: new SnsSmsSender(sns, parseSmsConfig(env)),
+  });
   return {
     meter,
     handlers,
-    policy,
-    sessions,
-    keys: keySource(),
+    policy: parseOtpConfig(env),
+    sessions: parseTokenConfig(env),
+    keys: new CachedKeySource(keys, parseKeyCacheSeconds(env), systemClock),
     destroy: () => {
       dynamodb.destroy();
       sns.destroy();

@@ -123,15 +123,15 @@ function routeCases(app: InstrumentedApp, table: BenchTable): RouteCase[] {
   const route = (route: string, handler: ApiHandler, status: number, event: () => Promise<ApiEvent>, signs?: number) =>
     ({ route, handler, status, event, ...(signs === undefined ? {} : { signs }) }) satisfies RouteCase;
   return [
-    route('POST /send-otp', h.sendOtp, 200, events.sendOtp, 0),
-    route('POST /verify-otp', h.verifyOtp, 200, events.verifyOtp, 1),
-    route('POST /verify-otp (wrong code)', h.verifyOtp, 400, events.verifyOtpWrongCode, 0),
-    route('POST /token/refresh', h.refresh, 200, events.refresh, 1),
+    route('POST /send-otp', h['send-otp'], 200, events.sendOtp, 0),
+    route('POST /verify-otp', h['verify-otp'], 200, events.verifyOtp, 1),
+    route('POST /verify-otp (wrong code)', h['verify-otp'], 400, events.verifyOtpWrongCode, 0),
+    route('POST /token/refresh', h['refresh-token'], 200, events.refresh, 1),
     route('POST /logout', h.logout, 204, events.logout),
     route('GET /me', h.me, 200, events.me),
-    route('GET /.well-known/jwks.json', h.wellKnown, 200, events.jwks),
-    route('GET /.well-known/openid-configuration', h.wellKnown, 200, events.openidConfiguration),
-    route('$default (not found)', h.notFound, 404, events.notFound),
+    route('GET /.well-known/jwks.json', h['well-known'], 200, events.jwks),
+    route('GET /.well-known/openid-configuration', h['well-known'], 200, events.openidConfiguration),
+    route('$default (not found)', h['not-found'], 404, events.notFound),
   ];
 }
 

@@ -18,13 +18,7 @@ import {
 } from '../lambdas/config.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/http/metric-names.js';
 import { JWKS_PATH } from '../lambdas/http/routes.js';
-import {
-  FUNCTION_NAMES,
-  FUNCTIONS,
-  type FunctionName,
-  type FunctionSpec,
-  type SettingsGroup,
-} from '../lambdas/registry.js';
+import { FUNCTION_NAMES, FUNCTIONS, type FunctionName, type FunctionSpec } from '../lambdas/registry.js';
 import { NodeFunction } from './constructs/node-function.js';
 import { OtpAlarms, type OtpAlarmThresholds } from './constructs/otp-alarms.js';
 import { OtpHttpApi } from './constructs/otp-http-api.js';

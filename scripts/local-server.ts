@@ -1,5 +1,5 @@
 /**
- * The local composition root: the same handler factories as the Lambdas, wired to an embedded
+ * The local runtime: the composition root the Lambdas use (lambdas/compose.ts), over an embedded
  * DynamoDB engine, an SMS outbox file and a key file, behind node:http. `npm start` runs it.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -9,23 +9,20 @@ import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CachedKeySource } from '../lambdas/adapters/cached-key-source.js';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb-document-client.js';
-import { DynamoDbIpRateLimiter } from '../lambdas/adapters/dynamodb-ip-rate-limiter.js';
 import { DynamoDbPhoneRecordStore } from '../lambdas/adapters/dynamodb-phone-record-store.js';
-import { DynamoDbRefreshFamilyStore } from '../lambdas/adapters/dynamodb-refresh-family-store.js';
+import { DynamoDbPublicJwksStore } from '../lambdas/adapters/dynamodb-public-jwks-store.js';
 import { ensureTable } from '../lambdas/adapters/dynamodb-table.js';
 import { FileKeySource } from '../lambdas/adapters/file-key-source.js';
 import { OutboxSmsSender } from '../lambdas/adapters/outbox-sms-sender.js';
-import { ENV, type Env, parseOtpConfig, parseTokenConfig } from '../lambdas/config.js';
+import { composeHandlers } from '../lambdas/compose.js';
+import { ENV, type Env, parseKeyCacheSeconds, parseTokenConfig } from '../lambdas/config.js';
 import { epochSeconds, systemClock } from '../lambdas/core/clock.js';
 import { AuthError } from '../lambdas/core/errors.js';
 import { provisionUser } from '../lambdas/core/login.js';
-import { publicJwksFrom } from '../lambdas/core/ports.js';
+import { publicJwksOf } from '../lambdas/core/signing-keys.js';
 import { errorResult, json } from '../lambdas/http/api-event.js';
-import { makeSendOtpHandler, makeVerifyOtpHandler } from '../lambdas/http/login-handlers.js';
 import { type FunctionName, matchRoute } from '../lambdas/http/routes.js';
 import { createTelemetry, redact } from '../lambdas/http/telemetry.js';
-import { makeLogoutHandler, makeMeHandler, makeRefreshTokenHandler } from '../lambdas/http/token-handlers.js';
-import { makeNotFoundHandler, makeWellKnownHandler } from '../lambdas/http/well-known-handlers.js';
 import { type DynamoDbEngine, type DynamoDbEngineName, startDynamoDbEngine } from './dynamodb-engine.js';
 import { authorizeJwt } from './local-authorizer.js';
 import { type ApiHandler, BodyTooLargeError, readBody, toApiEvent, writeResult } from './local-http.js';
@@ -90,21 +87,20 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       server.listen(port, host, () => ready());
     });
     const url = `http://${host}:${(server.address() as AddressInfo).port}`;
-    const config = { ...env, [ENV.issuer]: env[ENV.issuer] || url, [ENV.audience]: env[ENV.audience] || 'otp-login' };
-    const policy = parseOtpConfig(config);
-    const sessions = parseTokenConfig(config);
+    const settings = { ...env, [ENV.issuer]: env[ENV.issuer] || url, [ENV.tableName]: tableName };
+    const sessions = parseTokenConfig(settings);
 
     const dynamodb = new DynamoDBClient({ endpoint });
     await ensureTable(dynamodb, tableName);
     const documents = createDocumentClient(dynamodb);
-    const records = new DynamoDbPhoneRecordStore(documents, tableName);
-    const refreshFamilies = new DynamoDbRefreshFamilyStore(documents, tableName);
     const fileKeys = new FileKeySource(join(dataDir, 'signing-keys.json'));
-    await fileKeys.ensure();
-    const keys = new CachedKeySource(fileKeys, 300, systemClock);
-    const telemetry = createTelemetry();
+    // What the key rotation does in AWS: publish the public keys where the JWKS route and verifiers read them.
+    const publicKeys = new DynamoDbPublicJwksStore(documents, tableName);
+    const keySet = await fileKeys.ensure();
+    await publicKeys.publish(publicJwksOf(keySet), keySet.rotatedAt);
     const clock = systemClock;
 
+    const records = new DynamoDbPhoneRecordStore(documents, tableName);
     for (const number of (env.SEED_USERS ?? '')
       .split(',')
       .map((n) => n.trim())
@@ -113,25 +109,18 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     }
 
     const handlers: Record<FunctionName, ApiHandler> = {
-      'send-otp': makeSendOtpHandler(
-        {
-          records,
-          ipLimiter: new DynamoDbIpRateLimiter(documents, tableName),
-          sms: new OutboxSmsSender(outboxFile, log),
-          clock,
-          policy,
-        },
-        telemetry,
-      ),
-      'verify-otp': makeVerifyOtpHandler({ records, refreshFamilies, keys, clock, policy, sessions }, telemetry),
-      'refresh-token': makeRefreshTokenHandler({ refreshFamilies, keys, clock, sessions }, telemetry),
-      logout: makeLogoutHandler({ refreshFamilies, clock }, telemetry),
-      me: makeMeHandler(telemetry),
-      // Local mode holds the whole key set in one file; AWS publishes the public keys apart from it.
-      'well-known': makeWellKnownHandler({ jwks: publicJwksFrom(keys), issuer: sessions.issuer }, telemetry),
-      'not-found': makeNotFoundHandler(telemetry),
+      ...composeHandlers({
+        env: settings,
+        clock,
+        telemetry: createTelemetry(),
+        documents,
+        keys: fileKeys,
+        sms: new OutboxSmsSender(outboxFile, log),
+      }),
       ...options.handlers,
     };
+    // API Gateway's JWT authorizer reads the published JWKS too, and caches it.
+    const jwks = new CachedKeySource(publicKeys, parseKeyCacheSeconds(settings), clock);
     const authorizer = { issuer: sessions.issuer, audiences: [sessions.audience] };
 
     serve = async (req, res) => {
@@ -146,8 +135,12 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         const event = toApiEvent(req, await readBody(req), routeKey);
         if (typeof route === 'object' && route.authorized) {
           // What API Gateway's JWT authorizer does before the Lambda runs: verify, then pass the claims.
-          const { publicJwks } = await keys.load();
-          const verdict = await authorizeJwt(event.headers.authorization, publicJwks, authorizer, epochSeconds(clock));
+          const verdict = await authorizeJwt(
+            event.headers.authorization,
+            await jwks.load(),
+            authorizer,
+            epochSeconds(clock),
+          );
           if (!verdict.ok) {
             writeResult(res, { ...errorResult(new AuthError('invalid_token')), headers: wwwAuthenticate() });
             return;

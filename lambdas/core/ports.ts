@@ -133,8 +133,3 @@ export interface PublicJwksPublisher {
   /** Resolves once the published JWKS lists every key in `jwks`; throws if it cannot. */
   publish(jwks: readonly JWK[], rotatedAt: number): Promise<void>;
 }
-
-/** The public keys of a source that holds the whole key set (local mode, tests). */
-export function publicJwksFrom(keys: SigningKeySource): PublicJwksSource {
-  return { load: async () => (await keys.load()).publicJwks };
-}

@@ -1,8 +1,8 @@
 import { DeleteItemCommand, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
-import { DynamoDbIpRateLimiter } from '../../lambdas/adapters/dynamodb-ip-rate-limiter.js';
 import { DynamoDbPhoneRecordStore } from '../../lambdas/adapters/dynamodb-phone-record-store.js';
 import { DynamoDbRefreshFamilyStore } from '../../lambdas/adapters/dynamodb-refresh-family-store.js';
+import { composeHandlers } from '../../lambdas/compose.js';
 import { parseOtpConfig, parseTokenConfig } from '../../lambdas/config.js';
 import type { Clock } from '../../lambdas/core/clock.js';
 import type { OtpPolicy } from '../../lambdas/core/login.js';
@@ -15,10 +15,9 @@ import {
   planRotation,
 } from '../../lambdas/core/signing-keys.js';
 import type { ApiEvent, ApiHandler } from '../../lambdas/http/api-event.js';
-import { makeSendOtpHandler, makeVerifyOtpHandler } from '../../lambdas/http/login-handlers.js';
 import { createTelemetry, type Telemetry } from '../../lambdas/http/telemetry.js';
-import { makeLogoutHandler, makeMeHandler, makeRefreshTokenHandler } from '../../lambdas/http/token-handlers.js';
-import { createTestTable } from './dynamodb.js';
+import type { FunctionName } from '../../lambdas/registry.js';
+import { createTestTable, type TestTable } from './dynamodb.js';
 
 /** A clock tests move by hand. Starts at the real time: DynamoDB Local deletes TTL-expired items by the real clock. */
 export class TestClock implements Clock {
@@ -143,7 +142,7 @@ export interface TestApp {
   readonly refreshFamilies: DynamoDbRefreshFamilyStore;
   readonly client: DynamoDBClient;
   readonly tableName: string;
-  readonly handlers: Record<'sendOtp' | 'verifyOtp' | 'refresh' | 'logout' | 'me', ApiHandler>;
+  readonly handlers: Record<FunctionName, ApiHandler>;
   sendOtp(phoneNumber: string, ip?: string): Promise<TestResponse>;
   verifyOtp(phoneNumber: string, otp: string): Promise<TestResponse>;
   refresh(refresh: string): Promise<TestResponse>;
@@ -162,26 +161,26 @@ export interface TestApp {
 /** The real handlers over DynamoDB Local, with a movable clock and an SMS fake. `env` uses the public names. */
 export async function createTestApp(
   env: Record<string, string> = {},
-  options: { telemetry?: Telemetry; clockStartMs?: number } = {},
+  options: { telemetry?: Telemetry; clockStartMs?: number; table?: TestTable } = {},
 ): Promise<TestApp> {
-  const table = await createTestTable();
+  const table = options.table ?? (await createTestTable());
   const documents = createDocumentClient(table.client);
   const clock = new TestClock(options.clockStartMs);
   const sms = new CapturingSms(clock);
   const keys = new StaticKeySource(await testKeySetDocument());
-  const policy = parseOtpConfig({ SEND_COOLDOWN_SECONDS: '0', ...env });
-  const sessions = parseTokenConfig({ ISSUER: 'https://auth.test', AUDIENCE: 'otp-login', ...env });
+  const settings = {
+    TABLE_NAME: table.tableName,
+    ISSUER: 'https://auth.test',
+    SEND_COOLDOWN_SECONDS: '0',
+    ...env,
+  };
+  const policy = parseOtpConfig(settings);
+  const sessions = parseTokenConfig(settings);
   const records = new DynamoDbPhoneRecordStore(documents, table.tableName);
   const refreshFamilies = new DynamoDbRefreshFamilyStore(documents, table.tableName);
-  const ipLimiter = new DynamoDbIpRateLimiter(documents, table.tableName);
   const telemetry = options.telemetry ?? createTelemetry();
-  const handlers = {
-    sendOtp: makeSendOtpHandler({ records, ipLimiter, sms, clock, policy }, telemetry),
-    verifyOtp: makeVerifyOtpHandler({ records, refreshFamilies, keys, clock, policy, sessions }, telemetry),
-    refresh: makeRefreshTokenHandler({ refreshFamilies, keys, clock, sessions }, telemetry),
-    logout: makeLogoutHandler({ refreshFamilies, clock }, telemetry),
-    me: makeMeHandler(telemetry),
-  };
+  // The composition root every runtime uses, over DynamoDB Local, the test clock and the SMS fake.
+  const handlers = composeHandlers({ env: settings, clock, telemetry, documents, keys, sms });
   const app: TestApp = {
     clock,
     sms,
@@ -194,10 +193,10 @@ export async function createTestApp(
     tableName: table.tableName,
     handlers,
     sendOtp: (phone_number, ip) =>
-      invoke(handlers.sendOtp, apiEvent('POST', '/send-otp', { phone_number }, ip ? { ip } : {})),
+      invoke(handlers['send-otp'], apiEvent('POST', '/send-otp', { phone_number }, ip ? { ip } : {})),
     verifyOtp: (phone_number, otp) =>
-      invoke(handlers.verifyOtp, apiEvent('POST', '/verify-otp', { phone_number, otp })),
-    refresh: (refresh) => invoke(handlers.refresh, apiEvent('POST', '/token/refresh', { refresh })),
+      invoke(handlers['verify-otp'], apiEvent('POST', '/verify-otp', { phone_number, otp })),
+    refresh: (refresh) => invoke(handlers['refresh-token'], apiEvent('POST', '/token/refresh', { refresh })),
     logout: (refresh) => invoke(handlers.logout, apiEvent('POST', '/logout', { refresh })),
     async login(phoneNumber) {
       const sent = await app.sendOtp(phoneNumber);

@@ -1,25 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
-import { DynamoDbIpRateLimiter } from '../../lambdas/adapters/dynamodb-ip-rate-limiter.js';
-import { DynamoDbPhoneRecordStore } from '../../lambdas/adapters/dynamodb-phone-record-store.js';
-import { DynamoDbRefreshFamilyStore } from '../../lambdas/adapters/dynamodb-refresh-family-store.js';
 import { ensureTable } from '../../lambdas/adapters/dynamodb-table.js';
-import { parseOtpConfig, parseTokenConfig } from '../../lambdas/config.js';
-import { makeSendOtpHandler, makeVerifyOtpHandler } from '../../lambdas/http/login-handlers.js';
-import { createTelemetry } from '../../lambdas/http/telemetry.js';
-import { makeLogoutHandler, makeRefreshTokenHandler } from '../../lambdas/http/token-handlers.js';
 import { type DynamoDbEngine, startDynamoDbEngine } from '../../scripts/dynamodb-engine.js';
 import { TEST_AWS_CREDENTIALS, TEST_AWS_REGION } from '../helpers/dynamodb.js';
-import {
-  apiEvent,
-  CapturingSms,
-  invoke,
-  StaticKeySource,
-  TestClock,
-  type TestResponse,
-  testKeySetDocument,
-} from '../helpers/test-app.js';
+import { apiEvent, createTestApp, invoke, type TestResponse } from '../helpers/test-app.js';
 
 const PHONE = '+919876543210';
 const TABLE = 'otp-outage';
@@ -51,20 +35,12 @@ afterAll(async () => {
 
 describe('when DynamoDB cannot be reached', () => {
   it('every route that needs it answers 503 service_unavailable with Retry-After, never 500', async () => {
-    const documents = createDocumentClient(client);
-    const clock = new TestClock();
-    const sms = new CapturingSms(clock);
-    const keys = new StaticKeySource(await testKeySetDocument());
-    const policy = parseOtpConfig({ SEND_COOLDOWN_SECONDS: '0' });
-    const sessions = parseTokenConfig({ ISSUER: 'https://auth.test', AUDIENCE: 'otp-login' });
-    const records = new DynamoDbPhoneRecordStore(documents, TABLE);
-    const refreshFamilies = new DynamoDbRefreshFamilyStore(documents, TABLE);
-    const ipLimiter = new DynamoDbIpRateLimiter(documents, TABLE);
-    const telemetry = createTelemetry();
-    const sendOtp = makeSendOtpHandler({ records, ipLimiter, sms, clock, policy }, telemetry);
-    const verifyOtp = makeVerifyOtpHandler({ records, refreshFamilies, keys, clock, policy, sessions }, telemetry);
-    const refresh = makeRefreshTokenHandler({ refreshFamilies, keys, clock, sessions }, telemetry);
-    const logout = makeLogoutHandler({ refreshFamilies, clock }, telemetry);
+    const app = await createTestApp({}, { table: { client, tableName: TABLE, endpoint: engine.endpoint } });
+    const { sms, handlers } = app;
+    const sendOtp = handlers['send-otp'];
+    const verifyOtp = handlers['verify-otp'];
+    const refresh = handlers['refresh-token'];
+    const logout = handlers.logout;
 
     const send = () => invoke(sendOtp, apiEvent('POST', '/send-otp', { phone_number: PHONE }));
     expect((await send()).status).toBe(200);

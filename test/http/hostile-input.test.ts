@@ -48,16 +48,13 @@ describe('hostile input', () => {
     app = await createTestApp();
   });
 
-  for (const route of ['sendOtp', 'verifyOtp'] as const) {
-    describe(route === 'sendOtp' ? 'POST /send-otp' : 'POST /verify-otp', () => {
+  for (const route of ['send-otp', 'verify-otp'] as const) {
+    describe(`POST /${route}`, () => {
       it.each(BAD_BODIES)('answers %s with a 4xx JSON error, storing and sending nothing', async (_, options) => {
         const before = await app.countItems();
         const smsBefore = app.sms.sent.length;
 
-        const response = await invoke(
-          app.handlers[route],
-          apiEvent('POST', route === 'sendOtp' ? '/send-otp' : '/verify-otp', options.body, options),
-        );
+        const response = await invoke(app.handlers[route], apiEvent('POST', `/${route}`, options.body, options));
 
         expect(response.status).toBeGreaterThanOrEqual(400);
         expect(response.status).toBeLessThan(500);
@@ -84,7 +81,7 @@ describe('hostile input', () => {
     ],
   ] as const)('maps %s to %i %s', async (_, options, status, code) => {
     const { body, ...rest } = options as { body?: unknown; rawBody?: string; headers?: Record<string, string> };
-    const response = await invoke(app.handlers.sendOtp, apiEvent('POST', '/send-otp', body, rest));
+    const response = await invoke(app.handlers['send-otp'], apiEvent('POST', '/send-otp', body, rest));
     expect(response.status).toBe(status);
     expect(response.body.code).toBe(code);
   });
@@ -101,13 +98,13 @@ describe('hostile input', () => {
     const event = apiEvent('POST', '/send-otp', undefined, {
       rawBody: Buffer.from(JSON.stringify({ phone_number: '+919876500123' })).toString('base64'),
     });
-    const response = await invoke(app.handlers.sendOtp, { ...event, isBase64Encoded: true });
+    const response = await invoke(app.handlers['send-otp'], { ...event, isBase64Encoded: true });
     expect(response.status).toBe(200);
   });
 
   it('accepts application/json with a charset', async () => {
     const response = await invoke(
-      app.handlers.sendOtp,
+      app.handlers['send-otp'],
       apiEvent(
         'POST',
         '/send-otp',

@@ -91,7 +91,7 @@ describe('logs of concurrent requests', () => {
         i % 2 === 0
           ? apiEvent('POST', '/send-otp', { phone_number: phone })
           : apiEvent('POST', '/verify-otp', { phone_number: phone, otp: '123456' });
-      return { phone, event, handler: i % 2 === 0 ? app.handlers.sendOtp : app.handlers.verifyOtp };
+      return { phone, event, handler: i % 2 === 0 ? app.handlers['send-otp'] : app.handlers['verify-otp'] };
     });
     const byId = new Map(requests.map((r) => [r.event.requestContext.requestId, r]));
     expect(byId.size).toBe(20);

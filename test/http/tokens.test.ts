@@ -167,7 +167,7 @@ describe('POST /token/refresh', () => {
     const app = await createTestApp();
     const { invoke, apiEvent } = await import('../helpers/test-app.js');
     for (const body of [{}, { refresh: 42 }, { token: 'x' }, ['x']]) {
-      const response = await invoke(app.handlers.refresh, apiEvent('POST', '/token/refresh', body));
+      const response = await invoke(app.handlers['refresh-token'], apiEvent('POST', '/token/refresh', body));
       expect(response.status).toBe(400);
       expect(response.body.code).toBe('invalid_request');
     }
