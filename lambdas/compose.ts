@@ -14,10 +14,14 @@ import { ENV, type Env, parseKeyCacheSeconds, parseOtpConfig, parseTokenConfig, 
 import type { Clock } from './core/clock.js';
 import type { SigningKeySource, SmsSender } from './core/ports.js';
 import type { ApiHandler } from './http/api-event.js';
-import { makeSendOtpHandler, makeVerifyOtpHandler } from './http/login-handlers.js';
+import { makeLogoutHandler } from './http/logout-handler.js';
+import { makeMeHandler } from './http/me-handler.js';
+import { makeNotFoundHandler } from './http/not-found-handler.js';
+import { makeRefreshTokenHandler } from './http/refresh-token-handler.js';
+import { makeSendOtpHandler } from './http/send-otp-handler.js';
 import type { Telemetry } from './http/telemetry.js';
-import { makeLogoutHandler, makeMeHandler, makeRefreshTokenHandler } from './http/token-handlers.js';
-import { makeNotFoundHandler, makeWellKnownHandler } from './http/well-known-handlers.js';
+import { makeVerifyOtpHandler } from './http/verify-otp-handler.js';
+import { makeWellKnownHandler } from './http/well-known-handler.js';
 import type { FunctionName } from './registry.js';
 
 /** Everything a runtime supplies; each composer takes only the part its function uses. */

@@ -7,7 +7,7 @@ import { DynamoDbPublicJwksStore } from '../../lambdas/adapters/dynamodb-public-
 import { AuthError } from '../../lambdas/core/errors.js';
 import { publicJwksOf } from '../../lambdas/core/signing-keys.js';
 import { createTelemetry } from '../../lambdas/http/telemetry.js';
-import { makeWellKnownHandler } from '../../lambdas/http/well-known-handlers.js';
+import { makeWellKnownHandler } from '../../lambdas/http/well-known-handler.js';
 import { createTestTable, TEST_AWS_CREDENTIALS, TEST_AWS_REGION } from '../helpers/dynamodb.js';
 import { firstKeySetDocument, rotatedKeySetDocument } from '../helpers/keys.js';
 import { apiEvent, invoke, type TestResponse } from '../helpers/test-app.js';

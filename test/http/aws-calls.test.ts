@@ -5,7 +5,7 @@ import { DynamoDbPublicJwksStore } from '../../lambdas/adapters/dynamodb-public-
 import { KEY_PREFIXES } from '../../lambdas/adapters/table-keys.js';
 import { publicJwksOf } from '../../lambdas/core/signing-keys.js';
 import { createTelemetry } from '../../lambdas/http/telemetry.js';
-import { makeWellKnownHandler } from '../../lambdas/http/well-known-handlers.js';
+import { makeWellKnownHandler } from '../../lambdas/http/well-known-handler.js';
 import { FUNCTIONS, type FunctionName } from '../../lambdas/registry.js';
 import { apiEvent, createTestApp, invoke, type TestApp, testKeySetDocument } from '../helpers/test-app.js';
 

@@ -148,7 +148,7 @@ describe('unexpected failures', () => {
     const broken: SigningKeySource = {
       load: () => Promise.reject(new AuthError('service_unavailable', { retryAfterSeconds: 5 })),
     };
-    const { makeVerifyOtpHandler } = await import('../../lambdas/http/login-handlers.js');
+    const { makeVerifyOtpHandler } = await import('../../lambdas/http/verify-otp-handler.js');
     const verify = makeVerifyOtpHandler(
       {
         records: app.records,
@@ -171,8 +171,8 @@ describe('unexpected failures', () => {
 
 describe('routing inside a function', () => {
   it('answers 404 for paths below a route that a catch-all route may deliver, and 405 for a wrong method', async () => {
-    const { makeMeHandler } = await import('../../lambdas/http/token-handlers.js');
-    const { makeNotFoundHandler } = await import('../../lambdas/http/well-known-handlers.js');
+    const { makeMeHandler } = await import('../../lambdas/http/me-handler.js');
+    const { makeNotFoundHandler } = await import('../../lambdas/http/not-found-handler.js');
     const me = makeMeHandler(telemetry);
     const fallback = makeNotFoundHandler(telemetry);
 
@@ -186,7 +186,7 @@ describe('routing inside a function', () => {
 
 describe('the $default route', () => {
   it('redirects a trailing-slash spelling of a known route with 308 to the slash-free path, keeping the query', async () => {
-    const { makeNotFoundHandler } = await import('../../lambdas/http/well-known-handlers.js');
+    const { makeNotFoundHandler } = await import('../../lambdas/http/not-found-handler.js');
     const fallback = makeNotFoundHandler(telemetry);
 
     const send = await fallback({ ...apiEvent('POST', '/send-otp/', {}), rawQueryString: 'a=1' });

@@ -3,7 +3,7 @@ import { AuthError } from '../../lambdas/core/errors.js';
 import type { PublicJwksSource } from '../../lambdas/core/ports.js';
 import { publicJwksOf } from '../../lambdas/core/signing-keys.js';
 import { createTelemetry } from '../../lambdas/http/telemetry.js';
-import { makeWellKnownHandler } from '../../lambdas/http/well-known-handlers.js';
+import { makeWellKnownHandler } from '../../lambdas/http/well-known-handler.js';
 import { firstKeySetDocument } from '../helpers/keys.js';
 import { apiEvent, invoke } from '../helpers/test-app.js';
 

@@ -1,8 +1,8 @@
-import { type SendOtpDeps, sendOtp, type VerifyOtpDeps, verifyOtp } from '../core/login.js';
+import { type SendOtpDeps, sendOtp } from '../core/login.js';
 import { maskPhoneNumber } from '../core/phone.js';
 import { type ApiHandler, json, readJsonObject, sourceIp } from './api-event.js';
 import { handleApi } from './handle.js';
-import { parseBody, SendOtpBody, VerifyOtpBody } from './schemas.js';
+import { parseBody, SendOtpBody } from './schemas.js';
 import { METRIC, type Telemetry } from './telemetry.js';
 
 /** `POST /send-otp`: the same answer whether or not the number is known. */
@@ -16,19 +16,5 @@ export function makeSendOtpHandler(deps: SendOtpDeps, telemetry: Telemetry): Api
       outcome: result.outcome,
     });
     return json(200, { message: 'OTP sent', expires_in: result.expiresIn });
-  });
-}
-
-/** `POST /verify-otp`: trades a code for an access and a refresh token. */
-export function makeVerifyOtpHandler(deps: VerifyOtpDeps, telemetry: Telemetry): ApiHandler {
-  return handleApi(telemetry, async (event) => {
-    const body = parseBody(VerifyOtpBody, readJsonObject(event));
-    const result = await verifyOtp(deps, { phoneNumber: body.phone_number, otp: body.otp });
-    telemetry.count(METRIC.verified);
-    telemetry.logger.info('otp verified', {
-      phone: maskPhoneNumber(result.phone.e164, result.phone.callingCode),
-      sub: result.userId,
-    });
-    return json(200, result.tokens);
   });
 }
