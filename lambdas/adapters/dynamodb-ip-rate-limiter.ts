@@ -1,10 +1,9 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { rateLimitKeyForIp } from '../core/client-ip.js';
+import { HOUR } from '../core/clock.js';
 import type { IpRateLimiter } from '../core/ports.js';
 import { isConditionFailure } from './dynamodb-document-client.js';
 import { KEY_PREFIXES } from './table-keys.js';
-
-const HOUR = 3600;
 
 /** One item per client and hour (`IP#<ip>` / `SEND#<window start>`), counted with a guarded ADD. */
 export class DynamoDbIpRateLimiter implements IpRateLimiter {

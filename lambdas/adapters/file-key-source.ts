@@ -1,5 +1,6 @@
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { type Clock, epochSeconds, systemClock } from '../core/clock.js';
 import type { SigningKeySource } from '../core/ports.js';
 import {
   generateSigningKey,
@@ -14,7 +15,7 @@ import {
 export class FileKeySource implements SigningKeySource {
   constructor(
     private readonly path: string,
-    private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async ensure(): Promise<KeySetDocument> {
@@ -23,7 +24,7 @@ export class FileKeySource implements SigningKeySource {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    const now = this.nowSeconds();
+    const now = epochSeconds(this.clock);
     const doc = planRotation(undefined, await generateSigningKey(now), now, {
       publishLeadSeconds: 0,
       retainSeconds: 0,
@@ -44,6 +45,6 @@ export class FileKeySource implements SigningKeySource {
   }
 
   async load(): Promise<KeySet> {
-    return importKeySet(await this.ensure(), this.nowSeconds());
+    return importKeySet(await this.ensure(), epochSeconds(this.clock));
   }
 }

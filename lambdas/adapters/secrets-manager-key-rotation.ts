@@ -6,6 +6,7 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { importJWK, jwtVerify, SignJWT } from 'jose';
+import { type Clock, epochSeconds, systemClock } from '../core/clock.js';
 import type { PublicJwksPublisher } from '../core/ports.js';
 import {
   generateSigningKey,
@@ -49,7 +50,7 @@ export class SecretsManagerKeyRotation {
     private readonly client: SecretsManagerClient,
     private readonly jwks: PublicJwksPublisher,
     private readonly timing: RotationTiming,
-    private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async rotate(event: RotationEvent): Promise<void> {
@@ -78,7 +79,7 @@ export class SecretsManagerKeyRotation {
         if (!pending) throw new KeySetError(`No pending key set for ${SecretId}`);
         // The lead counts from here, where verifiers first see the new key: checked again in case
         // this step runs long after testSecret.
-        await this.requirePublishLead(SecretId, token, pending, this.nowSeconds());
+        await this.requirePublishLead(SecretId, token, pending, epochSeconds(this.clock));
         await this.jwks.publish(publicJwksOf(pending), pending.rotatedAt);
         const current = Object.entries(meta.VersionIdsToStages ?? {}).find(([, s]) => s.includes('AWSCURRENT'))?.[0];
         await this.client.send(
@@ -116,7 +117,7 @@ export class SecretsManagerKeyRotation {
   private async createSecret(SecretId: string, token: string): Promise<void> {
     if (await this.pendingDocument(SecretId, token)) return; // a retried step: already created
     const current = await this.currentDocument(SecretId);
-    const now = this.nowSeconds();
+    const now = epochSeconds(this.clock);
     const next = planRotation(current, await generateSigningKey(now), now, this.timing);
     await this.client.send(
       new PutSecretValueCommand({
@@ -144,7 +145,7 @@ export class SecretsManagerKeyRotation {
         .sign(privateKey);
       await jwtVerify(jwt, publicKey, { algorithms: [SIGNING_ALG] });
     }
-    const now = this.nowSeconds();
+    const now = epochSeconds(this.clock);
     if (!doc.keys.some((k) => k.activatesAt <= now)) {
       throw new KeySetError('The pending key set has no key that may sign now');
     }

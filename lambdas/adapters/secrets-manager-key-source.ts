@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { type Clock, epochSeconds, systemClock } from '../core/clock.js';
 import { AuthError } from '../core/errors.js';
 import type { SigningKeySource } from '../core/ports.js';
 import { importKeySet, type KeySet, KeySetError, parseKeySetDocument, selectSigningKey } from '../core/signing-keys.js';
@@ -16,7 +17,7 @@ export class SecretsManagerKeySource implements SigningKeySource {
   constructor(
     private readonly client: SecretsManagerClient,
     private readonly secretId: string,
-    private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000),
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async load(): Promise<KeySet> {
@@ -31,7 +32,7 @@ export class SecretsManagerKeySource implements SigningKeySource {
       throw keysNotReady(new KeySetError('The signing-key secret holds no key set yet (has the first rotation run?)'));
     }
     const doc = parseKeySetDocument(secretString);
-    const now = this.nowSeconds();
+    const now = epochSeconds(this.clock);
     if (!selectSigningKey(doc, now)) throw keysNotReady(new KeySetError('The key set has no key that may sign yet'));
     return importKeySet(doc, now);
   }

@@ -11,3 +11,9 @@ export function epochSeconds(clock: Clock): number {
 
 export const HOUR = 3600;
 export const DAY = 86_400;
+
+/**
+ * How often a request that lost a write race re-reads and decides again. Past it the key is under
+ * attack, and the request is refused (429) rather than retried further: never a 5xx.
+ */
+export const MAX_WRITE_TRIES = 4;

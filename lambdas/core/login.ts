@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Clock, epochSeconds } from './clock.js';
+import { type Clock, epochSeconds, HOUR, MAX_WRITE_TRIES } from './clock.js';
 import { AuthError } from './errors.js';
 import { codeAtStep, codesMatch, newTotpSecret, totpStepAt } from './otp-code.js';
 import { type PhoneNumber, parsePhoneNumber } from './phone.js';
@@ -42,9 +42,6 @@ export interface SendOtpResult {
   readonly outcome: 'sent' | 'test_number' | 'unknown_number';
   readonly phone: PhoneNumber;
 }
-
-// A lost race re-reads and decides again; past this many tries the number is under attack.
-const MAX_WRITE_TRIES = 4;
 
 export function parseAllowedPhone(raw: string, policy: Pick<OtpPolicy, 'allowedCountries'>): PhoneNumber {
   const phone = parsePhoneNumber(raw);
@@ -95,7 +92,7 @@ export async function sendOtp(
     if (!testCode) assertSendAllowed(record, now, policy);
     if (!testCode && !ipCounted) {
       if (!(await deps.ipLimiter.tryConsume(input.sourceIp, now, policy.sendMaxPerIpPerHour))) {
-        throw new AuthError('rate_limited', { retryAfterSeconds: 3600 - (now % 3600) });
+        throw new AuthError('rate_limited', { retryAfterSeconds: HOUR - (now % HOUR) });
       }
       ipCounted = true;
     }

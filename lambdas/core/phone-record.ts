@@ -1,3 +1,4 @@
+import { DAY, HOUR } from './clock.js';
 import { AuthError } from './errors.js';
 import { totpStepAt } from './otp-code.js';
 
@@ -69,9 +70,6 @@ export interface SendLimits {
   readonly sendMaxPerHour: number;
   readonly sendMaxPerDay: number;
 }
-
-const HOUR = 3600;
-const DAY = 86_400;
 
 /**
  * Sends a record remembers. It bounds the item (each send rewrites it) even for test numbers, which

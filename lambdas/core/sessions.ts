@@ -1,4 +1,4 @@
-import { type Clock, epochSeconds } from './clock.js';
+import { type Clock, epochSeconds, MAX_WRITE_TRIES } from './clock.js';
 import { AuthError } from './errors.js';
 import type { RefreshFamily, RefreshFamilyStore, SigningKeySource } from './ports.js';
 import {
@@ -99,7 +99,7 @@ export async function refreshTokens(deps: SessionDeps, presented: string): Promi
   if (!familyId) throw new AuthError('invalid_token');
   const presentedHash = hashRefreshToken(presented);
 
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
     const now = epochSeconds(deps.clock);
     const family = await deps.refreshFamilies.get(familyId, now);
     if (!family || family.revokedAt !== undefined) throw new AuthError('invalid_token');

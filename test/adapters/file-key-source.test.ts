@@ -6,7 +6,9 @@ import { FileKeySource } from '../../lambdas/adapters/file-key-source.js';
 import { KeySetError, parseKeySetDocument } from '../../lambdas/core/signing-keys.js';
 
 const NOW = 1_750_000_000;
-const now = () => NOW;
+/** A clock stopped at `seconds`. */
+const at = (seconds: number) => ({ now: () => seconds * 1000 });
+const now = at(NOW);
 
 describe('FileKeySource', () => {
   let dir: string;
@@ -42,7 +44,7 @@ describe('FileKeySource', () => {
     const first = await new FileKeySource(keyFile, now).load();
     const written = await readFile(keyFile, 'utf8');
 
-    const restarted = await new FileKeySource(keyFile, () => NOW + 86_400).load();
+    const restarted = await new FileKeySource(keyFile, at(NOW + 86_400)).load();
 
     expect(restarted.signing.kid).toBe(first.signing.kid);
     expect(restarted.refreshHmacKey).toEqual(first.refreshHmacKey);

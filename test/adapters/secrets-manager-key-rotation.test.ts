@@ -90,7 +90,7 @@ const publisher: PublicJwksPublisher = {
 };
 
 function newRotation(at = NOW, timing = TEST_ROTATION_TIMING): SecretsManagerKeyRotation {
-  return new SecretsManagerKeyRotation(new SecretsManagerClient({}), publisher, timing, () => at);
+  return new SecretsManagerKeyRotation(new SecretsManagerClient({}), publisher, timing, { now: () => at * 1000 });
 }
 
 function rotate(step: RotationEvent['Step'], at = NOW, timing = TEST_ROTATION_TIMING): Promise<void> {

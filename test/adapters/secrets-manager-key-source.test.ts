@@ -31,7 +31,7 @@ function secretHolds(secretString: string | undefined): void {
 }
 
 function sourceAt(now: number): SecretsManagerKeySource {
-  return new SecretsManagerKeySource(new SecretsManagerClient({}), SECRET_ID, () => now);
+  return new SecretsManagerKeySource(new SecretsManagerClient({}), SECRET_ID, { now: () => now * 1000 });
 }
 
 describe('SecretsManagerKeySource', () => {
