@@ -106,6 +106,11 @@ function writtenPendingDocument(): KeySetDocument {
   return parseKeySetDocument(puts[0]?.SecretString ?? '');
 }
 
+/** A KeySetError whose message matches: the class alone would also match an unrelated key-set failure. */
+function keySetError(message: RegExp) {
+  return expect.objectContaining({ name: KeySetError.name, message: expect.stringMatching(message) });
+}
+
 function withKey(
   doc: KeySetDocument,
   index: number,
@@ -206,7 +211,7 @@ describe('SecretsManagerKeyRotation', () => {
       currentValueIs(JSON.stringify(await currentValue()));
       pendingValueMissing();
 
-      await expect(rotate('createSecret')).rejects.toThrow(KeySetError);
+      await expect(rotate('createSecret')).rejects.toThrow(keySetError(/refusing to replace it/));
       expect(secrets).toHaveReceivedCommandTimes(PutSecretValueCommand, 0);
     });
   });
@@ -235,9 +240,13 @@ describe('SecretsManagerKeyRotation', () => {
     });
 
     it.each([
-      ['its modulus belongs to another key', (other: StoredSigningKey) => other.privateJwk.n],
-      ['its modulus is missing', () => undefined],
-    ])('rejects a pending key set with a key that cannot sign: %s', async (_case, corruptModulus) => {
+      [
+        'its modulus belongs to another key, so its signature does not verify',
+        (other: StoredSigningKey) => other.privateJwk.n,
+        /signature verification failed/,
+      ],
+      ['its modulus is missing, so it does not even import', () => undefined, /Invalid keyData/],
+    ])('rejects a pending key set with a key that cannot sign: %s', async (_case, corruptModulus, failure) => {
       const good = await rotatedKeySetDocument(FIRST_AT, NOW);
       const [active] = good.keys;
       if (!active) throw new Error('fixture needs an active key');
@@ -246,10 +255,13 @@ describe('SecretsManagerKeyRotation', () => {
         ...key,
         privateJwk: { ...key.privateJwk, n: corruptModulus(active) },
       }));
+      // Everything else as in the passing case above, so only the corrupt key can fail the step.
       secretStaged(ROTATION_STARTED);
+      currentValueIs(JSON.stringify(await firstKeySetDocument(FIRST_AT)));
       pendingValueIs(corrupt);
 
-      await expect(rotate('testSecret')).rejects.toThrow();
+      await expect(rotate('testSecret')).rejects.toThrow(failure);
+      expect(secrets).toHaveReceivedCommandTimes(UpdateSecretVersionStageCommand, 0);
     });
 
     describe('when Secrets Manager resumes a rotation created earlier', () => {
@@ -314,16 +326,17 @@ describe('SecretsManagerKeyRotation', () => {
 
     it('rejects a pending key set with no key that may sign now', async () => {
       secretStaged(ROTATION_STARTED);
+      currentValueIs(PLACEHOLDER);
       pendingValueIs(await firstKeySetDocument(NOW + 60));
 
-      await expect(rotate('testSecret')).rejects.toThrow(KeySetError);
+      await expect(rotate('testSecret')).rejects.toThrow(keySetError(/no key that may sign now/));
     });
 
     it('rejects when the pending version has no value', async () => {
       secretStaged(ROTATION_STARTED);
       pendingValueMissing();
 
-      await expect(rotate('testSecret')).rejects.toThrow(KeySetError);
+      await expect(rotate('testSecret')).rejects.toThrow(keySetError(/No pending key set/));
     });
   });
 
@@ -396,7 +409,7 @@ describe('SecretsManagerKeyRotation', () => {
       secretStaged(ROTATION_STARTED);
       pendingValueMissing();
 
-      await expect(rotate('finishSecret')).rejects.toThrow(KeySetError);
+      await expect(rotate('finishSecret')).rejects.toThrow(keySetError(/No pending key set/));
       expect(published).toEqual([]);
       expect(secrets).toHaveReceivedCommandTimes(UpdateSecretVersionStageCommand, 0);
     });
