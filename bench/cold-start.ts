@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseOtpConfig } from '../lambdas/config.js';
-import { BUILD_DIR, type EntryName, type HandlerBundles } from './bundles.js';
+import { ROUTE_TABLE } from '../lambdas/registry.js';
+import { BUILD_DIR, type EntryName, HANDLERS, type HandlerBundles } from './bundles.js';
 import {
   BENCH_AUDIENCE,
   BENCH_CREDENTIALS,
@@ -15,7 +16,7 @@ import {
   type BenchTable,
   createBenchTable,
 } from './context.js';
-import { routeEvents } from './fixtures.js';
+import { apiEvent, routeEvents } from './fixtures.js';
 import { median } from './report.js';
 
 const CHILD = fileURLToPath(new URL('./cold-start-child.mjs', import.meta.url));
@@ -120,13 +121,17 @@ function lambdaEnv(context: BenchContext, name: string, tableName: string, homeD
   };
 }
 
-/** A fresh success-path event for each entry, with whatever state it needs already in the table, and its status. */
+/**
+ * A fresh success-path event for each entry, with whatever state it needs already in the table, and
+ * its status. An entry not listed here (a new bodiless GET route, say) gets a request for its first
+ * route, whose status is not checked.
+ */
 function firstEvents(
   table: BenchTable,
   context: BenchContext,
 ): Record<EntryName, [() => Promise<unknown>, number | null]> {
   const events = routeEvents(table, parseOtpConfig({}));
-  return {
+  const specific: Partial<Record<EntryName, [() => Promise<unknown>, number | null]>> = {
     'send-otp': [events.sendOtp, 200],
     'verify-otp': [events.verifyOtp, 200],
     'refresh-token': [events.refresh, 200],
@@ -140,4 +145,13 @@ function firstEvents(
       null,
     ],
   };
+  return Object.fromEntries(
+    HANDLERS.map(({ name }) => [name, specific[name] ?? [async () => firstRouteEvent(name), null]]),
+  ) as Record<EntryName, [() => Promise<unknown>, number | null]>;
+}
+
+function firstRouteEvent(name: EntryName): unknown {
+  const routes = name === 'rotate-signing-key' ? '$default' : ROUTE_TABLE[name];
+  const route = routes === '$default' ? undefined : routes[0];
+  return apiEvent(route?.method ?? 'GET', route?.path ?? '/');
 }

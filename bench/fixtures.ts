@@ -1,57 +1,43 @@
 import { randomInt, randomUUID } from 'node:crypto';
+import { DAY } from '../lambdas/core/clock.js';
 import type { OtpPolicy } from '../lambdas/core/login.js';
 import { codeAtStep, newTotpSecret } from '../lambdas/core/otp-code.js';
 import { emptyRecord, planSend, type UserAccount } from '../lambdas/core/phone-record.js';
 import type { PhoneRecordStore, RefreshFamilyStore } from '../lambdas/core/ports.js';
 import { hashRefreshToken, newFamilyId, newRefreshToken } from '../lambdas/core/tokens.js';
-import type { ApiEvent } from '../lambdas/http/api-event.js';
+import { type ApiEvent, payloadV2Event } from '../lambdas/http/api-event.js';
+import { randomPhoneNumber, wrongCode } from '../test/helpers/fixtures.js';
 import { BENCH_AUDIENCE, BENCH_ISSUER, type BenchTable } from './context.js';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-/** A fresh, valid Indian mobile number (+91 98 and 8 random digits): a new record every time. */
-export const randomPhoneNumber = (): string => `+9198${String(randomInt(100_000_000)).padStart(8, '0')}`;
+export { randomPhoneNumber, wrongCode };
 
-/** A wrong code for a known right one: never equal to it. */
-export const wrongCode = (right: string): string => (right === '000000' ? '111111' : '000000');
-
-/** An HTTP API payload-v2 event as API Gateway hands it over. */
-function apiEvent(
+/** An HTTP API payload-v2 event as API Gateway hands it over, from a mobile client. */
+export function apiEvent(
   method: 'GET' | 'POST',
   path: string,
   body?: unknown,
   options: { claims?: Record<string, string>; routeKey?: string } = {},
 ): ApiEvent {
-  const routeKey = options.routeKey ?? `${method} ${path}`;
   // A documentation-range address (RFC 5737), so per-IP windows spread out like real traffic.
   const sourceIp = `198.51.100.${randomInt(1, 255)}`;
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath: path,
-    rawQueryString: '',
+  return payloadV2Event({
+    method,
+    path,
     headers: {
       accept: 'application/json',
       'user-agent': 'okhttp/4.12.0',
       'x-forwarded-for': sourceIp,
       ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
     },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'bench01',
-      domainName: 'auth.bench.example',
-      domainPrefix: 'auth',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp, userAgent: 'okhttp/4.12.0' },
-      requestId: randomUUID(),
-      routeKey,
-      stage: '$default',
-      time: new Date().toISOString(),
-      timeEpoch: Date.now(),
-      ...(options.claims ? { authorizer: { jwt: { claims: options.claims, scopes: null } } } : {}),
-    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    isBase64Encoded: false,
-  } as ApiEvent;
+    sourceIp,
+    requestId: randomUUID(),
+    domainName: 'auth.bench.example',
+    ...(options.routeKey ? { routeKey: options.routeKey } : {}),
+    ...(options.claims ? { claims: options.claims } : {}),
+  });
 }
 
 /** Writes a pending code the way a send would (the core's own `planSend`); returns the code the SMS carried. */
@@ -72,7 +58,7 @@ async function seedRefreshToken(store: RefreshFamilyStore): Promise<string> {
     familyId,
     userId: randomUUID(),
     phoneNumber: randomPhoneNumber(),
-    familyExpiresAt: now + 30 * 86_400,
+    familyExpiresAt: now + 30 * DAY,
     createdAt: now,
     headHash: hashRefreshToken(token),
     generation: 0,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiEvent, ApiHandler, ApiResult } from '../lambdas/http/api-event.js';
-import { MAX_BODY_BYTES } from '../lambdas/http/api-event.js';
+import { MAX_BODY_BYTES, payloadV2Event } from '../lambdas/http/api-event.js';
 
 /**
  * Node HTTP <-> API Gateway HTTP API payload v2, the shape API Gateway hands our Lambdas:
@@ -28,35 +28,18 @@ export function toApiEvent(req: IncomingMessage, body: string, routeKey: string)
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
-  const now = new Date();
-  const method = (req.method ?? 'GET').toUpperCase();
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath: url.pathname,
-    rawQueryString: url.search.replace(/^\?/, ''),
+  return payloadV2Event({
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    query: url.search.replace(/^\?/, ''),
     headers,
-    requestContext: {
-      accountId: 'local',
-      apiId: 'local',
-      domainName: headers.host ?? 'localhost',
-      domainPrefix: 'local',
-      http: {
-        method,
-        path: url.pathname,
-        protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
-        userAgent: headers['user-agent'] ?? '',
-      },
-      requestId: randomUUID(),
-      routeKey,
-      stage: '$default',
-      time: now.toISOString(),
-      timeEpoch: now.getTime(),
-    },
     ...(body ? { body } : {}),
-    isBase64Encoded: false,
-  };
+    routeKey,
+    sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+    requestId: randomUUID(),
+    domainName: headers.host ?? 'localhost',
+    protocol: `HTTP/${req.httpVersion}`,
+  });
 }
 
 export function writeResult(res: ServerResponse, result: ApiResult): void {

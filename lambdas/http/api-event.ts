@@ -11,6 +11,63 @@ export type ApiEvent = APIGatewayProxyEventV2 | APIGatewayProxyEventV2WithJWTAut
 export type ApiResult = APIGatewayProxyStructuredResultV2;
 export type ApiHandler = (event: ApiEvent) => Promise<ApiResult>;
 
+/** What varies between the payload-v2 events a runtime or test builds; the rest is API Gateway's shape. */
+export interface ApiEventSpec {
+  readonly method: string;
+  readonly path: string;
+  readonly sourceIp: string;
+  readonly requestId: string;
+  /** Header names lower-cased, as API Gateway hands them over. */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+  readonly query?: string;
+  /** `METHOD /path` of the matched route, or `$default`; defaults to the method and path. */
+  readonly routeKey?: string;
+  /** Claims the JWT authorizer verified, every value a string. */
+  readonly claims?: Readonly<Record<string, string>>;
+  readonly domainName?: string;
+  readonly protocol?: string;
+}
+
+/**
+ * An HTTP API payload-v2 event as API Gateway builds it: the one builder the local server, the tests
+ * and the bench share.
+ */
+export function payloadV2Event(spec: ApiEventSpec): ApiEvent {
+  const method = spec.method.toUpperCase();
+  const routeKey = spec.routeKey ?? `${method} ${spec.path}`;
+  const headers = { ...spec.headers };
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: spec.path,
+    rawQueryString: spec.query ?? '',
+    headers,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: spec.domainName ?? 'localhost',
+      domainPrefix: 'local',
+      http: {
+        method,
+        path: spec.path,
+        protocol: spec.protocol ?? 'HTTP/1.1',
+        sourceIp: spec.sourceIp,
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: spec.requestId,
+      routeKey,
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+      ...(spec.claims ? { authorizer: { jwt: { claims: { ...spec.claims }, scopes: null } } } : {}),
+    },
+    ...(spec.body === undefined ? {} : { body: spec.body }),
+    isBase64Encoded: false,
+  } as ApiEvent;
+}
+
 /** API Gateway caps payloads at 10 MB; ours are a few dozen bytes, so anything past this is abuse. */
 export const MAX_BODY_BYTES = 64 * 1024;
 

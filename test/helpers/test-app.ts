@@ -14,7 +14,7 @@ import {
   type KeySetDocument,
   planRotation,
 } from '../../lambdas/core/signing-keys.js';
-import type { ApiEvent, ApiHandler } from '../../lambdas/http/api-event.js';
+import { type ApiEvent, type ApiHandler, payloadV2Event } from '../../lambdas/http/api-event.js';
 import { createTelemetry, type Telemetry } from '../../lambdas/http/telemetry.js';
 import type { FunctionName } from '../../lambdas/registry.js';
 import { createTestTable, type TestTable } from './dynamodb.js';
@@ -98,28 +98,15 @@ export function apiEvent(
   options: { ip?: string; headers?: Record<string, string>; rawBody?: string; claims?: Record<string, string> } = {},
 ): ApiEvent {
   const rawBody = options.rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
-  return {
-    version: '2.0',
-    routeKey: `${method} ${path}`,
-    rawPath: path,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json', ...options.headers },
-    requestContext: {
-      accountId: 'test',
-      apiId: 'test',
-      domainName: 'test.local',
-      domainPrefix: 'test',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: options.ip ?? '203.0.113.7', userAgent: 'vitest' },
-      requestId: `req-${++requestCounter}`,
-      routeKey: `${method} ${path}`,
-      stage: '$default',
-      time: new Date().toISOString(),
-      timeEpoch: Date.now(),
-      ...(options.claims ? { authorizer: { jwt: { claims: options.claims, scopes: null } } } : {}),
-    },
+  return payloadV2Event({
+    method,
+    path,
+    headers: { 'content-type': 'application/json', 'user-agent': 'vitest', ...options.headers },
     ...(rawBody === undefined ? {} : { body: rawBody }),
-    isBase64Encoded: false,
-  } as ApiEvent;
+    sourceIp: options.ip ?? '203.0.113.7',
+    requestId: `req-${++requestCounter}`,
+    ...(options.claims ? { claims: options.claims } : {}),
+  });
 }
 
 export async function invoke(handler: ApiHandler, event: ApiEvent): Promise<TestResponse> {
@@ -238,7 +225,4 @@ export async function createTestApp(
   return app;
 }
 
-/** A wrong code for a known right one: never equal to it. */
-export function wrongCode(right: string): string {
-  return right === '000000' ? '111111' : '000000';
-}
+export { wrongCode } from './fixtures.js';
