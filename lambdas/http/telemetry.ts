@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { AuthErrorCode } from '../core/errors.js';
+import { maskPhoneNumber } from '../core/phone-mask.js';
 import { METRIC, METRICS_NAMESPACE, type MetricName, SERVICE_NAME } from './metric-names.js';
 
 export { METRIC, METRICS_NAMESPACE, type MetricName, SERVICE_NAME } from './metric-names.js';
@@ -112,17 +113,8 @@ function maskDigitRun(run: string): string {
   const digits = run.replace(/\D/g, '');
   if (digits.length > 15) return run.replace(/\d/g, '*');
   if (digits.length >= 7) {
-    const visible = digits.slice(-4);
-    if (!run.startsWith('+')) return `${'*'.repeat(digits.length - 4)}${visible}`;
-    const code = guessCallingCode(digits);
-    return `+${code}${'*'.repeat(digits.length - code.length - 4)}${visible}`;
+    if (run.startsWith('+')) return maskPhoneNumber(`+${digits}`);
+    return `${'*'.repeat(digits.length - 4)}${digits.slice(-4)}`;
   }
   return /^\d{6}$/.test(run) ? '******' : run;
-}
-
-// As `maskPhoneNumber` guesses it (lambdas/core/phone.ts; a test holds the two together). Importing it
-// would pull libphonenumber and its metadata into every function's bundle, these included.
-function guessCallingCode(digits: string): string {
-  if (digits.startsWith('1') || digits.startsWith('7')) return digits.slice(0, 1);
-  return digits.slice(0, Math.min(2, Math.max(0, digits.length - 6)));
 }
