@@ -18,7 +18,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (java === undefined || java < MIN_JAVA_VERSION) {
       throw new Error(
         `The tests run against DynamoDB Local, which needs Java ${MIN_JAVA_VERSION}+ on PATH (found ${java ?? 'none'}). ` +
-          'Install Java 17 (Debian/Ubuntu: apt-get install openjdk-17-jre-headless; macOS: brew install openjdk@17), ' +
+          'Install Java 17 (Debian/Ubuntu: apt-get install openjdk-17-jre-headless; the suite runs on Linux, as some tests read /proc), ' +
           'or run against dynalite on purpose with TEST_DYNAMODB_ENGINE=dynalite.',
       );
     }
