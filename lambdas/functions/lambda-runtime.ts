@@ -3,6 +3,7 @@
  * telemetry, and the AWS clients, each a function of its own so an entry bundles only the SDK
  * clients it calls. One client per container, created at init; no AWS call until a request.
  */
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -19,8 +20,18 @@ export function lambdaBase(): Pick<Runtime, 'env' | 'clock' | 'telemetry'> {
   return { env: process.env, clock: systemClock, telemetry: createTelemetry() };
 }
 
+/**
+ * Bounded, so a DynamoDB that stops answering fails each try within 1.5 s and the SDK's three tries
+ * end well inside the function's 10 s timeout: the client gets 503 service_unavailable, not API
+ * Gateway's 500 for a timed-out function.
+ */
+export const DYNAMODB_CLIENT_CONFIG = {
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 1000, requestTimeout: 1500 },
+} as const satisfies DynamoDBClientConfig;
+
 export function dynamoDbDocuments(): DynamoDBDocumentClient {
-  return createDocumentClient();
+  return createDocumentClient(new DynamoDBClient(DYNAMODB_CLIENT_CONFIG));
 }
 
 /** The private signing keys in the secret named by SIGNING_KEY_SECRET_ID. */

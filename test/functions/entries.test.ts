@@ -109,4 +109,12 @@ describe('the Lambda entries', () => {
     const handler = client?.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> };
     expect(await handler.configProvider).toMatchObject({ connectionTimeout: 1000, requestTimeout: 3000 });
   });
+
+  it('bounds each DynamoDB try, so an endpoint that stops answering ends in 503 before the function times out', async () => {
+    const { dynamoDbDocuments } = await import('../../lambdas/functions/lambda-runtime.js');
+    const documents = dynamoDbDocuments();
+    expect(await documents.config.maxAttempts()).toBe(3);
+    const handler = documents.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> };
+    expect(await handler.configProvider).toMatchObject({ connectionTimeout: 1000, requestTimeout: 1500 });
+  });
 });
