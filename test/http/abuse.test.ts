@@ -1,9 +1,32 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
+import { DynamoDbIpRateLimiter } from '../../lambdas/adapters/dynamodb-ip-rate-limiter.js';
+import { DynamoDbPhoneRecordStore } from '../../lambdas/adapters/dynamodb-phone-record-store.js';
+import { KEY_PREFIXES } from '../../lambdas/adapters/table-keys.js';
+import { rateLimitKeyForIp } from '../../lambdas/core/client-ip.js';
+import { DAY, HOUR } from '../../lambdas/core/clock.js';
 import { provisionUser } from '../../lambdas/core/login.js';
-import { MAX_SEND_HISTORY } from '../../lambdas/core/phone-record.js';
-import { createTestApp, type TestResponse, wrongCode } from '../helpers/test-app.js';
+import { MAX_SEND_HISTORY, type PhoneRecord } from '../../lambdas/core/phone-record.js';
+import { makeSendOtpHandler } from '../../lambdas/http/send-otp-handler.js';
+import { createTelemetry } from '../../lambdas/http/telemetry.js';
+import { apiEvent, createTestApp, invoke, type TestApp, type TestResponse, wrongCode } from '../helpers/test-app.js';
 
 const PHONE = '+919876543210';
+
+/** An item as stored, every attribute included (the TTL too), or undefined. */
+async function storedItem(app: TestApp, pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
+  const { Item } = await createDocumentClient(app.client).send(
+    new GetCommand({ TableName: app.tableName, Key: { pk, sk }, ConsistentRead: true }),
+  );
+  return Item;
+}
+
+/** The per-IP send window holding `at`, as stored. */
+function storedIpWindow(app: TestApp, ip: string, at: number) {
+  return storedItem(app, `${KEY_PREFIXES.ip}${rateLimitKeyForIp(ip)}`, `SEND#${at - (at % HOUR)}`);
+}
 
 function tally(responses: readonly TestResponse[]): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -147,18 +170,53 @@ describe('races on one code', () => {
 });
 
 describe('SMS pumping: per-number and per-IP send limits', () => {
-  it('lets at most SEND_MAX_PER_HOUR of 15 concurrent sends leave; the rest get 429 rate_limited', async () => {
+  it('lets exactly SEND_MAX_PER_HOUR of 15 concurrent sends leave; the rest get 429 rate_limited', async () => {
     const app = await createTestApp({ SEND_MAX_PER_HOUR: '3', SEND_COOLDOWN_SECONDS: '0' });
 
     const responses = await Promise.all(Array.from({ length: 15 }, () => app.sendOtp(PHONE)));
 
-    expect(app.sms.sent.length).toBeLessThanOrEqual(3);
-    expect(responses.filter((r) => r.status === 200).length).toBe(app.sms.sent.length);
-    expect(
-      responses.filter((r) => r.status !== 200).every((r) => r.status === 429 && r.body.code === 'rate_limited'),
-    ).toBe(true);
+    // Exactly, not at most: a write lost to a concurrent send retries on the new record, so the
+    // limit is reached under contention, never undershot.
+    expect(tally(responses)).toEqual({ '200': 3, '429 rate_limited': 12 });
+    expect(app.sms.sent).toHaveLength(3);
     const { record } = await app.records.get(PHONE, app.clock.seconds);
-    expect(record.sendTimes.length).toBe(app.sms.sent.length);
+    expect(record.sendTimes).toHaveLength(3);
+  });
+
+  it('counts a send against SEND_MAX_PER_IP_PER_HOUR once, even when it loses a write race and retries', async () => {
+    const app = await createTestApp({ SEND_MAX_PER_IP_PER_HOUR: '1' });
+    const ours = '198.51.100.30';
+    const rivals = '198.51.100.31';
+    let rival: TestResponse | undefined;
+    let saves = 0;
+    /** The real store, except that a send to the same number from another client lands between our read and our first write. */
+    class RecordsWithARival extends DynamoDbPhoneRecordStore {
+      override async save(record: PhoneRecord, seenVersion: number): Promise<boolean> {
+        saves++;
+        rival ??= await app.sendOtp(PHONE, rivals);
+        return super.save(record, seenVersion);
+      }
+    }
+    const documents = createDocumentClient(app.client);
+    const sendOtp = makeSendOtpHandler(
+      {
+        records: new RecordsWithARival(documents, app.tableName),
+        ipLimiter: new DynamoDbIpRateLimiter(documents, app.tableName),
+        sms: app.sms,
+        clock: app.clock,
+        policy: app.policy,
+      },
+      createTelemetry(),
+    );
+
+    const response = await invoke(sendOtp, apiEvent('POST', '/send-otp', { phone_number: PHONE }, { ip: ours }));
+
+    expect(rival?.status).toBe(200);
+    expect(saves).toBe(2); // the first write lost to the rival's, the retry won
+    expect(response.status).toBe(200);
+    expect(app.sms.sent.map((s) => s.phoneNumber)).toEqual([PHONE, PHONE]);
+    expect(await storedIpWindow(app, ours, app.clock.seconds)).toMatchObject({ count: 1 });
+    expect(await storedIpWindow(app, rivals, app.clock.seconds)).toMatchObject({ count: 1 });
   });
 
   it('enforces SEND_COOLDOWN_SECONDS with Retry-After', async () => {
@@ -299,16 +357,68 @@ describe('code lifetime', () => {
 });
 
 describe('expiry of stale records', () => {
-  it('gives pending users and rate-limit windows a TTL, and treats an expired record as gone before TTL deletes it', async () => {
-    const app = await createTestApp({ SEND_MAX_PER_DAY: '1' });
-    await app.sendOtp(PHONE);
-    const { record } = await app.records.get(PHONE, app.clock.seconds);
-    expect(record.retainUntil).toBeGreaterThan(app.clock.seconds + 86_400 - 1);
+  it('gives pending users and rate-limit windows a TTL, and treats an item past it as gone before TTL deletes it', async () => {
+    const app = await createTestApp({ SEND_MAX_PER_DAY: '1', SEND_MAX_PER_IP_PER_HOUR: '1' });
+    const ip = '198.51.100.40';
+    const sentAt = app.clock.seconds;
+    const windowStart = sentAt - (sentAt % HOUR);
+    expect((await app.sendOtp(PHONE, ip)).status).toBe(200);
+    const pending = await storedItem(app, `${KEY_PREFIXES.phone}${PHONE}`, 'USER');
+    // Kept until every counter in it has aged: sends after a day, wrong codes after the lockout.
+    expect(pending).toMatchObject({ status: 'pending', ttl: sentAt + DAY + app.policy.otpLockoutSeconds });
+    // Kept an hour past its window: the window is chosen by the clock, so it is never read again.
+    expect(await storedIpWindow(app, ip, sentAt)).toEqual({
+      pk: `${KEY_PREFIXES.ip}${ip}`,
+      sk: `SEND#${windowStart}`,
+      count: 1,
+      ttl: windowStart + 2 * HOUR,
+    });
 
-    const later = (record.retainUntil ?? 0) + 1;
-    const expired = await app.records.get(PHONE, later);
-    expect(expired.record.user).toBeUndefined();
-    expect(expired.record.sendTimes).toEqual([]);
+    app.clock.advance(Number(pending?.ttl) - 1 - sentAt);
+    expect((await app.records.get(PHONE, app.clock.seconds)).record.user?.userId).toBe(pending?.userId);
+    app.clock.advance(1);
+    // Both items are past their TTL, and DynamoDB has not deleted them yet.
+    expect(await storedItem(app, `${KEY_PREFIXES.phone}${PHONE}`, 'USER')).toEqual(pending);
+    expect(await storedIpWindow(app, ip, sentAt)).toMatchObject({ count: 1 });
+
+    expect((await app.sendOtp(PHONE, ip)).status).toBe(200);
+
+    // The expired pending user was replaced, not revived; the IP counts in a window of its own.
+    const replaced = await storedItem(app, `${KEY_PREFIXES.phone}${PHONE}`, 'USER');
+    expect(replaced).toMatchObject({
+      status: 'pending',
+      sendTimes: [app.clock.seconds],
+      ttl: app.clock.seconds + DAY + app.policy.otpLockoutSeconds,
+      version: Number(pending?.version) + 1,
+    });
+    expect(replaced?.userId).not.toBe(pending?.userId);
+    expect(await storedIpWindow(app, ip, app.clock.seconds)).toMatchObject({ count: 1 });
+  });
+
+  it('replaces an item past its TTL on a wrong code with what a never-seen number gets, so its pending user stays gone', async () => {
+    const app = await createTestApp();
+    const neverSeen = '+919876500060';
+    expect((await app.sendOtp(PHONE)).status).toBe(200);
+    const { record: pending } = await app.records.get(PHONE, app.clock.seconds);
+    app.clock.advance(Number(pending.retainUntil) - app.clock.seconds);
+
+    const onStale = await app.verifyOtp(PHONE, '123456');
+    const onNeverSeen = await app.verifyOtp(neverSeen, '123456');
+
+    expect(onStale.status).toBe(400);
+    expect(onStale).toEqual(onNeverSeen);
+    const now = app.clock.seconds;
+    const fresh = {
+      failedAttempts: 1,
+      lastFailedAt: now,
+      sendTimes: [],
+      retainUntil: now + DAY + app.policy.otpLockoutSeconds,
+    };
+    expect((await app.records.get(neverSeen, now)).record).toEqual({ phoneNumber: neverSeen, ...fresh });
+    // Counting the guess onto the old item would have renewed its TTL and brought its user back.
+    expect((await app.records.get(PHONE, now)).record).toEqual({ phoneNumber: PHONE, ...fresh });
+    const { access } = await app.login(PHONE);
+    expect(decodeJwt(access).sub).not.toBe(pending.user?.userId);
   });
 
   it('never gives an active user a TTL, even after wrong guesses', async () => {
