@@ -175,6 +175,27 @@ describe('SIGNUP_MODE=closed', () => {
     expect(record.retainUntil).toBeGreaterThan(app.clock.seconds);
     expect((await app.verifyOtp('+919876500010', app.sms.lastCodeFor('+919876500010'))).status).toBe(200);
   });
+
+  it('answers a wrong code for a known number and any code for an unknown one with the same response', async () => {
+    const app = await createTestApp({ SIGNUP_MODE: 'closed' });
+    const { provisionUser } = await import('../../lambdas/core/login.js');
+    const known = '+919876500012';
+    const unknown = '+919876500013';
+    await provisionUser(app.records, known, app.clock);
+    expect((await app.sendOtp(known)).status).toBe(200);
+    expect((await app.sendOtp(unknown)).status).toBe(200);
+    const guess = wrongCode(app.sms.lastCodeFor(known));
+
+    const onKnown = await app.verifyOtp(known, guess);
+    const onUnknown = await app.verifyOtp(unknown, guess);
+
+    expect(onKnown).toEqual({
+      status: 400,
+      body: { error: 'The code is invalid or has expired.', code: 'invalid_otp' },
+      headers: expect.any(Object),
+    });
+    expect(onUnknown).toEqual(onKnown);
+  });
 });
 
 describe('provisionUser', () => {
