@@ -2,10 +2,11 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthError } from '../../lambdas/core/errors.js';
 import { maskPhoneNumber } from '../../lambdas/core/phone.js';
+import { refreshTokenFamily } from '../../lambdas/core/tokens.js';
 import { json } from '../../lambdas/http/api-event.js';
 import { handleApi } from '../../lambdas/http/handle.js';
 import { createTelemetry, METRIC } from '../../lambdas/http/telemetry.js';
-import { apiEvent, createTestApp, invoke } from '../helpers/test-app.js';
+import { apiEvent, createTestApp, invoke, type TestResponse } from '../helpers/test-app.js';
 
 const PHONE = '+919876543210';
 
@@ -37,24 +38,32 @@ describe('logs', () => {
     process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
     const app = await createTestApp({ OTP_MAX_ATTEMPTS: '3', SEND_MAX_PER_HOUR: '3' });
     const secrets: string[] = [];
+    const statuses: number[] = [];
+    const step = async (response: Promise<TestResponse>) => {
+      const answered = await response;
+      statuses.push(answered.status);
+      return answered;
+    };
 
     const output = await captureOutput(async () => {
       app.sms.failNext = 1; // the provider's error text names the number
-      await app.sendOtp(PHONE);
-      await app.sendOtp(PHONE);
+      await step(app.sendOtp(PHONE));
+      await step(app.sendOtp(PHONE));
       const code = app.sms.lastCodeFor(PHONE);
       secrets.push(code);
-      await app.verifyOtp(PHONE, code === '000000' ? '111111' : '000000');
-      const verified = await app.verifyOtp(PHONE, code);
+      await step(app.verifyOtp(PHONE, code === '000000' ? '111111' : '000000'));
+      const verified = await step(app.verifyOtp(PHONE, code));
       const access = String(verified.body.access);
       const refresh = String(verified.body.refresh);
-      const refreshed = await app.refresh(refresh);
-      await app.refresh(refresh); // reuse: revokes the family
-      await app.logout(String(refreshed.body.refresh));
+      const refreshed = await step(app.refresh(refresh));
+      await step(app.refresh(refresh)); // reuse: revokes the family
+      await step(app.logout(String(refreshed.body.refresh)));
       secrets.push(access, refresh, String(refreshed.body.refresh), String(refreshed.body.access));
-      await app.sendOtp(PHONE);
-      await app.sendOtp(PHONE); // rate limited
+      await step(app.sendOtp(PHONE));
+      await step(app.sendOtp(PHONE)); // rate limited
     });
+    // Every step did what it is there for, so every kind of secret was really handled.
+    expect(statuses).toEqual([503, 200, 400, 200, 200, 401, 204, 200, 429]);
     const { record } = await app.records.get(PHONE, app.clock.seconds);
     secrets.push(String(record.user?.totpSecret), ...app.sms.sent.map((s) => s.code));
 
@@ -197,4 +206,59 @@ describe('metrics', () => {
       new Set([METRIC.sent, METRIC.verified, METRIC.smsFailed, METRIC.rateLimited, METRIC.failed, METRIC.locked]),
     );
   });
+
+  it('counts TokenRefreshed for each refresh that answers tokens, and RefreshTokenReuse only when a spent token revokes its family', async () => {
+    const previous = process.env.POWERTOOLS_METRICS_DISABLED;
+    process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+    try {
+      const metrics = new Metrics({ namespace: 'OtpLoginTest', serviceName: 'otp-login' });
+      const app = await createTestApp({ REFRESH_REUSE_GRACE_SECONDS: '10' }, { telemetry: createTelemetry(metrics) });
+      /** The metrics one request emitted, with their counts, and its response. */
+      const refresh = async (token: string) => {
+        let response: TestResponse | undefined;
+        const output = await captureOutput(async () => {
+          response = await app.refresh(token);
+        });
+        return { status: response?.status, refresh: String(response?.body.refresh), metrics: emittedCounts(output) };
+      };
+      let login = { access: '', refresh: '' };
+      await captureOutput(async () => {
+        login = await app.login(PHONE);
+      });
+
+      const rotated = await refresh(login.refresh);
+      app.clock.advance(5);
+      const graceReplay = await refresh(login.refresh);
+      const unknownToken = await refresh(`${refreshTokenFamily(login.refresh)}.${'A'.repeat(43)}`);
+      app.clock.advance(5);
+      const reuse = await refresh(login.refresh);
+      const afterRevocation = await refresh(rotated.refresh);
+
+      const transcript = [rotated, graceReplay, unknownToken, reuse, afterRevocation];
+      expect(transcript.map(({ status, metrics }) => ({ status, metrics }))).toEqual([
+        { status: 200, metrics: { [METRIC.refreshed]: 1 } },
+        { status: 200, metrics: { [METRIC.refreshed]: 1 } }, // the grace replay answers tokens too
+        { status: 401, metrics: {} }, // a token the family never issued is no theft
+        { status: 401, metrics: { [METRIC.refreshReuse]: 1 } },
+        { status: 401, metrics: {} }, // the family is already revoked: not a second theft
+      ]);
+    } finally {
+      process.env.POWERTOOLS_METRICS_DISABLED = previous;
+    }
+  });
 });
+
+/** Every EMF metric in the output, summed by name. */
+function emittedCounts(output: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const line of output.split('\n').filter((l) => l.includes('"_aws"'))) {
+    const emf = JSON.parse(line) as Record<string, unknown> & {
+      _aws: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] };
+    };
+    for (const { Name } of emf._aws.CloudWatchMetrics.flatMap((m) => m.Metrics)) {
+      const values = [emf[Name]].flat().map(Number);
+      counts[Name] = (counts[Name] ?? 0) + values.reduce((sum, v) => sum + v, 0);
+    }
+  }
+  return counts;
+}
