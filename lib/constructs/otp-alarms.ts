@@ -42,6 +42,12 @@ export interface OtpAlarmThresholds {
    * @default 5
    */
   readonly api5xxPer5Minutes?: number;
+  /**
+   * Spent refresh tokens presented within 5 minutes. Each one revoked a session: the one sign of a
+   * stolen refresh token (or of a client that replays old tokens, which a grace window would excuse).
+   * @default 1
+   */
+  readonly refreshTokenReusePer5Minutes?: number;
 }
 
 export interface OtpAlarmsProps {
@@ -59,6 +65,7 @@ export class OtpAlarms extends Construct {
   readonly smsPumpingVerifiedShare: Alarm;
   readonly api5xx: Alarm;
   readonly rotationErrors: Alarm;
+  readonly refreshTokenReuse: Alarm;
 
   constructor(scope: Construct, id: string, props: OtpAlarmsProps) {
     super(scope, id);
@@ -123,12 +130,24 @@ export class OtpAlarms extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
+    // The session is already revoked by then; someone should find out how the token was taken.
+    this.refreshTokenReuse = new Alarm(this, 'RefreshTokenReuse', {
+      alarmDescription:
+        'A spent refresh token was presented and its session revoked: a stolen token, or a client replaying old tokens.',
+      metric: otpMetric(METRIC.refreshReuse, fiveMinutes),
+      threshold: t.refreshTokenReusePer5Minutes ?? 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
     for (const alarm of [
       this.smsFailed,
       this.smsPumpingVolume,
       this.smsPumpingVerifiedShare,
       this.api5xx,
       this.rotationErrors,
+      this.refreshTokenReuse,
     ]) {
       alarm.addAlarmAction(...(props.alarmActions ?? []));
     }

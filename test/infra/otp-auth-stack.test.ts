@@ -645,11 +645,36 @@ describe('OtpAuthStack', () => {
       });
     });
 
-    it('takes thresholds from props', () => {
-      synthStack({ alarmThresholds: { otpSentPerHour: 42 } }).template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        MetricName: 'OtpSent',
-        Threshold: 42,
+    it('alarms on the first reused refresh token within 5 minutes: the one sign of a stolen token', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'OtpLogin',
+        MetricName: 'RefreshTokenReuse',
+        Dimensions: [{ Name: 'service', Value: 'otp-login' }],
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
       });
+    });
+
+    it('takes thresholds from props', () => {
+      const { template: custom } = synthStack({
+        alarmThresholds: { otpSentPerHour: 42, refreshTokenReusePer5Minutes: 3 },
+      });
+      custom.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'OtpSent', Threshold: 42 });
+      custom.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'RefreshTokenReuse', Threshold: 3 });
+    });
+
+    it('notifies alarmTopicArn from every alarm, the reused-token alarm included', () => {
+      const topicArn = 'arn:aws:sns:eu-west-1:123456789012:alarms';
+      const alarms = Object.values(
+        synthStack({ alarmTopicArn: topicArn }).template.findResources('AWS::CloudWatch::Alarm'),
+      );
+
+      expect(alarms).toHaveLength(6);
+      for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
     });
   });
 
