@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Clock, epochSeconds, HOUR, MAX_WRITE_TRIES } from './clock.js';
 import { AuthError } from './errors.js';
-import { codeAtStep, codesMatch, newTotpSecret, totpStepAt } from './otp-code.js';
+import { codeAtStep, codesMatch, isWellFormedCode, newTotpSecret, totpStepAt } from './otp-code.js';
 import { type PhoneNumber, parsePhoneNumber } from './phone.js';
 import {
   assertNotLocked,
@@ -160,6 +160,9 @@ export async function verifyOtp(
   input: { phoneNumber: string; otp: string },
 ): Promise<VerifyOtpResult> {
   const { policy } = deps;
+  // A malformed code is a malformed request, refused before the number is looked at: it is no
+  // guess, so it never counts against the attempt budget.
+  if (!isWellFormedCode(input.otp)) throw new AuthError('invalid_request');
   const phone = parseAllowedPhone(input.phoneNumber, policy);
   const testCode = policy.testPhoneNumbers.get(phone.e164);
 

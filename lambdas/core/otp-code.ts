@@ -34,6 +34,11 @@ export function codeAtStep(secret: string, step: number): string {
   });
 }
 
+/** Whether a presented code has our shape: exactly OTP_DIGITS ASCII digits (\d would take other scripts'). */
+export function isWellFormedCode(otp: string): boolean {
+  return otp.length === OTP_DIGITS && /^[0-9]+$/.test(otp);
+}
+
 /** Compares in constant time so response timing never reveals how many leading digits were right. */
 export function codesMatch(expected: string, presented: string): boolean {
   const a = Buffer.from(expected, 'utf8');

@@ -1,14 +1,10 @@
 import * as v from 'valibot';
 import { AuthError } from '../core/errors.js';
-import { OTP_DIGITS } from '../core/otp-code.js';
 
 // Field shapes only; the phone number's content is judged by the core (invalid_phone_number).
 export const SendOtpBody = v.object({ phone_number: v.string() });
-export const VerifyOtpBody = v.object({
-  phone_number: v.string(),
-  // ASCII digits only: \d would also take other scripts' digits.
-  otp: v.pipe(v.string(), v.regex(new RegExp(`^[0-9]{${OTP_DIGITS}}$`))),
-});
+// How long a code is, and so what shape it has, is the core's rule (isWellFormedCode).
+export const VerifyOtpBody = v.object({ phone_number: v.string(), otp: v.string() });
 export const RefreshBody = v.object({ refresh: v.string() });
 
 /** Validates a parsed body, answering `invalid_request` for any missing field or wrong type. */
