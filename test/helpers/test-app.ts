@@ -52,7 +52,8 @@ export class CapturingSms implements SmsSender {
       this.failNext--;
       throw new Error(`provider refused the message to ${phoneNumber}`);
     }
-    const code = /\b(\d{6})\b/.exec(message)?.[1] ?? '';
+    // The first run of 4 or more digits: the code, whatever its configured length.
+    const code = /\b(\d{4,})\b/.exec(message)?.[1] ?? '';
     this.sent.push({ phoneNumber, message, code });
   }
 
