@@ -33,6 +33,8 @@ export interface Setting<N extends string = string, T = unknown, G extends Setti
   readonly range: string;
   /** The README's meaning column. */
   readonly doc: string;
+  /** A valid value other than the default, for tests that set every setting at once. */
+  readonly example: string;
   /** Reads the value (blank or unset: the default); `env` for defaults derived from other settings. */
   readonly parse: (raw: string | undefined, env: Env) => T;
 }
@@ -53,6 +55,7 @@ function int<N extends string, G extends SettingGroup>(
     shownDefault: spec.shownDefault ?? `\`${typeof spec.default === 'function' ? spec.default({}) : spec.default}\``,
     range: `${spec.min}-${spec.max}`,
     doc: spec.doc,
+    example: String(spec.max),
     parse(raw, env) {
       if (blank(raw)) return typeof spec.default === 'function' ? spec.default(env) : spec.default;
       if (!/^\d+$/.test(raw.trim())) {
@@ -70,7 +73,7 @@ function int<N extends string, G extends SettingGroup>(
 function text<N extends string, T, G extends SettingGroup, const O extends boolean = false>(
   name: N,
   group: G,
-  spec: { shownDefault: string; doc: string; parse: (value: string | undefined) => T; stackOwned?: O },
+  spec: { shownDefault: string; doc: string; example: string; parse: (value: string | undefined) => T; stackOwned?: O },
 ): Setting<N, T, G> & { readonly stackOwned: O } {
   return {
     name,
@@ -79,6 +82,7 @@ function text<N extends string, T, G extends SettingGroup, const O extends boole
     shownDefault: spec.shownDefault,
     range: '-',
     doc: spec.doc,
+    example: spec.example,
     parse: (raw) => spec.parse(blank(raw) ? undefined : raw.trim()),
   };
 }
@@ -151,6 +155,7 @@ export const SETTINGS = {
   }),
   signupMode: text('SIGNUP_MODE', 'otp', {
     shownDefault: '`open`',
+    example: 'closed',
     doc: '`open`: unknown numbers become users on send; `closed`: only existing users get SMS',
     parse: (value): 'open' | 'closed' => {
       const mode = value ?? 'open';
@@ -162,6 +167,7 @@ export const SETTINGS = {
   }),
   smsTemplate: text('SMS_TEMPLATE', 'otp', {
     shownDefault: `\`${DEFAULT_SMS_TEMPLATE}\``,
+    example: 'Code {code}, valid {minutes} min.',
     doc: 'SMS text; must contain `{code}`',
     parse: (value) => {
       const template = value ?? DEFAULT_SMS_TEMPLATE;
@@ -171,11 +177,13 @@ export const SETTINGS = {
   }),
   smsSenderId: text('SMS_SENDER_ID', 'sms', {
     shownDefault: '-',
+    example: 'OtpLogin',
     doc: 'SNS alphanumeric sender id, where the country supports it',
     parse: (value) => value,
   }),
   smsOriginationNumber: text('SMS_ORIGINATION_NUMBER', 'sms', {
     shownDefault: '-',
+    example: '+12015550100',
     doc: 'SNS origination number (10DLC, toll-free, short code)',
     parse: (value) => value,
   }),
@@ -218,6 +226,7 @@ export const SETTINGS = {
   }),
   allowedCountries: text('ALLOWED_COUNTRIES', 'otp', {
     shownDefault: 'all',
+    example: 'IN,US',
     doc: 'comma-separated ISO 3166 alpha-2 codes',
     parse: (value): readonly string[] => {
       const codes = (value ?? '')
@@ -234,29 +243,34 @@ export const SETTINGS = {
   }),
   testPhoneNumbers: text('TEST_PHONE_NUMBERS', 'otp', {
     shownDefault: '-',
+    example: '+12015550123:424242',
     doc: '`+12015550123:424242,...`: fixed codes, no SMS, no send limits (refused with `-c production=true`)',
     parse: (value): ReadonlyMap<string, string> => parseTestPhoneNumbers(value),
   }),
   tableName: text('TABLE_NAME', 'table', {
     shownDefault: 'set by the stack',
+    example: 'otp-login-table',
     doc: 'DynamoDB table',
     parse: required('TABLE_NAME'),
     stackOwned: true,
   }),
   signingKeySecretId: text('SIGNING_KEY_SECRET_ID', 'signingKey', {
     shownDefault: 'set by the stack',
+    example: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:otp-login-AbCdEf',
     doc: 'Secrets Manager secret holding the key set',
     parse: required('SIGNING_KEY_SECRET_ID'),
     stackOwned: true,
   }),
   issuer: text('ISSUER', 'common', {
     shownDefault: 'the API URL',
+    example: 'https://auth.example.com',
     doc: 'JWT `iss`; `jwks_uri` is `$ISSUER/.well-known/jwks.json`',
     parse: (value) => required('ISSUER')(value).replace(/\/+$/, ''),
     stackOwned: true,
   }),
   audience: text('AUDIENCE', 'common', {
     shownDefault: '`otp-login`',
+    example: 'my-app',
     doc: 'JWT `aud`',
     parse: (value) => value ?? 'otp-login',
   }),

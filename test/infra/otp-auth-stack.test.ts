@@ -2,7 +2,7 @@ import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KEY_PREFIXES } from '../../lambdas/adapters/table-keys.js';
-import { ConfigError, configNamesOf } from '../../lambdas/config.js';
+import { ConfigError, configNamesOf, SETTINGS, type Setting } from '../../lambdas/config.js';
 import { ROUTES } from '../../lambdas/http/routes.js';
 import { FUNCTION_NAMES, FUNCTIONS, type FunctionName, type FunctionSpec } from '../../lambdas/registry.js';
 import { routeKeyPath } from '../../lib/constructs/otp-http-api.js';
@@ -12,28 +12,11 @@ import { CONFIG_NAMES, type OtpAuthConfig, type OtpAuthStack } from '../../lib/o
 import { actionsOf, appWithoutBundling, logicalId, roleStatements, type Statement, synthStack } from './synth.js';
 
 /** Every configuration value set, so each function's env shows exactly which ones it is given. */
-const FULL_CONFIG: Required<OtpAuthConfig> = {
-  OTP_TTL_SECONDS: '300',
-  ACCESS_TOKEN_TTL_SECONDS: '900',
-  REFRESH_TOKEN_TTL_SECONDS: '2592000',
-  REFRESH_REUSE_GRACE_SECONDS: '10',
-  SIGNUP_MODE: 'closed',
-  SMS_TEMPLATE: 'Code {code}, valid {minutes} min.',
-  SMS_SENDER_ID: 'OtpLogin',
-  SMS_ORIGINATION_NUMBER: '+12015550100',
-  AUDIENCE: 'my-app',
-  OTP_MAX_ATTEMPTS: '5',
-  OTP_LOCKOUT_SECONDS: '900',
-  SEND_COOLDOWN_SECONDS: '60',
-  SEND_MAX_PER_HOUR: '5',
-  SEND_MAX_PER_DAY: '10',
-  SEND_MAX_PER_IP_PER_HOUR: '100',
-  ALLOWED_COUNTRIES: 'IN,US',
-  TEST_PHONE_NUMBERS: '+12015550123:424242',
-  KEY_CACHE_SECONDS: '300',
-  KEY_PUBLISH_LEAD_SECONDS: '7800',
-  KEY_RETAIN_SECONDS: '8400',
-};
+const FULL_CONFIG = Object.fromEntries(
+  Object.values(SETTINGS)
+    .filter((setting: Setting) => !setting.stackOwned)
+    .map((setting) => [setting.name, setting.example]),
+) as Required<OtpAuthConfig>;
 
 const COMMON_ENV = ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'ISSUER', 'AUDIENCE'];
 
