@@ -1,0 +1,933 @@
+export interface paths {
+    "/send-otp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a login code by SMS
+         * @description Sends a 6-digit code to the number. The answer is the same whether or not the number has an
+         *     account: under `SIGNUP_MODE=closed` an unknown number gets this same `200` and no SMS. The
+         *     number may contain only `+`, digits, spaces, `-`, `.`, `(` and `)`, and must be a valid
+         *     international number. Each send counts against the per-number cooldown, hourly and daily
+         *     limits and the per-IP hourly limit, even when the SMS provider fails.
+         */
+        post: operations["sendOtp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/send-otp/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a login code by SMS (Django-era spelling)
+         * @description `POST /send-otp`, as the Django service's clients spell it. In AWS it may answer `308` to the slash-free path.
+         */
+        post: operations["sendOtpTrailingSlash"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/verify-otp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trade a login code for tokens
+         * @description Every failure (wrong, expired or used code, no code pending, unknown number) is the same
+         *     `400 invalid_otp` and spends one attempt of the number's budget; after `OTP_MAX_ATTEMPTS`
+         *     wrong codes the number is locked (`429 too_many_attempts`, even for the right code) for
+         *     `OTP_LOCKOUT_SECONDS`. The access token is an RS256 JWT (`kid` header; claims `iss`, `sub`,
+         *     `aud`, `iat`, `exp`, `jti`, `token_use: "access"`, `phone_number`); `sub` is a stable opaque
+         *     user id, never the phone number. The refresh token is opaque.
+         */
+        post: operations["verifyOtp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/verify-otp/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trade a login code for tokens (Django-era spelling)
+         * @description `POST /verify-otp`, as the Django service's clients spell it. In AWS it may answer `308` to the slash-free path.
+         */
+        post: operations["verifyOtpTrailingSlash"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/token/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a refresh token
+         * @description Every refresh rotates: the presented token is spent and a new one of the same family is
+         *     returned with a new access token. Presenting a spent token is treated as theft: `401
+         *     invalid_token`, and the whole family is revoked. With `REFRESH_REUSE_GRACE_SECONDS=N`,
+         *     re-presenting the immediate parent within N seconds of its rotation returns the same child.
+         *     A family ends `REFRESH_TOKEN_TTL_SECONDS` after the login, and no access token outlives it.
+         */
+        post: operations["refreshToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/token/refresh/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a refresh token (Django-era spelling)
+         * @description `POST /token/refresh`, as the Django service's clients spell it. In AWS it may answer `308` to the slash-free path.
+         */
+        post: operations["refreshTokenTrailingSlash"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a refresh token's family
+         * @description Revokes the whole family of the refresh token, its newest token included. The token must be
+         *     the family's current one or the one it replaced; logging out again with it is also `204`.
+         *     Any other token, or a family that has ended, is `401 invalid_token`.
+         */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/logout/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a refresh token's family (Django-era spelling)
+         * @description `POST /logout`, as the Django service's clients spell it. In AWS it may answer `308` to the slash-free path.
+         */
+        post: operations["logoutTrailingSlash"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed-in user
+         * @description In AWS the HTTP API's JWT authorizer checks the access token before the function runs; the
+         *     local server applies exactly its documented checks: the `Authorization` header holds the
+         *     token (bare or after `Bearer `), RS256, a `kid` of the published JWKS whose key verifies the
+         *     signature, `exp` after and `iat` (and `nbf`, when present) not after the current time with
+         *     no clock skew, `iss` equal to the issuer, `aud` containing the audience. The function then
+         *     checks `token_use: "access"`.
+         */
+        get: operations["getMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The public signing keys (JWKS)
+         * @description Every key that may have signed a live access token, and the next one two hours before it
+         *     signs. Only public members: never `d`, `p`, `q`, `dp`, `dq` or `qi`. Right after the first
+         *     deploy, until the key rotation has published a key, `503 service_unavailable` with
+         *     `Retry-After: 5`.
+         */
+        get: operations["getJwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/openid-configuration": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OpenID discovery document
+         * @description The issuer and where its keys are, for JWT verifiers (API Gateway's JWT authorizer reads it).
+         */
+        get: operations["getOpenIdConfiguration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * This document, as JSON
+         * @description Generate clients from it: see `examples/client/README.md`.
+         */
+        get: operations["getOpenApiDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        SendOtpRequest: {
+            /**
+             * @description An international number with its `+` and calling code; spaces, `-`, `.`, `(` and `)` are
+             *     allowed between digits. Anything else is `400 invalid_phone_number`.
+             * @example +919876543210
+             */
+            phone_number: string;
+        };
+        VerifyOtpRequest: {
+            /**
+             * @description The number the code was sent to, spelled in any way `/send-otp` accepts.
+             * @example +919876543210
+             */
+            phone_number: string;
+            /**
+             * @description The 6-digit code from the SMS (ASCII digits).
+             * @example 123456
+             */
+            otp: string;
+        };
+        RefreshRequest: {
+            /** @description The latest refresh token of the session (opaque). */
+            refresh: string;
+        };
+        OtpSent: {
+            /** @constant */
+            message: "OTP sent";
+            /** @description Seconds the code stays valid once the SMS provider accepted it (`OTP_TTL_SECONDS`). */
+            expires_in: number;
+        };
+        TokenPair: {
+            /** @description The access token, an RS256 JWT. Send it as `Authorization: Bearer <access>`. */
+            access: string;
+            /** @description The refresh token. Opaque; store it securely and send it only to `/token/refresh` and `/logout`. */
+            refresh: string;
+            /** @constant */
+            token_type: "Bearer";
+            /** @description Seconds until the access token expires (never past the end of its refresh family). */
+            expires_in: number;
+        };
+        Me: {
+            /** @description The user's stable, opaque id (the JWT `sub`); never the phone number. */
+            sub: string;
+            /** @description The verified number, E.164. */
+            phone_number: string;
+            /** @constant */
+            phone_number_verified: true;
+        };
+        Jwks: {
+            keys: components["schemas"]["Jwk"][];
+        };
+        /** @description The public half of an RSA signing key (RFC 7517). No private member is ever served. */
+        Jwk: {
+            /** @constant */
+            kty: "RSA";
+            /** @description The key's RFC 7638 thumbprint; the `kid` header of the tokens it signs. */
+            kid: string;
+            /** @constant */
+            alg: "RS256";
+            /** @constant */
+            use: "sig";
+            n: string;
+            e: string;
+        };
+        OpenIdConfiguration: {
+            /**
+             * Format: uri
+             * @description The JWT `iss` (`ISSUER`; by default the API's URL).
+             */
+            issuer: string;
+            /** Format: uri */
+            jwks_uri: string;
+            /** Format: uri */
+            token_endpoint: string;
+            /** Format: uri */
+            userinfo_endpoint: string;
+            response_types_supported: string[];
+            subject_types_supported: string[];
+            id_token_signing_alg_values_supported: string[];
+            token_endpoint_auth_methods_supported: string[];
+            claims_supported: string[];
+        };
+        /** @description An OpenAPI 3.1 document. */
+        OpenApiDocument: {
+            openapi: string;
+            info: Record<string, never>;
+            paths: Record<string, never>;
+        };
+        /**
+         * @description What went wrong, for programs. The set is closed: a new code is a breaking change.
+         *     `internal_error` is the only code no `AuthError` carries.
+         * @enum {string}
+         */
+        ErrorCode: "invalid_request" | "invalid_phone_number" | "country_not_allowed" | "invalid_otp" | "invalid_token" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "too_many_attempts" | "rate_limited" | "sms_unavailable" | "service_unavailable" | "internal_error";
+        /** @description Every error the service answers. */
+        Error: {
+            /** @description A sentence for people, the same for every answer with this code. Do not parse it. */
+            error: string;
+            code: components["schemas"]["ErrorCode"];
+        };
+        InvalidTokenError: components["schemas"]["Error"] & {
+            /** @constant */
+            code?: "invalid_token";
+        };
+        /** @description An answer of API Gateway itself, before or instead of the function (AWS only). */
+        GatewayMessage: {
+            message: string;
+        };
+    };
+    responses: {
+        /** @description The code was sent (or, under closed signup to an unknown number, the same answer and no SMS). */
+        OtpSent: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OtpSent"];
+            };
+        };
+        /** @description A new access token and refresh token. */
+        Tokens: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["TokenPair"];
+            };
+        };
+        /** @description The family is revoked (or was already, by this token). */
+        LoggedOut: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The verified claims of the access token. */
+        Me: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Me"];
+            };
+        };
+        /** @description The public keys. */
+        Jwks: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlPublic"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Jwks"];
+            };
+        };
+        /** @description The discovery document. */
+        OpenIdConfiguration: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlPublic"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OpenIdConfiguration"];
+            };
+        };
+        /** @description This document. */
+        OpenApiDocument: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlPublic"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OpenApiDocument"];
+            };
+        };
+        /**
+         * @description AWS only: API Gateway routed the trailing-slash spelling to the `$default` function, which
+         *     redirects to the slash-free path. `308` keeps the method and the body.
+         */
+        SlashFreeRedirect: {
+            headers: {
+                Location: components["headers"]["Location"];
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The body or the phone number is not acceptable. */
+        SendOtpBadRequest: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code?: "invalid_request" | "invalid_phone_number" | "country_not_allowed";
+                };
+            };
+        };
+        /**
+         * @description The body or the phone number is not acceptable, or the code is wrong, expired or used, no
+         *     code is pending or the number is unknown (all one answer, `invalid_otp`). `otp` must be
+         *     exactly 6 ASCII digits (`invalid_request` otherwise).
+         */
+        VerifyOtpBadRequest: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code?: "invalid_request" | "invalid_phone_number" | "country_not_allowed" | "invalid_otp";
+                };
+            };
+        };
+        /** @description The body is not a JSON object with the fields of the right types. */
+        RequestInvalid: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @constant */
+                    code?: "invalid_request";
+                };
+            };
+        };
+        /** @description Local server only: a request target no URL parser accepts (`GET http://[/me`). */
+        RequestTargetInvalid: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @constant */
+                    code?: "invalid_request";
+                };
+            };
+        };
+        /** @description The refresh token is unknown, spent (its family is now revoked), revoked or expired. */
+        RefreshTokenInvalid: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["InvalidTokenError"];
+            };
+        };
+        /**
+         * @description The access token is missing, malformed, not RS256, signed by an unknown key, expired, for
+         *     another issuer or audience, or not an access token. In AWS the JWT authorizer answers
+         *     before the function with `{"message":"Unauthorized"}` (and `WWW-Authenticate`); locally,
+         *     and when the function itself refuses the token, the body is the usual error.
+         */
+        AccessTokenInvalid: {
+            headers: {
+                "WWW-Authenticate": components["headers"]["WwwAuthenticate"];
+                "Cache-Control": components["headers"]["CacheControlNoStoreFromService"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["InvalidTokenError"] | components["schemas"]["GatewayMessage"];
+            };
+        };
+        /** @description No route has this path. */
+        NotFound: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @constant */
+                    code?: "not_found";
+                };
+            };
+        };
+        /** @description A route has this path, but not this method. */
+        MethodNotAllowed: {
+            headers: {
+                Allow: components["headers"]["Allow"];
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @constant */
+                    code?: "method_not_allowed";
+                };
+            };
+        };
+        /** @description The body is over 64 KiB (API Gateway itself refuses bodies over 10 MB). */
+        PayloadTooLarge: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStoreFromService"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": (components["schemas"]["Error"] & {
+                    /** @constant */
+                    code?: "payload_too_large";
+                }) | components["schemas"]["GatewayMessage"];
+            };
+        };
+        /** @description The `Content-Type` is not `application/json`. */
+        UnsupportedMediaType: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @constant */
+                    code?: "unsupported_media_type";
+                };
+            };
+        };
+        /**
+         * @description `too_many_attempts`: the number is locked after too many wrong codes (even the right code
+         *     is refused) until `Retry-After`. `rate_limited`: a send limit is reached (cooldown, hour,
+         *     day or client IP), or the number is so contended that the write lost every race. In AWS,
+         *     also API Gateway's route throttling.
+         */
+        LoginRefused: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "Cache-Control": components["headers"]["CacheControlNoStoreFromService"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": (components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code?: "too_many_attempts" | "rate_limited";
+                }) | components["schemas"]["GatewayMessage"];
+            };
+        };
+        /** @description AWS only: API Gateway's route throttling. */
+        Throttled: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["GatewayMessage"];
+            };
+        };
+        /**
+         * @description A bug, an access denial or a corrupt key document: the cause is logged (redacted), the body
+         *     says nothing. In AWS, also API Gateway's answer for a function that crashed.
+         */
+        InternalError: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStoreFromService"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": (components["schemas"]["Error"] & {
+                    /** @constant */
+                    code?: "internal_error";
+                }) | components["schemas"]["GatewayMessage"];
+            };
+        };
+        /**
+         * @description Retry after `Retry-After` seconds: AWS throttling, timing out, unreachable or failing after
+         *     the SDK's retries (`Retry-After: 1`); the signing key not published yet, right after the
+         *     first deploy (`Retry-After: 5`); the local server still starting (`Retry-After: 1`). In AWS,
+         *     also API Gateway's answer for a function that timed out.
+         */
+        ServiceUnavailable: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "Cache-Control": components["headers"]["CacheControlNoStoreFromService"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": (components["schemas"]["Error"] & {
+                    /** @constant */
+                    code?: "service_unavailable";
+                }) | components["schemas"]["GatewayMessage"];
+            };
+        };
+        /**
+         * @description `sms_unavailable`: the SMS provider failed (the send still counts against the limits; no
+         *     `Retry-After`). `service_unavailable`: as for every route (see `ServiceUnavailable`).
+         */
+        SendOtpUnavailable: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "Cache-Control": components["headers"]["CacheControlNoStoreFromService"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": (components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code?: "sms_unavailable" | "service_unavailable";
+                }) | components["schemas"]["GatewayMessage"];
+            };
+        };
+    };
+    parameters: never;
+    requestBodies: {
+        SendOtp: {
+            content: {
+                "application/json": components["schemas"]["SendOtpRequest"];
+            };
+        };
+        VerifyOtp: {
+            content: {
+                "application/json": components["schemas"]["VerifyOtpRequest"];
+            };
+        };
+        Refresh: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+    };
+    headers: {
+        /** @description Never cached (token answers must not be, RFC 6749 section 5.1; nothing else here gains from it). */
+        CacheControlNoStore: "no-store";
+        /** @description `no-store` on every answer of the service; absent from answers of API Gateway itself. */
+        CacheControlNoStoreFromService: "no-store";
+        /** @description Public and cacheable for five minutes. */
+        CacheControlPublic: "public, max-age=300";
+        /**
+         * @description Whole seconds to wait before retrying. Sent with every `429` and `503` answer of the service
+         *     except `503 sms_unavailable`; absent from answers of API Gateway itself.
+         */
+        RetryAfter: number;
+        /**
+         * @description `Bearer` with an `error` parameter when the JWT authorizer (or locally, its stand-in) refused
+         *     the token: locally `Bearer error="invalid_token"`, in AWS also with `scope` and an
+         *     `error_description`.
+         */
+        WwwAuthenticate: string;
+        /** @description The methods the path accepts. */
+        Allow: string;
+        /** @description The slash-free path, relative to the request's path (works behind a custom domain's base path). */
+        Location: string;
+    };
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    sendOtp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["SendOtp"];
+        responses: {
+            200: components["responses"]["OtpSent"];
+            400: components["responses"]["SendOtpBadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["LoginRefused"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["SendOtpUnavailable"];
+        };
+    };
+    sendOtpTrailingSlash: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["SendOtp"];
+        responses: {
+            200: components["responses"]["OtpSent"];
+            308: components["responses"]["SlashFreeRedirect"];
+            400: components["responses"]["SendOtpBadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["LoginRefused"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["SendOtpUnavailable"];
+        };
+    };
+    verifyOtp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["VerifyOtp"];
+        responses: {
+            200: components["responses"]["Tokens"];
+            400: components["responses"]["VerifyOtpBadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["LoginRefused"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    verifyOtpTrailingSlash: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["VerifyOtp"];
+        responses: {
+            200: components["responses"]["Tokens"];
+            308: components["responses"]["SlashFreeRedirect"];
+            400: components["responses"]["VerifyOtpBadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["LoginRefused"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    refreshToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Refresh"];
+        responses: {
+            200: components["responses"]["Tokens"];
+            400: components["responses"]["RequestInvalid"];
+            401: components["responses"]["RefreshTokenInvalid"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    refreshTokenTrailingSlash: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Refresh"];
+        responses: {
+            200: components["responses"]["Tokens"];
+            308: components["responses"]["SlashFreeRedirect"];
+            400: components["responses"]["RequestInvalid"];
+            401: components["responses"]["RefreshTokenInvalid"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Refresh"];
+        responses: {
+            204: components["responses"]["LoggedOut"];
+            400: components["responses"]["RequestInvalid"];
+            401: components["responses"]["RefreshTokenInvalid"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    logoutTrailingSlash: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Refresh"];
+        responses: {
+            204: components["responses"]["LoggedOut"];
+            308: components["responses"]["SlashFreeRedirect"];
+            400: components["responses"]["RequestInvalid"];
+            401: components["responses"]["RefreshTokenInvalid"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Me"];
+            401: components["responses"]["AccessTokenInvalid"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getJwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Jwks"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getOpenIdConfiguration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["OpenIdConfiguration"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getOpenApiDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["OpenApiDocument"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+}
