@@ -1,0 +1,86 @@
+/**
+ * A typed client for otp-login: openapi-fetch over the types openapi-typescript generated from
+ * docs/openapi.yaml (api.generated.ts). Copy this folder into an app; regenerate the types with
+ * `npx openapi-typescript <base URL>/openapi.json -o api.generated.ts` when the API changes.
+ */
+import createClient, { type Client } from 'openapi-fetch';
+import type { components, paths } from './api.generated.js';
+
+export type TokenPair = components['schemas']['TokenPair'];
+export type Me = components['schemas']['Me'];
+export type ErrorCode = components['schemas']['ErrorCode'];
+export type OtpLoginClient = Client<paths>;
+
+/** What a refused request may carry: the service's error, or API Gateway's own message. */
+type ErrorBody = components['schemas']['Error'] | components['schemas']['GatewayMessage'];
+
+export interface ClientOptions {
+  /** A custom fetch (tests, logging, certificate pinning); defaults to the global fetch. */
+  readonly fetch?: (request: Request) => Promise<Response>;
+}
+
+export function createOtpLoginClient(baseUrl: string, options: ClientOptions = {}): OtpLoginClient {
+  return createClient<paths>({ baseUrl, ...(options.fetch ? { fetch: options.fetch } : {}) });
+}
+
+/**
+ * A request the API refused. Switch on `code` (never on the message); it is undefined when API
+ * Gateway answered before the service did (throttling, its JWT authorizer, a crashed function).
+ */
+export class OtpLoginError extends Error {
+  override readonly name = 'OtpLoginError';
+
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode | undefined,
+    message: string,
+    /** Seconds to wait before retrying, from `Retry-After` (429 and 503). */
+    readonly retryAfterSeconds: number | undefined,
+  ) {
+    super(message);
+  }
+}
+
+function refused(response: Response, body: ErrorBody | undefined): OtpLoginError {
+  const retryAfter = Number(response.headers.get('retry-after'));
+  const retryAfterSeconds = Number.isInteger(retryAfter) && retryAfter > 0 ? retryAfter : undefined;
+  if (body && 'code' in body) return new OtpLoginError(response.status, body.code, body.error, retryAfterSeconds);
+  return new OtpLoginError(response.status, undefined, body?.message ?? response.statusText, retryAfterSeconds);
+}
+
+/** Sends the login code by SMS; resolves with how many seconds the code stays valid. */
+export async function sendOtp(client: OtpLoginClient, phoneNumber: string): Promise<number> {
+  const { data, error, response } = await client.POST('/send-otp', { body: { phone_number: phoneNumber } });
+  if (!data) throw refused(response, error);
+  return data.expires_in;
+}
+
+/** Trades the code from the SMS for tokens. `invalid_otp` covers every wrong, expired or used code. */
+export async function verifyOtp(client: OtpLoginClient, phoneNumber: string, otp: string): Promise<TokenPair> {
+  const { data, error, response } = await client.POST('/verify-otp', { body: { phone_number: phoneNumber, otp } });
+  if (!data) throw refused(response, error);
+  return data;
+}
+
+/** The signed-in user, for an access token. */
+export async function getMe(client: OtpLoginClient, access: string): Promise<Me> {
+  const { data, error, response } = await client.GET('/me', { headers: { authorization: `Bearer ${access}` } });
+  if (!data) throw refused(response, error);
+  return data;
+}
+
+/**
+ * Rotates the refresh token: keep the new pair and forget the old one, since presenting a spent
+ * refresh token again revokes the whole session (`invalid_token`).
+ */
+export async function refreshTokens(client: OtpLoginClient, refresh: string): Promise<TokenPair> {
+  const { data, error, response } = await client.POST('/token/refresh', { body: { refresh } });
+  if (!data) throw refused(response, error);
+  return data;
+}
+
+/** Ends the session the refresh token belongs to. */
+export async function logout(client: OtpLoginClient, refresh: string): Promise<void> {
+  const { error, response } = await client.POST('/logout', { body: { refresh } });
+  if (!response.ok) throw refused(response, error);
+}
