@@ -33,6 +33,8 @@ export interface Contract {
   check(response: ObservedResponse): void;
   /** Fetches, checks the response, and returns it with its body read (JSON parsed when it is JSON). */
   fetch(url: string, init?: RequestInit): Promise<CheckedResponse>;
+  /** A fetch for clients that take one (openapi-fetch): checks each response, then hands it on unread. */
+  checkingFetch(request: Request): Promise<Response>;
 }
 
 export interface CheckedResponse {
@@ -133,6 +135,13 @@ export function createContract(document: JsonObject): Contract {
       });
       const json = /^application\/(.+\+)?json\b/.test(response.headers.get('content-type') ?? '');
       return { status: response.status, headers: response.headers, text, body: text && json ? JSON.parse(text) : {} };
+    },
+    checkingFetch: async (request) => {
+      const { method, url } = request;
+      const response = await fetch(request);
+      const body = await response.clone().text();
+      check({ method, path: new URL(url).pathname, status: response.status, headers: response.headers, body });
+      return response;
     },
   };
 }

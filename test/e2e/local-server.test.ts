@@ -4,7 +4,16 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeFromOutbox, runLoginFlow } from '../../examples/client/login.js';
+import { loadContract } from '../contract/openapi-contract.js';
 import { isLoopback, listeningSockets } from './listening-sockets.js';
+
+/**
+ * Every response these tests receive is checked against docs/openapi.yaml (status, headers, body):
+ * a status the document does not list for the operation fails the test, so the contract clients
+ * generate their code from cannot drift from what the server does.
+ */
+const contract = loadContract();
 
 /** `npm start` exactly as a developer runs it, on a free port, with its own data directory. */
 async function freePort(): Promise<number> {
@@ -88,13 +97,15 @@ async function processesMentioning(text: string): Promise<number> {
 }
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(url, {
+  return contract.fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : {} };
+}
+
+function get(url: string, headers: Record<string, string> = {}) {
+  return contract.fetch(url, { headers });
 }
 
 async function latestCode(dataDir: string, phone: string): Promise<string> {
@@ -117,6 +128,30 @@ async function expectLoopbackOnly(started: Started): Promise<void> {
   // The engine listens too; one socket alone would mean the process tree was not seen.
   expect(sockets.filter((s) => s.port !== port).length).toBeGreaterThan(0);
   expect(sockets.filter((s) => !isLoopback(s.address))).toEqual([]);
+}
+
+/** Status, headers and body of an HTTP/1.1 response read off a socket, its chunked body joined. */
+function parseRawResponse(raw: string): { status: number; headers: Record<string, string>; body: string } {
+  const [head = '', payload = ''] = raw.split('\r\n\r\n', 2);
+  const [statusLine = '', ...lines] = head.split('\r\n');
+  const headers = Object.fromEntries(
+    lines.map((line) => {
+      const colon = line.indexOf(':');
+      return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()];
+    }),
+  );
+  let body = payload;
+  if (headers['transfer-encoding'] === 'chunked') {
+    body = '';
+    for (let rest = payload; ; ) {
+      const lineEnd = rest.indexOf('\r\n');
+      const size = Number.parseInt(rest.slice(0, lineEnd), 16);
+      if (!size) break;
+      body += rest.slice(lineEnd + 2, lineEnd + 2 + size);
+      rest = rest.slice(lineEnd + 2 + size + 2);
+    }
+  }
+  return { status: Number(statusLine.split(' ')[1]), headers, body };
 }
 
 function tamper(jwt: string): string {
@@ -152,9 +187,56 @@ describe('npm start (local mode, embedded DynamoDB Local)', () => {
     expect(verified.status).toBe(200);
     expect(verified.headers.get('cache-control')).toBe('no-store');
 
-    const me = await fetch(`${server.url}/me`, { headers: { authorization: `Bearer ${verified.body.access}` } });
+    const me = await get(`${server.url}/me`, { authorization: `Bearer ${verified.body.access}` });
     expect(me.status).toBe(200);
-    expect(await me.json()).toEqual({ sub: expect.any(String), phone_number: phone, phone_number_verified: true });
+    expect(me.body).toEqual({ sub: expect.any(String), phone_number: phone, phone_number_verified: true });
+  });
+
+  it('runs the example client (examples/client) through the whole flow: send, verify, /me, refresh, logout', async () => {
+    const steps: string[] = [];
+    const result = await runLoginFlow({
+      baseUrl: server.url,
+      phoneNumber: '+919876543211',
+      readCode: codeFromOutbox(join(server.dataDir, 'outbox.jsonl')),
+      fetch: contract.checkingFetch,
+      log: (line) => steps.push(line),
+    });
+
+    expect(result).toEqual({ sub: expect.any(String), codeExpiresIn: 300, accessExpiresIn: 900 });
+    expect(steps).toEqual([
+      'code sent, valid for 300 s',
+      'signed in, access token valid for 900 s',
+      `/me: ${result.sub} +919876543211`,
+      'refreshed: new access and refresh token, same user',
+      'logged out: the session is revoked',
+    ]);
+  });
+
+  it('answers malformed and refused requests with the documented status, code and headers', async () => {
+    const wrongType = await post(
+      `${server.url}/send-otp`,
+      { phone_number: '+919876543210' },
+      { 'content-type': 'text/plain' },
+    );
+    expect(wrongType).toMatchObject({ status: 415, body: { code: 'unsupported_media_type' } });
+    expect((await post(`${server.url}/send-otp`, { phone })).body.code).toBe('invalid_request');
+    expect((await post(`${server.url}/send-otp`, { phone_number: '12345' })).body.code).toBe('invalid_phone_number');
+    expect((await post(`${server.url}/verify-otp`, { phone_number: phone, otp: '12345' })).body.code).toBe(
+      'invalid_request',
+    );
+    expect((await post(`${server.url}/token/refresh`, { refresh: 'not-a-token' })).status).toBe(401);
+    expect((await post(`${server.url}/logout`, { refresh: 'not-a-token' })).body.code).toBe('invalid_token');
+
+    // A number nobody has sent a code to: every guess is wrong, and the fifth locks it.
+    const guessed = '+919876543212';
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const wrong = await post(`${server.url}/verify-otp`, { phone_number: guessed, otp: '000000' });
+      expect(wrong).toMatchObject({ status: 400, body: { code: 'invalid_otp' } });
+    }
+    const locked = await post(`${server.url}/verify-otp`, { phone_number: guessed, otp: '000000' });
+    expect(locked).toMatchObject({ status: 429, body: { code: 'too_many_attempts' } });
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(800);
+    expect((await post(`${server.url}/send-otp`, { phone_number: guessed })).body.code).toBe('too_many_attempts');
   });
 
   it('refuses /me without a token, with a tampered token, alg none, or a refresh token', async () => {
@@ -174,9 +256,10 @@ describe('npm start (local mode, embedded DynamoDB Local)', () => {
       `Bearer ${body.refresh}`,
       'Basic abc',
     ]) {
-      const response = await fetch(`${server.url}/me`, { headers: authorization ? { authorization } : {} });
+      const response = await get(`${server.url}/me`, authorization ? { authorization } : {});
       expect(response.status).toBe(401);
-      expect(await response.json()).toMatchObject({ code: 'invalid_token' });
+      expect(response.body).toMatchObject({ code: 'invalid_token' });
+      expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
     }
   });
 
@@ -197,22 +280,17 @@ describe('npm start (local mode, embedded DynamoDB Local)', () => {
       phone_number: '+12015550123',
       otp: await latestCode(server.dataDir, '+12015550123'),
     });
-    const logout = await fetch(`${server.url}/logout`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ refresh: seeded.body.refresh }),
-    });
+    const logout = await post(`${server.url}/logout/`, { refresh: seeded.body.refresh });
     expect(logout.status).toBe(204);
+    expect((await post(`${server.url}/logout`, { refresh: seeded.body.refresh })).status).toBe(204);
     expect((await post(`${server.url}/token/refresh`, { refresh: seeded.body.refresh })).status).toBe(401);
   });
 
   it('publishes JWKS (public parts only) and OpenID discovery pointing at it', async () => {
-    const discovery = (await (await fetch(`${server.url}/.well-known/openid-configuration`)).json()) as {
-      jwks_uri: string;
-    };
+    const discovery = (await get(`${server.url}/.well-known/openid-configuration`)).body as { jwks_uri: string };
     expect(discovery).toMatchObject({ issuer: server.url, jwks_uri: `${server.url}/.well-known/jwks.json` });
 
-    const jwks = (await (await fetch(discovery.jwks_uri)).json()) as { keys: Record<string, unknown>[] };
+    const jwks = (await get(discovery.jwks_uri)).body as { keys: Record<string, unknown>[] };
     expect(jwks.keys.length).toBeGreaterThan(0);
     for (const key of jwks.keys) {
       expect(key).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: expect.any(String) });
@@ -221,13 +299,14 @@ describe('npm start (local mode, embedded DynamoDB Local)', () => {
   });
 
   it('answers unknown routes 404, wrong methods 405, a malformed request target 400, huge bodies 413, all as JSON', async () => {
-    const missing = await fetch(`${server.url}/nope`);
+    const missing = await get(`${server.url}/nope`);
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toMatchObject({ code: 'not_found' });
+    expect(missing.body).toMatchObject({ code: 'not_found' });
 
-    const wrongMethod = await fetch(`${server.url}/send-otp`);
+    const wrongMethod = await get(`${server.url}/send-otp`);
     expect(wrongMethod.status).toBe(405);
-    expect(await wrongMethod.json()).toMatchObject({ code: 'method_not_allowed' });
+    expect(wrongMethod.body).toMatchObject({ code: 'method_not_allowed' });
+    expect(wrongMethod.headers.get('allow')).toBe('POST');
 
     const { connect } = await import('node:net');
     const raw = await new Promise<string>((resolve, reject) => {
@@ -243,6 +322,7 @@ describe('npm start (local mode, embedded DynamoDB Local)', () => {
     });
     expect(raw).toMatch(/^HTTP\/1\.1 400 /);
     expect(raw).toContain('"code":"invalid_request"');
+    contract.check({ method: 'GET', path: 'http://[/me', ...parseRawResponse(raw) });
 
     const huge = await post(`${server.url}/send-otp`, JSON.stringify({ phone_number: phone, pad: 'x'.repeat(70_000) }));
     expect(huge.status).toBe(413);
@@ -255,14 +335,14 @@ describe('npm start (local mode, embedded DynamoDB Local)', () => {
       phone_number: phone,
       otp: await latestCode(server.dataDir, phone),
     });
-    const jwksBefore = await (await fetch(`${server.url}/.well-known/jwks.json`)).json();
+    const jwksBefore = (await get(`${server.url}/.well-known/jwks.json`)).body;
 
     await stopServer(server);
     expect(server.output()).toContain('SIGINT: stopping');
     expect(await processesMentioning(server.dataDir)).toBe(0);
     server = await startServer({ LOCAL_DATA_DIR: server.dataDir, SEND_COOLDOWN_SECONDS: '0' });
 
-    expect(await (await fetch(`${server.url}/.well-known/jwks.json`)).json()).toEqual(jwksBefore);
+    expect((await get(`${server.url}/.well-known/jwks.json`)).body).toEqual(jwksBefore);
     expect((await post(`${server.url}/token/refresh`, { refresh: login.body.refresh })).status).toBe(200);
   }, 90_000);
 });
