@@ -56,6 +56,7 @@ export const ROUTE_TABLE = {
   'well-known': [
     { method: 'GET', path: '/.well-known/jwks.json' },
     { method: 'GET', path: '/.well-known/openid-configuration' },
+    { method: 'GET', path: '/openapi.json' },
   ],
   'not-found': '$default',
 } as const satisfies Record<string, readonly RouteSpec[] | '$default'>;
@@ -110,9 +111,9 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     settings: [],
   },
   'well-known': {
-    description: 'GET /.well-known/*: JWKS and OpenID configuration',
+    description: 'GET /.well-known/*, /openapi.json: JWKS, OpenID configuration and the API contract',
     publicReason:
-      'JWKS and OpenID configuration are public by definition: every verifier, API Gateway included, fetches them without credentials.',
+      'JWKS and OpenID configuration are public by definition: every verifier, API Gateway included, fetches them without credentials; the OpenAPI document describes only the public API, for client generators.',
     // The public keys the rotation publishes; never the secret, though this route is public.
     table: { jwks: ['GetItem'] },
     signingKey: false,

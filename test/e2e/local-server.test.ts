@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { codeFromOutbox, runLoginFlow } from '../../examples/client/login.js';
-import { loadContract } from '../contract/openapi-contract.js';
+import { loadContract, OPENAPI_FILE } from '../contract/openapi-contract.js';
 import { isLoopback, listeningSockets } from './listening-sockets.js';
 
 /**
@@ -296,6 +298,13 @@ describe('npm start (local mode, embedded DynamoDB Local)', () => {
       expect(key).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: expect.any(String) });
       for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(key).not.toHaveProperty(member);
     }
+  });
+
+  it('serves its contract at /openapi.json: docs/openapi.yaml as JSON, publicly cacheable', async () => {
+    const served = await get(`${server.url}/openapi.json`);
+    expect(served.status).toBe(200);
+    expect(served.headers.get('cache-control')).toBe('public, max-age=300');
+    expect(served.body).toEqual(parse(readFileSync(OPENAPI_FILE, 'utf8')));
   });
 
   it('answers unknown routes 404, wrong methods 405, a malformed request target 400, huge bodies 413, all as JSON', async () => {
