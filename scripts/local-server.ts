@@ -142,7 +142,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
             epochSeconds(clock),
           );
           if (!verdict.ok) {
-            writeResult(res, { ...errorResult(new AuthError('invalid_token')), headers: wwwAuthenticate() });
+            const refused = errorResult(new AuthError('invalid_token'));
+            writeResult(res, { ...refused, headers: { ...refused.headers, ...BEARER_CHALLENGE } });
             return;
           }
           Object.assign(event.requestContext, { authorizer: { jwt: { claims: verdict.claims, scopes: null } } });
@@ -196,13 +197,8 @@ function describeCause(error: unknown): string {
   return redact(error.stack ?? `${error.name}: ${error.message}`);
 }
 
-function wwwAuthenticate(): Record<string, string> {
-  return {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-    'www-authenticate': 'Bearer error="invalid_token"',
-  };
-}
+/** RFC 6750's challenge on a refused bearer token, on top of every error's own headers. */
+const BEARER_CHALLENGE = { 'www-authenticate': 'Bearer error="invalid_token"' };
 
 async function main(): Promise<void> {
   const server = await startLocalServer();

@@ -133,7 +133,9 @@ describe('the local server', () => {
       return { iss: server.url, aud: 'otp-login', iat: now(), exp: now() + 300 };
     }
 
-    async function me(authorization: string): Promise<{ status: number; body: unknown; challenge: string | null }> {
+    async function me(
+      authorization: string,
+    ): Promise<{ status: number; body: unknown; challenge: string | null; nosniff: string | null }> {
       const response = await fetch(`${server.url}/me`, {
         headers: { authorization },
         signal: AbortSignal.timeout(PROBE_DEADLINE_MS),
@@ -142,6 +144,7 @@ describe('the local server', () => {
         status: response.status,
         body: await response.json(),
         challenge: response.headers.get('www-authenticate'),
+        nosniff: response.headers.get('x-content-type-options'),
       };
     }
 
@@ -152,6 +155,7 @@ describe('the local server', () => {
         status: 200,
         body: { sub: 'user-1', phone_number: PHONE, phone_number_verified: true },
         challenge: null,
+        nosniff: 'nosniff',
       });
     });
 
@@ -165,6 +169,8 @@ describe('the local server', () => {
         status: 401,
         body: expect.objectContaining({ code: 'invalid_token' }),
         challenge: 'Bearer error="invalid_token"',
+        // A refusal keeps every error's own headers, the challenge added on top.
+        nosniff: 'nosniff',
       });
     });
   });
