@@ -18,9 +18,19 @@ export class ConfigError extends Error {
 
 /**
  * Which functions get a setting: `common` every API function; `table` and `signingKey` those that
- * use them; `rotation` the key rotation; the others as the function registry lists them.
+ * use them; `rotation` the key rotation; `httpApi` none, as API Gateway itself applies it (and the
+ * local server in its place); the others as the function registry lists them.
  */
-export type SettingGroup = 'common' | 'otp' | 'sms' | 'tokens' | 'keys' | 'table' | 'signingKey' | 'rotation';
+export type SettingGroup =
+  | 'common'
+  | 'otp'
+  | 'sms'
+  | 'tokens'
+  | 'keys'
+  | 'table'
+  | 'signingKey'
+  | 'rotation'
+  | 'httpApi';
 
 export interface Setting<N extends string = string, T = unknown, G extends SettingGroup = SettingGroup> {
   readonly name: N;
@@ -116,6 +126,72 @@ export function parseTestPhoneNumbers(raw: string | undefined): Map<string, stri
     map.set(match[1], match[2]);
   }
   return map;
+}
+
+/** `ALLOWED_ORIGINS=*`: any origin; refused in production. */
+export const ANY_ORIGIN = '*';
+
+/**
+ * The fixed half of the API's CORS (`ALLOWED_ORIGINS` is the other): what OtpHttpApi configures on
+ * the HTTP API and the local server answers in its place.
+ */
+export const CORS_POLICY = {
+  /** Every method of the route table (a test keeps it so). */
+  allowMethods: ['GET', 'POST'],
+  /** JSON bodies and the bearer token of `/me`; a `*` would never cover `authorization`. */
+  allowHeaders: ['authorization', 'content-type'],
+  /** Not CORS-safelisted, so without this a browser app could not read when to retry or why a token failed. */
+  exposeHeaders: ['retry-after', 'www-authenticate'],
+  /** Chromium's ceiling since v76 (Firefox's is a day): one preflight per route and origin every two hours. */
+  maxAgeSeconds: 7200,
+  /** Tokens travel in bodies and the `Authorization` header, never in cookies. */
+  allowCredentials: false,
+} as const;
+
+/**
+ * Why a list of allowed origins cannot work, or undefined. Browsers send `Origin` serialized
+ * (`scheme://host[:port]`, lower case, no default port, no path) and API Gateway compares it
+ * byte for byte, so an entry spelled any other way would silently never match.
+ */
+export function allowedOriginsProblem(origins: readonly string[]): string | undefined {
+  for (const origin of origins) {
+    if (origin === ANY_ORIGIN) {
+      if (origins.length > 1) return 'has "*" next to other origins; "*" alone allows every origin';
+      continue;
+    }
+    const serialized = serializedOrigin(origin);
+    if (serialized !== origin) {
+      const hint = serialized ? `; did you mean "${serialized}"?` : '';
+      return `has "${origin}", not an origin as browsers send it: http(s)://host[:port], lower case, without a path, a trailing slash or a default port${hint}`;
+    }
+  }
+  return undefined;
+}
+
+function serializedOrigin(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    // URL accepts `https://*.example.com`, but no browser sends it: the entries are exact origins.
+    if (url.hostname.includes('*')) return undefined;
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parses `https://app.example.com,http://localhost:5173` (or `*`); repeated entries count once. */
+export function parseAllowedOrigins(raw: string | undefined): readonly string[] {
+  const origins = [
+    ...new Set(
+      (raw ?? '')
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
+  ];
+  const problem = allowedOriginsProblem(origins);
+  if (problem) throw new ConfigError(`Environment variable ALLOWED_ORIGINS ${problem}`);
+  return origins;
 }
 
 const keyCacheSeconds = int('KEY_CACHE_SECONDS', 'keys', {
@@ -290,6 +366,12 @@ export const SETTINGS = {
     max: 30 * DAY,
     doc: 'how long a superseded key stays published: `ACCESS_TOKEN_TTL_SECONDS` + `KEY_CACHE_SECONDS` + 2 h',
   }),
+  allowedOrigins: text('ALLOWED_ORIGINS', 'httpApi', {
+    shownDefault: 'none',
+    example: 'https://app.example.com,http://localhost:5173',
+    doc: 'comma-separated exact origins (`https://app.example.com`) whose browser apps may call the API (CORS, in AWS and in `npm start`); `*` any origin (refused with `-c production=true`)',
+    parse: (value) => parseAllowedOrigins(value),
+  }),
 } as const satisfies Record<string, Setting>;
 
 type Settings = typeof SETTINGS;
@@ -381,4 +463,9 @@ export function parseKeyCacheSeconds(env: Env): number {
 export function parseRotationTiming(env: Env): { publishLeadSeconds: number; retainSeconds: number } {
   const { keyPublishLeadSeconds, keyRetainSeconds } = parseSettings(env, 'rotation');
   return { publishLeadSeconds: keyPublishLeadSeconds, retainSeconds: keyRetainSeconds };
+}
+
+/** What API Gateway applies before the functions run: the origins its CORS configuration allows. */
+export function parseHttpApiConfig(env: Env): SettingValues<'httpApi'> {
+  return parseSettings(env, 'httpApi');
 }

@@ -4,6 +4,7 @@ import {
   ConfigError,
   DEFAULT_SMS_TEMPLATE,
   type Env,
+  parseHttpApiConfig,
   parseKeyCacheSeconds,
   parseOtpConfig,
   parseRotationTiming,
@@ -362,6 +363,63 @@ describe('parseRotationTiming', () => {
     const error = configErrorFrom(() => parseRotationTiming({ KEY_PUBLISH_LEAD_SECONDS: String(30 * DAY + 1) }));
 
     expect(error.message).toContain('KEY_PUBLISH_LEAD_SECONDS');
+  });
+});
+
+describe('parseHttpApiConfig', () => {
+  it('allows no origin when ALLOWED_ORIGINS is unset or blank', () => {
+    expect(parseHttpApiConfig({})).toEqual({ allowedOrigins: [] });
+    expect(parseHttpApiConfig({ ALLOWED_ORIGINS: ' , ' })).toEqual({ allowedOrigins: [] });
+  });
+
+  it('reads exact origins, trimmed, each once, in the order given', () => {
+    const env = { ALLOWED_ORIGINS: ' https://app.example.com,http://localhost:5173 ,https://app.example.com' };
+
+    expect(parseHttpApiConfig(env).allowedOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+  });
+
+  it('accepts an IPv6 host and a non-default port', () => {
+    expect(parseHttpApiConfig({ ALLOWED_ORIGINS: 'http://[::1]:8080,https://app.example.com:8443' })).toEqual({
+      allowedOrigins: ['http://[::1]:8080', 'https://app.example.com:8443'],
+    });
+  });
+
+  it('accepts * alone, for any origin', () => {
+    expect(parseHttpApiConfig({ ALLOWED_ORIGINS: '*' }).allowedOrigins).toEqual(['*']);
+  });
+
+  it('refuses * next to other origins, naming the variable', () => {
+    const error = configErrorFrom(() => parseHttpApiConfig({ ALLOWED_ORIGINS: 'https://app.example.com,*' }));
+
+    expect(error.message).toBe(
+      'Environment variable ALLOWED_ORIGINS has "*" next to other origins; "*" alone allows every origin',
+    );
+  });
+
+  it.each([
+    ['a trailing slash', 'https://app.example.com/', 'https://app.example.com'],
+    ['a path', 'https://app.example.com/login', 'https://app.example.com'],
+    ['a query', 'https://app.example.com?from=mail', 'https://app.example.com'],
+    ['capitals', 'https://App.Example.com', 'https://app.example.com'],
+    ['the default port', 'https://app.example.com:443', 'https://app.example.com'],
+    ['credentials', 'https://user@app.example.com', 'https://app.example.com'],
+  ])('refuses an origin with %s, showing how browsers send it', (_why, origin, serialized) => {
+    const error = configErrorFrom(() => parseHttpApiConfig({ ALLOWED_ORIGINS: `http://localhost:5173,${origin}` }));
+
+    expect(error.message).toContain(`Environment variable ALLOWED_ORIGINS has "${origin}", not an origin`);
+    expect(error.message).toContain(`did you mean "${serialized}"?`);
+  });
+
+  it.each([
+    ['no scheme', 'app.example.com'],
+    ['another scheme', 'ftp://app.example.com'],
+    ['the opaque origin of sandboxed frames and files', 'null'],
+    ['a wildcard subdomain', 'https://*.example.com'],
+  ])('refuses %s, naming the variable', (_why, origin) => {
+    const error = configErrorFrom(() => parseHttpApiConfig({ ALLOWED_ORIGINS: origin }));
+
+    expect(error.message).toContain(`Environment variable ALLOWED_ORIGINS has "${origin}", not an origin`);
+    expect(error.message).not.toContain('did you mean');
   });
 });
 
