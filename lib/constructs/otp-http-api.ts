@@ -1,7 +1,9 @@
-import { Token, Validations } from 'aws-cdk-lib';
+import { Duration, Token, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   type CfnStage,
+  CorsHttpMethod,
+  type CorsPreflightOptions,
   HttpApi,
   HttpMethod,
   HttpRoute,
@@ -16,6 +18,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ANY_ORIGIN, allowedOriginsProblem, CORS_POLICY } from '../../lambdas/config.js';
 import { ROUTES, type Route } from '../../lambdas/http/routes.js';
 import { FUNCTIONS, type FunctionName } from '../../lambdas/registry.js';
 
@@ -86,12 +89,45 @@ export interface OtpHttpApiProps {
   readonly accessLogRetention?: RetentionDays;
   /** @default ROUTES from lambdas/http/routes.ts */
   readonly routes?: readonly Route[];
+  /**
+   * Origins whose browser apps may call the API (`ALLOWED_ORIGINS`): exact `scheme://host[:port]`
+   * as browsers send them, or `*` alone outside production. API Gateway then answers every preflight
+   * itself and adds `Access-Control-Allow-Origin` to the answers for these origins only; the methods,
+   * headers and max age are CORS_POLICY's.
+   * @default [] - no CORS configuration: browsers refuse cross-origin calls
+   */
+  readonly allowedOrigins?: readonly string[];
+  /** Refuses `allowedOrigins: ['*']`. @default false */
+  readonly production?: boolean;
+}
+
+/** The HTTP API's CORS configuration for some origins, or none when there are none. */
+function corsPreflight(scope: Construct, props: OtpHttpApiProps): CorsPreflightOptions | undefined {
+  const origins = props.allowedOrigins ?? [];
+  const problem = allowedOriginsProblem(origins);
+  if (problem) throw new Error(`${scope.node.path}: allowedOrigins ${problem}`);
+  if (props.production && origins.includes(ANY_ORIGIN)) {
+    throw new Error(
+      `${scope.node.path}: allowedOrigins must not be "*" in production: it lets a page on any site call the API from its visitors' browsers. ` +
+        'List the exact origins of your web apps in ALLOWED_ORIGINS instead.',
+    );
+  }
+  if (origins.length === 0) return undefined;
+  return {
+    allowOrigins: [...origins],
+    allowMethods: CORS_POLICY.allowMethods.map((method) => CorsHttpMethod[method]),
+    allowHeaders: [...CORS_POLICY.allowHeaders],
+    exposeHeaders: [...CORS_POLICY.exposeHeaders],
+    maxAge: Duration.seconds(CORS_POLICY.maxAgeSeconds),
+    allowCredentials: CORS_POLICY.allowCredentials,
+  };
 }
 
 /**
  * The public HTTP API: one route per entry of the shared route table (Lambda proxy, payload 2.0),
  * `/me` behind the native JWT authorizer for our own issuer, and a `$default` route to the not-found
- * function so unknown paths get our JSON 404/405 instead of API Gateway's.
+ * function so unknown paths get our JSON 404/405 instead of API Gateway's. With allowed origins,
+ * API Gateway answers CORS preflights before any route, so the functions never see them.
  */
 export class OtpHttpApi extends Construct {
   readonly httpApi: HttpApi;
@@ -108,8 +144,10 @@ export class OtpHttpApi extends Construct {
     super(scope, id);
     this.props = props;
     this.audience = props.audience;
+    const cors = corsPreflight(this, props);
     this.httpApi = new HttpApi(this, 'Api', {
       description: 'otp-login: phone-number OTP login',
+      ...(cors ? { corsPreflight: cors } : {}),
       // The stage is made below, with access logs and throttling the default stage cannot take.
       createDefaultStage: false,
     });
