@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ANY_ORIGIN, CORS_POLICY } from '../lambdas/config.js';
 import type { ApiEvent, ApiHandler, ApiResult } from '../lambdas/http/api-event.js';
 import { MAX_BODY_BYTES, payloadV2Event } from '../lambdas/http/api-event.js';
 
@@ -49,6 +50,69 @@ export function writeResult(res: ServerResponse, result: ApiResult): void {
     result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
   res.writeHead(result.statusCode ?? 200, headers);
   res.end(body);
+}
+
+/**
+ * A request API Gateway answers itself when the API has CORS origins: an OPTIONS with both `Origin`
+ * and `Access-Control-Request-Method`. Any other OPTIONS is routed like every request (to `$default`).
+ */
+export function isCorsPreflight(req: IncomingMessage, allowedOrigins: readonly string[]): boolean {
+  return (
+    allowedOrigins.length > 0 &&
+    req.method === 'OPTIONS' &&
+    req.headers.origin !== undefined &&
+    req.headers['access-control-request-method'] !== undefined
+  );
+}
+
+/** What `Access-Control-Allow-Origin` says to this request's origin, or undefined: not allowed, no CORS headers. */
+function allowOriginFor(allowedOrigins: readonly string[], origin: string | undefined): string | undefined {
+  if (origin === undefined) return undefined;
+  if (allowedOrigins.includes(ANY_ORIGIN)) return ANY_ORIGIN;
+  return allowedOrigins.includes(origin) ? origin : undefined;
+}
+
+/** With an echoed origin the answer depends on `Origin`, so a cache must key on it; `*` does not. */
+function varyOn(allowOrigin: string): Record<string, string> {
+  return allowOrigin === ANY_ORIGIN ? {} : { vary: 'origin' };
+}
+
+/**
+ * API Gateway's own answer to a preflight: 204, with the allow headers for an allowed origin and
+ * none for any other, which the browser then refuses.
+ */
+export function corsPreflightResult(allowedOrigins: readonly string[], origin: string | undefined): ApiResult {
+  const allowOrigin = allowOriginFor(allowedOrigins, origin);
+  if (allowOrigin === undefined) return { statusCode: 204 };
+  return {
+    statusCode: 204,
+    headers: {
+      'access-control-allow-origin': allowOrigin,
+      'access-control-allow-methods': CORS_POLICY.allowMethods.join(','),
+      'access-control-allow-headers': CORS_POLICY.allowHeaders.join(','),
+      'access-control-max-age': String(CORS_POLICY.maxAgeSeconds),
+      ...varyOn(allowOrigin),
+    },
+  };
+}
+
+/** What API Gateway adds to a function's answer for an allowed origin; other origins' answers are left as they are. */
+export function withCorsHeaders(
+  result: ApiResult,
+  allowedOrigins: readonly string[],
+  origin: string | undefined,
+): ApiResult {
+  const allowOrigin = allowOriginFor(allowedOrigins, origin);
+  if (allowOrigin === undefined) return result;
+  return {
+    ...result,
+    headers: {
+      ...result.headers,
+      'access-control-allow-origin': allowOrigin,
+      'access-control-expose-headers': CORS_POLICY.exposeHeaders.join(','),
+      ...varyOn(allowOrigin),
+    },
+  };
 }
 
 export type { ApiHandler };

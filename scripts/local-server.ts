@@ -15,17 +15,26 @@ import { ensureTable } from '../lambdas/adapters/dynamodb-table.js';
 import { FileKeySource } from '../lambdas/adapters/file-key-source.js';
 import { OutboxSmsSender } from '../lambdas/adapters/outbox-sms-sender.js';
 import { composeHandlers } from '../lambdas/compose.js';
-import { ENV, type Env, parseKeyCacheSeconds, parseTokenConfig } from '../lambdas/config.js';
+import { ENV, type Env, parseHttpApiConfig, parseKeyCacheSeconds, parseTokenConfig } from '../lambdas/config.js';
 import { epochSeconds, systemClock } from '../lambdas/core/clock.js';
 import { AuthError } from '../lambdas/core/errors.js';
 import { provisionUser } from '../lambdas/core/login.js';
 import { publicJwksOf } from '../lambdas/core/signing-keys.js';
-import { errorResult, json } from '../lambdas/http/api-event.js';
+import { type ApiResult, errorResult, json } from '../lambdas/http/api-event.js';
 import { type FunctionName, matchRoute } from '../lambdas/http/routes.js';
 import { createTelemetry, redact } from '../lambdas/http/telemetry.js';
 import { type DynamoDbEngine, type DynamoDbEngineName, startDynamoDbEngine } from './dynamodb-engine.js';
 import { authorizeJwt } from './local-authorizer.js';
-import { type ApiHandler, BodyTooLargeError, readBody, toApiEvent, writeResult } from './local-http.js';
+import {
+  type ApiHandler,
+  BodyTooLargeError,
+  corsPreflightResult,
+  isCorsPreflight,
+  readBody,
+  toApiEvent,
+  withCorsHeaders,
+  writeResult,
+} from './local-http.js';
 
 export interface LocalServer {
   readonly url: string;
@@ -54,6 +63,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const dataDir = resolve(env.LOCAL_DATA_DIR || '.local');
   const outboxFile = resolve(env.SMS_OUTBOX_FILE || join(dataDir, 'outbox.jsonl'));
   const tableName = env[ENV.tableName] || 'otp-login-local';
+  // API Gateway's CORS configuration in AWS; here the server plays API Gateway's part.
+  const { allowedOrigins } = parseHttpApiConfig(env);
 
   // Local defaults for what the stack sets in AWS; the SDK needs a region and some credentials.
   process.env.AWS_REGION ||= 'us-east-1';
@@ -78,9 +89,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
 
   // Listening comes first, as the default issuer is the server's own URL and needs its port; until the
   // handlers exist every request gets a 503 it can retry, not a connection that is never answered.
-  let serve = (_req: IncomingMessage, res: ServerResponse): Promise<void> | void =>
-    writeResult(res, errorResult(new AuthError('service_unavailable', { retryAfterSeconds: 1 })));
-  const server = createServer((req, res) => void serve(req, res));
+  const send = (req: IncomingMessage, res: ServerResponse, result: ApiResult): void =>
+    writeResult(res, withCorsHeaders(result, allowedOrigins, req.headers.origin));
+  let serve = (req: IncomingMessage, res: ServerResponse): Promise<void> | void =>
+    send(req, res, errorResult(new AuthError('service_unavailable', { retryAfterSeconds: 1 })));
+  const server = createServer((req, res) => {
+    // API Gateway answers a preflight itself, before any route, so no function ever sees one.
+    if (isCorsPreflight(req, allowedOrigins)) writeResult(res, corsPreflightResult(allowedOrigins, req.headers.origin));
+    else void serve(req, res);
+  });
   try {
     await new Promise<void>((ready, fail) => {
       server.once('error', fail);
@@ -127,7 +144,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       try {
         const path = requestPath(req.url);
         if (path === undefined) {
-          writeResult(res, errorResult(new AuthError('invalid_request')));
+          send(req, res, errorResult(new AuthError('invalid_request')));
           return;
         }
         const route = matchRoute(req.method ?? 'GET', path);
@@ -143,20 +160,20 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
           );
           if (!verdict.ok) {
             const refused = errorResult(new AuthError('invalid_token'));
-            writeResult(res, { ...refused, headers: { ...refused.headers, ...BEARER_CHALLENGE } });
+            send(req, res, { ...refused, headers: { ...refused.headers, ...BEARER_CHALLENGE } });
             return;
           }
           Object.assign(event.requestContext, { authorizer: { jwt: { claims: verdict.claims, scopes: null } } });
         }
-        writeResult(res, await handlers[typeof route === 'object' ? route.fn : 'not-found'](event));
+        send(req, res, await handlers[typeof route === 'object' ? route.fn : 'not-found'](event));
       } catch (error) {
         if (error instanceof BodyTooLargeError) {
           res.setHeader('connection', 'close');
-          writeResult(res, errorResult(new AuthError('payload_too_large')));
+          send(req, res, errorResult(new AuthError('payload_too_large')));
           return;
         }
         log(`local server error: ${describeCause(error)}`);
-        writeResult(res, json(500, { error: 'Internal error.', code: 'internal_error' }));
+        send(req, res, json(500, { error: 'Internal error.', code: 'internal_error' }));
       }
     };
 
