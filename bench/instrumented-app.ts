@@ -1,6 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { devNull } from 'node:os';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type ConsumedCapacity, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { CachedKeySource } from '../lambdas/adapters/cached-key-source.js';
@@ -26,6 +26,13 @@ import {
   type BenchContext,
   type BenchTable,
 } from './context.js';
+import {
+  type CapacityUnits,
+  refusedWriteCapacity,
+  reportedCapacity,
+  reportsCapacity,
+  requestCapacity,
+} from './dynamodb-capacity.js';
 
 export type ServiceName = 'DynamoDB' | 'SNS' | 'SecretsManager';
 
@@ -33,6 +40,8 @@ export interface SdkCall {
   readonly service: ServiceName;
   /** The low-level operation, e.g. `GetItem` (the document client's `Get` is a `GetItem`). */
   readonly operation: string;
+  /** DynamoDB only: the request units the call consumed (see dynamodb-capacity.ts). */
+  capacity?: CapacityUnits;
 }
 
 /**
@@ -41,6 +50,9 @@ export interface SdkCall {
  * so the time covers the document client's marshalling, serialization, SigV4 signing, the HTTP round
  * trip, retries and parsing: everything the SDK and the service do for a call. Overlapping calls are
  * counted once (the union of their intervals), so the time is wall time spent waiting on AWS.
+ *
+ * On DynamoDB it also asks every data-plane call for `ReturnConsumedCapacity: 'TOTAL'` and records
+ * the units, so the capacity a route consumes is measured without touching the product code.
  */
 export class SdkMeter {
   private calls: SdkCall[] = [];
@@ -53,10 +65,21 @@ export class SdkMeter {
     const stack = client.middlewareStack as unknown as DynamoDBClient['middlewareStack'];
     stack.add(
       (next, context) => async (args) => {
-        this.calls.push({ service, operation: String(context.commandName).replace(/Command$/, '') });
+        const call: SdkCall = { service, operation: String(context.commandName).replace(/Command$/, '') };
+        this.calls.push(call);
+        const metered = service === 'DynamoDB' && reportsCapacity(call.operation);
+        const input = args.input as Record<string, unknown>;
         if (this.inFlight++ === 0) this.since = performance.now();
         try {
-          return await next(args);
+          const result = await next(metered ? { ...args, input: requestCapacity(call.operation, input) } : args);
+          if (metered) {
+            const { ConsumedCapacity } = result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] };
+            call.capacity = reportedCapacity(call.operation, ConsumedCapacity);
+          }
+          return result;
+        } catch (error) {
+          if (metered) call.capacity = refusedWriteCapacity(call.operation, error);
+          throw error;
         } finally {
           if (--this.inFlight === 0) this.spent += performance.now() - this.since;
         }
@@ -90,16 +113,28 @@ function lambdaTelemetry() {
   }
 }
 
+/** What went to stdout: the bytes and lines CloudWatch Logs would ingest from a function's own output. */
+export interface WrittenOutput {
+  bytes: number;
+  lines: number;
+}
+
 /**
  * Runs `task` with this process's stdout going to the null device: log and metric lines are still
  * formatted and written (a syscall each, like Lambda's pipe), but do not flood the benchmark's output.
+ * What is written is added to `written`.
  */
-export async function withStdoutDiscarded<T>(task: () => Promise<T>): Promise<T> {
+export async function withStdoutDiscarded<T>(
+  task: () => Promise<T>,
+  written: WrittenOutput = { bytes: 0, lines: 0 },
+): Promise<T> {
   const fd = openSync(devNull, 'w');
   const original = process.stdout.write;
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
     if (typeof chunk === 'string') writeSync(fd, chunk);
     else writeSync(fd, chunk);
+    written.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    written.lines += newlinesIn(chunk);
     const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
     callback?.();
     return true;
@@ -112,8 +147,20 @@ export async function withStdoutDiscarded<T>(task: () => Promise<T>): Promise<T>
   }
 }
 
+function newlinesIn(chunk: string | Uint8Array): number {
+  let count = 0;
+  if (typeof chunk === 'string') {
+    for (let at = chunk.indexOf('\n'); at !== -1; at = chunk.indexOf('\n', at + 1)) count++;
+  } else {
+    for (const byte of chunk) if (byte === 0x0a) count++;
+  }
+  return count;
+}
+
 export interface InstrumentedApp {
   readonly meter: SdkMeter;
+  /** Added to while the app runs inside `withStdoutDiscarded(task, app.written)`. */
+  readonly written: WrittenOutput;
   readonly handlers: Readonly<Record<FunctionName, ApiHandler>>;
   readonly policy: OtpPolicy;
   readonly sessions: SessionSettings;
@@ -149,6 +196,7 @@ export function createInstrumentedApp(context: BenchContext, table: BenchTable):
   });
   return {
     meter,
+    written: { bytes: 0, lines: 0 },
     handlers,
     policy: parseOtpConfig(env),
     sessions: parseTokenConfig(env),

@@ -1,12 +1,14 @@
 /**
- * `npm run bench [-- --quick]`: bundle bytes, cold import against the SDK floor, local throughput,
- * warm handler overhead and AWS calls per route, printed as tables on stdout (progress on stderr).
+ * `npm run bench [-- --quick] [-- --only=warm]`: bundle bytes, cold import against the SDK floor, local
+ * throughput, warm handler overhead, AWS calls and DynamoDB request units per route, printed as tables
+ * on stdout (progress on stderr). `--only` runs some sections (bundles, cold, throughput, warm).
  * Scratch files go to bench/.build/ (gitignored); the README's Performance section is the record.
  */
 import { cpus } from 'node:os';
 import { buildBundles } from './bundles.js';
 import { measureColdStarts } from './cold-start.js';
-import { startBenchContext } from './context.js';
+import { type BenchContext, createBenchTable, startBenchContext } from './context.js';
+import { checkEngineCapacity } from './dynamodb-capacity.js';
 import { bytes, ms, table, verdict } from './report.js';
 import { measureThroughput } from './throughput.js';
 import { MAX_DYNAMODB_CALLS, measureWarm, OVERHEAD_TARGET_MS } from './warm.js';
@@ -19,23 +21,63 @@ const SETTINGS = {
   quick: { coldRuns: 3, seconds: 2, connections: 10, verifyPool: 300, requests: 50, warmup: 10, limitMin: 4 },
 };
 
+const SECTIONS = ['bundles', 'cold', 'throughput', 'warm'] as const;
+type Section = (typeof SECTIONS)[number];
+
+/** `--quick`, and `--only=warm` (or a comma-separated list) to run some sections at full length. */
+function parseArguments(args: readonly string[]): { mode: 'full' | 'quick'; sections: ReadonlySet<Section> } {
+  let sections = new Set<Section>(SECTIONS);
+  for (const arg of args) {
+    if (arg === '--quick') continue;
+    const only = /^--only=(.+)$/.exec(arg)?.[1];
+    const picked = only?.split(',') ?? [];
+    if (!only || !picked.every((name): name is Section => (SECTIONS as readonly string[]).includes(name))) {
+      throw new Error(`unknown argument ${arg} (options: --quick, --only=${SECTIONS.join(',')})`);
+    }
+    sections = new Set(picked);
+    // Cold starts import the bundles, so they are built (and their sizes printed) first.
+    if (sections.has('cold')) sections.add('bundles');
+  }
+  return { mode: args.includes('--quick') ? 'quick' : 'full', sections };
+}
+
+type Print = (...lines: string[]) => void;
+type Progress = (line: string) => void;
+type Settings = (typeof SETTINGS)[keyof typeof SETTINGS];
+
 async function main(): Promise<void> {
-  const extra = process.argv.slice(2).filter((arg) => arg !== '--quick');
-  if (extra.length > 0) throw new Error(`unknown argument ${extra.join(' ')} (the only option is --quick)`);
-  const mode = process.argv.includes('--quick') ? 'quick' : 'full';
+  const { mode, sections } = parseArguments(process.argv.slice(2));
   const settings = SETTINGS[mode];
   // A stuck engine or child ends the run; exiting also stops DynamoDB Local (scripts/dynamodb-engine.ts).
   setTimeout(() => fail(new Error(`gave up after ${settings.limitMin} minutes`)), settings.limitMin * 60_000).unref();
   // Before any SDK client exists: Lambda runs Node 22+, where the SDK prints no end-of-support warning.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const started = performance.now();
-  const print = (...lines: string[]) => process.stdout.write(`${lines.join('\n')}\n\n`);
-  const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+  const print: Print = (...lines) => process.stdout.write(`${lines.join('\n')}\n\n`);
+  const progress: Progress = (line) => process.stderr.write(`[bench] ${line}\n`);
   const cpu = cpus();
+  const only = sections.size < SECTIONS.length ? `, only ${[...sections].join(', ')}` : '';
   print(
-    `otp-login bench (${mode}): ${cpu[0]?.model.trim()}, ${cpu.length} cores, Node ${process.version} ${process.arch}`,
+    `otp-login bench (${mode}${only}): ${cpu[0]?.model.trim()}, ${cpu.length} cores, Node ${process.version} ${process.arch}`,
   );
 
+  const bundles = sections.has('bundles') ? await buildAndPrintBundles(print, progress) : [];
+  if (sections.has('cold') || sections.has('throughput') || sections.has('warm')) {
+    progress('starting DynamoDB engine and fake SNS / Secrets Manager');
+    const context = await startBenchContext();
+    try {
+      if (sections.has('cold')) await printColdStarts(context, bundles, settings, print, progress);
+      if (sections.has('throughput')) await printThroughput(context, settings, print, progress);
+      if (sections.has('warm')) await printWarm(context, settings, print, progress);
+    } finally {
+      progress('stopping DynamoDB engine and fake AWS');
+      await context.close();
+    }
+  }
+  progress(`done in ${Math.round((performance.now() - started) / 1000)} s`);
+}
+
+async function buildAndPrintBundles(print: Print, progress: Progress) {
   progress('building bundles');
   const bundles = await buildBundles();
   print(
@@ -50,82 +92,125 @@ async function main(): Promise<void> {
       })),
     ),
   );
+  return bundles;
+}
 
-  progress('starting DynamoDB engine and fake SNS / Secrets Manager');
-  const context = await startBenchContext();
+async function printColdStarts(
+  context: BenchContext,
+  bundles: Awaited<ReturnType<typeof buildBundles>>,
+  settings: Settings,
+  print: Print,
+  progress: Progress,
+) {
+  const cold = await measureColdStarts(context, bundles, settings.coldRuns, progress);
+  print(
+    table(
+      `Cold start: median of ${settings.coldRuns} fresh node processes, no NODE_OPTIONS (DynamoDB: ${context.engine.engine})`,
+      cold.map((r) => ({
+        handler: r.handler,
+        'import ms': ms(r.importMs),
+        'min-max': `${ms(r.minImportMs)}-${ms(r.maxImportMs)}`,
+        'floor import ms': ms(r.floorImportMs),
+        ratio: r.ratio === undefined ? 'n/a' : `${r.ratio.toFixed(2)}x`,
+        'first response ms': ms(r.firstResponseMs),
+        [`<= ${IMPORT_RATIO_TARGET}x`]: verdict(r.ratio === undefined ? undefined : r.ratio <= IMPORT_RATIO_TARGET),
+      })),
+    ),
+    'ratio = import / floor import; n/a: an entry with no SDK client has an empty floor, so only its ms count.',
+  );
+}
+
+async function printThroughput(context: BenchContext, settings: Settings, print: Print, progress: Progress) {
+  const { seconds, connections, verifyPool } = settings;
+  const load = await measureThroughput(context, { seconds, connections, poolSize: verifyPool }, progress);
+  print(
+    table(
+      `Warm throughput of the local server: ${seconds} s, ${connections} connections (DynamoDB: ${context.engine.engine})`,
+      load.map((r) => ({
+        scenario: r.scenario,
+        'req/s': r.requestsPerSecond.toFixed(1),
+        'logins/s': r.loginsPerSecond?.toFixed(1) ?? '-',
+        'p50 ms': ms(r.p50Ms),
+        'p99 ms': ms(r.p99Ms),
+        total: String(r.total),
+        statuses: Object.entries({ ...r.statuses, ...(r.errors ? { errors: r.errors } : {}) })
+          .map(([status, n]) => `${status}:${n}`)
+          .join(' '),
+      })),
+    ),
+  );
+}
+
+async function printWarm(context: BenchContext, settings: Settings, print: Print, progress: Progress) {
   const engine = context.engine.engine;
-  try {
-    const cold = await measureColdStarts(context, bundles, settings.coldRuns, progress);
-    print(
-      table(
-        `Cold start: median of ${settings.coldRuns} fresh node processes, no NODE_OPTIONS (DynamoDB: ${engine})`,
-        cold.map((r) => ({
-          handler: r.handler,
-          'import ms': ms(r.importMs),
-          'min-max': `${ms(r.minImportMs)}-${ms(r.maxImportMs)}`,
-          'floor import ms': ms(r.floorImportMs),
-          ratio: r.ratio === undefined ? 'n/a' : `${r.ratio.toFixed(2)}x`,
-          'first response ms': ms(r.firstResponseMs),
-          [`<= ${IMPORT_RATIO_TARGET}x`]: verdict(r.ratio === undefined ? undefined : r.ratio <= IMPORT_RATIO_TARGET),
-        })),
-      ),
-      'ratio = import / floor import; n/a: an entry with no SDK client has an empty floor, so only its ms count.',
-    );
+  const warm = await measureWarm(context, { requests: settings.requests, warmup: settings.warmup }, progress);
+  print(
+    table(
+      "AWS calls per request (warm; a function's first request also makes those in the last column)",
+      warm.calls.map((r) => ({
+        route: r.route,
+        status: String(r.status),
+        'DynamoDB calls': String(r.dynamodb.length),
+        DynamoDB: r.dynamodb.join(', ') || '-',
+        other: r.other.join(', ') || '-',
+        [`<= ${MAX_DYNAMODB_CALLS}`]: verdict(r.met),
+        'first request also': r.firstRequestAlso.join(', ') || '-',
+      })),
+    ),
+  );
 
-    const { seconds, connections, verifyPool } = settings;
-    const load = await measureThroughput(context, { seconds, connections, poolSize: verifyPool }, progress);
-    print(
-      table(
-        `Warm throughput of the local server: ${seconds} s, ${connections} connections (DynamoDB: ${engine})`,
-        load.map((r) => ({
-          scenario: r.scenario,
-          'req/s': r.requestsPerSecond.toFixed(1),
-          'logins/s': r.loginsPerSecond?.toFixed(1) ?? '-',
-          'p50 ms': ms(r.p50Ms),
-          'p99 ms': ms(r.p99Ms),
-          total: String(r.total),
-          statuses: Object.entries({ ...r.statuses, ...(r.errors ? { errors: r.errors } : {}) })
-            .map(([status, n]) => `${status}:${n}`)
-            .join(' '),
-        })),
-      ),
-    );
-
-    const warm = await measureWarm(context, { requests: settings.requests, warmup: settings.warmup }, progress);
-    print(
-      table(
-        "AWS calls per request (warm; a function's first request also makes those in the last column)",
-        warm.calls.map((r) => ({
+  progress('checking how the engine reports capacity');
+  const checks = await checkEngineCapacity(context.admin, (await createBenchTable(context, 'capacity')).tableName);
+  const misses = checks.filter((c) => c.reported !== c.expected);
+  const means = new Map(warm.overhead.map((r) => [r.route, r]));
+  const units = (value: number) => String(Number(value.toFixed(2)));
+  print(
+    table(
+      `DynamoDB request units and log output per request (ReturnConsumedCapacity TOTAL; DynamoDB: ${engine})`,
+      warm.calls.map((r) => {
+        const mean = means.get(r.route);
+        return {
           route: r.route,
           status: String(r.status),
-          'DynamoDB calls': String(r.dynamodb.length),
-          DynamoDB: r.dynamodb.join(', ') || '-',
-          other: r.other.join(', ') || '-',
-          [`<= ${MAX_DYNAMODB_CALLS}`]: verdict(r.met),
-          'first request also': r.firstRequestAlso.join(', ') || '-',
-        })),
-      ),
-    );
-    print(
-      table(
-        `Warm handler overhead: ${settings.requests} requests per route after ${settings.warmup} warm-up`,
-        warm.overhead.map((r) => ({
-          route: r.route,
-          'total ms': ms(r.totalMs),
-          'SDK ms': ms(r.sdkMs),
-          'signing ms': ms(r.signingMs),
-          'overhead ms': r.overheadMs.toFixed(3),
-          'p90 ms': r.overheadP90Ms.toFixed(3),
-          [`< ${OVERHEAD_TARGET_MS} ms`]: verdict(r.overheadMs < OVERHEAD_TARGET_MS),
-        })),
-      ),
-      `overhead = total - SDK - signing, per request; signAccessToken alone: ${warm.signingMs.toFixed(3)} ms (RS256, 2048-bit).`,
-    );
-  } finally {
-    progress('stopping DynamoDB engine and fake AWS');
-    await context.close();
-  }
-  progress(`done in ${Math.round((performance.now() - started) / 1000)} s`);
+          RRU: units(r.capacity.read),
+          WRU: units(r.capacity.write),
+          'per call': r.unitsPerCall.join(', ') || '-',
+          [`mean RRU / WRU / calls (${settings.requests} req)`]: mean
+            ? [mean.meanReadUnits, mean.meanWriteUnits, mean.meanDynamodbCalls].map(units).join(' / ')
+            : '-',
+          'log lines': String(r.logLines),
+          'log bytes': bytes(r.logBytes),
+          'mean log bytes': mean ? bytes(Math.round(mean.meanLogBytes)) : '-',
+        };
+      }),
+    ),
+    'RRU / WRU: read / write request units of the warm request, as on-demand bills them; per call: R read, W write.',
+    "Means over the overhead section's requests catch calls a route makes only sometimes.",
+    'log lines / bytes: what the handler wrote to stdout (Powertools JSON logs and EMF metrics), without the',
+    "START / END / REPORT lines Lambda adds. A refused conditional write is billed but reports nothing: 'estimated'",
+    'marks units computed from the size of the item it was checked against.',
+    misses.length === 0
+      ? `Engine check: ${engine} reported what AWS bills in all ${checks.length} cases (1 KB writes, 4 KB reads, ` +
+          'half for eventually consistent, missing items, larger of old and new item, refused writes).'
+      : `Engine check: ${engine} departs from AWS's rules in ${misses.length} of ${checks.length} cases, so the ` +
+          `units above are suspect: ${misses.map((c) => `${c.name}: expected ${c.expected}, got ${c.reported ?? 'nothing'}`).join('; ')}.`,
+  );
+
+  print(
+    table(
+      `Warm handler overhead: ${settings.requests} requests per route after ${settings.warmup} warm-up`,
+      warm.overhead.map((r) => ({
+        route: r.route,
+        'total ms': ms(r.totalMs),
+        'SDK ms': ms(r.sdkMs),
+        'signing ms': ms(r.signingMs),
+        'overhead ms': r.overheadMs.toFixed(3),
+        'p90 ms': r.overheadP90Ms.toFixed(3),
+        [`< ${OVERHEAD_TARGET_MS} ms`]: verdict(r.overheadMs < OVERHEAD_TARGET_MS),
+      })),
+    ),
+    `overhead = total - SDK - signing, per request; signAccessToken alone: ${warm.signingMs.toFixed(3)} ms (RS256, 2048-bit).`,
+  );
 }
 
 function fail(error: unknown): never {

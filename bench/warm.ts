@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { signAccessToken } from '../lambdas/core/tokens.js';
 import type { ApiEvent, ApiHandler } from '../lambdas/http/api-event.js';
 import { type BenchContext, type BenchTable, createBenchTable } from './context.js';
+import type { CapacityUnits } from './dynamodb-capacity.js';
 import { randomPhoneNumber, repeatInParallel, routeEvents } from './fixtures.js';
 import { createInstrumentedApp, type InstrumentedApp, type SdkCall, withStdoutDiscarded } from './instrumented-app.js';
 import { median, percentile } from './report.js';
@@ -39,7 +40,7 @@ export async function measureWarm(
       const calls = await countCalls(app, cases);
       progress('measuring warm overhead');
       return { calls, ...(await measureOverhead(app, cases, options)) };
-    });
+    }, app.written);
   } finally {
     app.destroy();
   }
@@ -48,6 +49,8 @@ export async function measureWarm(
 /**
  * SDK commands per route, counted by each client's middleware: every route's first request (empty
  * key caches), then a warm one. The warm calls are the figure; the first request's extras are listed.
+ * For the warm request also the DynamoDB request units of each call, and the bytes and lines the
+ * handler wrote to stdout (its log and EMF lines: what CloudWatch Logs ingests besides Lambda's own).
  */
 async function countCalls(app: InstrumentedApp, cases: readonly RouteCase[]) {
   // Every first request before any warm one: the well-known function serves two routes from one cache.
@@ -55,7 +58,8 @@ async function countCalls(app: InstrumentedApp, cases: readonly RouteCase[]) {
   for (const c of cases) first.push(names(await invoke(app, c, await c.event())));
   const rows = [];
   for (const [index, c] of cases.entries()) {
-    const warm = names(await invoke(app, c, await c.event()));
+    const result = await invoke(app, c, await c.event());
+    const warm = names(result);
     const firstRequestAlso = [...(first[index] ?? [])];
     for (const name of warm) {
       const at = firstRequestAlso.indexOf(name);
@@ -71,6 +75,11 @@ async function countCalls(app: InstrumentedApp, cases: readonly RouteCase[]) {
       firstRequestAlso,
       // Only a success path is held to the limit.
       met: c.status < 400 ? dynamodb.length <= MAX_DYNAMODB_CALLS : undefined,
+      capacity: capacityOf(result.calls),
+      /** `GetItem 1 R`, `PutItem 1 W`, ...: each DynamoDB call of the warm request and its units. */
+      unitsPerCall: result.calls.filter((call) => call.service === 'DynamoDB').map(describeUnits),
+      logBytes: result.logBytes,
+      logLines: result.logLines,
     });
   }
   return rows;
@@ -92,17 +101,37 @@ async function measureOverhead(
   for (let i = 0; i < options.warmup; i++) {
     for (const [index, c] of timed.entries()) await invoke(app, c, warmEvents[index]?.[i]);
   }
-  const samples = timed.map(() => ({ totalMs: [] as number[], sdkMs: [] as number[] }));
+  const samples = timed.map(() => ({
+    totalMs: [] as number[],
+    sdkMs: [] as number[],
+    dynamodbCalls: [] as number[],
+    read: [] as number[],
+    write: [] as number[],
+    logBytes: [] as number[],
+  }));
   for (let i = 0; i < options.requests; i++) {
     for (const [index, c] of timed.entries()) {
-      const { totalMs, sdkMs } = await invoke(app, c, events[index]?.[i]);
-      samples[index]?.totalMs.push(totalMs);
-      samples[index]?.sdkMs.push(sdkMs);
+      const { totalMs, sdkMs, calls, logBytes } = await invoke(app, c, events[index]?.[i]);
+      const sample = samples[index];
+      const capacity = capacityOf(calls);
+      sample?.totalMs.push(totalMs);
+      sample?.sdkMs.push(sdkMs);
+      sample?.dynamodbCalls.push(calls.filter((call) => call.service === 'DynamoDB').length);
+      sample?.read.push(capacity.read);
+      sample?.write.push(capacity.write);
+      sample?.logBytes.push(logBytes);
     }
   }
   const signingMs = await measureSigning(app, options.warmup + options.requests, options.warmup);
   const overhead = timed.map((c, index) => {
-    const { totalMs, sdkMs } = samples[index] ?? { totalMs: [], sdkMs: [] };
+    const { totalMs, sdkMs, dynamodbCalls, read, write, logBytes } = samples[index] ?? {
+      totalMs: [],
+      sdkMs: [],
+      dynamodbCalls: [],
+      read: [],
+      write: [],
+      logBytes: [],
+    };
     const signing = (c.signs ?? 0) * signingMs;
     const own = totalMs.map((total, i) => total - (sdkMs[i] ?? 0) - signing);
     return {
@@ -112,6 +141,12 @@ async function measureOverhead(
       signingMs: signing,
       overheadMs: median(own),
       overheadP90Ms: percentile(own, 90),
+      // Means, not medians: a bill adds up every request, the occasional extra call included.
+      requests: totalMs.length,
+      meanDynamodbCalls: mean(dynamodbCalls),
+      meanReadUnits: mean(read),
+      meanWriteUnits: mean(write),
+      meanLogBytes: mean(logBytes),
     };
   });
   return { overhead, signingMs };
@@ -140,14 +175,38 @@ const names = ({ calls }: { calls: readonly SdkCall[] }) => calls.map((c) => `${
 async function invoke(app: InstrumentedApp, c: RouteCase, event: ApiEvent | undefined) {
   if (!event) throw new Error(`no event prepared for ${c.route}`);
   app.meter.take();
+  const { bytes, lines } = app.written;
   const started = performance.now();
   const result = await c.handler(event);
   const totalMs = performance.now() - started;
   if (result.statusCode !== c.status) {
     throw new Error(`${c.route} answered ${result.statusCode}, expected ${c.status}: ${result.body}`);
   }
-  return { totalMs, ...app.meter.take() };
+  return { totalMs, logBytes: app.written.bytes - bytes, logLines: app.written.lines - lines, ...app.meter.take() };
 }
+
+/** Request units of the calls, summed; `estimated` if any call's units were computed, not reported. */
+function capacityOf(calls: readonly SdkCall[]): CapacityUnits {
+  let read = 0;
+  let write = 0;
+  let estimated = false;
+  for (const { capacity } of calls) {
+    read += capacity?.read ?? 0;
+    write += capacity?.write ?? 0;
+    estimated ||= capacity?.estimated ?? false;
+  }
+  return { read, write, estimated };
+}
+
+function describeUnits({ operation, capacity }: SdkCall): string {
+  if (!capacity) return `${operation} ?`;
+  const units = [capacity.read ? `${capacity.read} R` : '', capacity.write ? `${capacity.write} W` : '']
+    .filter(Boolean)
+    .join(' + ');
+  return `${operation} ${units || '0'}${capacity.estimated ? ' (estimated)' : ''}`;
+}
+
+const mean = (values: readonly number[]): number => values.reduce((sum, v) => sum + v, 0) / (values.length || 1);
 
 /** `signAccessToken` alone with the loaded key set, median ms: the RSA part the overhead leaves out. */
 async function measureSigning(app: InstrumentedApp, calls: number, unmeasured: number): Promise<number> {
