@@ -34,6 +34,27 @@ export { CONFIG_NAMES };
 
 export const DEFAULT_AUDIENCE = 'otp-login';
 
+/**
+ * The AWS SDK's per-service endpoint variables, by what a function uses. Declared empty on every
+ * function that calls the service: the SDK treats an empty one as unset (each client keeps its
+ * regional endpoint in AWS), and `sam local` passes a function only the variables its template
+ * declares, so only a declared one lets `--env-vars` point it at DynamoDB Local or an emulator.
+ */
+export const ENDPOINT_URL_VARIABLES = {
+  table: 'AWS_ENDPOINT_URL_DYNAMODB',
+  signingKey: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  sms: 'AWS_ENDPOINT_URL_SNS',
+} as const;
+
+/** The endpoint variables a function with these needs declares (see {@link ENDPOINT_URL_VARIABLES}). */
+export function endpointUrlVariables(needs: Pick<FunctionSpec, 'table' | 'signingKey' | 'sms'>): string[] {
+  return [
+    ...(needs.table !== null ? [ENDPOINT_URL_VARIABLES.table] : []),
+    ...(needs.signingKey ? [ENDPOINT_URL_VARIABLES.signingKey] : []),
+    ...(needs.sms ? [ENDPOINT_URL_VARIABLES.sms] : []),
+  ];
+}
+
 export interface OtpAuthStackProps extends StackProps {
   /**
    * Production refuses test phone numbers, protects the table from deletion and retains the signing
@@ -91,6 +112,10 @@ export class OtpAuthStack extends Stack {
       ...(props.throttle ? { throttle: props.throttle } : {}),
     });
     this.issuer = this.api.issuer;
+    // Invoked with `{}` under `sam local`, the rotation copies a deployed key set's public keys to DynamoDB Local.
+    for (const name of [ENDPOINT_URL_VARIABLES.table, ENDPOINT_URL_VARIABLES.signingKey]) {
+      this.signingKey.rotationFunction.addEnvironment(name, '');
+    }
 
     const functions = {} as Record<FunctionName, NodeFunction>;
     for (const name of FUNCTION_NAMES) {
@@ -124,6 +149,7 @@ export class OtpAuthStack extends Stack {
     };
     if (needs.table !== null) environment[ENV.tableName] = this.table.tableName;
     if (needs.signingKey) environment[ENV.signingKeySecretId] = this.signingKey.secretArn;
+    for (const key of endpointUrlVariables(needs)) environment[key] = '';
     // Passed through when set; unset values take the defaults in lambdas/config.ts.
     for (const key of configNamesOf(needs.settings)) {
       const value = config[key];
