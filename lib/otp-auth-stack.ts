@@ -119,7 +119,7 @@ export class OtpAuthStack extends Stack {
 
     const functions = {} as Record<FunctionName, NodeFunction>;
     for (const name of FUNCTION_NAMES) {
-      functions[name] = this.createFunction(name, FUNCTIONS[name], config);
+      functions[name] = this.createFunction(name, FUNCTIONS[name], config, props.production);
     }
     this.functions = functions;
     this.api.connect(functions);
@@ -140,7 +140,12 @@ export class OtpAuthStack extends Stack {
     new CfnOutput(this, 'SigningKeySecretArn', { value: this.signingKey.secretArn });
   }
 
-  private createFunction(name: FunctionName, needs: FunctionSpec, config: OtpAuthConfig): NodeFunction {
+  private createFunction(
+    name: FunctionName,
+    needs: FunctionSpec,
+    config: OtpAuthConfig,
+    production: boolean,
+  ): NodeFunction {
     const environment: Record<string, string> = {
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -150,10 +155,13 @@ export class OtpAuthStack extends Stack {
     if (needs.table !== null) environment[ENV.tableName] = this.table.tableName;
     if (needs.signingKey) environment[ENV.signingKeySecretId] = this.signingKey.secretArn;
     for (const key of endpointUrlVariables(needs)) environment[key] = '';
-    // Passed through when set; unset values take the defaults in lambdas/config.ts.
+    // Every setting the function reads is declared, blank when unset (blank takes the default in
+    // lambdas/config.ts), so `sam local --env-vars` can set it. Production refuses test numbers, so
+    // there a function has no TEST_PHONE_NUMBERS to fill in, not even an empty one.
     for (const key of configNamesOf(needs.settings)) {
+      if (production && key === ENV.testPhoneNumbers) continue;
       const value = config[key];
-      if (value !== undefined && value.trim() !== '') environment[key] = value;
+      environment[key] = value !== undefined && value.trim() !== '' ? value : '';
     }
 
     const fn = new NodeFunction(this, pascalCase(name), {
