@@ -39,7 +39,13 @@ export async function measureColdStarts(
   // No ~/.aws: as in Lambda, the SDK finds nothing to read there.
   const homeDir = join(BUILD_DIR, 'empty-home');
   await mkdir(homeDir, { recursive: true });
-  const samples = handlers.map(() => ({ importMs: [] as number[], floorMs: [] as number[], firstMs: [] as number[] }));
+  const samples = handlers.map(() => ({
+    importMs: [] as number[],
+    floorMs: [] as number[],
+    firstMs: [] as number[],
+    importCpuMs: [] as number[],
+    firstCpuMs: [] as number[],
+  }));
 
   const events = firstEvents(table, context);
   for (let round = -1; round < runs; round++) {
@@ -63,13 +69,21 @@ export async function measureColdStarts(
       bucket?.importMs.push(result.importMs);
       bucket?.floorMs.push(floorResult.importMs);
       bucket?.firstMs.push(result.firstResponseMs ?? Number.NaN);
+      bucket?.importCpuMs.push(result.importCpuMs);
+      bucket?.firstCpuMs.push(result.firstResponseCpuMs ?? Number.NaN);
     }
     if (round >= 0) progress(`cold start: run ${round + 1}/${runs}`);
   }
 
   // Medians over the runs, ms; ratio = import / floor import, undefined when the floor is an empty module.
   return handlers.map((h, index) => {
-    const { importMs, floorMs, firstMs } = samples[index] ?? { importMs: [], floorMs: [], firstMs: [] };
+    const { importMs, floorMs, firstMs, importCpuMs, firstCpuMs } = samples[index] ?? {
+      importMs: [],
+      floorMs: [],
+      firstMs: [],
+      importCpuMs: [],
+      firstCpuMs: [],
+    };
     return {
       handler: h.name,
       importMs: median(importMs),
@@ -77,6 +91,8 @@ export async function measureColdStarts(
       maxImportMs: Math.max(...importMs),
       floorImportMs: median(floorMs),
       firstResponseMs: median(firstMs),
+      importCpuMs: median(importCpuMs),
+      firstResponseCpuMs: median(firstCpuMs),
       ratio: h.floorName === 'empty' ? undefined : median(importMs) / median(floorMs),
     };
   });
@@ -84,7 +100,9 @@ export async function measureColdStarts(
 
 interface ChildResult {
   readonly importMs: number;
+  readonly importCpuMs: number;
   readonly firstResponseMs?: number;
+  readonly firstResponseCpuMs?: number;
   readonly statusCode?: number | null;
   readonly body?: string | null;
 }

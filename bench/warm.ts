@@ -88,7 +88,10 @@ async function countCalls(app: InstrumentedApp, cases: readonly RouteCase[]) {
 /**
  * After `warmup` unmeasured requests per route, `requests` more one at a time, routes interleaved so
  * drift hits all alike. Per request: wall time minus time inside SDK sends minus, for token-issuing
- * routes, the median of `signAccessToken` measured alone. Rows give medians in ms.
+ * routes, the median of `signAccessToken` measured alone. Rows give medians in ms. Also the process's
+ * CPU time per request (the SDK's work on the client side included, and that of this process's fake
+ * SNS / Secrets Manager endpoint; DynamoDB Local runs in its own process): the share of a request a
+ * Lambda memory size stretches, the rest being the wait on AWS.
  */
 async function measureOverhead(
   app: InstrumentedApp,
@@ -104,6 +107,7 @@ async function measureOverhead(
   const samples = timed.map(() => ({
     totalMs: [] as number[],
     sdkMs: [] as number[],
+    cpuMs: [] as number[],
     dynamodbCalls: [] as number[],
     read: [] as number[],
     write: [] as number[],
@@ -111,11 +115,12 @@ async function measureOverhead(
   }));
   for (let i = 0; i < options.requests; i++) {
     for (const [index, c] of timed.entries()) {
-      const { totalMs, sdkMs, calls, logBytes } = await invoke(app, c, events[index]?.[i]);
+      const { totalMs, sdkMs, cpuMs, calls, logBytes } = await invoke(app, c, events[index]?.[i]);
       const sample = samples[index];
       const capacity = capacityOf(calls);
       sample?.totalMs.push(totalMs);
       sample?.sdkMs.push(sdkMs);
+      sample?.cpuMs.push(cpuMs);
       sample?.dynamodbCalls.push(calls.filter((call) => call.service === 'DynamoDB').length);
       sample?.read.push(capacity.read);
       sample?.write.push(capacity.write);
@@ -124,9 +129,10 @@ async function measureOverhead(
   }
   const signingMs = await measureSigning(app, options.warmup + options.requests, options.warmup);
   const overhead = timed.map((c, index) => {
-    const { totalMs, sdkMs, dynamodbCalls, read, write, logBytes } = samples[index] ?? {
+    const { totalMs, sdkMs, cpuMs, dynamodbCalls, read, write, logBytes } = samples[index] ?? {
       totalMs: [],
       sdkMs: [],
+      cpuMs: [],
       dynamodbCalls: [],
       read: [],
       write: [],
@@ -141,6 +147,7 @@ async function measureOverhead(
       signingMs: signing,
       overheadMs: median(own),
       overheadP90Ms: percentile(own, 90),
+      cpuMs: median(cpuMs),
       // Means, not medians: a bill adds up every request, the occasional extra call included.
       requests: totalMs.length,
       meanDynamodbCalls: mean(dynamodbCalls),
@@ -177,12 +184,20 @@ async function invoke(app: InstrumentedApp, c: RouteCase, event: ApiEvent | unde
   app.meter.take();
   const { bytes, lines } = app.written;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const result = await c.handler(event);
   const totalMs = performance.now() - started;
+  const { user, system } = process.cpuUsage(cpu);
   if (result.statusCode !== c.status) {
     throw new Error(`${c.route} answered ${result.statusCode}, expected ${c.status}: ${result.body}`);
   }
-  return { totalMs, logBytes: app.written.bytes - bytes, logLines: app.written.lines - lines, ...app.meter.take() };
+  return {
+    totalMs,
+    cpuMs: (user + system) / 1000,
+    logBytes: app.written.bytes - bytes,
+    logLines: app.written.lines - lines,
+    ...app.meter.take(),
+  };
 }
 
 /** Request units of the calls, summed; `estimated` if any call's units were computed, not reported. */
