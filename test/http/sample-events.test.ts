@@ -1,31 +1,105 @@
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import type { ApiEvent } from '../../lambdas/http/api-event.js';
-import { createTestApp, invoke } from '../helpers/test-app.js';
+import { decodeJwt } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
+import { DynamoDbPublicJwksStore } from '../../lambdas/adapters/dynamodb-public-jwks-store.js';
+import { publicJwksOf } from '../../lambdas/core/signing-keys.js';
+import {
+  apiEventFiles,
+  functionOf,
+  readEvent,
+  readSamEnvFile,
+  routeKeysNeedingAnEvent,
+  withTokens,
+} from '../helpers/sam-events.js';
+import { createTestApp, invoke, type TestApp, testKeySetDocument } from '../helpers/test-app.js';
 
-const sample = (name: string) => JSON.parse(readFileSync(`events/${name}`, 'utf8')) as ApiEvent;
+/** The settings events/sam-env.json gives every function that reads them. */
+const SAM_SETTINGS = ['ISSUER', 'TEST_PHONE_NUMBERS'] as const;
 
 describe('events/ samples for sam local', () => {
-  it('are payload-v2 events the handlers accept', async () => {
-    const app = await createTestApp();
+  let app: TestApp;
+  const settings = Object.fromEntries(SAM_SETTINGS.map((name) => [name, String(readSamEnvFile().Parameters?.[name])]));
+  beforeAll(async () => {
+    app = await createTestApp(settings);
+    const doc = await testKeySetDocument();
+    // What the rotation publishes, and `sam local invoke` of it with events/republish-keys.json copies.
+    await new DynamoDbPublicJwksStore(createDocumentClient(app.client), app.tableName).publish(
+      publicJwksOf(doc),
+      doc.rotatedAt,
+    );
+  });
+  const answer = (name: string, tokens: { refresh?: string } = {}) => {
+    const event = withTokens(readEvent(name), tokens);
+    return invoke(app.handlers[functionOf(event)], event);
+  };
 
-    expect((await invoke(app.handlers['send-otp'], sample('send-otp.json'))).status).toBe(200);
-    const verify = sample('verify-otp.json');
-    const code = app.sms.lastCodeFor('+919876543210');
-    const verified = await invoke(app.handlers['verify-otp'], {
-      ...verify,
-      body: verify.body?.replace('123456', code),
-    });
-    expect(verified.status).toBe(200);
-    for (const name of ['refresh-token.json', 'logout.json']) {
-      const event = sample(name);
-      const withToken = {
-        ...event,
-        body: event.body?.replace('<refresh token from verify-otp>', String(verified.body.refresh)),
-      };
-      expect(
-        (await invoke(name === 'logout.json' ? app.handlers.logout : app.handlers['refresh-token'], withToken)).status,
-      ).toBeLessThan(300);
+  it('has one event per route, and one for $default', () => {
+    const keys = apiEventFiles().map((name) => readEvent(name).routeKey);
+    expect([...keys].sort()).toEqual(routeKeysNeedingAnEvent().sort());
+  });
+
+  it('are payload-v2 events whose rawPath, method and route key agree', () => {
+    for (const name of apiEventFiles()) {
+      const event = readEvent(name);
+      expect(event.version, name).toBe('2.0');
+      expect(event.requestContext.routeKey, name).toBe(event.routeKey);
+      expect(event.requestContext.http.path, name).toBe(event.rawPath);
+      if (event.routeKey !== '$default') {
+        expect(event.routeKey, name).toBe(`${event.requestContext.http.method} ${event.rawPath}`);
+      }
     }
+  });
+
+  it('log in with the fixed code of sam-env.json, refresh and log out, each through its own function', async () => {
+    const sent = await answer('send-otp.json');
+    expect(sent).toMatchObject({ status: 200, body: { message: 'OTP sent' } });
+    // A test number: no SMS, the code is the one sam-env.json fixes, which verify-otp.json carries.
+    expect(app.sms.sent).toEqual([]);
+
+    const verified = await answer('verify-otp.json');
+    expect(verified.status).toBe(200);
+    expect(decodeJwt(String(verified.body.access)).iss).toBe(settings.ISSUER);
+
+    const refreshed = await answer('refresh-token.json', { refresh: String(verified.body.refresh) });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.refresh).not.toBe(verified.body.refresh);
+
+    expect((await answer('logout.json', { refresh: String(refreshed.body.refresh) })).status).toBe(204);
+  });
+
+  it('serve the public keys, the discovery document and the contract', async () => {
+    const jwks = await answer('jwks.json');
+    expect(jwks.status).toBe(200);
+    expect(jwks.body.keys).toEqual(publicJwksOf(await testKeySetDocument()));
+
+    const discovery = await answer('openid-configuration.json');
+    expect(discovery).toMatchObject({
+      status: 200,
+      body: { issuer: settings.ISSUER, jwks_uri: `${settings.ISSUER}/.well-known/jwks.json` },
+    });
+
+    const contract = await answer('openapi.json');
+    expect(contract.status).toBe(200);
+    expect(contract.body.openapi).toMatch(/^3\.1\./);
+  });
+
+  it('me.json carries the claims API Gateway would pass; without them, as under sam local start-api, /me is 401', async () => {
+    const event = readEvent('me.json');
+    const claims = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, string> } } }).authorizer
+      ?.jwt?.claims;
+    expect(await answer('me.json')).toMatchObject({
+      status: 200,
+      body: { sub: claims?.sub, phone_number: claims?.phone_number },
+    });
+
+    const { authorizer: _, ...unauthorized } = event.requestContext as typeof event.requestContext & {
+      authorizer?: unknown;
+    };
+    const answered = await invoke(app.handlers.me, { ...event, requestContext: unauthorized } as typeof event);
+    expect(answered).toMatchObject({ status: 401, body: { code: 'invalid_token' } });
+  });
+
+  it('not-found.json reaches the $default function: JSON 404', async () => {
+    expect(await answer('not-found.json')).toMatchObject({ status: 404, body: { code: 'not_found' } });
   });
 });
