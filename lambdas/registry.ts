@@ -8,7 +8,7 @@ import type { ItemAccess } from './adapters/table-keys.js';
 import type { SettingGroup } from './config.js';
 
 /** Groups of settings a function may be given (lambdas/config.ts); the others follow from its other fields. */
-export type SettingsGroup = Exclude<SettingGroup, 'common' | 'table' | 'signingKey' | 'rotation'>;
+export type SettingsGroup = Exclude<SettingGroup, 'common' | 'table' | 'signingKey' | 'rotation' | 'httpApi'>;
 
 export interface RouteSpec {
   readonly method: 'GET' | 'POST';

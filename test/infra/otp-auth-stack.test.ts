@@ -275,8 +275,8 @@ describe('OtpAuthStack', () => {
 
     it('hands every configuration name to some function', () => {
       const given = new Set(FUNCTION_NAMES.flatMap(expectedEnv));
-      // The rotation function gets these two computed; AUDIENCE is common.
-      const computed = new Set(['KEY_PUBLISH_LEAD_SECONDS', 'KEY_RETAIN_SECONDS']);
+      // The rotation function gets these two computed; AUDIENCE is common; the HTTP API applies its own.
+      const computed = new Set(['KEY_PUBLISH_LEAD_SECONDS', 'KEY_RETAIN_SECONDS', ...configNamesOf(['httpApi'])]);
       expect(CONFIG_NAMES.filter((name) => !given.has(name) && !computed.has(name))).toEqual([]);
     });
   });
