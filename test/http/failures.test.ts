@@ -185,6 +185,19 @@ describe('routing inside a function', () => {
 });
 
 describe('the $default route', () => {
+  it('answers a CORS preflight with 204, which API Gateway decorates with the configured CORS headers', async () => {
+    const { makeNotFoundHandler } = await import('../../lambdas/http/not-found-handler.js');
+    const fallback = makeNotFoundHandler(telemetry);
+    const preflight = (headers: Record<string, string>) =>
+      invoke(fallback, apiEvent('OPTIONS', '/send-otp', undefined, { headers }));
+
+    const answered = await preflight({ origin: 'https://app.example.com', 'access-control-request-method': 'POST' });
+    expect(answered.status).toBe(204);
+    // Without both headers an OPTIONS is no preflight: the route has no OPTIONS method.
+    expect((await preflight({ origin: 'https://app.example.com' })).status).toBe(405);
+    expect((await preflight({ 'access-control-request-method': 'POST' })).status).toBe(405);
+  });
+
   it('redirects a trailing-slash spelling of a known route with 308 to the slash-free path, keeping the query', async () => {
     const { makeNotFoundHandler } = await import('../../lambdas/http/not-found-handler.js');
     const fallback = makeNotFoundHandler(telemetry);
