@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   DescribeSecretCommand,
   GetSecretValueCommand,
@@ -31,6 +32,25 @@ import { isPlaceholderSecret } from './secrets-manager-key-source.js';
  */
 export const PUBLISH_LEAD_SLACK_SECONDS = 300;
 
+/** How the deploy trigger waits for the first key set (see `publishCurrentWhenReady`). */
+export interface KeySetWait {
+  /** How long after its first look the trigger gives up and fails the deploy. */
+  readonly timeoutMs: number;
+  /** The pause after the first look; each later pause doubles, up to `maxDelayMs`. */
+  readonly firstDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+/**
+ * Two minutes: the first rotation normally finishes within seconds of the rotation schedule's
+ * creation, and a wait that outlasts its retries by much would only delay a deploy that has to
+ * fail anyway. The rotation function's timeout (lib/constructs/signing-key.ts) must exceed it.
+ */
+export const KEY_SET_WAIT: KeySetWait = { timeoutMs: 120_000, firstDelayMs: 2_000, maxDelayMs: 15_000 };
+
+/** Resolves after `ms`; tests pass one that moves their clock instead. */
+export type Sleep = (ms: number) => Promise<void>;
+
 /** The event Secrets Manager sends a rotation function, once per step. */
 export interface RotationEvent {
   readonly Step: 'createSecret' | 'setSecret' | 'testSecret' | 'finishSecret';
@@ -51,6 +71,7 @@ export class SecretsManagerKeyRotation {
     private readonly jwks: PublicJwksPublisher,
     private readonly timing: RotationTiming,
     private readonly clock: Clock = systemClock,
+    private readonly sleep: Sleep = (ms) => delay(ms),
   ) {}
 
   async rotate(event: RotationEvent): Promise<void> {
@@ -98,20 +119,62 @@ export class SecretsManagerKeyRotation {
   }
 
   /**
-   * Publishes the public keys of the AWSCURRENT key set, outside any rotation: run on every deploy,
-   * so a stack upgraded from a version that served the JWKS from the secret gets its JWKS item, and
-   * a hand-promoted version gets published. Nothing to do while the secret holds the placeholder
-   * (the first rotation publishes). A newer set already published wins: it came from a rotation
-   * that is further along than this secret's AWSCURRENT.
+   * Publishes the public keys of the AWSCURRENT key set, outside any rotation: the deploy trigger
+   * calls it. On a first deploy the secret still holds CloudFormation's placeholder, and the first
+   * key comes from the rotation that the rotation schedule started asynchronously; so it waits,
+   * looking again with a growing pause, until AWSCURRENT holds a key set (finishSecret has then
+   * published it already; publishing again is harmless). If none comes within `wait.timeoutMs` it
+   * throws, which fails the deploy, with the commands that recover: a stack whose first rotation
+   * failed would otherwise be up while every token and JWKS request answers 503.
+   *
+   * On an upgrade AWSCURRENT is there at once, and publishing it gives a stack upgraded from a
+   * version that served the JWKS from the secret its JWKS item, and publishes a hand-promoted
+   * version. A newer set already published wins: it came from a rotation that is further along.
    */
-  async republishCurrent(SecretId: string): Promise<void> {
-    const current = await this.currentDocument(SecretId);
-    if (!current) return;
+  async publishCurrentWhenReady(SecretId: string, wait: KeySetWait = KEY_SET_WAIT): Promise<void> {
+    const start = this.clock.now();
+    let pause = wait.firstDelayMs;
+    for (;;) {
+      const current = await this.currentDocument(SecretId);
+      if (current) return this.publishCurrent(current);
+      const waited = this.clock.now() - start;
+      if (waited >= wait.timeoutMs) throw await this.noFirstKeySet(SecretId, waited);
+      // The last pause ends at the deadline, so the final look is made there.
+      await this.sleep(Math.min(pause, wait.timeoutMs - waited));
+      pause = Math.min(pause * 2, wait.maxDelayMs);
+    }
+  }
+
+  private async publishCurrent(current: KeySetDocument): Promise<void> {
     try {
       await this.jwks.publish(publicJwksOf(current), current.rotatedAt);
     } catch (error) {
       if (!(error instanceof KeySetError)) throw error;
     }
+  }
+
+  /**
+   * The deploy's failure message. It appears twice (as the message and atop the stack trace) in
+   * the trigger provider's answer to CloudFormation, which must fit in 4096 bytes or CloudFormation
+   * shows "Response object is too long" instead: so terse, and the ARN only once, in a variable.
+   */
+  private async noFirstKeySet(SecretId: string, waitedMs: number): Promise<KeySetError> {
+    const meta = await this.client.send(new DescribeSecretCommand({ SecretId }));
+    const stuck = Object.entries(meta.VersionIdsToStages ?? {}).find(
+      ([, stages]) => stages.includes('AWSPENDING') && !stages.includes('AWSCURRENT'),
+    )?.[0];
+    const state = [
+      meta.RotationEnabled === true ? '' : ' Rotation is off.',
+      stuck ? ` Version ${stuck} is stuck in AWSPENDING, which blocks every later rotation.` : '',
+    ].join('');
+    return new KeySetError(
+      `No signing key after ${Math.round(waitedMs / 1000)} s: AWSCURRENT of the secret still holds the ` +
+        `placeholder, so the first rotation failed or is still retrying (its error is in the rotation ` +
+        `function's log).${state} A failed first deploy is rolled back: deploy again. Otherwise run these, and ` +
+        `deploy again once describe-secret shows AWSCURRENT on a new version: S=${SecretId}; ` +
+        `${recoveryCommands('$S', stuck)}; aws secretsmanager describe-secret --secret-id $S --query ` +
+        `VersionIdsToStages (docs/security.md, "No signing key after a deploy").`,
+    );
   }
 
   private async createSecret(SecretId: string, token: string): Promise<void> {
@@ -204,12 +267,22 @@ export class SecretsManagerKeyRotation {
   }
 }
 
-/** The CLI commands that end a failed rotation whose pending version is `token` and start a new one. */
-function recoveryCommands(SecretId: string, token: string): string {
+/**
+ * The CLI commands that end a failed rotation whose pending version is `token` and start a new one
+ * (docs/security.md, runbook); `secret` is the secret's ARN or a shell variable holding it. Without
+ * a token, the first command finds it.
+ */
+function recoveryCommands(secret: string, token: string | undefined): string {
+  const find = token
+    ? []
+    : [
+        `aws secretsmanager list-secret-version-ids --secret-id ${secret} --query "Versions[?contains(VersionStages, 'AWSPENDING')].VersionId"`,
+      ];
   return [
-    `aws secretsmanager cancel-rotate-secret --secret-id ${SecretId}`,
-    `aws secretsmanager update-secret-version-stage --secret-id ${SecretId} --version-stage AWSPENDING --remove-from-version-id ${token}`,
-    `aws secretsmanager rotate-secret --secret-id ${SecretId}`,
+    ...find,
+    `aws secretsmanager cancel-rotate-secret --secret-id ${secret}`,
+    `aws secretsmanager update-secret-version-stage --secret-id ${secret} --version-stage AWSPENDING --remove-from-version-id ${token ?? '<that id>'}`,
+    `aws secretsmanager rotate-secret --secret-id ${secret}`,
   ].join('; ');
 }
 

@@ -13,7 +13,9 @@ const secretId = requireString(process.env, ENV.signingKeySecretId);
 
 /**
  * Secrets Manager calls this with a rotation step (a throw makes it retry the step). The deploy-time
- * trigger calls it with an empty event: publish the current key set's public keys.
+ * trigger calls it with an empty event: wait for the current key set (the first rotation may still
+ * be running), publish its public keys, and fail the deploy if none comes. The function's timeout
+ * covers that wait (lib/constructs/signing-key.ts).
  */
 export const handler = (event: Partial<RotationEvent> | null): Promise<void> =>
-  event?.Step !== undefined ? rotation.rotate(event as RotationEvent) : rotation.republishCurrent(secretId);
+  event?.Step !== undefined ? rotation.rotate(event as RotationEvent) : rotation.publishCurrentWhenReady(secretId);

@@ -415,29 +415,166 @@ describe('SecretsManagerKeyRotation', () => {
     });
   });
 
-  describe('republishCurrent (the deploy-time trigger)', () => {
-    const republish = () => newRotation().republishCurrent(SECRET_ID);
+  describe('publishCurrentWhenReady (the deploy-time trigger)', () => {
+    const INITIAL_VERSION = 'a3c1e5f7-0b2d-4e6f-8a1c-3e5f7b9d1f20'; // CloudFormation's placeholder
 
-    it('publishes the public keys of the AWSCURRENT key set', async () => {
+    /** A clock that only the waiting code moves, by sleeping: no test waits for real. */
+    function movingClock() {
+      const start = NOW * 1000;
+      let now = start;
+      const sleeps: number[] = [];
+      return {
+        clock: { now: () => now },
+        sleep: async (ms: number) => {
+          sleeps.push(ms);
+          now += ms;
+        },
+        sleeps,
+        elapsedMs: () => now - start,
+      };
+    }
+
+    function publishWhenReady(moving = movingClock()): Promise<void> {
+      return new SecretsManagerKeyRotation(
+        new SecretsManagerClient({}),
+        publisher,
+        TEST_ROTATION_TIMING,
+        moving.clock,
+        moving.sleep,
+      ).publishCurrentWhenReady(SECRET_ID);
+    }
+
+    async function failureOf(promise: Promise<unknown>): Promise<Error> {
+      const error = await promise.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(KeySetError);
+      return error as Error;
+    }
+
+    it('publishes the public keys of the AWSCURRENT key set at once when there is one (an upgrade)', async () => {
       const current = await rotatedKeySetDocument(FIRST_AT, NOW);
       currentValueIs(JSON.stringify(current));
+      const moving = movingClock();
 
-      await republish();
+      await publishWhenReady(moving);
 
-      expect(secrets).toHaveReceivedCommandWith(GetSecretValueCommand, {
+      expect(secrets).toHaveReceivedCommandExactlyOnceWith(GetSecretValueCommand, {
         SecretId: SECRET_ID,
         VersionStage: 'AWSCURRENT',
       });
       expect(published.map((p) => [p.jwks, p.rotatedAt])).toEqual([[current.keys.map(toPublicJwk), current.rotatedAt]]);
+      expect(moving.sleeps).toEqual([]);
       expect(secrets).toHaveReceivedCommandTimes(PutSecretValueCommand, 0);
       expect(secrets).toHaveReceivedCommandTimes(UpdateSecretVersionStageCommand, 0);
     });
 
-    it('does nothing while the secret still holds the placeholder: the first rotation publishes', async () => {
+    it('waits, with a growing pause, until the first rotation replaces the placeholder, then publishes it', async () => {
+      const first = await firstKeySetDocument(NOW);
+      const placeholder = { ARN: SECRET_ID, VersionId: INITIAL_VERSION, SecretString: PLACEHOLDER };
+      secrets
+        .on(GetSecretValueCommand)
+        .resolvesOnce(placeholder)
+        .resolvesOnce(placeholder)
+        .resolvesOnce(placeholder)
+        .resolves({ ARN: SECRET_ID, VersionId: TOKEN, SecretString: JSON.stringify(first) });
+      const moving = movingClock();
+
+      await publishWhenReady(moving);
+
+      expect(moving.sleeps).toEqual([2_000, 4_000, 8_000]);
+      expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 4);
+      // Published once, after the fourth look: the first that found a key set.
+      expect(published).toEqual([
+        { jwks: first.keys.map(toPublicJwk), rotatedAt: first.rotatedAt, secretsCallsBefore: 4 },
+      ]);
+      expect(secrets).toHaveReceivedCommandTimes(DescribeSecretCommand, 0);
+    });
+
+    it('fails the deploy after two minutes without a key set, naming the stuck AWSPENDING version and the commands that clear it', async () => {
       currentValueIs(PLACEHOLDER);
+      secretStaged({ [INITIAL_VERSION]: ['AWSCURRENT'], [TOKEN]: ['AWSPENDING'] });
+      const moving = movingClock();
 
-      await republish();
+      const error = await failureOf(publishWhenReady(moving));
 
+      // Looked at 0, 2, 6, 14, 29, ... 119 s and a last time at the deadline: never past it.
+      expect(moving.sleeps).toEqual([2_000, 4_000, 8_000, ...Array<number>(7).fill(15_000), 1_000]);
+      expect(moving.elapsedMs()).toBe(120_000);
+      expect(secrets).toHaveReceivedCommandTimes(GetSecretValueCommand, 12);
+      expect(published).toEqual([]);
+      const message = error.message;
+      expect(message).toMatch(/^No signing key after 120 s: AWSCURRENT of the secret still holds the placeholder/);
+      expect(message).toContain(`Version ${TOKEN} is stuck in AWSPENDING, which blocks every later rotation.`);
+      expect(message).not.toContain('Rotation is off');
+      const commands = [
+        `S=${SECRET_ID};`,
+        'aws secretsmanager cancel-rotate-secret --secret-id $S;',
+        `aws secretsmanager update-secret-version-stage --secret-id $S --version-stage AWSPENDING --remove-from-version-id ${TOKEN};`,
+        'aws secretsmanager rotate-secret --secret-id $S;',
+        'aws secretsmanager describe-secret --secret-id $S --query VersionIdsToStages',
+      ];
+      const positions = commands.map((command) => message.indexOf(command));
+      expect(
+        positions.every((p) => p >= 0),
+        message,
+      ).toBe(true);
+      expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+      expect(message).not.toContain('list-secret-version-ids');
+      expect(message).toMatch(/docs\/security\.md, "No signing key after a deploy"/);
+      expect(secrets).toHaveReceivedCommandExactlyOnceWith(DescribeSecretCommand, { SecretId: SECRET_ID });
+      expect(secrets).toHaveReceivedCommandTimes(PutSecretValueCommand, 0);
+      expect(secrets).toHaveReceivedCommandTimes(UpdateSecretVersionStageCommand, 0);
+    });
+
+    it('without a pending version to name, tells the operator how to find one, and that rotation is off', async () => {
+      currentValueIs(PLACEHOLDER);
+      secretStaged({ [INITIAL_VERSION]: ['AWSCURRENT'] }, false);
+
+      const message = (await failureOf(publishWhenReady())).message;
+
+      expect(message).toContain(' Rotation is off.');
+      expect(message).not.toContain('stuck');
+      expect(message).toContain(
+        `aws secretsmanager list-secret-version-ids --secret-id $S --query "Versions[?contains(VersionStages, 'AWSPENDING')].VersionId"; ` +
+          'aws secretsmanager cancel-rotate-secret --secret-id $S; ' +
+          'aws secretsmanager update-secret-version-stage --secret-id $S --version-stage AWSPENDING --remove-from-version-id <that id>; ' +
+          'aws secretsmanager rotate-secret --secret-id $S',
+      );
+    });
+
+    it('keeps its message short enough for CloudFormation to show it, even for a long ARN', async () => {
+      // The trigger provider answers CloudFormation with the message twice (message, then the top of
+      // the trace) plus ~1.2 KB of stack frames and ids; past 4096 bytes CloudFormation shows only
+      // "Response object is too long".
+      const longArn =
+        'arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:SigningKeySecretB6E8A2F1-Ab1Cd2Ef3Gh4-XyZ123';
+      currentValueIs(PLACEHOLDER);
+      secrets.on(DescribeSecretCommand).resolves({ RotationEnabled: false, VersionIdsToStages: {} });
+
+      const moving = movingClock();
+
+      const error = await failureOf(
+        new SecretsManagerKeyRotation(
+          new SecretsManagerClient({}),
+          publisher,
+          TEST_ROTATION_TIMING,
+          moving.clock,
+          moving.sleep,
+        ).publishCurrentWhenReady(longArn),
+      );
+
+      expect(error.message).toContain(`S=${longArn};`);
+      expect(Buffer.byteLength(`${error.name}: ${error.message}`)).toBeLessThanOrEqual(1_400);
+    });
+
+    it('fails at once, without waiting, when AWSCURRENT is JSON but no key set', async () => {
+      currentValueIs(JSON.stringify({ keys: 'not a key set' }));
+      const moving = movingClock();
+
+      await expect(publishWhenReady(moving)).rejects.toThrow(keySetError(/refusing to replace it/));
+      expect(moving.sleeps).toEqual([]);
       expect(published).toEqual([]);
     });
 
@@ -445,7 +582,7 @@ describe('SecretsManagerKeyRotation', () => {
       currentValueIs(JSON.stringify(await firstKeySetDocument(FIRST_AT)));
       publishFails = new KeySetError('The published JWKS is newer than this key set but lacks k1');
 
-      await expect(republish()).resolves.toBeUndefined();
+      await expect(publishWhenReady()).resolves.toBeUndefined();
     });
 
     it('fails the deploy when the keys cannot be published at all', async () => {
@@ -454,7 +591,7 @@ describe('SecretsManagerKeyRotation', () => {
         name: 'AccessDeniedException',
       });
 
-      await expect(republish()).rejects.toThrow(/not authorized/);
+      await expect(publishWhenReady()).rejects.toThrow(/not authorized/);
     });
   });
 
