@@ -3,6 +3,7 @@
 // figures go on one marked line: BENCH_RESULT {"importMs":..,"firstResponseMs":..,"statusCode":..}.
 // The *CpuMs figures are the process's CPU time (user + system, every thread) over the same spans:
 // the part of a cold start that Lambda's memory setting, which sets the CPU share, speeds up or slows.
+// peakRssMb is the process's peak resident set, what Lambda reports as Max Memory Used.
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -27,6 +28,8 @@ if (event !== undefined) {
   const answer = await mod.handler(event);
   result.firstResponseMs = performance.now() - start;
   result.firstResponseCpuMs = cpuMs(cpu);
+  // maxRSS is in kilobytes.
+  result.peakRssMb = process.resourceUsage().maxRSS / 1024;
   result.statusCode = answer?.statusCode ?? null;
   result.body = typeof answer?.body === 'string' ? answer.body.slice(0, 200) : null;
 }

@@ -45,6 +45,7 @@ export async function measureColdStarts(
     firstMs: [] as number[],
     importCpuMs: [] as number[],
     firstCpuMs: [] as number[],
+    peakRssMb: [] as number[],
   }));
 
   const events = firstEvents(table, context);
@@ -71,18 +72,20 @@ export async function measureColdStarts(
       bucket?.firstMs.push(result.firstResponseMs ?? Number.NaN);
       bucket?.importCpuMs.push(result.importCpuMs);
       bucket?.firstCpuMs.push(result.firstResponseCpuMs ?? Number.NaN);
+      bucket?.peakRssMb.push(result.peakRssMb ?? Number.NaN);
     }
     if (round >= 0) progress(`cold start: run ${round + 1}/${runs}`);
   }
 
   // Medians over the runs, ms; ratio = import / floor import, undefined when the floor is an empty module.
   return handlers.map((h, index) => {
-    const { importMs, floorMs, firstMs, importCpuMs, firstCpuMs } = samples[index] ?? {
+    const { importMs, floorMs, firstMs, importCpuMs, firstCpuMs, peakRssMb } = samples[index] ?? {
       importMs: [],
       floorMs: [],
       firstMs: [],
       importCpuMs: [],
       firstCpuMs: [],
+      peakRssMb: [],
     };
     return {
       handler: h.name,
@@ -93,6 +96,7 @@ export async function measureColdStarts(
       firstResponseMs: median(firstMs),
       importCpuMs: median(importCpuMs),
       firstResponseCpuMs: median(firstCpuMs),
+      peakRssMb: median(peakRssMb),
       ratio: h.floorName === 'empty' ? undefined : median(importMs) / median(floorMs),
     };
   });
@@ -103,6 +107,7 @@ interface ChildResult {
   readonly importCpuMs: number;
   readonly firstResponseMs?: number;
   readonly firstResponseCpuMs?: number;
+  readonly peakRssMb?: number;
   readonly statusCode?: number | null;
   readonly body?: string | null;
 }

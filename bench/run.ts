@@ -116,11 +116,13 @@ async function printColdStarts(
         [`<= ${IMPORT_RATIO_TARGET}x`]: verdict(r.ratio === undefined ? undefined : r.ratio <= IMPORT_RATIO_TARGET),
         'import CPU ms': ms(r.importCpuMs),
         'first response CPU ms': ms(r.firstResponseCpuMs),
+        'peak RSS MB': r.peakRssMb.toFixed(0),
       })),
     ),
     'ratio = import / floor import; n/a: an entry with no SDK client has an empty floor, so only its ms count.',
     "CPU ms: the child process's CPU time (user + system, all threads) over the same span, the part a Lambda",
     'memory size (which sets the CPU share) stretches or shrinks; the rest of a span is waiting on I/O.',
+    "peak RSS MB: the child's peak resident set after its first response, Lambda's 'Max Memory Used' (Node 20 x64 here).",
   );
 }
 
