@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -9,6 +9,9 @@ import { bundling, lambdaEntry, PROJECT_ROOT } from './bundling.js';
 
 /** The newest Node.js runtime aws-cdk-lib offers; bundles still target Node.js 22 (see bundling.ts). */
 export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
+
+/** How long every log group of the stack keeps its events, unless a construct is told otherwise. */
+export const DEFAULT_LOG_RETENTION = RetentionDays.ONE_MONTH;
 
 export interface NodeFunctionProps {
   /** The entry's name: `lambdas/functions/<entryName>.ts`, exporting `handler`. */
@@ -30,6 +33,12 @@ export interface NodeFunctionProps {
   readonly timeout?: Duration;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
+  /**
+   * What happens to the function's log group when it leaves the stack, `cdk destroy` included.
+   * Production keeps it; a stack for development or a pull request should let it go.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -40,7 +49,10 @@ export interface NodeFunctionProps {
 export class NodeFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: NodeFunctionProps) {
     // Created beside the function rather than inside it, because the function needs both at construction.
-    const logGroup = new LogGroup(scope, `${id}Logs`, { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention ?? DEFAULT_LOG_RETENTION,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
     // An explicit role keeps AWSLambdaBasicExecutionRole (logs:CreateLogGroup on every log group) off the function.
     const role = new Role(scope, `${id}Role`, {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),

@@ -1,11 +1,23 @@
-import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Grant, type IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { CfnRotationSchedule, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Trigger } from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/config.js';
-import { NodeFunction } from './node-function.js';
+import { DEFAULT_LOG_RETENTION, NodeFunction } from './node-function.js';
 import type { OtpTable } from './otp-table.js';
+
+/**
+ * How long the rotation function may run. A rotation step takes seconds; the deploy trigger's call
+ * waits up to two minutes for the first key set (`KEY_SET_WAIT` in
+ * lambdas/adapters/secrets-manager-key-rotation.ts) and then publishes, so this must exceed that
+ * wait, or the deploy would fail with a bare Lambda timeout instead of the recovery commands.
+ */
+export const ROTATION_FUNCTION_TIMEOUT = Duration.minutes(3);
+
+/** Where `Trigger` puts CDK's one trigger provider per stack (aws-cdk-lib/triggers). */
+const TRIGGER_PROVIDER_ID = 'AWSCDK.TriggerCustomResourceProviderCustomResourceProvider';
 
 /** When keys appear in and leave the JWKS, in seconds (see `parseRotationTiming` in lambdas/config.ts). */
 export interface KeyRotationTiming {
@@ -32,6 +44,14 @@ export interface SigningKeyProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * What happens to the log groups of the rotation function and of CDK's trigger provider when they
+   * leave the stack, `cdk destroy` included. Production keeps them; other stacks should let them go.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
 }
 
 /**
@@ -40,6 +60,10 @@ export interface SigningKeyProps {
  * fills the secret with a random placeholder, and the rotation that runs as soon as the schedule is
  * created replaces it with the first RSA key, generated inside the rotation function. No private key
  * ever exists on a deployer's machine.
+ *
+ * That first rotation is asynchronous, so the deploy trigger, ordered after the rotation schedule,
+ * waits for it and fails the deploy if no key set comes: a stack never reports success while every
+ * token and JWKS request answers 503.
  */
 export class SigningKey extends Construct {
   /** The only actions the four rotation steps call. */
@@ -54,6 +78,8 @@ export class SigningKey extends Construct {
   readonly rotationFunction: NodeFunction;
   readonly rotationSchedule: CfnRotationSchedule;
   readonly publishOnDeploy: Trigger;
+  /** Where CDK's trigger provider (one per stack) logs; without it, a log group that never expires. */
+  readonly triggerProviderLogs: LogGroup;
 
   constructor(scope: Construct, id: string, props: SigningKeyProps) {
     super(scope, id);
@@ -68,9 +94,14 @@ export class SigningKey extends Construct {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
 
+    const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
+    const logRetention = props.logRetention ?? DEFAULT_LOG_RETENTION;
     this.rotationFunction = new NodeFunction(this, 'Rotation', {
       entryName: 'rotate-signing-key',
       description: 'Secrets Manager rotation of the otp-login JWT signing key',
+      timeout: ROTATION_FUNCTION_TIMEOUT,
+      logRetention,
+      logRemovalPolicy,
       environment: {
         [ENV.keyPublishLeadSeconds]: String(props.timing.publishLeadSeconds),
         [ENV.keyRetainSeconds]: String(props.timing.retainSeconds),
@@ -106,14 +137,19 @@ export class SigningKey extends Construct {
       this.rotationFunction.role ?? this.rotationFunction,
     );
 
-    // Every deploy that changes the rotation code republishes the current public keys: a stack
-    // upgraded from a version that served the JWKS from the secret has no JWKS item until then.
+    // On the first deploy, waits for the first key set and fails the deploy without one; on every
+    // deploy that changes the rotation code, republishes the current public keys (a stack upgraded
+    // from a version that served the JWKS from the secret has no JWKS item until then). After the
+    // schedule, whose creation starts the first rotation, and after the role's grants.
     this.publishOnDeploy = new Trigger(this, 'PublishOnDeploy', {
       handler: this.rotationFunction,
       executeOnHandlerChange: true,
-      timeout: Duration.minutes(2),
+      // How long the provider waits for the synchronous invoke: longer than the function may run,
+      // so that a failed wait reaches CloudFormation as the function's error, not a socket timeout.
+      timeout: ROTATION_FUNCTION_TIMEOUT.plus(Duration.minutes(1)),
+      executeAfter: [this.rotationFunction.role ?? this.rotationFunction, this.rotationSchedule],
     });
-    this.publishOnDeploy.executeAfter(this.rotationFunction.role ?? this.rotationFunction);
+    this.triggerProviderLogs = triggerProviderLogGroup(this, logRetention, logRemovalPolicy);
     // The trigger needs a version of the function; Secrets Manager still invokes the unqualified ARN,
     // which is what the invoke permission above names.
     Annotations.of(this.rotationFunction).acknowledgeWarning(
@@ -126,6 +162,16 @@ export class SigningKey extends Construct {
     return this.secret.secretArn;
   }
 
+  /**
+   * Has CloudFormation create or update `scopes` only once the deploy trigger has published the
+   * current public keys. For the JWKS function: on an upgrade, its new code reads the `JWKS#current`
+   * item, and if it went live before the trigger wrote that item the JWKS would answer 503 in
+   * between. On a first deploy it then also goes live only with a key to serve.
+   */
+  publishBefore(...scopes: Construct[]): void {
+    this.publishOnDeploy.executeBefore(...scopes);
+  }
+
   /** GetSecretValue on this secret, which is all a token signer needs. */
   grantRead(grantee: IGrantable): Grant {
     return Grant.addToPrincipal({
@@ -134,6 +180,28 @@ export class SigningKey extends Construct {
       resourceArns: [this.secret.secretArn],
     });
   }
+}
+
+/**
+ * CDK's trigger provider is a bare Lambda function, one per stack, that logs to the log group
+ * Lambda creates on its first run: kept for ever, and left behind by `cdk destroy`. It is pointed at
+ * a log group the stack owns instead. (`CustomResourceConfig.addLogRetentionLifetime` reaches only
+ * providers built on SingletonFunction, not this one.) A stack upgraded from an earlier version
+ * keeps its old `/aws/lambda/...` group of that function, to delete by hand once.
+ */
+function triggerProviderLogGroup(scope: Construct, retention: RetentionDays, removalPolicy: RemovalPolicy): LogGroup {
+  const provider = Stack.of(scope).node.tryFindChild(TRIGGER_PROVIDER_ID);
+  const handler = provider?.node.tryFindChild('Handler');
+  if (!provider || !(handler instanceof CfnResource) || handler.cfnResourceType !== 'AWS::Lambda::Function') {
+    throw new Error(
+      `${scope.node.path}: CDK's trigger provider is no longer at ${TRIGGER_PROVIDER_ID}/Handler, so its log group cannot be set`,
+    );
+  }
+  const existing = provider.node.tryFindChild('Logs');
+  if (existing instanceof LogGroup) return existing;
+  const logs = new LogGroup(provider, 'Logs', { retention, removalPolicy });
+  handler.addPropertyOverride('LoggingConfig', { LogGroup: logs.logGroupName });
+  return logs;
 }
 
 function rateExpression(every: Duration): string {
