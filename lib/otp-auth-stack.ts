@@ -10,6 +10,7 @@ import {
   configNamesOf,
   ENV,
   type Env,
+  parseHttpApiConfig,
   parseKeyCacheSeconds,
   parseOtpConfig,
   parseRotationTiming,
@@ -96,6 +97,9 @@ export class OtpAuthStack extends Stack {
     this.audience = config.AUDIENCE?.trim() || DEFAULT_AUDIENCE;
     // Parse now with the functions' own parsers: a bad value fails the synth, not the first cold start.
     const timing = validateConfig(config, this.audience);
+    const { allowedOrigins } = parseHttpApiConfig(config);
+    // Logs go with a stack that is not production; production keeps them past `cdk destroy`.
+    const logRemovalPolicy = props.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
     this.table = new OtpTable(this, 'Table', {
       deletionProtection: props.production,
@@ -106,9 +110,12 @@ export class OtpAuthStack extends Stack {
       publicKeysTable: this.table,
       rotateAfter: Duration.days(props.keyRotationDays ?? 90),
       removalPolicy: props.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      logRemovalPolicy,
     });
     this.api = new OtpHttpApi(this, 'Http', {
       audience: this.audience,
+      allowedOrigins,
+      production: props.production,
       ...(props.throttle ? { throttle: props.throttle } : {}),
     });
     this.issuer = this.api.issuer;
@@ -119,10 +126,13 @@ export class OtpAuthStack extends Stack {
 
     const functions = {} as Record<FunctionName, NodeFunction>;
     for (const name of FUNCTION_NAMES) {
-      functions[name] = this.createFunction(name, FUNCTIONS[name], config, props.production);
+      functions[name] = this.createFunction(name, FUNCTIONS[name], config, props.production, logRemovalPolicy);
     }
     this.functions = functions;
     this.api.connect(functions);
+    // On an upgrade the JWKS function's new code must not go live before the deploy has republished the keys.
+    this.signingKey.publishBefore(functions['well-known']);
+    this.api.accessLogs.applyRemovalPolicy(logRemovalPolicy);
 
     this.alarms = new OtpAlarms(this, 'Alarms', {
       httpApi: this.api.httpApi,
@@ -145,6 +155,7 @@ export class OtpAuthStack extends Stack {
     needs: FunctionSpec,
     config: OtpAuthConfig,
     production: boolean,
+    logRemovalPolicy: RemovalPolicy,
   ): NodeFunction {
     const environment: Record<string, string> = {
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -168,6 +179,7 @@ export class OtpAuthStack extends Stack {
       entryName: name,
       description: needs.description,
       environment,
+      logRemovalPolicy,
     });
     if (needs.table !== null) this.table.grantItemAccess(fn, needs.table);
     if (needs.signingKey) this.signingKey.grantRead(fn);

@@ -7,7 +7,12 @@ import { OtpTable } from '../../lib/constructs/otp-table.js';
 import { SigningKey, type SigningKeyProps } from '../../lib/constructs/signing-key.js';
 import { appWithoutBundling, logicalId, synthStack } from './synth.js';
 
-type Resource = { Type: string; DependsOn?: string | string[]; Properties?: Record<string, unknown> };
+type Resource = {
+  Type: string;
+  DependsOn?: string | string[];
+  DeletionPolicy?: string;
+  Properties?: Record<string, unknown>;
+};
 type Resources = Record<string, Resource>;
 
 const TIMING = { publishLeadSeconds: 7_800, retainSeconds: 8_400 };
@@ -168,7 +173,28 @@ describe('log groups', () => {
 });
 
 describe('the whole stack', () => {
-  const resources = synthStack().template.toJSON().Resources as Resources;
+  const synthesized = synthStack();
+  const resources = synthesized.template.toJSON().Resources as Resources;
+
+  it("holds the JWKS function's code back until the deploy trigger has republished the keys", () => {
+    const trigger = onlyIdOfType(resources, 'Custom::Trigger');
+    const wellKnown = logicalId(synthesized.stack.functions['well-known']);
+
+    expect(waitsFor(resources, wellKnown, trigger)).toBe(true);
+    expect(waitsFor(resources, trigger, wellKnown)).toBe(false);
+  });
+
+  it('deletes every log group with a stack that is not production, and keeps them all in production', () => {
+    const production = synthStack({ production: true }).template.toJSON().Resources as Resources;
+    for (const [stackResources, policy] of [
+      [resources, 'Delete'],
+      [production, 'Retain'],
+    ] as const) {
+      for (const id of idsOfType(stackResources, 'AWS::Logs::LogGroup')) {
+        expect(stackResources[id]?.DeletionPolicy, `${policy} ${id}`).toBe(policy);
+      }
+    }
+  });
 
   it('lets every log group expire, and has every function, CDK trigger provider included, log to one of them', () => {
     const logGroups = idsOfType(resources, 'AWS::Logs::LogGroup');

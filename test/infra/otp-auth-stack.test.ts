@@ -8,7 +8,7 @@ import { FUNCTION_NAMES, FUNCTIONS, type FunctionName, type FunctionSpec } from 
 import { routeKeyPath } from '../../lib/constructs/otp-http-api.js';
 import { OtpTable } from '../../lib/constructs/otp-table.js';
 import { SigningKey } from '../../lib/constructs/signing-key.js';
-import { CONFIG_NAMES, type OtpAuthConfig, type OtpAuthStack } from '../../lib/otp-auth-stack.js';
+import { CONFIG_NAMES, endpointUrlVariables, type OtpAuthConfig, type OtpAuthStack } from '../../lib/otp-auth-stack.js';
 import { actionsOf, appWithoutBundling, logicalId, roleStatements, type Statement, synthStack } from './synth.js';
 
 /** Every configuration value set, so each function's env shows exactly which ones it is given. */
@@ -29,6 +29,7 @@ function expectedEnv(name: FunctionName): string[] {
     ...COMMON_ENV,
     ...(table ? ['TABLE_NAME'] : []),
     ...(signingKey ? ['SIGNING_KEY_SECRET_ID'] : []),
+    ...endpointUrlVariables(spec(name)),
     ...configNamesOf(settings),
   ];
 }
@@ -200,17 +201,18 @@ describe('OtpAuthStack', () => {
       expect(Object.keys(template.findResources('AWS::Lambda::Function')).filter(isTriggerProvider)).toHaveLength(1);
     });
 
-    it('runs every function of ours on arm64 Node.js 24 with 1024 MB, 10 s and its own one-month log group', () => {
-      const functions = Object.entries(template.findResources('AWS::Lambda::Function'))
-        .filter(([id]) => !isTriggerProvider(id))
-        .map(([, fn]) => fn);
+    it('runs every function of ours on arm64 Node.js 24 with 1024 MB, 10 s (the rotation 3 min) and its own one-month log group', () => {
+      const functions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(
+        ([id]) => !isTriggerProvider(id),
+      );
       expect(functions).toHaveLength(FUNCTION_NAMES.length + 1);
-      for (const fn of functions) {
+      for (const [id, fn] of functions) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs24.x',
           Architectures: ['arm64'],
           MemorySize: 1024,
-          Timeout: 10,
+          // The rotation function also serves the deploy trigger, which waits up to 2 min for the first key.
+          Timeout: id === logicalId(stack.signingKey.rotationFunction) ? 180 : 10,
           Handler: 'index.handler',
           LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
         });
@@ -265,6 +267,25 @@ describe('OtpAuthStack', () => {
         }
       }
       expect(functionProps(full.template, full.stack, 'me').Environment.Variables.AUDIENCE).toBe('my-app');
+    });
+
+    it('declares every variable a function reads, blank when unset, so sam local --env-vars can set it', () => {
+      for (const name of FUNCTION_NAMES) {
+        const env = functionProps(template, stack, name).Environment.Variables;
+        expect(Object.keys(env).sort(), name).toEqual(expectedEnv(name).sort());
+        for (const key of [...endpointUrlVariables(spec(name)), ...configNamesOf(spec(name).settings)]) {
+          expect(env[key], `${name} ${key}`).toBe('');
+        }
+      }
+      const rotation = template.toJSON().Resources[logicalId(stack.signingKey.rotationFunction)].Properties.Environment;
+      expect(rotation.Variables).toMatchObject({ AWS_ENDPOINT_URL_DYNAMODB: '', AWS_ENDPOINT_URL_SECRETS_MANAGER: '' });
+      const production = synthStack({ production: true });
+      for (const name of ['send-otp', 'verify-otp'] as const) {
+        expect(
+          functionProps(production.template, production.stack, name).Environment.Variables,
+          name,
+        ).not.toHaveProperty('TEST_PHONE_NUMBERS');
+      }
     });
 
     it('points TABLE_NAME and SIGNING_KEY_SECRET_ID at the stack resources', () => {
@@ -675,6 +696,20 @@ describe('OtpAuthStack', () => {
       expect(() => synthStack({ production: true, config: { TEST_PHONE_NUMBERS: '+12015550123:424242' } })).toThrow(
         /TEST_PHONE_NUMBERS must be empty in production/,
       );
+    });
+
+    it('refuses ALLOWED_ORIGINS=* in production', () => {
+      expect(() => synthStack({ production: true, config: { ALLOWED_ORIGINS: '*' } })).toThrow(
+        /allowedOrigins must not be "\*" in production/,
+      );
+    });
+
+    it('configures the HTTP API CORS from ALLOWED_ORIGINS, and none without it', () => {
+      const { template: withCors } = synthStack({ config: { ALLOWED_ORIGINS: 'https://app.example.com' } });
+      withCors.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+        CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://app.example.com'] }),
+      });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });
     });
 
     it('accepts test phone numbers outside production', () => {
