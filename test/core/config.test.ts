@@ -425,8 +425,10 @@ describe('parseHttpApiConfig', () => {
 
 describe("the README's configuration table", () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const rows = readme
-    .slice(readme.indexOf('## Configuration'))
+  const section = readme.slice(readme.indexOf('## Configuration'));
+  // Up to the next top-level section: later tables (sam local's env file) name variables too.
+  const rows = section
+    .slice(0, section.indexOf('\n## ', 1))
     .split('\n')
     .filter((line) => /^\| `[A-Z_]+` \|/.test(line));
 
