@@ -1,0 +1,612 @@
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Clock } from '../../lambdas/core/clock.js';
+import { type OtpPolicy, parseAllowedPhone, provisionUser, sendOtp, verifyOtp } from '../../lambdas/core/login.js';
+import { codeAtStep, totpStepAt } from '../../lambdas/core/otp-code.js';
+import { emptyRecord, type PhoneRecord, type UserAccount, type UserStatus } from '../../lambdas/core/phone-record.js';
+import type {
+  FailedAttemptOutcome,
+  IpRateLimiter,
+  PhoneRecordStore,
+  RefreshFamilyStore,
+  SigningKeySource,
+  SmsSender,
+  VersionedPhoneRecord,
+} from '../../lambdas/core/ports.js';
+import { generateSigningKey, importKeySet, type KeySet, planRotation } from '../../lambdas/core/signing-keys.js';
+import { authError } from './auth-error.js';
+
+// Use cases against scripted ports: each test says what the store answers and checks what the use
+// case asked of it. The store's own semantics are tested against DynamoDB Local (test/adapters).
+
+const DAY = 86_400;
+// 1000 s into an hour, so "the rest of the hour" is neither 0 nor a whole hour.
+const T0 = 1_800_000_000 + 1000;
+const PHONE = '+919876543210';
+const US_PHONE = '+12015550123';
+// RFC 6238's test secret; login.ts's decoy secret for unknown numbers is another.
+const SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
+const DECOY_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+
+const POLICY: OtpPolicy = {
+  otpTtlSeconds: 300,
+  otpMaxAttempts: 5,
+  otpLockoutSeconds: 900,
+  sendCooldownSeconds: 60,
+  sendMaxPerHour: 5,
+  sendMaxPerDay: 10,
+  signupMode: 'open',
+  smsTemplate: 'Code {code}',
+  sendMaxPerIpPerHour: 10,
+  allowedCountries: [],
+  testPhoneNumbers: new Map(),
+};
+
+const SESSIONS = {
+  issuer: 'https://auth.test',
+  audience: 'otp-login',
+  accessTokenTtlSeconds: 900,
+  refreshTokenTtlSeconds: 30 * DAY,
+  refreshReuseGraceSeconds: 10,
+};
+
+let keySet: KeySet;
+beforeAll(async () => {
+  keySet = await importKeySet(
+    planRotation(undefined, await generateSigningKey(T0 - 60), T0 - 60, { publishLeadSeconds: 0, retainSeconds: 0 }),
+    T0,
+  );
+});
+
+class MovableClock implements Clock {
+  constructor(public seconds: number) {}
+  now(): number {
+    return this.seconds * 1000;
+  }
+}
+
+function user(status: UserStatus, fields: Partial<UserAccount> = {}): UserAccount {
+  return { userId: 'user-1', totpSecret: SECRET, status, createdAt: T0 - DAY, ...fields };
+}
+
+function record(fields: Partial<PhoneRecord> = {}): PhoneRecord {
+  return { ...emptyRecord(PHONE), ...fields };
+}
+
+/** A record holding a pending code at the current step, and that code. */
+function withPendingCode(status: UserStatus = 'pending'): { record: PhoneRecord; code: string; step: number } {
+  const step = totpStepAt(T0);
+  return {
+    record: record({ user: user(status), code: { step, expiresAt: T0 + 300, consumed: false }, lastStep: step }),
+    code: codeAtStep(SECRET, step),
+    step,
+  };
+}
+
+/** A record store that answers what it is told: `reads` in turn (the last one repeats), writes as scripted. */
+function scriptedRecords(
+  reads: readonly (PhoneRecord | VersionedPhoneRecord)[],
+  script: { saves?: boolean[]; consumes?: boolean[]; failures?: FailedAttemptOutcome['outcome'][] } = {},
+) {
+  const answers = reads.map((r) => ('record' in r ? r : { record: r, version: 3 }));
+  let read = 0;
+  const next = <T>(list: T[] | undefined, fallback: T): T => list?.shift() ?? fallback;
+  return {
+    get: vi.fn(
+      async (_phone: string, _now: number) => answers[Math.min(read++, answers.length - 1)] as VersionedPhoneRecord,
+    ),
+    save: vi.fn(async (_record: PhoneRecord, _version: number) => next(script.saves, true)),
+    extendCode: vi.fn(async () => {}),
+    cancelCode: vi.fn(async () => {}),
+    consumeCode: vi.fn(async () => next(script.consumes, true)),
+    recordFailedAttempt: vi.fn(
+      async (): Promise<FailedAttemptOutcome> =>
+        next(script.failures, 'counted') === 'counted'
+          ? { outcome: 'counted', failedAttempts: 1 }
+          : { outcome: 'refused' },
+    ),
+  } satisfies PhoneRecordStore;
+}
+
+function allowingIp(allowed = true) {
+  return { tryConsume: vi.fn(async () => allowed) } satisfies IpRateLimiter;
+}
+
+/** An SMS provider that accepts after `delaySeconds` (moving the clock), or refuses with `failure`. */
+function sms(clock: MovableClock, options: { delaySeconds?: number; failure?: Error } = {}) {
+  return {
+    send: vi.fn(async (_phone: string, _message: string) => {
+      clock.seconds += options.delaySeconds ?? 0;
+      if (options.failure) throw options.failure;
+    }),
+  } satisfies SmsSender;
+}
+
+function sendDeps(
+  records: PhoneRecordStore,
+  overrides: { policy?: Partial<OtpPolicy>; ipLimiter?: IpRateLimiter; sms?: SmsSender; clock?: MovableClock } = {},
+) {
+  const clock = overrides.clock ?? new MovableClock(T0);
+  return {
+    records,
+    ipLimiter: overrides.ipLimiter ?? allowingIp(),
+    sms: overrides.sms ?? sms(clock),
+    clock,
+    policy: { ...POLICY, ...overrides.policy },
+    newUserId: () => 'new-user',
+  };
+}
+
+function refreshFamilies() {
+  return {
+    get: vi.fn(async () => undefined),
+    create: vi.fn(async () => {}),
+    rotate: vi.fn(async () => true),
+    revoke: vi.fn(async () => true),
+  } satisfies RefreshFamilyStore;
+}
+
+function verifyDeps(records: PhoneRecordStore, policy: Partial<OtpPolicy> = {}) {
+  const keys: SigningKeySource = { load: async () => keySet };
+  return {
+    records,
+    refreshFamilies: refreshFamilies(),
+    keys,
+    clock: new MovableClock(T0),
+    sessions: SESSIONS,
+    policy: { ...POLICY, ...policy },
+  };
+}
+
+describe('parseAllowedPhone', () => {
+  it('accepts any valid number when ALLOWED_COUNTRIES is empty', () => {
+    expect(parseAllowedPhone(US_PHONE, { allowedCountries: [] }).e164).toBe(US_PHONE);
+  });
+
+  it('accepts a number of an allowed country and refuses one of any other', () => {
+    expect(parseAllowedPhone(PHONE, { allowedCountries: ['IN'] }).country).toBe('IN');
+    expect(() => parseAllowedPhone(US_PHONE, { allowedCountries: ['IN'] })).toThrow(authError('country_not_allowed'));
+  });
+
+  it('refuses a non-geographic number once countries are restricted: it belongs to none of them', () => {
+    expect(() => parseAllowedPhone('+80012345678', { allowedCountries: ['IN'] })).toThrow(
+      authError('country_not_allowed'),
+    );
+  });
+});
+
+describe('sendOtp', () => {
+  it('reserves the current step for a new number, texts its code and answers sent', async () => {
+    const records = scriptedRecords([record()]);
+    const deps = sendDeps(records);
+
+    const result = await sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' });
+
+    expect(result).toEqual({
+      expiresIn: 300,
+      outcome: 'sent',
+      phone: { e164: PHONE, country: 'IN', callingCode: '91' },
+    });
+    expect(deps.ipLimiter.tryConsume).toHaveBeenCalledWith('203.0.113.7', T0, 10);
+    expect(records.save).toHaveBeenCalledTimes(1);
+    const [saved, version] = records.save.mock.calls[0] ?? [];
+    expect(version).toBe(3);
+    expect(saved?.user).toMatchObject({ userId: 'new-user', status: 'pending', createdAt: T0 });
+    expect(saved?.code).toEqual({ step: totpStepAt(T0), expiresAt: T0 + 301, consumed: false });
+    expect(deps.sms.send).toHaveBeenCalledWith(
+      PHONE,
+      `Code ${codeAtStep(saved?.user?.totpSecret ?? '', totpStepAt(T0))}`,
+    );
+    expect(records.extendCode).not.toHaveBeenCalled();
+  });
+
+  it('gives a new user a random id when no id generator is given', async () => {
+    const records = scriptedRecords([record()]);
+    const { newUserId: _none, ...deps } = sendDeps(records);
+
+    await sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' });
+
+    expect(records.save.mock.calls[0]?.[0].user?.userId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-/);
+  });
+
+  it('texts a known user the code of its own secret', async () => {
+    const records = scriptedRecords([record({ user: user('active') })]);
+    const deps = sendDeps(records);
+
+    await sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' });
+
+    expect(records.save.mock.calls[0]?.[0].user).toEqual(user('active'));
+    expect(deps.sms.send).toHaveBeenCalledWith(PHONE, `Code ${codeAtStep(SECRET, totpStepAt(T0))}`);
+  });
+
+  it('refuses a locked number before counting the IP, writing or texting anything', async () => {
+    const records = scriptedRecords([record({ failedAttempts: 5, lastFailedAt: T0 - 100 })]);
+    const deps = sendDeps(records);
+
+    await expect(sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).rejects.toThrow(
+      authError('too_many_attempts', { retryAfterSeconds: 800 }),
+    );
+    expect(deps.ipLimiter.tryConsume).not.toHaveBeenCalled();
+    expect(records.save).not.toHaveBeenCalled();
+    expect(deps.sms.send).not.toHaveBeenCalled();
+  });
+
+  it('refuses a send within the cooldown before counting the IP', async () => {
+    const records = scriptedRecords([record({ sendTimes: [T0 - 20] })]);
+    const deps = sendDeps(records);
+
+    await expect(sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).rejects.toThrow(
+      authError('rate_limited', { retryAfterSeconds: 40 }),
+    );
+    expect(deps.ipLimiter.tryConsume).not.toHaveBeenCalled();
+  });
+
+  it('refuses an IP that used up its hour, with the seconds left in that hour, before writing', async () => {
+    const records = scriptedRecords([record()]);
+    const deps = sendDeps(records, { ipLimiter: allowingIp(false) });
+
+    await expect(sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).rejects.toThrow(
+      authError('rate_limited', { retryAfterSeconds: 3600 - 1000 }),
+    );
+    expect(records.save).not.toHaveBeenCalled();
+    expect(deps.sms.send).not.toHaveBeenCalled();
+  });
+
+  it('counts the IP once when a lost write race makes it read and decide again', async () => {
+    const records = scriptedRecords([record()], { saves: [false, false, true] });
+    const deps = sendDeps(records);
+
+    const result = await sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' });
+
+    expect(result.outcome).toBe('sent');
+    expect(records.get).toHaveBeenCalledTimes(3);
+    expect(deps.ipLimiter.tryConsume).toHaveBeenCalledTimes(1);
+    expect(deps.sms.send).toHaveBeenCalledTimes(1);
+  });
+
+  it('re-checks the send limits on every lost race: a send that won meanwhile starts the cooldown', async () => {
+    const records = scriptedRecords([record(), record({ sendTimes: [T0] })], { saves: [false] });
+    const deps = sendDeps(records);
+
+    await expect(sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).rejects.toThrow(
+      authError('rate_limited', { retryAfterSeconds: 60 }),
+    );
+    expect(deps.sms.send).not.toHaveBeenCalled();
+  });
+
+  it('gives up with rate_limited after 4 lost races, without texting', async () => {
+    const records = scriptedRecords([record()], { saves: [false, false, false, false, true] });
+    const deps = sendDeps(records);
+
+    await expect(sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).rejects.toThrow(
+      authError('rate_limited', { retryAfterSeconds: 1 }),
+    );
+    expect(records.get).toHaveBeenCalledTimes(4);
+    expect(records.save).toHaveBeenCalledTimes(4);
+    expect(deps.sms.send).not.toHaveBeenCalled();
+  });
+
+  describe('under SIGNUP_MODE=closed', () => {
+    it('counts the send of an unknown number and answers it alike, but creates no user and texts nothing', async () => {
+      const records = scriptedRecords([record({ sendTimes: [T0 - 120] })]);
+      const deps = sendDeps(records, { policy: { signupMode: 'closed' } });
+
+      const result = await sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' });
+
+      expect(result).toMatchObject({ expiresIn: 300, outcome: 'unknown_number' });
+      expect(deps.ipLimiter.tryConsume).toHaveBeenCalledTimes(1);
+      expect(records.save).toHaveBeenCalledWith(
+        { ...record(), sendTimes: [T0 - 120, T0], retainUntil: T0 + DAY + 900 },
+        3,
+      );
+      expect(deps.sms.send).not.toHaveBeenCalled();
+    });
+
+    it('decides again when the unknown number lost a write race', async () => {
+      const records = scriptedRecords([record()], { saves: [false, true] });
+      const deps = sendDeps(records, { policy: { signupMode: 'closed' } });
+
+      await expect(sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).resolves.toMatchObject({
+        outcome: 'unknown_number',
+      });
+      expect(records.save).toHaveBeenCalledTimes(2);
+    });
+
+    it('texts a known number as usual', async () => {
+      const records = scriptedRecords([record({ user: user('active') })]);
+      const deps = sendDeps(records, { policy: { signupMode: 'closed' } });
+
+      await expect(sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).resolves.toMatchObject({
+        outcome: 'sent',
+      });
+      expect(deps.sms.send).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('to a TEST_PHONE_NUMBERS number', () => {
+    const testNumbers = new Map([[PHONE, '123456']]);
+
+    it('reserves a code without texting, counting the IP or applying the send limits', async () => {
+      const records = scriptedRecords([record({ user: user('active'), sendTimes: [T0 - 1] })]);
+      const deps = sendDeps(records, { policy: { testPhoneNumbers: testNumbers } });
+
+      const result = await sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' });
+
+      expect(result.outcome).toBe('test_number');
+      expect(records.save.mock.calls[0]?.[0].code).toMatchObject({ consumed: false, expiresAt: T0 + 301 });
+      expect(deps.ipLimiter.tryConsume).not.toHaveBeenCalled();
+      expect(deps.sms.send).not.toHaveBeenCalled();
+    });
+
+    it('still refuses it while locked', async () => {
+      const records = scriptedRecords([record({ failedAttempts: 5, lastFailedAt: T0 })]);
+      const deps = sendDeps(records, { policy: { testPhoneNumbers: testNumbers } });
+
+      await expect(sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).rejects.toThrow(
+        authError('too_many_attempts', { retryAfterSeconds: 900 }),
+      );
+    });
+  });
+
+  describe('when the SMS provider fails', () => {
+    it('cancels the reserved code and answers sms_unavailable, keeping the provider error as the cause', async () => {
+      const failure = new Error('SNS throttled');
+      const records = scriptedRecords([record()]);
+      const clock = new MovableClock(T0);
+      const deps = sendDeps(records, { clock, sms: sms(clock, { failure }) });
+
+      const sent = sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' });
+
+      await expect(sent).rejects.toThrow(authError('sms_unavailable'));
+      await expect(sent).rejects.toMatchObject({ cause: failure });
+      expect(records.cancelCode).toHaveBeenCalledWith(PHONE, totpStepAt(T0));
+      expect(records.extendCode).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('code lifetime', () => {
+    it('needs no second write when the provider accepts within the one second of slack', async () => {
+      const records = scriptedRecords([record()]);
+      const clock = new MovableClock(T0);
+      const deps = sendDeps(records, { clock, sms: sms(clock, { delaySeconds: 1 }) });
+
+      await sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' });
+
+      expect(records.extendCode).not.toHaveBeenCalled();
+    });
+
+    it('starts when the provider accepted the message, when that took longer', async () => {
+      const records = scriptedRecords([record()]);
+      const clock = new MovableClock(T0);
+      const deps = sendDeps(records, { clock, sms: sms(clock, { delaySeconds: 7 }) });
+
+      await sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' });
+
+      expect(records.extendCode).toHaveBeenCalledWith(PHONE, totpStepAt(T0), T0 + 7 + 300);
+    });
+  });
+});
+
+describe('verifyOtp', () => {
+  it('trades the pending code for tokens first, then spends the code', async () => {
+    const { record: pending, code, step } = withPendingCode();
+    const records = scriptedRecords([pending]);
+    const deps = verifyDeps(records);
+
+    const result = await verifyOtp(deps, { phoneNumber: PHONE, otp: code });
+
+    expect(result.userId).toBe('user-1');
+    expect(result.phone.e164).toBe(PHONE);
+    expect(result.tokens).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
+    expect(deps.refreshFamilies.create).toHaveBeenCalledWith(
+      expect.objectContaining({ userId: 'user-1', phoneNumber: PHONE, generation: 0 }),
+    );
+    expect(records.consumeCode).toHaveBeenCalledWith(PHONE, { step, now: T0, maxAttempts: 5, lockoutSeconds: 900 });
+    const [created] = deps.refreshFamilies.create.mock.invocationCallOrder;
+    const [consumed] = records.consumeCode.mock.invocationCallOrder;
+    expect(created).toBeLessThan(consumed ?? 0);
+    expect(records.recordFailedAttempt).not.toHaveBeenCalled();
+  });
+
+  it('answers invalid_otp when a concurrent verify spent the code first', async () => {
+    const { record: pending, code } = withPendingCode();
+    const records = scriptedRecords([pending], { consumes: [false] });
+
+    await expect(verifyOtp(verifyDeps(records), { phoneNumber: PHONE, otp: code })).rejects.toThrow(
+      authError('invalid_otp'),
+    );
+    expect(records.get).toHaveBeenCalledTimes(2);
+    expect(records.recordFailedAttempt).not.toHaveBeenCalled();
+  });
+
+  it('answers too_many_attempts when the number got locked while the code was being spent', async () => {
+    const { record: pending, code } = withPendingCode();
+    const locked = { ...pending, failedAttempts: 5, lastFailedAt: T0 };
+    const records = scriptedRecords([pending, locked], { consumes: [false] });
+
+    await expect(verifyOtp(verifyDeps(records), { phoneNumber: PHONE, otp: code })).rejects.toThrow(
+      authError('too_many_attempts', { retryAfterSeconds: 900 }),
+    );
+  });
+
+  it('refuses a consumed code, even during the step it was issued for, and counts the attempt', async () => {
+    const { record: pending, code } = withPendingCode('active');
+    const used = { ...pending, code: { ...(pending.code as NonNullable<PhoneRecord['code']>), consumed: true } };
+    const records = scriptedRecords([used]);
+    const deps = verifyDeps(records);
+
+    await expect(verifyOtp(deps, { phoneNumber: PHONE, otp: code })).rejects.toThrow(authError('invalid_otp'));
+    expect(deps.refreshFamilies.create).not.toHaveBeenCalled();
+    expect(records.consumeCode).not.toHaveBeenCalled();
+    expect(records.recordFailedAttempt).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses a locked number even the right code, without counting it', async () => {
+    const { record: pending, code } = withPendingCode();
+    const records = scriptedRecords([{ ...pending, failedAttempts: 5, lastFailedAt: T0 - 300 }]);
+
+    await expect(verifyOtp(verifyDeps(records), { phoneNumber: PHONE, otp: code })).rejects.toThrow(
+      authError('too_many_attempts', { retryAfterSeconds: 600 }),
+    );
+    expect(records.consumeCode).not.toHaveBeenCalled();
+    expect(records.recordFailedAttempt).not.toHaveBeenCalled();
+  });
+
+  it('counts a wrong code as the first of a new count when the old one has aged', async () => {
+    const { record: pending, code } = withPendingCode();
+    const records = scriptedRecords([{ ...pending, failedAttempts: 4, lastFailedAt: T0 - 900 }]);
+
+    await expect(verifyOtp(verifyDeps(records), { phoneNumber: PHONE, otp: wrong(code) })).rejects.toThrow(
+      authError('invalid_otp'),
+    );
+    expect(records.recordFailedAttempt).toHaveBeenCalledWith(PHONE, {
+      now: T0,
+      maxAttempts: 5,
+      lockoutSeconds: 900,
+      restart: true,
+      retainUntil: T0 + DAY + 900,
+    });
+  });
+
+  it('adds a wrong code to a live count, and sets no retention for an active user', async () => {
+    const { record: pending, code } = withPendingCode('active');
+    const records = scriptedRecords([{ ...pending, failedAttempts: 2, lastFailedAt: T0 - 10 }]);
+
+    await expect(verifyOtp(verifyDeps(records), { phoneNumber: PHONE, otp: wrong(code) })).rejects.toThrow(
+      authError('invalid_otp'),
+    );
+    expect(records.recordFailedAttempt).toHaveBeenCalledWith(PHONE, {
+      now: T0,
+      maxAttempts: 5,
+      lockoutSeconds: 900,
+      restart: false,
+    });
+  });
+
+  it("refuses the decoy secret's code for an unknown number, and counts it", async () => {
+    const records = scriptedRecords([record()]);
+    const decoyCode = codeAtStep(DECOY_SECRET, totpStepAt(T0));
+
+    await expect(verifyOtp(verifyDeps(records), { phoneNumber: PHONE, otp: decoyCode })).rejects.toThrow(
+      authError('invalid_otp'),
+    );
+    expect(records.recordFailedAttempt).toHaveBeenCalledTimes(1);
+  });
+
+  it('replaces a record past its retention on a wrong code, instead of adding to its old counters', async () => {
+    const old = record({ user: user('pending'), failedAttempts: 4, lastFailedAt: T0 - 10, sendTimes: [T0 - 5] });
+    const records = scriptedRecords([{ record: old, version: 7, stale: true }]);
+
+    await expect(verifyOtp(verifyDeps(records), { phoneNumber: PHONE, otp: '000000' })).rejects.toThrow(
+      authError('invalid_otp'),
+    );
+    expect(records.save).toHaveBeenCalledWith(
+      { ...old, failedAttempts: 1, lastFailedAt: T0, retainUntil: T0 + DAY + 900 },
+      7,
+    );
+    expect(records.recordFailedAttempt).not.toHaveBeenCalled();
+  });
+
+  it('decides again when a record past its retention was rewritten meanwhile', async () => {
+    const old = record({ failedAttempts: 4, lastFailedAt: T0 - 10 });
+    const records = scriptedRecords([{ record: old, version: 7, stale: true }, record()], { saves: [false] });
+
+    await expect(verifyOtp(verifyDeps(records), { phoneNumber: PHONE, otp: '000000' })).rejects.toThrow(
+      authError('invalid_otp'),
+    );
+    expect(records.save).toHaveBeenCalledTimes(1);
+    expect(records.recordFailedAttempt).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers rate_limited after losing 4 races to count a wrong code on a number that is not locked', async () => {
+    const records = scriptedRecords([record()], { failures: ['refused', 'refused', 'refused', 'refused'] });
+
+    await expect(verifyOtp(verifyDeps(records), { phoneNumber: PHONE, otp: '000000' })).rejects.toThrow(
+      authError('rate_limited', { retryAfterSeconds: 1 }),
+    );
+    expect(records.recordFailedAttempt).toHaveBeenCalledTimes(4);
+    expect(records.get).toHaveBeenCalledTimes(5);
+  });
+
+  it('answers too_many_attempts with the wait when the races it lost locked the number', async () => {
+    const live = record({ failedAttempts: 1, lastFailedAt: T0 });
+    const locked = record({ failedAttempts: 5, lastFailedAt: T0 - 100 });
+    const records = scriptedRecords([live, live, live, live, locked], {
+      failures: ['refused', 'refused', 'refused', 'refused'],
+    });
+
+    await expect(verifyOtp(verifyDeps(records), { phoneNumber: PHONE, otp: '000000' })).rejects.toThrow(
+      authError('too_many_attempts', { retryAfterSeconds: 800 }),
+    );
+  });
+
+  describe('for a TEST_PHONE_NUMBERS number', () => {
+    const testNumbers = new Map([[PHONE, '123456']]);
+
+    it('accepts the fixed code while a code is pending', async () => {
+      const { record: pending } = withPendingCode();
+      const records = scriptedRecords([pending]);
+
+      await expect(
+        verifyOtp(verifyDeps(records, { testPhoneNumbers: testNumbers }), { phoneNumber: PHONE, otp: '123456' }),
+      ).resolves.toMatchObject({ userId: 'user-1' });
+    });
+
+    it('refuses the TOTP code in place of the fixed one', async () => {
+      const { record: pending, code } = withPendingCode();
+      const records = scriptedRecords([pending]);
+
+      await expect(
+        verifyOtp(verifyDeps(records, { testPhoneNumbers: testNumbers }), { phoneNumber: PHONE, otp: code }),
+      ).rejects.toThrow(authError('invalid_otp'));
+    });
+  });
+});
+
+describe('provisionUser', () => {
+  it('creates an active user for a new number', async () => {
+    const records = scriptedRecords([record({ retainUntil: T0 + DAY })]);
+
+    await expect(provisionUser(records, '+91 98765 43210', new MovableClock(T0))).resolves.toBe('created');
+    const [saved, version] = records.save.mock.calls[0] ?? [];
+    expect(saved).toEqual({
+      phoneNumber: PHONE,
+      failedAttempts: 0,
+      sendTimes: [],
+      user: {
+        userId: expect.any(String),
+        totpSecret: expect.stringMatching(/^[A-Z2-7]{32}$/),
+        status: 'active',
+        createdAt: T0,
+      },
+    });
+    expect(version).toBe(3);
+  });
+
+  it('activates a pending user, keeping its id and secret, and stops the record from expiring', async () => {
+    const records = scriptedRecords([record({ user: user('pending'), retainUntil: T0 + DAY })]);
+
+    await expect(provisionUser(records, PHONE, new MovableClock(T0))).resolves.toBe('activated');
+    expect(records.save.mock.calls[0]?.[0]).toEqual(record({ user: user('active') }));
+  });
+
+  it('leaves an active user as it is', async () => {
+    const records = scriptedRecords([record({ user: user('active') })]);
+
+    await expect(provisionUser(records, PHONE, new MovableClock(T0))).resolves.toBe('exists');
+    expect(records.save).not.toHaveBeenCalled();
+  });
+
+  it('decides again after a lost write race, and gives up with service_unavailable after 4', async () => {
+    const once = scriptedRecords([record(), record({ user: user('active') })], { saves: [false] });
+    const always = scriptedRecords([record()], { saves: [false, false, false, false, true] });
+
+    await expect(provisionUser(once, PHONE, new MovableClock(T0))).resolves.toBe('exists');
+    await expect(provisionUser(always, PHONE, new MovableClock(T0))).rejects.toThrow(authError('service_unavailable'));
+    expect(always.get).toHaveBeenCalledTimes(4);
+  });
+});
+
+/** A wrong code for a known right one: never equal to it. */
+function wrong(right: string): string {
+  return right === '000000' ? '111111' : '000000';
+}
