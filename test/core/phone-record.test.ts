@@ -218,6 +218,33 @@ describe('assertSendAllowed', () => {
     );
   });
 
+  it('times the cooldown from the latest send of the day, not the earliest', () => {
+    const sends = record({ sendTimes: [T0 - 50 * MINUTE, T0 - 10] });
+
+    expect(() => assertSendAllowed(sends, T0, LIMITS)).toThrow(authError('rate_limited', { retryAfterSeconds: 50 }));
+  });
+
+  it('waits for the oldest send to leave the hour whatever order the history lists them in', () => {
+    const shuffled = record({
+      sendTimes: [T0 - 10 * MINUTE, T0 - 50 * MINUTE, T0 - 30 * MINUTE, T0 - 20 * MINUTE, T0 - 40 * MINUTE],
+    });
+
+    expect(() => assertSendAllowed(shuffled, T0, LIMITS)).toThrow(
+      authError('rate_limited', { retryAfterSeconds: 10 * MINUTE }),
+    );
+  });
+
+  it('waits for enough sends to leave the day when the history is over the limit', () => {
+    // A limit lowered after the sends: 12 sends 90 minutes apart against a limit of 10, so 3 must leave the day.
+    const oldest = T0 - 20 * HOUR;
+    const twelve = record({ sendTimes: Array.from({ length: 12 }, (_, i) => oldest + i * 90 * MINUTE) });
+
+    expect(() => assertSendAllowed(twelve, T0, LIMITS)).toThrow(
+      authError('rate_limited', { retryAfterSeconds: 7 * HOUR }),
+    );
+    expect(() => assertSendAllowed(twelve, oldest + 3 * HOUR + DAY, LIMITS)).not.toThrow();
+  });
+
   it('reports the longest wait when several limits apply', () => {
     // The 5th send of the hour was 10 s ago: cooldown frees in 50 s, the hour limit in 20 min.
     const sends = record({

@@ -39,6 +39,17 @@ describe('parsePhoneNumber', () => {
   });
 });
 
+describe('parsePhoneNumber on spaces', () => {
+  it('takes at most 30 characters after the +, spaces inside the number included', () => {
+    expect(parsePhoneNumber(`+91${' '.repeat(18)}9876543210`).e164).toBe('+919876543210');
+    expect(() => parsePhoneNumber(`+91${' '.repeat(19)}9876543210`)).toThrow(authError('invalid_phone_number'));
+  });
+
+  it('trims every space around the number before counting those 30 characters', () => {
+    expect(parsePhoneNumber(`  +91${' '.repeat(18)}9876543210   `).e164).toBe('+919876543210');
+  });
+});
+
 describe('maskPhoneNumber', () => {
   it('keeps the calling code and the last 4 digits of an Indian number', () => {
     expect(maskPhoneNumber('+919876543210', '91')).toBe('+91******3210');
@@ -70,6 +81,15 @@ describe('maskPhoneNumber', () => {
 
     expect(masked.length).toBe(e164.length);
     expect(nationalPart.replaceAll('*', '')).toBe(e164.slice(-4));
+  });
+});
+
+describe('maskPhoneNumber on input too short to be a number', () => {
+  it.each([
+    ['+4412345', '+4**2345'],
+    ['+44123', '+*4123'],
+  ])('shows no more of %s than its last 4 digits and a calling code shorter than the rest', (input, masked) => {
+    expect(maskPhoneNumber(input)).toBe(masked);
   });
 });
 
@@ -151,5 +171,13 @@ describe('parsePhoneNumber on oversized input', () => {
     const padded = `${' '.repeat(60)}+919876543210`;
     expect(() => parsePhoneNumber(padded)).toThrow(AuthError);
     expect(parsePhoneNumber(`${' '.repeat(20)}+919876543210`).e164).toBe('+919876543210');
+  });
+
+  it('accepts exactly 64 characters', () => {
+    const input = `${' '.repeat(51)}+919876543210`;
+
+    expect(input).toHaveLength(64);
+    expect(parsePhoneNumber(input).e164).toBe('+919876543210');
+    expect(() => parsePhoneNumber(` ${input}`)).toThrow(authError('invalid_phone_number'));
   });
 });
