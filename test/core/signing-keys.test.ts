@@ -126,6 +126,63 @@ describe('planRotation', () => {
   });
 });
 
+describe('planRotation, at its edges', () => {
+  it('counts a key that activates this very second as signing: the new one still waits the lead', () => {
+    const first = planRotation(undefined, relabel('key-a', T0), T0, TIMING);
+
+    const second = planRotation(first, relabel('key-b', T0), T0, TIMING);
+
+    expect(second.keys[1]).toMatchObject({ kid: 'key-b', activatesAt: T0 + TIMING.publishLeadSeconds });
+  });
+
+  it('lets the new key sign at once when no stored key signs yet', () => {
+    const pending: KeySetDocument = {
+      version: 1,
+      keys: [relabel('key-a', T0 + DAY)],
+      refreshHmacKey: 'x',
+      rotatedAt: T0,
+    };
+
+    const next = planRotation(pending, relabel('key-b', T0), T0, TIMING);
+
+    expect(next.keys).toEqual([relabel('key-b', T0), relabel('key-a', T0 + DAY)]);
+  });
+
+  it('drops a key superseded exactly retainSeconds ago', () => {
+    const first = planRotation(undefined, relabel('key-a', T0), T0, TIMING);
+    const second = planRotation(first, relabel('key-b', T0 + DAY), T0 + DAY, TIMING);
+    const at = T0 + DAY + TIMING.publishLeadSeconds + TIMING.retainSeconds;
+
+    expect(kids(planRotation(second, relabel('key-c', at), at, TIMING))).toEqual(['key-b', 'key-c']);
+  });
+
+  it('replaces the key outright with no publish lead and no retention', () => {
+    const instant: RotationTiming = { publishLeadSeconds: 0, retainSeconds: 0 };
+    const first = planRotation(undefined, relabel('key-a', T0), T0, instant);
+
+    const second = planRotation(first, relabel('key-b', T0 + DAY), T0 + DAY, instant);
+
+    expect(kids(second)).toEqual(['key-b']);
+    expect(selectSigningKey(second, T0 + DAY)?.kid).toBe('key-b');
+  });
+
+  it('orders the keys by activation before retiring any, whatever order the stored document lists them in', () => {
+    // key-x signs since T0 + DAY; key-y, superseded then, is past its retention: only key-y goes.
+    const at = T0 + DAY + TIMING.retainSeconds + 1;
+    const unordered: KeySetDocument = {
+      version: 1,
+      keys: [relabel('key-x', T0 + DAY), relabel('key-y', T0)],
+      refreshHmacKey: 'x',
+      rotatedAt: T0 + DAY,
+    };
+
+    const next = planRotation(unordered, relabel('key-z', at), at, TIMING);
+
+    expect(kids(next)).toEqual(['key-x', 'key-z']);
+    expect(selectSigningKey(next, at)?.kid).toBe('key-x');
+  });
+});
+
 describe('selectSigningKey', () => {
   it('returns nothing when no key has activated yet', () => {
     const doc = planRotation(undefined, relabel('key-a', T0), T0, TIMING);
@@ -178,6 +235,26 @@ describe('parsePublicJwks', () => {
     expect(() => parsePublicJwks({ keys: [leaked] })).toThrow(/private key material/);
   });
 
+  it.each([null, undefined])('refuses %s, naming the missing keys list', (value) => {
+    expect(() => parsePublicJwks(value)).toThrow(/no keys list/);
+  });
+
+  it('refuses a public key that is not RSA, even without private members', () => {
+    const ec = {
+      kty: 'EC',
+      kid: 'ec-1',
+      crv: 'P-256',
+      x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU',
+      y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0',
+    };
+
+    expect(() => parsePublicJwks({ keys: [ec] })).toThrow(/not an RSA key with a kid/);
+  });
+
+  it('throws errors named KeySetError', () => {
+    expect(() => parsePublicJwks({ keys: 'none' })).toThrow(expect.objectContaining({ name: 'KeySetError' }));
+  });
+
   it.each([
     ['not an object', 'keys'],
     ['no keys list', { keys: 'none' }],
@@ -194,6 +271,17 @@ describe('parseKeySetDocument', () => {
     const doc = planRotation(undefined, relabel('key-a', T0), T0, TIMING);
 
     expect(parseKeySetDocument(JSON.stringify(doc))).toEqual(doc);
+  });
+
+  it('says what is wrong with a JSON document that is not a key set', () => {
+    expect(() => parseKeySetDocument('{}')).toThrow(/not a key set document/);
+  });
+
+  it('refuses a key set with one bad key among good ones', () => {
+    const valid = planRotation(undefined, relabel('key-a', T0), T0, TIMING);
+    const mixed = { ...valid, keys: [...valid.keys, { ...valid.keys[0], kid: undefined }] };
+
+    expect(() => parseKeySetDocument(JSON.stringify(mixed))).toThrow(KeySetError);
   });
 
   it('refuses a secret that is not JSON', () => {
@@ -253,7 +341,7 @@ describe('importKeySet', () => {
   it('throws a KeySetError when no key may sign yet', async () => {
     const doc = planRotation(undefined, relabel('key-a', T0), T0, TIMING);
 
-    await expect(importKeySet(doc, T0 - 1)).rejects.toThrow(KeySetError);
+    await expect(importKeySet(doc, T0 - 1)).rejects.toThrow(/no key that may sign yet/);
     await expect(importKeySet({ ...doc, keys: [] }, T0)).rejects.toThrow(KeySetError);
   });
 });

@@ -13,6 +13,7 @@ import {
   accessTokenExpiry,
   deriveChildRefreshToken,
   hashRefreshToken,
+  isAccessClaims,
   newFamilyId,
   newRefreshToken,
   refreshTokenFamily,
@@ -206,6 +207,15 @@ describe('verifyAccessToken', () => {
     await expect(verifyAccessToken(token, keys.publicJwks, EXPECTED)).resolves.toMatchObject({ token_use: 'access' });
   });
 
+  it('keeps why it refused as the cause, for the logs', async () => {
+    const token = await signAccessToken(keys, SETTINGS, SUBJECT, T0);
+
+    await expect(verifyAccessToken(token, keys.publicJwks, { ...EXPECTED, now: T0 + 900 })).rejects.toMatchObject({
+      code: 'invalid_token',
+      cause: expect.objectContaining({ code: 'ERR_JWT_EXPIRED' }),
+    });
+  });
+
   it('refuses something that is not a JWT', async () => {
     await expect(verifyAccessToken(newRefreshToken(newFamilyId()), keys.publicJwks, EXPECTED)).rejects.toThrow(
       authError('invalid_token'),
@@ -241,6 +251,7 @@ describe('refresh tokens', () => {
     expect(refreshTokenFamily(jwt)).toBeUndefined();
     expect(refreshTokenFamily(`${token}x`)).toBeUndefined();
     expect(refreshTokenFamily(token.slice(1))).toBeUndefined();
+    expect(refreshTokenFamily(`x${token}`)).toBeUndefined();
     expect(refreshTokenFamily(`${token.slice(0, -1)}=`)).toBeUndefined();
     expect(refreshTokenFamily(`${token}\n`)).toBeUndefined();
   });
@@ -287,5 +298,23 @@ describe('sameTokenHash', () => {
     expect(sameTokenHash(hash, hashRefreshToken('b'))).toBe(false);
     expect(sameTokenHash(hash, hash.slice(1))).toBe(false);
     expect(sameTokenHash(hash, undefined)).toBe(false);
+    expect(sameTokenHash(undefined, hash)).toBe(false);
+    expect(sameTokenHash(undefined, undefined)).toBe(false);
+  });
+});
+
+describe('isAccessClaims', () => {
+  const claims = { sub: 'user-1', phone_number: '+919876543210', token_use: 'access' };
+
+  it('takes claims with token_use access, a string sub and a string phone_number', () => {
+    expect(isAccessClaims(claims)).toBe(true);
+  });
+
+  it.each([
+    ['a numeric sub', { sub: 42 }],
+    ['a numeric phone_number', { phone_number: 919876543210 }],
+    ['token_use id', { token_use: 'id' }],
+  ])('refuses claims with %s', (_why, change) => {
+    expect(isAccessClaims({ ...claims, ...change })).toBe(false);
   });
 });
