@@ -492,6 +492,17 @@ describe('verifyOtp', () => {
     expect(records.recordFailedAttempt).toHaveBeenCalledTimes(1);
   });
 
+  it('refuses a code stored without a user (no writer stores one) like any wrong code', async () => {
+    const step = totpStepAt(T0);
+    const orphan = record({ code: { step, expiresAt: T0 + 300, consumed: false } });
+    const records = scriptedRecords([orphan]);
+
+    await expect(
+      verifyOtp(verifyDeps(records), { phoneNumber: PHONE, otp: codeAtStep(DECOY_SECRET, step) }),
+    ).rejects.toThrow(authError('invalid_otp'));
+    expect(records.consumeCode).not.toHaveBeenCalled();
+  });
+
   it('replaces a record past its retention on a wrong code, instead of adding to its old counters', async () => {
     const old = record({ user: user('pending'), failedAttempts: 4, lastFailedAt: T0 - 10, sendTimes: [T0 - 5] });
     const records = scriptedRecords([{ record: old, version: 7, stale: true }]);

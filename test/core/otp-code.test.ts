@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codeAtStep, codesMatch, newTotpSecret, totpStepAt } from '../../lambdas/core/otp-code.js';
+import { codeAtStep, codesMatch, isWellFormedCode, newTotpSecret, totpStepAt } from '../../lambdas/core/otp-code.js';
 
 // RFC 6238 appendix B: the SHA-1 seed "12345678901234567890", base32.
 const RFC_6238_SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
@@ -76,5 +76,23 @@ describe('codesMatch', () => {
     ['the code with whitespace', ' 287082'],
   ])('refuses %s', (_why, presented) => {
     expect(codesMatch('287082', presented)).toBe(false);
+  });
+});
+
+describe('isWellFormedCode', () => {
+  it.each(['000000', '123456', '987654'])('takes %s', (otp) => {
+    expect(isWellFormedCode(otp)).toBe(true);
+  });
+
+  it.each([
+    ['five digits', '12345'],
+    ['seven digits', '1234567'],
+    ['a letter first', 'a12345'],
+    ['a letter last', '12345a'],
+    ['a space first', ' 12345'],
+    ['Arabic-Indic digits', '\u0661\u0662\u0663\u0664\u0665\u0666'],
+    ['nothing', ''],
+  ])('refuses %s', (_why, otp) => {
+    expect(isWellFormedCode(otp)).toBe(false);
   });
 });

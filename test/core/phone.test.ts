@@ -63,6 +63,8 @@ describe('maskPhoneNumber', () => {
     ['+919876543210', '+91******3210'],
     ['+12015550123', '+1******0123'],
     ['+79161234567', '+7******4567'],
+    ['+79161234560', '+7******4560'],
+    ['+447911123457', '+44******3457'],
   ])('guesses the calling code of %s when none is given', (e164, masked) => {
     expect(maskPhoneNumber(e164)).toBe(masked);
   });
