@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AuthError } from '../../lambdas/core/errors.js';
 import type { PublicJwksSource } from '../../lambdas/core/ports.js';
 import { publicJwksOf } from '../../lambdas/core/signing-keys.js';
+import { OPENAPI_JSON } from '../../lambdas/http/openapi-document.generated.js';
 import { createTelemetry } from '../../lambdas/http/telemetry.js';
 import { makeWellKnownHandler } from '../../lambdas/http/well-known-handler.js';
 import { firstKeySetDocument } from '../helpers/keys.js';
@@ -50,6 +51,33 @@ describe('GET /.well-known/jwks.json', () => {
     const response = await invoke(handler, apiEvent('GET', '/.well-known/openid-configuration'));
 
     expect(response.status).toBe(200);
-    expect(response.body.jwks_uri).toBe(`${ISSUER}/.well-known/jwks.json`);
+    expect(response.body).toEqual({
+      issuer: ISSUER,
+      jwks_uri: `${ISSUER}/.well-known/jwks.json`,
+      token_endpoint: `${ISSUER}/verify-otp`,
+      userinfo_endpoint: `${ISSUER}/me`,
+      response_types_supported: ['token'],
+      subject_types_supported: ['public'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      token_endpoint_auth_methods_supported: ['none'],
+      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'jti', 'phone_number', 'token_use'],
+    });
+    expect(response.headers['cache-control']).toBe('public, max-age=300');
+  });
+});
+
+describe('GET /openapi.json', () => {
+  it('serves the generated OpenAPI document as it is, cacheable, without loading any key', async () => {
+    const source: PublicJwksSource = { load: () => Promise.reject(new Error('must not be called')) };
+    const handler = makeWellKnownHandler({ jwks: source, issuer: ISSUER }, telemetry);
+
+    const response = await handler(apiEvent('GET', '/openapi.json/'));
+
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toBe(OPENAPI_JSON);
+    expect(response.headers).toMatchObject({
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'public, max-age=300',
+    });
   });
 });

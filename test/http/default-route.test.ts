@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { makeNotFoundHandler } from '../../lambdas/http/not-found-handler.js';
+import { apiEvent, invoke } from '../helpers/test-app.js';
+import { recordingTelemetry } from './recording-telemetry.js';
+
+// The HTTP API `$default` route: whatever no route of the API matched.
+const fallback = () => makeNotFoundHandler(recordingTelemetry().telemetry);
+
+describe('the $default route', () => {
+  it('answers an unknown path 404 not_found, without an Allow header', async () => {
+    const response = await invoke(fallback(), apiEvent('GET', '/nowhere'));
+
+    expect(response.status).toBe(404);
+    expect(response.body.code).toBe('not_found');
+    expect(response.headers).not.toHaveProperty('allow');
+  });
+
+  it('answers a known route that reached it spelled exactly with 404, never a redirect to itself', async () => {
+    const response = await invoke(fallback(), apiEvent('POST', '/send-otp', {}));
+
+    expect(response.status).toBe(404);
+    expect(response.headers).not.toHaveProperty('location');
+  });
+
+  it('answers a wrong method 405 with the methods the path allows, trailing slash or not', async () => {
+    const me = await invoke(fallback(), apiEvent('POST', '/me', {}));
+    const send = await invoke(fallback(), apiEvent('GET', '/send-otp/'));
+
+    expect(me.status).toBe(405);
+    expect(me.body.code).toBe('method_not_allowed');
+    expect(me.headers.allow).toBe('GET');
+    expect(send.status).toBe(405);
+    expect(send.headers.allow).toBe('POST');
+    expect(send.headers).not.toHaveProperty('location');
+  });
+
+  it('redirects a trailing-slash spelling with 308, uncached, to a relative location', async () => {
+    const response = await fallback()(apiEvent('POST', '/verify-otp/', {}));
+
+    expect(response).toEqual({
+      statusCode: 308,
+      headers: { location: '../verify-otp', 'cache-control': 'no-store' },
+    });
+  });
+
+  it('answers a CORS preflight 204, uncached, for any path', async () => {
+    const headers = { origin: 'https://app.example.com', 'access-control-request-method': 'POST' };
+
+    const response = await fallback()(apiEvent('OPTIONS', '/anything', undefined, { headers }));
+
+    expect(response).toEqual({ statusCode: 204, headers: { 'cache-control': 'no-store' } });
+  });
+});
