@@ -27,6 +27,10 @@ describe('redact', () => {
     ['a number run into a code', '+919876543210 123456', '+************ ******'],
     ['a number in a URL path', 'http://localhost:8000/users/9876543210', 'http://localhost:8000/users/******3210'],
     ['epoch seconds, which read like a national number', 'at 1750000000', 'at ******0000'],
+    ['a 7-digit local number, the shortest one masked as a number', 'call 5551234', 'call ***1234'],
+    ['a 15-digit E.164 number, the longest there is', '+123456789012345', '+1**********2345'],
+    ['16 digits, more than any number has, masked whole', '+1234567890123456', '+****************'],
+    ['the characters it uses as markers, so none can be smuggled in', 'a\uE000b\uE001c', 'a\uFFFDb\uFFFDc'],
   ])('masks %s', (_case, text, masked) => {
     expect(redact(text)).toBe(masked);
   });
