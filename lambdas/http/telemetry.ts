@@ -78,8 +78,10 @@ const KEPT = new RegExp(
     /arn:[\w-]+:[\w-]*:[\w-]*:\d{12}:/, // an ARN up to its account id (not a secret; names the resource)
     /[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}/, // a UUID: request ids
     /\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?(?:Z|[+-]\d\d:?\d\d)?)?/, // ISO 8601
-    /(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![.\d])/, // IPv4
-    /(?<=:)\d{1,5}(?!\d)|(?<!\w)\d{1,5}(?=:)/, // a port, IPv6 group, clock time or line:column
+    /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![.\d])/, // IPv4
+    // A port, IPv6 group, clock time or line:column; never the end or start of a number written
+    // with separators (`555-0123:`, `:555-0123`), which is a phone number's, not an address's.
+    /(?<=:)\d{1,5}(?!\d)(?![\s().-]\d)|(?<!\w)(?<!\d[\s().-])\d{1,5}(?=:)/,
   ]
     .map((r) => r.source)
     .join('|'),

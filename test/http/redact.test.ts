@@ -68,3 +68,23 @@ describe('redact', () => {
     },
   );
 });
+
+describe('redact, next to a colon', () => {
+  it.each([
+    ['(201) 555-0123: x', '******0123: x'],
+    ['201-555-0123:9', '******0123:9'],
+    ['+1 201-555-0123:', '+1******0123:'],
+    ['+44 20 7946 0958:', '+44******0958:'],
+    ['x:555-0123', 'x:***0123'],
+    ['98.765.432.10', '******3210'],
+  ])('still masks the number in %j: a port keeps only digits that stand alone', (text, masked) => {
+    expect(redact(text)).toBe(masked);
+  });
+
+  it.each(['127.0.0.1:40225', 'connect ECONNREFUSED ::1:8000', 'at 12:30:45', 'file.ts:10:5', '10.0.0.255'])(
+    'keeps %j readable',
+    (text) => {
+      expect(redact(text)).toBe(text);
+    },
+  );
+});
