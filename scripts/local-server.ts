@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { JWK } from 'jose';
 import { CachedKeySource } from '../lambdas/adapters/cached-key-source.js';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb-document-client.js';
 import { DynamoDbPhoneRecordStore } from '../lambdas/adapters/dynamodb-phone-record-store.js';
@@ -17,10 +18,11 @@ import { OutboxSmsSender } from '../lambdas/adapters/outbox-sms-sender.js';
 import { composeHandlers } from '../lambdas/compose.js';
 import { ENV, type Env, parseHttpApiConfig, parseKeyCacheSeconds, parseTokenConfig } from '../lambdas/config.js';
 import { epochSeconds, systemClock } from '../lambdas/core/clock.js';
-import { AuthError } from '../lambdas/core/errors.js';
+import { AuthError, isAuthError } from '../lambdas/core/errors.js';
 import { provisionUser } from '../lambdas/core/login.js';
 import { publicJwksOf } from '../lambdas/core/signing-keys.js';
 import { type ApiResult, errorResult, json } from '../lambdas/http/api-event.js';
+import { isTransient } from '../lambdas/http/handle.js';
 import { type FunctionName, matchRoute } from '../lambdas/http/routes.js';
 import { createTelemetry, redact } from '../lambdas/http/telemetry.js';
 import { type DynamoDbEngine, type DynamoDbEngineName, startDynamoDbEngine } from './dynamodb-engine.js';
@@ -139,6 +141,17 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     // API Gateway's JWT authorizer reads the published JWKS too, and caches it.
     const jwks = new CachedKeySource(publicKeys, parseKeyCacheSeconds(settings), clock);
     const authorizer = { issuer: sessions.issuer, audiences: [sessions.audience] };
+    // The published keys, or the answer a client should get when they cannot be read: like the routes,
+    // 503 with Retry-After for what a retry can fix (keys not there yet, DynamoDB unreachable).
+    const publishedKeys = async (): Promise<{ keys: readonly JWK[] } | { refusal: ApiResult }> => {
+      try {
+        return { keys: await jwks.load() };
+      } catch (error) {
+        if (isAuthError(error)) return { refusal: errorResult(error) };
+        if (!isTransient(error)) throw error;
+        return { refusal: errorResult(new AuthError('service_unavailable', { retryAfterSeconds: 1 })) };
+      }
+    };
 
     serve = async (req, res) => {
       try {
@@ -152,9 +165,14 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         const event = toApiEvent(req, await readBody(req), routeKey);
         if (typeof route === 'object' && route.authorized) {
           // What API Gateway's JWT authorizer does before the Lambda runs: verify, then pass the claims.
+          const published = await publishedKeys();
+          if ('refusal' in published) {
+            send(req, res, published.refusal);
+            return;
+          }
           const verdict = await authorizeJwt(
             event.headers.authorization,
-            await jwks.load(),
+            published.keys,
             authorizer,
             epochSeconds(clock),
           );

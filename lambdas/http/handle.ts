@@ -97,7 +97,7 @@ const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
  * client should retry, so 503 rather than 500. Anything else (a bug, AccessDenied, a validation
  * error, a missing table) is a 500 that retrying would not cure.
  */
-function isTransient(error: unknown, depth = 0): boolean {
+export function isTransient(error: unknown, depth = 0): boolean {
   if (!(error instanceof Error) || error.name === 'AbortError') return false;
   const { $retryable, $metadata, code } = error as {
     $retryable?: unknown;

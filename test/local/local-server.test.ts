@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { FileKeySource } from '../../lambdas/adapters/file-key-source.js';
 import type { KeySet } from '../../lambdas/core/signing-keys.js';
 import { redact } from '../../lambdas/http/telemetry.js';
+import { startDynamoDbEngine } from '../../scripts/dynamodb-engine.js';
 import { type LocalServer, startLocalServer } from '../../scripts/local-server.js';
 import { testDynamoDbEnv } from '../helpers/dynamodb.js';
 
@@ -188,5 +189,42 @@ describe('the local server', () => {
       expect(logged[0]).toMatch(/^local server error: Error: SMS to \S+3210 failed\n\s+at /);
       expect(lines.join('\n')).not.toContain(PHONE.slice(1));
     });
+  });
+});
+
+describe('/me when the published keys cannot be read', () => {
+  it('answers 503 service_unavailable with Retry-After, as every route does when DynamoDB is unreachable', async () => {
+    // An engine of its own, stopped under the running server; no key cache, so /me must read it.
+    const engine = await startDynamoDbEngine({ engine: 'dynalite' });
+    const dataDir = await mkdtemp(join(tmpdir(), 'otp-local-'));
+    const server = await startLocalServer({
+      env: {
+        ...testDynamoDbEnv(),
+        AWS_ENDPOINT_URL_DYNAMODB: engine.endpoint,
+        LOCAL_DATA_DIR: dataDir,
+        KEY_CACHE_SECONDS: '0',
+      },
+      port: 0,
+      log: () => {},
+    });
+    try {
+      const me = () =>
+        fetch(`${server.url}/me`, {
+          headers: { authorization: 'Bearer x.y.z' },
+          signal: AbortSignal.timeout(PROBE_DEADLINE_MS),
+        });
+      expect((await me()).status).toBe(401);
+
+      await engine.stop();
+      const response = await me();
+
+      expect(response.status).toBe(503);
+      expect(await response.json()).toMatchObject({ code: 'service_unavailable' });
+      expect(response.headers.get('retry-after')).toBe('1');
+    } finally {
+      await server.close();
+      await engine.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
