@@ -4,7 +4,7 @@
  * clients it calls. One client per container, created at init; no AWS call until a request.
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../adapters/dynamodb-document-client.js';
@@ -34,10 +34,16 @@ export function dynamoDbDocuments(): DynamoDBDocumentClient {
   return createDocumentClient(new DynamoDBClient(DYNAMODB_CLIENT_CONFIG));
 }
 
+/** Bounded like DynamoDB's: a hung Secrets Manager ends in 503 service_unavailable, not a timed-out function. */
+export const SECRETS_MANAGER_CLIENT_CONFIG = {
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 1000, requestTimeout: 1500 },
+} as const satisfies SecretsManagerClientConfig;
+
 /** The private signing keys in the secret named by SIGNING_KEY_SECRET_ID. */
 export function secretsManagerKeys(): SigningKeySource {
   const secretId = requireString(process.env, ENV.signingKeySecretId);
-  return new SecretsManagerKeySource(new SecretsManagerClient({}), secretId);
+  return new SecretsManagerKeySource(new SecretsManagerClient(SECRETS_MANAGER_CLIENT_CONFIG), secretId);
 }
 
 /**

@@ -117,4 +117,12 @@ describe('the Lambda entries', () => {
     const handler = documents.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> };
     expect(await handler.configProvider).toMatchObject({ connectionTimeout: 1000, requestTimeout: 1500 });
   });
+
+  it('bounds each Secrets Manager try the same way', async () => {
+    const client = secrets.send.getCall(0)?.thisValue as SecretsManagerClient | undefined;
+    expect(client).toBeInstanceOf(SecretsManagerClient);
+    expect(await client?.config.maxAttempts()).toBe(3);
+    const handler = client?.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> };
+    expect(await handler.configProvider).toMatchObject({ connectionTimeout: 1000, requestTimeout: 1500 });
+  });
 });
