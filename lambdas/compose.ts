@@ -10,7 +10,15 @@ import { DynamoDbIpRateLimiter } from './adapters/dynamodb-ip-rate-limiter.js';
 import { DynamoDbPhoneRecordStore } from './adapters/dynamodb-phone-record-store.js';
 import { DynamoDbPublicJwksStore } from './adapters/dynamodb-public-jwks-store.js';
 import { DynamoDbRefreshFamilyStore } from './adapters/dynamodb-refresh-family-store.js';
-import { ENV, type Env, parseKeyCacheSeconds, parseOtpConfig, parseTokenConfig, requireString } from './config.js';
+import {
+  ENV,
+  type Env,
+  parseKeyCacheSeconds,
+  parseOtpConfig,
+  parseSettings,
+  parseTokenConfig,
+  requireString,
+} from './config.js';
 import type { Clock } from './core/clock.js';
 import type { SigningKeySource, SmsSender } from './core/ports.js';
 import type { ApiHandler } from './http/api-event.js';
@@ -112,7 +120,7 @@ export function composeWellKnown(runtime: Base & Pick<Runtime, 'documents'>): Ap
         parseKeyCacheSeconds(runtime.env),
         runtime.clock,
       ),
-      issuer: requireString(runtime.env, ENV.issuer).replace(/\/+$/, ''),
+      issuer: parseSettings(runtime.env, 'common').issuer,
     },
     runtime.telemetry,
   );

@@ -3,7 +3,7 @@ import { rateLimitKeyForIp } from '../core/client-ip.js';
 import { HOUR } from '../core/clock.js';
 import type { IpRateLimiter } from '../core/ports.js';
 import { isConditionFailure } from './dynamodb-document-client.js';
-import { KEY_PREFIXES } from './table-keys.js';
+import { KEY_PREFIXES, TTL_ATTRIBUTE } from './table-keys.js';
 
 /** One item per client and hour (`IP#<ip>` / `SEND#<window start>`), counted with a guarded ADD. */
 export class DynamoDbIpRateLimiter implements IpRateLimiter {
@@ -22,7 +22,7 @@ export class DynamoDbIpRateLimiter implements IpRateLimiter {
           UpdateExpression: 'ADD #count :one SET #ttl = :ttl',
           // Exact under any contention, in one call: the increment happens only while below the limit.
           ConditionExpression: 'attribute_not_exists(#count) OR #count < :max',
-          ExpressionAttributeNames: { '#count': 'count', '#ttl': 'ttl' },
+          ExpressionAttributeNames: { '#count': 'count', '#ttl': TTL_ATTRIBUTE },
           ExpressionAttributeValues: { ':one': 1, ':max': maxPerHour, ':ttl': windowStart + 2 * HOUR },
         }),
       );

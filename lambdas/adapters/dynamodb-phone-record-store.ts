@@ -8,7 +8,7 @@ import type {
   VersionedPhoneRecord,
 } from '../core/ports.js';
 import { isConditionFailure } from './dynamodb-document-client.js';
-import { KEY_PREFIXES } from './table-keys.js';
+import { KEY_PREFIXES, TTL_ATTRIBUTE } from './table-keys.js';
 
 /** The phone record item: `PHONE#<e164>` / `USER`, holding the user and every per-number limit. */
 interface PhoneItem {
@@ -155,7 +155,7 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
           // Not locked: budget left, or the lockout that followed the last counted failure is over.
           ConditionExpression:
             'otpStep = :step AND otpConsumed = :false AND otpExpiresAt > :now AND (attribute_not_exists(failedAttempts) OR failedAttempts < :max OR attribute_not_exists(lastFailedAt) OR lastFailedAt <= :lockoutStart)',
-          ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl', '#version': 'version' },
+          ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE, '#version': 'version' },
           ExpressionAttributeValues: {
             ':true': true,
             ':false': false,
@@ -191,7 +191,7 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
       // Only non-active records expire; the condition catches a user activated since our read.
       sets.push('#ttl = :ttl');
       conditions.push('(attribute_not_exists(#status) OR #status <> :active)');
-      names['#ttl'] = 'ttl';
+      names['#ttl'] = TTL_ATTRIBUTE;
       names['#status'] = 'status';
       values[':ttl'] = args.retainUntil;
       values[':active'] = 'active';
