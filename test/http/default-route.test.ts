@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ApiEvent } from '../../lambdas/http/api-event.js';
 import { makeNotFoundHandler } from '../../lambdas/http/not-found-handler.js';
 import { apiEvent, invoke } from '../helpers/test-app.js';
 import { recordingTelemetry } from './recording-telemetry.js';
@@ -49,5 +50,22 @@ describe('the $default route', () => {
     const response = await fallback()(apiEvent('OPTIONS', '/anything', undefined, { headers }));
 
     expect(response).toEqual({ statusCode: 204, headers: { 'cache-control': 'no-store' } });
+  });
+
+  it('takes only an OPTIONS for a preflight, whatever headers another method carries', async () => {
+    const headers = { origin: 'https://app.example.com', 'access-control-request-method': 'POST' };
+
+    const response = await invoke(fallback(), apiEvent('GET', '/nowhere', undefined, { headers }));
+
+    expect(response.status).toBe(404);
+  });
+
+  it('answers an OPTIONS without any headers as a wrong method, not as a preflight', async () => {
+    const { headers: _none, ...event } = apiEvent('OPTIONS', '/send-otp');
+
+    const response = await invoke(fallback(), event as ApiEvent);
+
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBe('POST');
   });
 });
