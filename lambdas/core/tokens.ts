@@ -55,9 +55,10 @@ export async function signAccessToken(
 }
 
 /**
- * Verifies an access token the way API Gateway's JWT authorizer does (signature against JWKS, `iss`,
- * `aud`, `exp`), pinned to RS256 so `alg: none` or HMAC confusion cannot pass, and refuses anything
- * that is not an access token.
+ * Verifies an access token for a service that checks tokens itself rather than behind API Gateway's
+ * JWT authorizer: signature against the JWKS (pinned to RS256, so `alg: none` or HMAC confusion
+ * cannot pass), `iss`, `aud`, `exp`, and that it is an access token. It is not the authorizer's rule
+ * set (no `kid` or future-`iat` check): the local server mirrors that one (scripts/local-authorizer.ts).
  */
 export async function verifyAccessToken(
   token: string,
