@@ -3,6 +3,7 @@ import { AuthError } from '../../lambdas/core/errors.js';
 import {
   type ApiEvent,
   errorResult,
+  json,
   MAX_BODY_BYTES,
   noContent,
   payloadV2Event,
@@ -40,6 +41,21 @@ describe('payloadV2Event', () => {
     });
 
     expect(event.routeKey).toBe('$default');
+  });
+});
+
+describe('json', () => {
+  it('answers JSON that no one caches or sniffs, with any extra header', () => {
+    expect(json(201, { ok: true }, { 'retry-after': '3' })).toEqual({
+      statusCode: 201,
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        'retry-after': '3',
+      },
+      body: '{"ok":true}',
+    });
   });
 });
 

@@ -136,6 +136,47 @@ describe('handleApi', () => {
       expect((await failingWith(error).call()).status).toBe(503);
     });
 
+    // The SDK v3's own classification (@smithy/service-error-classification), name by name.
+    it.each([
+      'BandwidthLimitExceeded',
+      'LimitExceededException',
+      'PriorRequestNotComplete',
+      'ProvisionedThroughputExceededException',
+      'RequestLimitExceeded',
+      'RequestThrottled',
+      'RequestThrottledException',
+      'SlowDown',
+      'ThrottledException',
+      'Throttling',
+      'ThrottlingException',
+      'TooManyRequestsException',
+      'TransactionInProgressException',
+      'TimeoutError',
+      'RequestTimeout',
+      'RequestTimeoutException',
+    ])('counts an error named %s as transient', async (name) => {
+      expect((await failingWith(Object.assign(new Error('x'), { name })).call()).status).toBe(503);
+    });
+
+    it.each([
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'EPIPE',
+      'ETIMEDOUT',
+      'EHOSTUNREACH',
+      'ENETUNREACH',
+      'ENOTFOUND',
+      'EAI_AGAIN',
+    ])('counts a network error with code %s as transient', async (code) => {
+      expect((await failingWith(Object.assign(new Error('x'), { code })).call()).status).toBe(503);
+    });
+
+    it.each([429, 500, 502, 503, 504])('counts an AWS answer with HTTP status %i as transient', async (status) => {
+      const error = Object.assign(new Error('x'), { $metadata: { httpStatusCode: status } });
+
+      expect((await failingWith(error).call()).status).toBe(503);
+    });
+
     it.each([
       ['a plain Error', new Error('bug')],
       [

@@ -30,6 +30,11 @@ describe('redact', () => {
     ['a 7-digit local number, the shortest one masked as a number', 'call 5551234', 'call ***1234'],
     ['a 15-digit E.164 number, the longest there is', '+123456789012345', '+1**********2345'],
     ['16 digits, more than any number has, masked whole', '+1234567890123456', '+****************'],
+    [
+      'a number written right after a clock time, with the digits the time shares a run with',
+      'at 10:00 9876543210',
+      'at 10:********3210',
+    ],
     ['the characters it uses as markers, so none can be smuggled in', 'a\uE000b\uE001c', 'a\uFFFDb\uFFFDc'],
   ])('masks %s', (_case, text, masked) => {
     expect(redact(text)).toBe(masked);
@@ -47,6 +52,11 @@ describe('redact', () => {
     ['an ISO timestamp with an offset', '2026-11-25 22:21:35+05:30'],
     ['a clock time', 'at 10:00:00'],
     ['a UUID request id', 'RequestId: 6f1c2b3a-1234-4d5e-9f00-123456789012'],
+    ['a UUID request id that starts with eight digits', 'RequestId: 12345678-1234-4d5e-9f00-123456789012'],
+    ['a date without a time', 'expires on 2026-11-25'],
+    ['IPv4 addresses with octets of every width', 'from 203.0.113.7 via 255.255.255.255 and 249.250.199.100'],
+    ['an IPv4 address ending in an octet from 200 to 249', 'from 192.168.1.234'],
+    ['more than ten things it keeps in one text', Array.from({ length: 12 }, (_, i) => `10.0.0.${i}`).join(', ')],
     ['a DynamoDB request id', 'QOQ6QV6V0EJL4KTE1JA3DBUIUBVV4KQNSO5AEMVJF66Q9ASUAAJG'],
     [
       'an ARN with its account id',
