@@ -54,6 +54,10 @@ describe('redact', () => {
     ['a UUID request id', 'RequestId: 6f1c2b3a-1234-4d5e-9f00-123456789012'],
     ['a UUID request id that starts with eight digits', 'RequestId: 12345678-1234-4d5e-9f00-123456789012'],
     ['a date without a time', 'expires on 2026-11-25'],
+    [
+      'timestamps with nanoseconds and an offset, as Java and .NET write them',
+      'at 2026-11-25T22:21:35.123456789+00:00 and 2026-11-25 22:21:35,1234567 +0530',
+    ],
     ['IPv4 addresses with octets of every width', 'from 203.0.113.7 via 255.255.255.255 and 249.250.199.100'],
     ['an IPv4 address ending in an octet from 200 to 249', 'from 192.168.1.234'],
     ['more than ten things it keeps in one text', Array.from({ length: 12 }, (_, i) => `10.0.0.${i}`).join(', ')],
