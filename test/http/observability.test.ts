@@ -1,32 +1,15 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError } from '../../lambdas/core/errors.js';
 import { maskPhoneNumber } from '../../lambdas/core/phone.js';
 import { refreshTokenFamily } from '../../lambdas/core/tokens.js';
 import { json } from '../../lambdas/http/api-event.js';
 import { handleApi } from '../../lambdas/http/handle.js';
 import { createTelemetry, METRIC } from '../../lambdas/http/telemetry.js';
+import { captureOutput } from '../helpers/capture-output.js';
 import { apiEvent, createTestApp, invoke, type TestResponse } from '../helpers/test-app.js';
 
 const PHONE = '+919876543210';
-
-/** Everything the process writes to stdout and stderr while `run` runs. */
-async function captureOutput(run: () => Promise<void>): Promise<string> {
-  const chunks: string[] = [];
-  const capture = (chunk: unknown) => {
-    chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-    return true;
-  };
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
-  try {
-    await run();
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  return chunks.join('');
-}
 
 describe('logs', () => {
   const previousLevel = process.env.POWERTOOLS_LOG_LEVEL;

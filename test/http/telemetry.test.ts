@@ -1,24 +1,11 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTelemetry, METRIC } from '../../lambdas/http/telemetry.js';
+import { captureOutput } from '../helpers/capture-output.js';
 
 /** The JSON lines `run` writes to stdout and stderr. */
 async function output(run: () => void | Promise<void>): Promise<Record<string, unknown>[]> {
-  const written: string[] = [];
-  const capture = (chunk: unknown) => {
-    written.push(String(chunk));
-    return true;
-  };
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
-  try {
-    await run();
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  return written
-    .join('')
+  return (await captureOutput(run))
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
