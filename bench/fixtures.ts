@@ -15,7 +15,7 @@ export { randomPhoneNumber, wrongCode };
 
 /** An HTTP API payload-v2 event as API Gateway hands it over, from a mobile client. */
 export function apiEvent(
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
   options: { claims?: Record<string, string>; routeKey?: string } = {},

@@ -22,6 +22,8 @@ import {
 import type { Clock } from './core/clock.js';
 import type { SigningKeySource, SmsSender } from './core/ports.js';
 import type { ApiHandler } from './http/api-event.js';
+import { makeChangePhoneNumberHandler } from './http/change-phone-number-handler.js';
+import { makeDeleteAccountHandler } from './http/delete-account-handler.js';
 import { makeLogoutHandler } from './http/logout-handler.js';
 import { makeMeHandler } from './http/me-handler.js';
 import { makeNotFoundHandler } from './http/not-found-handler.js';
@@ -29,6 +31,7 @@ import { makeRefreshTokenHandler } from './http/refresh-token-handler.js';
 import { makeSendOtpHandler } from './http/send-otp-handler.js';
 import type { Telemetry } from './http/telemetry.js';
 import { makeVerifyOtpHandler } from './http/verify-otp-handler.js';
+import { makeVerifyPhoneNumberHandler } from './http/verify-phone-number-handler.js';
 import { makeWellKnownHandler } from './http/well-known-handler.js';
 import type { FunctionName } from './registry.js';
 
@@ -89,6 +92,7 @@ export function composeRefreshToken(runtime: Base & Pick<Runtime, 'documents' | 
   return makeRefreshTokenHandler(
     {
       refreshFamilies: new DynamoDbRefreshFamilyStore(documents, tableName),
+      records: new DynamoDbPhoneRecordStore(documents, tableName),
       keys: cachedKeys(runtime),
       clock: runtime.clock,
       sessions: parseTokenConfig(runtime.env),
@@ -100,14 +104,64 @@ export function composeRefreshToken(runtime: Base & Pick<Runtime, 'documents' | 
 export function composeLogout(runtime: Base & Pick<Runtime, 'documents'>): ApiHandler {
   const { documents, tableName } = table(runtime);
   return makeLogoutHandler(
-    { refreshFamilies: new DynamoDbRefreshFamilyStore(documents, tableName), clock: runtime.clock },
+    {
+      refreshFamilies: new DynamoDbRefreshFamilyStore(documents, tableName),
+      records: new DynamoDbPhoneRecordStore(documents, tableName),
+      clock: runtime.clock,
+    },
     runtime.telemetry,
   );
 }
 
-/** No AWS client: API Gateway's JWT authorizer (locally, the server) has already verified the token. */
-export function composeMe(runtime: Base): ApiHandler {
-  return makeMeHandler(runtime.telemetry);
+/** API Gateway's JWT authorizer (locally, the server) has verified the token; one read confirms its user. */
+export function composeMe(runtime: Base & Pick<Runtime, 'documents'>): ApiHandler {
+  const { documents, tableName } = table(runtime);
+  return makeMeHandler(
+    { records: new DynamoDbPhoneRecordStore(documents, tableName), clock: runtime.clock },
+    runtime.telemetry,
+  );
+}
+
+export function composeDeleteAccount(runtime: Base & Pick<Runtime, 'documents'>): ApiHandler {
+  const { documents, tableName } = table(runtime);
+  return makeDeleteAccountHandler(
+    {
+      records: new DynamoDbPhoneRecordStore(documents, tableName),
+      refreshFamilies: new DynamoDbRefreshFamilyStore(documents, tableName),
+      clock: runtime.clock,
+      policy: parseOtpConfig(runtime.env),
+    },
+    runtime.telemetry,
+  );
+}
+
+export function composeChangePhoneNumber(runtime: Base & Pick<Runtime, 'documents' | 'sms'>): ApiHandler {
+  const { documents, tableName } = table(runtime);
+  return makeChangePhoneNumberHandler(
+    {
+      records: new DynamoDbPhoneRecordStore(documents, tableName),
+      ipLimiter: new DynamoDbIpRateLimiter(documents, tableName),
+      sms: runtime.sms,
+      clock: runtime.clock,
+      policy: parseOtpConfig(runtime.env),
+    },
+    runtime.telemetry,
+  );
+}
+
+export function composeVerifyPhoneNumber(runtime: Base & Pick<Runtime, 'documents' | 'keys'>): ApiHandler {
+  const { documents, tableName } = table(runtime);
+  return makeVerifyPhoneNumberHandler(
+    {
+      records: new DynamoDbPhoneRecordStore(documents, tableName),
+      refreshFamilies: new DynamoDbRefreshFamilyStore(documents, tableName),
+      keys: cachedKeys(runtime),
+      clock: runtime.clock,
+      policy: parseOtpConfig(runtime.env),
+      sessions: parseTokenConfig(runtime.env),
+    },
+    runtime.telemetry,
+  );
 }
 
 /** The public keys only, from the item the key rotation publishes: this public route never reads the secret. */
@@ -138,6 +192,9 @@ export function composeHandlers(runtime: Runtime): Record<FunctionName, ApiHandl
     'refresh-token': composeRefreshToken(runtime),
     logout: composeLogout(runtime),
     me: composeMe(runtime),
+    'delete-account': composeDeleteAccount(runtime),
+    'change-phone-number': composeChangePhoneNumber(runtime),
+    'verify-phone-number': composeVerifyPhoneNumber(runtime),
     'well-known': composeWellKnown(runtime),
     'not-found': composeNotFound(runtime),
   };

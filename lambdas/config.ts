@@ -137,7 +137,7 @@ export const ANY_ORIGIN = '*';
  */
 export const CORS_POLICY = {
   /** Every method of the route table (a test keeps it so). */
-  allowMethods: ['GET', 'POST'],
+  allowMethods: ['GET', 'POST', 'DELETE'],
   /** JSON bodies and the bearer token of `/me`; a `*` would never cover `authorization`. */
   allowHeaders: ['authorization', 'content-type'],
   /** Not CORS-safelisted, so without this a browser app could not read when to retry or why a token failed. */

@@ -11,7 +11,7 @@ import type { SettingGroup } from './config.js';
 export type SettingsGroup = Exclude<SettingGroup, 'common' | 'table' | 'signingKey' | 'rotation' | 'httpApi'>;
 
 export interface RouteSpec {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'DELETE';
   readonly path: string;
   /** Behind the HTTP API's JWT authorizer (our own issuer and audience). */
   readonly authorized?: true;
@@ -53,6 +53,9 @@ export const ROUTE_TABLE = {
   'refresh-token': post('/token/refresh'),
   logout: post('/logout'),
   me: [{ method: 'GET', path: '/me', authorized: true }],
+  'delete-account': [{ method: 'DELETE', path: '/me', authorized: true }],
+  'change-phone-number': [{ method: 'POST', path: '/me/phone-number', authorized: true }],
+  'verify-phone-number': [{ method: 'POST', path: '/me/phone-number/verify', authorized: true }],
   'well-known': [
     { method: 'GET', path: '/.well-known/jwks.json' },
     { method: 'GET', path: '/.well-known/openid-configuration' },
@@ -89,26 +92,58 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   'refresh-token': {
     description: 'POST /token/refresh: rotates a refresh token',
     publicReason: `${BODY_TOKEN_REASON} the access token may already be expired.`,
-    table: { family: ['GetItem', 'UpdateItem'] },
+    // Reads the number's record: a family lives only while its user holds the number.
+    table: { family: ['GetItem', 'UpdateItem'], phone: ['GetItem'] },
     signingKey: true,
     sms: false,
     settings: ['tokens', 'keys'],
   },
   logout: {
-    description: 'POST /logout: revokes a refresh token family',
+    description: 'POST /logout: revokes a refresh token family, or every session of its user',
     publicReason: `${BODY_TOKEN_REASON} revoking a token must work with an expired access token.`,
-    table: { family: ['UpdateItem'] },
+    // `all: true` reads the family and moves its user's session epoch on.
+    table: { family: ['GetItem', 'UpdateItem'], phone: ['UpdateItem'] },
     signingKey: false,
     sms: false,
     settings: [],
   },
   me: {
-    description: 'GET /me: the claims of a verified access token',
+    description: 'GET /me: the user of a verified access token, if it still exists',
     publicReason: null,
-    table: null,
+    table: { phone: ['GetItem'] },
     signingKey: false,
     sms: false,
     settings: [],
+  },
+  'delete-account': {
+    description: 'DELETE /me: deletes the user and every session',
+    publicReason: null,
+    // The record loses its user; the families are found through the user index and deleted.
+    table: { phone: ['GetItem', 'PutItem'], user: ['Query'], family: ['DeleteItem'] },
+    signingKey: false,
+    sms: false,
+    settings: ['otp'],
+  },
+  'change-phone-number': {
+    description: 'POST /me/phone-number: sends a code to the number the user moves to',
+    publicReason: null,
+    table: { phone: ['GetItem', 'PutItem', 'UpdateItem'], ip: ['UpdateItem'] },
+    signingKey: false,
+    sms: true,
+    settings: ['otp', 'sms'],
+  },
+  'verify-phone-number': {
+    description: 'POST /me/phone-number/verify: moves the user to the new number',
+    publicReason: null,
+    // One transaction: both numbers' records and the new family; then the old families are deleted.
+    table: {
+      phone: ['GetItem', 'PutItem', 'UpdateItem'],
+      family: ['PutItem', 'DeleteItem'],
+      user: ['Query'],
+    },
+    signingKey: true,
+    sms: false,
+    settings: ['otp', 'tokens', 'keys'],
   },
   'well-known': {
     description: 'GET /.well-known/*, /openapi.json: JWKS, OpenID configuration and the API contract',

@@ -86,6 +86,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       dataDir: join(dataDir, 'dynamodb'),
     });
     endpoint = engine.endpoint;
+    if (engine.engine === 'dynalite') {
+      log('dynalite has no transactions: POST /me/phone-number/verify needs DynamoDB Local (Java 17+)');
+    }
   }
   process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoint;
 

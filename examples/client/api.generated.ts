@@ -142,10 +142,17 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Revoke a refresh token's family
+         * Revoke a refresh token's family, or every session of its user
          * @description Revokes the whole family of the refresh token, its newest token included. The token must be
          *     the family's current one or the one it replaced; logging out again with it is also `204`.
          *     Any other token, or a family that has ended, is `401 invalid_token`.
+         *
+         *     With `"all": true`, signs the user out everywhere: every refresh token of every session of
+         *     the user, this one included, answers `401 invalid_token` from then on. Only a live session
+         *     can do it: a token whose session has already ended (logged out, revoked, signed out
+         *     everywhere, account deleted, number changed) is `401 invalid_token`. Access tokens already
+         *     issued stay valid until they expire (`ACCESS_TOKEN_TTL_SECONDS`) for APIs that only check
+         *     the signature.
          */
         post: operations["logout"];
         delete?: never;
@@ -188,11 +195,77 @@ export interface paths {
          *     token (bare or after `Bearer `), RS256, a `kid` of the published JWKS whose key verifies the
          *     signature, `exp` after and `iat` (and `nbf`, when present) not after the current time with
          *     no clock skew, `iss` equal to the issuer, `aud` containing the audience. The function then
-         *     checks `token_use: "access"`.
+         *     checks `token_use: "access"`, and that the user still exists and still has the token's
+         *     number: a token of a deleted account, or one issued before a number change, is
+         *     `401 invalid_token`.
          */
         get: operations["getMe"];
         put?: never;
         post?: never;
+        /**
+         * Delete the account
+         * @description Deletes the signed-in user, as app stores require an app to offer. From the answer on,
+         *     every refresh token of every session of the user is `401 invalid_token`, `GET /me` refuses
+         *     every access token of the user, and the number is free: under open signup its next login
+         *     creates a new user (a new `sub`); under closed signup it gets no SMS until an operator adds
+         *     it again. The user's data and refresh-token families are deleted, not marked; the number
+         *     keeps only its abuse counters (sends and wrong codes), which expire within a day plus
+         *     `OTP_LOCKOUT_SECONDS`, as for any number that asked for a code. Access tokens already held
+         *     by other APIs that only check the signature stay valid until they expire, at most
+         *     `ACCESS_TOKEN_TTL_SECONDS`.
+         */
+        delete: operations["deleteMe"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/phone-number": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a code to the number the user moves to
+         * @description Sends a 6-digit code to the new number. The new number gets every rule of `/send-otp`
+         *     (country, lockout, cooldown, hour, day and client-IP limits), whatever `SIGNUP_MODE`, and
+         *     every request also counts as one send against the caller's own number's hour and day
+         *     limits, so an account cannot spray codes or probe numbers. A number that belongs to another
+         *     user is `409 phone_number_taken` (also counted against the caller; the other user is not
+         *     touched); the user's current number is `400 invalid_request`. The code only confirms this
+         *     change by this user: it never logs anyone in.
+         */
+        post: operations["requestPhoneNumberChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/phone-number/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move the user to the new number with its code
+         * @description Trades the code sent by `POST /me/phone-number` for new tokens. The user keeps its `sub`;
+         *     the new tokens carry the new `phone_number`. In one transaction the new number gets the
+         *     user and the old one is freed (under open signup its next login creates a new user), so at
+         *     no moment can both numbers log in to the user. Every other session of the user ends. Wrong
+         *     codes spend the new number's attempt budget: `400 invalid_otp`, then `429
+         *     too_many_attempts`. A number taken by another user in the meantime is `409
+         *     phone_number_taken`.
+         */
+        post: operations["verifyPhoneNumberChange"];
         delete?: never;
         options?: never;
         head?: never;
@@ -290,6 +363,12 @@ export interface components {
             /** @description The latest refresh token of the session (opaque). */
             refresh: string;
         };
+        LogoutRequest: {
+            /** @description The latest refresh token of the session (opaque), or the one it replaced. */
+            refresh: string;
+            /** @description `true`: end every session of the user; absent or `false`: this session only. */
+            all?: boolean;
+        };
         OtpSent: {
             /** @constant */
             message: "OTP sent";
@@ -359,7 +438,7 @@ export interface components {
          *     `internal_error` is the only code no `AuthError` carries.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "invalid_phone_number" | "country_not_allowed" | "invalid_otp" | "invalid_token" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "too_many_attempts" | "rate_limited" | "sms_unavailable" | "service_unavailable" | "internal_error";
+        ErrorCode: "invalid_request" | "invalid_phone_number" | "country_not_allowed" | "invalid_otp" | "invalid_token" | "phone_number_taken" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "too_many_attempts" | "rate_limited" | "sms_unavailable" | "service_unavailable" | "internal_error";
         /** @description Every error the service answers. */
         Error: {
             /** @description A sentence for people, the same for every answer with this code. Do not parse it. */
@@ -442,6 +521,27 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["OpenApiDocument"];
+            };
+        };
+        /** @description The user and every session are gone. */
+        AccountDeleted: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The number belongs to another user. Nothing was sent. */
+        PhoneNumberTaken: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @constant */
+                    code?: "phone_number_taken";
+                };
             };
         };
         /**
@@ -689,6 +789,11 @@ export interface components {
                 "application/json": components["schemas"]["RefreshRequest"];
             };
         };
+        Logout: {
+            content: {
+                "application/json": components["schemas"]["LogoutRequest"];
+            };
+        };
     };
     headers: {
         /** @description Never cached (token answers must not be, RFC 6749 section 5.1; nothing else here gains from it). */
@@ -837,7 +942,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["Refresh"];
+        requestBody: components["requestBodies"]["Logout"];
         responses: {
             204: components["responses"]["LoggedOut"];
             400: components["responses"]["RequestInvalid"];
@@ -856,7 +961,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["Refresh"];
+        requestBody: components["requestBodies"]["Logout"];
         responses: {
             204: components["responses"]["LoggedOut"];
             308: components["responses"]["SlashFreeRedirect"];
@@ -881,6 +986,62 @@ export interface operations {
             200: components["responses"]["Me"];
             401: components["responses"]["AccessTokenInvalid"];
             429: components["responses"]["Throttled"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["AccountDeleted"];
+            401: components["responses"]["AccessTokenInvalid"];
+            429: components["responses"]["LoginRefused"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    requestPhoneNumberChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["SendOtp"];
+        responses: {
+            200: components["responses"]["OtpSent"];
+            400: components["responses"]["SendOtpBadRequest"];
+            401: components["responses"]["AccessTokenInvalid"];
+            409: components["responses"]["PhoneNumberTaken"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["LoginRefused"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["SendOtpUnavailable"];
+        };
+    };
+    verifyPhoneNumberChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["VerifyOtp"];
+        responses: {
+            200: components["responses"]["Tokens"];
+            400: components["responses"]["VerifyOtpBadRequest"];
+            401: components["responses"]["AccessTokenInvalid"];
+            409: components["responses"]["PhoneNumberTaken"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["LoginRefused"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

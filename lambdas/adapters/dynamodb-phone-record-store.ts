@@ -1,13 +1,21 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { PhoneRecord, UserAccount } from '../core/phone-record.js';
 import type {
   ConsumeCodeArgs,
   FailedAttemptArgs,
   FailedAttemptOutcome,
   PhoneRecordStore,
+  RefreshFamily,
   VersionedPhoneRecord,
 } from '../core/ports.js';
 import { isConditionFailure } from './dynamodb-document-client.js';
+import { familyItem } from './dynamodb-refresh-family-store.js';
 import { KEY_PREFIXES, TTL_ATTRIBUTE } from './table-keys.js';
 
 /** The phone record item: `PHONE#<e164>` / `USER`, holding the user and every per-number limit. */
@@ -21,6 +29,10 @@ interface PhoneItem {
   status?: 'pending' | 'active';
   createdAt?: number;
   verifiedAt?: number;
+  sessionEpoch?: number;
+  /** A pending number change to this number: the user it is for and the secret of its code. */
+  changeUserId?: string;
+  changeSecret?: string;
   otpStep?: number;
   otpExpiresAt?: number;
   otpConsumed?: boolean;
@@ -43,11 +55,15 @@ function toRecord(item: PhoneItem): PhoneRecord {
           status: item.status,
           createdAt: item.createdAt ?? 0,
           ...(item.verifiedAt === undefined ? {} : { verifiedAt: item.verifiedAt }),
+          ...(item.sessionEpoch === undefined ? {} : { sessionEpoch: item.sessionEpoch }),
         }
       : undefined;
   return {
     phoneNumber: item.phoneNumber,
     ...(user ? { user } : {}),
+    ...(item.changeUserId && item.changeSecret
+      ? { change: { userId: item.changeUserId, secret: item.changeSecret } }
+      : {}),
     ...(item.otpStep === undefined || item.otpExpiresAt === undefined
       ? {}
       : { code: { step: item.otpStep, expiresAt: item.otpExpiresAt, consumed: item.otpConsumed === true } }),
@@ -70,6 +86,9 @@ function toItem(record: PhoneRecord, version: number): PhoneItem {
     status: user?.status,
     createdAt: user?.createdAt,
     verifiedAt: user?.verifiedAt,
+    sessionEpoch: user?.sessionEpoch,
+    changeUserId: record.change?.userId,
+    changeSecret: record.change?.secret,
     otpStep: code?.step,
     otpExpiresAt: code?.expiresAt,
     otpConsumed: code?.consumed,
@@ -229,6 +248,75 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
     }
   }
 
+  async endSessions(phoneNumber: string, args: { userId: string; sessionEpoch: number }): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keyOf(phoneNumber),
+          UpdateExpression: 'ADD sessionEpoch :one, #version :one',
+          // An absent epoch is epoch 0, as the families created before epochs existed carry none.
+          ConditionExpression:
+            'userId = :userId AND #status = :active AND (sessionEpoch = :epoch OR (attribute_not_exists(sessionEpoch) AND :epoch = :zero))',
+          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':zero': 0,
+            ':userId': args.userId,
+            ':active': 'active',
+            ':epoch': args.sessionEpoch,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async moveUser(args: {
+    vacated: PhoneRecord;
+    fromVersion: number;
+    moved: PhoneRecord;
+    toVersion: number;
+    family: RefreshFamily;
+  }): Promise<boolean> {
+    const guarded = (record: PhoneRecord, seen: number) => ({
+      TableName: this.tableName,
+      Item: toItem(record, seen + 1),
+      ...(seen === 0
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : {
+            ConditionExpression: '#version = :seen',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':seen': seen },
+          }),
+    });
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: guarded(args.vacated, args.fromVersion) },
+            { Put: guarded(args.moved, args.toVersion) },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: familyItem(args.family),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      // A cancelled transaction names its reasons; only failed conditions mean "re-read".
+      if (isTransactionConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
   private async updateIgnoringCondition(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>) {
     try {
       await this.client.send(new UpdateCommand({ ...input, TableName: this.tableName }));
@@ -236,4 +324,10 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
       if (!isConditionFailure(error)) throw error;
     }
   }
+}
+
+function isTransactionConditionFailure(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return false;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.some((reason) => reason.Code === 'ConditionalCheckFailed');
 }

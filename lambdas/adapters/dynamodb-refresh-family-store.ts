@@ -1,7 +1,14 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { RefreshFamily, RefreshFamilyStore } from '../core/ports.js';
 import { isConditionFailure } from './dynamodb-document-client.js';
-import { KEY_PREFIXES } from './table-keys.js';
+import { KEY_PREFIXES, USER_INDEX } from './table-keys.js';
 
 /** `FAM#<family id>` / `FAMILY`: the whole state of one refresh-token family. */
 interface FamilyItem {
@@ -16,10 +23,33 @@ interface FamilyItem {
   rotatedAt?: number;
   generation: number;
   revokedAt?: number;
+  sessionEpoch?: number;
+  /** `USER#<sub>`: the user index's key, so deleting the account finds the family. */
+  userKey?: string;
   ttl: number;
 }
 
 const keyOf = (familyId: string) => ({ pk: `${KEY_PREFIXES.family}${familyId}`, sk: 'FAMILY' as const });
+const userKeyOf = (userId: string) => `${KEY_PREFIXES.user}${userId}`;
+
+/** Deleting families in parallel, a few at a time: a user rarely has more than a handful. */
+const DELETE_CONCURRENCY = 8;
+
+/** The item of a new family (also written by the number change's transaction). */
+export function familyItem(family: RefreshFamily): FamilyItem {
+  return {
+    ...keyOf(family.familyId),
+    userId: family.userId,
+    userKey: userKeyOf(family.userId),
+    phoneNumber: family.phoneNumber,
+    familyExpiresAt: family.familyExpiresAt,
+    createdAt: family.createdAt,
+    headHash: family.headHash,
+    generation: family.generation,
+    ...(family.sessionEpoch === undefined ? {} : { sessionEpoch: family.sessionEpoch }),
+    ttl: family.familyExpiresAt,
+  };
+}
 
 export class DynamoDbRefreshFamilyStore implements RefreshFamilyStore {
   constructor(
@@ -45,35 +75,65 @@ export class DynamoDbRefreshFamilyStore implements RefreshFamilyStore {
       ...(item.previousHash === undefined ? {} : { previousHash: item.previousHash }),
       ...(item.rotatedAt === undefined ? {} : { rotatedAt: item.rotatedAt }),
       ...(item.revokedAt === undefined ? {} : { revokedAt: item.revokedAt }),
+      ...(item.sessionEpoch === undefined ? {} : { sessionEpoch: item.sessionEpoch }),
     };
   }
 
   async create(family: RefreshFamily): Promise<void> {
-    const item: FamilyItem = {
-      ...keyOf(family.familyId),
-      userId: family.userId,
-      phoneNumber: family.phoneNumber,
-      familyExpiresAt: family.familyExpiresAt,
-      createdAt: family.createdAt,
-      headHash: family.headHash,
-      generation: family.generation,
-      ttl: family.familyExpiresAt,
-    };
     await this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+      new PutCommand({
+        TableName: this.tableName,
+        Item: familyItem(family),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
     );
+  }
+
+  async familyIdsOf(userId: string): Promise<string[]> {
+    const ids: string[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: USER_INDEX.name,
+          KeyConditionExpression: '#userKey = :userKey',
+          ExpressionAttributeNames: { '#userKey': USER_INDEX.partitionKey },
+          ExpressionAttributeValues: { ':userKey': userKeyOf(userId) },
+          ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const pk = String(item.pk ?? '');
+        if (pk.startsWith(KEY_PREFIXES.family)) ids.push(pk.slice(KEY_PREFIXES.family.length));
+      }
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return ids;
+  }
+
+  async deleteFamilies(familyIds: readonly string[]): Promise<void> {
+    for (let start = 0; start < familyIds.length; start += DELETE_CONCURRENCY) {
+      await Promise.all(
+        familyIds
+          .slice(start, start + DELETE_CONCURRENCY)
+          .map((id) => this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keyOf(id) }))),
+      );
+    }
   }
 
   async rotate(
     familyId: string,
-    args: { fromHash: string; toHash: string; at: number; maxGeneration: number },
+    args: { fromHash: string; toHash: string; at: number; maxGeneration: number; userId: string },
   ): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keyOf(familyId),
-          UpdateExpression: 'SET headHash = :to, previousHash = :from, rotatedAt = :at ADD generation :one',
+          // userKey: a family from before the user index gets indexed at its next rotation.
+          UpdateExpression:
+            'SET headHash = :to, previousHash = :from, rotatedAt = :at, userKey = if_not_exists(userKey, :userKey) ADD generation :one',
           // Only the head rotates, once: concurrent refreshes of one token cannot fork the family.
           ConditionExpression: 'headHash = :from AND attribute_not_exists(revokedAt) AND generation < :max',
           ExpressionAttributeValues: {
@@ -82,6 +142,7 @@ export class DynamoDbRefreshFamilyStore implements RefreshFamilyStore {
             ':at': args.at,
             ':one': 1,
             ':max': args.maxGeneration,
+            ':userKey': userKeyOf(args.userId),
           },
         }),
       );

@@ -1,19 +1,31 @@
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   DescribeTimeToLiveCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 
-import { TABLE_KEY_SCHEMA, TTL_ATTRIBUTE } from './table-keys.js';
+import { TABLE_KEY_SCHEMA, TTL_ATTRIBUTE, USER_INDEX } from './table-keys.js';
+
+const USER_INDEX_DEFINITION = {
+  IndexName: USER_INDEX.name,
+  KeySchema: [{ AttributeName: USER_INDEX.partitionKey, KeyType: 'HASH' as const }],
+  Projection: { ProjectionType: 'KEYS_ONLY' as const },
+};
+const ATTRIBUTES = [...TABLE_KEY_SCHEMA.map(({ AttributeName }) => AttributeName), USER_INDEX.partitionKey].map(
+  (AttributeName) => ({ AttributeName, AttributeType: 'S' as const }),
+);
 
 const ACTIVE_WAIT_SECONDS = 60;
 
 /**
- * Creates the table as the stack defines it (on-demand, pk/sk strings, TTL on `ttl`) unless it exists,
- * then waits until it is ACTIVE. For local engines and tests only: in AWS the stack owns the table.
+ * Creates the table as the stack defines it (on-demand, pk/sk strings, the user index, TTL on `ttl`)
+ * unless it exists, adds the index to a table kept from a version without it, then waits until it is
+ * ACTIVE. For local engines and tests only: in AWS the stack owns the table.
  */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
@@ -22,7 +34,8 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
         KeySchema: [...TABLE_KEY_SCHEMA],
-        AttributeDefinitions: TABLE_KEY_SCHEMA.map(({ AttributeName }) => ({ AttributeName, AttributeType: 'S' })),
+        AttributeDefinitions: ATTRIBUTES,
+        GlobalSecondaryIndexes: [USER_INDEX_DEFINITION],
       }),
     );
   } catch (error) {
@@ -33,7 +46,21 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     { client, minDelay: 1, maxDelay: 2, maxWaitTime: ACTIVE_WAIT_SECONDS },
     { TableName: tableName },
   );
+  await addUserIndex(client, tableName);
   await enableTimeToLive(client, tableName);
+}
+
+// A local data directory may hold the table from a version without the index.
+async function addUserIndex(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  if (Table?.GlobalSecondaryIndexes?.some((index) => index.IndexName === USER_INDEX.name)) return;
+  await client.send(
+    new UpdateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: ATTRIBUTES,
+      GlobalSecondaryIndexUpdates: [{ Create: USER_INDEX_DEFINITION }],
+    }),
+  );
 }
 
 async function enableTimeToLive(client: DynamoDBClient, tableName: string): Promise<void> {

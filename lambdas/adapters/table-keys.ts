@@ -22,12 +22,24 @@ export const KEY_PREFIXES = {
   family: 'FAM#',
   /** `JWKS#current`: the public signing keys, written by the key rotation, read by the JWKS endpoint. */
   jwks: 'JWKS#',
+  /**
+   * `USER#<sub>`: not an item but the partition key of {@link USER_INDEX}, which lists a user's refresh
+   * families (their `userKey` attribute) so that deleting the account can find and delete them.
+   */
+  user: 'USER#',
 } as const;
+
+/** The one index: refresh families by user (`userKey` = `USER#<sub>`), keys only. */
+export const USER_INDEX = { name: 'byUser', partitionKey: 'userKey' } as const;
 
 export type ItemKind = keyof typeof KEY_PREFIXES;
 
-/** Item actions the handlers use: every read is a GetItem by key, every write a conditional Put or Update. */
-export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem';
+/**
+ * Item actions the handlers use: every read is a GetItem by key, every write a conditional Put or
+ * Update (a transaction is authorized as its item actions); DeleteItem removes a deleted account's
+ * families; Query is only ever granted on {@link USER_INDEX}, whose partitions are one user's families.
+ */
+export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
 
 /** The item actions a function may call, per kind of item; kinds not listed are out of reach. */
 export type ItemAccess = Readonly<Partial<Record<ItemKind, readonly ItemAction[]>>>;

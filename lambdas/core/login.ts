@@ -15,7 +15,7 @@ import {
   type SendLimits,
   type UserAccount,
 } from './phone-record.js';
-import type { IpRateLimiter, PhoneRecordStore, SigningKeySource, SmsSender } from './ports.js';
+import type { IpRateLimiter, PhoneRecordStore, SigningKeySource, SmsSender, VersionedPhoneRecord } from './ports.js';
 import { issueTokens, type SessionDeps } from './sessions.js';
 import type { TokenPair } from './tokens.js';
 
@@ -108,21 +108,34 @@ export async function sendOtp(
     if (!(await deps.records.save(next, version))) continue;
     if (testCode) return answer('test_number');
 
-    const message = renderSms(policy.smsTemplate, codeAtStep(user.totpSecret, step), policy.otpTtlSeconds);
-    try {
-      await deps.sms.send(phone.e164, message);
-    } catch (error) {
-      // The send stays counted (a failing provider cannot be hammered) but its code must not work.
-      await deps.records.cancelCode(phone.e164, step);
-      throw new AuthError('sms_unavailable', { cause: error });
-    }
-    // The code's lifetime starts when the provider accepted the message, not when it was reserved.
-    const acceptedAt = epochSeconds(deps.clock);
-    const expiresAt = acceptedAt + policy.otpTtlSeconds;
-    if (next.code && expiresAt > next.code.expiresAt) await deps.records.extendCode(phone.e164, step, expiresAt);
+    await deliverCode(deps, phone, codeAtStep(user.totpSecret, step), next);
     return answer('sent');
   }
   throw new AuthError('rate_limited', { retryAfterSeconds: 1 });
+}
+
+/**
+ * Sends the code of the record just written (`written.code`) and starts its lifetime when the
+ * provider accepted the message, not when it was reserved.
+ */
+export async function deliverCode(
+  deps: Pick<SendOtpDeps, 'records' | 'sms' | 'clock' | 'policy'>,
+  phone: PhoneNumber,
+  code: string,
+  written: PhoneRecord,
+): Promise<void> {
+  const { policy } = deps;
+  const step = written.code?.step ?? 0;
+  const message = renderSms(policy.smsTemplate, code, policy.otpTtlSeconds);
+  try {
+    await deps.sms.send(phone.e164, message);
+  } catch (error) {
+    // The send stays counted (a failing provider cannot be hammered) but its code must not work.
+    await deps.records.cancelCode(phone.e164, step);
+    throw new AuthError('sms_unavailable', { cause: error });
+  }
+  const expiresAt = epochSeconds(deps.clock) + policy.otpTtlSeconds;
+  if (written.code && expiresAt > written.code.expiresAt) await deps.records.extendCode(phone.e164, step, expiresAt);
 }
 
 export interface VerifyOtpDeps extends SessionDeps {
@@ -138,7 +151,7 @@ export interface VerifyOtpResult {
 }
 
 // Wrong guesses for unknown numbers do the same work as for known ones.
-const DECOY_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+export const DECOY_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 
 function matchesPendingCode(
   record: PhoneRecord,
@@ -148,7 +161,8 @@ function matchesPendingCode(
 ): boolean {
   const pending = pendingCodeAt(record, now);
   const expected = testCode ?? codeAtStep(record.user?.totpSecret ?? DECOY_SECRET, pending?.step ?? totpStepAt(now));
-  return codesMatch(expected, presented) && pending !== undefined && record.user !== undefined;
+  // A number change's code (record.change) is never a login code, even for the right digits.
+  return codesMatch(expected, presented) && pending !== undefined && record.user !== undefined && !record.change;
 }
 
 /**
@@ -176,7 +190,7 @@ export async function verifyOtp(
       const step = (record.code as { step: number }).step;
       // Tokens first, code second: a missing key or a failed write must not cost the user their code.
       // A family whose code then loses the race is never handed out and expires on its own.
-      const tokens = await issueTokens(deps, { userId: user.userId, phoneNumber: phone.e164 });
+      const tokens = await issueTokens(deps, { userId: user.userId, phoneNumber: phone.e164 }, user.sessionEpoch ?? 0);
       const consumed = await deps.records.consumeCode(phone.e164, {
         step,
         now,
@@ -190,32 +204,52 @@ export async function verifyOtp(
       throw new AuthError('invalid_otp');
     }
 
-    if (stale) {
-      // An item past its retention still holds old counters: replace it instead of adding to them.
-      const fresh: PhoneRecord = {
-        ...record,
-        failedAttempts: 1,
-        lastFailedAt: now,
-        ...retentionFields(record.user, now, policy),
-      };
-      if (!(await deps.records.save(fresh, version))) continue;
-      throw new AuthError('invalid_otp');
-    }
-    // An aged count (or none) starts again at one; a live one grows, under the same ageing rule.
-    const counted = await deps.records.recordFailedAttempt(phone.e164, {
-      now,
-      maxAttempts: policy.otpMaxAttempts,
-      lockoutSeconds: policy.otpLockoutSeconds,
-      restart: lock.failedAttempts === 0,
+    await countWrongCode(deps, { record, version, stale, now, lock });
+  }
+  return refuseAfterLostRaces(deps, phone.e164);
+}
+
+/**
+ * Spends one attempt of the number's budget on a wrong code and throws `invalid_otp`; returns only
+ * when the guarded write lost a race, for the caller to re-read and decide again.
+ */
+export async function countWrongCode(
+  deps: { readonly records: PhoneRecordStore; readonly policy: SendLimits },
+  read: VersionedPhoneRecord & { readonly now: number; readonly lock: { readonly failedAttempts: number } },
+): Promise<void> {
+  const { policy } = deps;
+  const { record, version, now } = read;
+  if (read.stale) {
+    // An item past its retention still holds old counters: replace it instead of adding to them.
+    const fresh: PhoneRecord = {
+      ...record,
+      failedAttempts: 1,
+      lastFailedAt: now,
       ...retentionFields(record.user, now, policy),
-    });
-    if (counted.outcome === 'refused') continue;
+    };
+    if (!(await deps.records.save(fresh, version))) return;
     throw new AuthError('invalid_otp');
   }
-  // Still losing races after several re-reads: the number is being hammered, and the guard held.
+  // An aged count (or none) starts again at one; a live one grows, under the same ageing rule.
+  const counted = await deps.records.recordFailedAttempt(record.phoneNumber, {
+    now,
+    maxAttempts: policy.otpMaxAttempts,
+    lockoutSeconds: policy.otpLockoutSeconds,
+    restart: read.lock.failedAttempts === 0,
+    ...retentionFields(record.user, now, policy),
+  });
+  if (counted.outcome === 'refused') return;
+  throw new AuthError('invalid_otp');
+}
+
+/** Still losing races after several re-reads: the number is being hammered, and the guard held. */
+export async function refuseAfterLostRaces(
+  deps: { readonly records: PhoneRecordStore; readonly policy: SendLimits; readonly clock: Clock },
+  phoneNumber: string,
+): Promise<never> {
   const now = epochSeconds(deps.clock);
-  const { record } = await deps.records.get(phone.e164, now);
-  const state = lockState(record, now, policy);
+  const { record } = await deps.records.get(phoneNumber, now);
+  const state = lockState(record, now, deps.policy);
   throw new AuthError(state.locked ? 'too_many_attempts' : 'rate_limited', {
     retryAfterSeconds: state.locked ? state.retryAfterSeconds : 1,
   });

@@ -11,6 +11,21 @@ export interface UserAccount {
   readonly status: UserStatus;
   readonly createdAt: number;
   readonly verifiedAt?: number;
+  /**
+   * Refresh families carry the epoch of their login; one that differs from the user's is ended.
+   * "Sign out everywhere" and a number change move it on (absent: 0).
+   */
+  readonly sessionEpoch?: number;
+}
+
+/**
+ * A number change waiting for its code, kept on the record of the new number: the code was derived
+ * from this secret of its own (not the user's), so it can move the number to this user only and is
+ * never a login code, and the number has no user until the move.
+ */
+export interface PendingNumberChange {
+  readonly userId: string;
+  readonly secret: string;
 }
 
 /** The code of the latest send: only its TOTP step is stored, never the code itself. */
@@ -39,6 +54,8 @@ export interface PhoneRecord {
   readonly phoneNumber: string;
   readonly user?: UserAccount;
   readonly code?: PendingCode;
+  /** Set while the pending code is a number change's, not a login's. */
+  readonly change?: PendingNumberChange;
   /** Highest TOTP step ever issued; a new send always moves past it, so no code is ever valid twice. */
   readonly lastStep?: number;
   /** Wrong codes counted since the count last aged out; read it through {@link failedAttemptsAt}. */
@@ -112,12 +129,21 @@ export function recentSends(record: PhoneRecord, now: number): number[] {
   return record.sendTimes.filter((t) => t > now - DAY);
 }
 
-/** Throws `rate_limited` with the wait until the earliest limit frees up. */
-export function assertSendAllowed(record: PhoneRecord, now: number, limits: SendLimits): void {
+/**
+ * Throws `rate_limited` with the wait until the earliest limit frees up. Without `cooldown`, only the
+ * hour and day limits apply: a number-change request charged to the caller's own number sends
+ * nothing to it, so the resend cooldown has nothing to protect there.
+ */
+export function assertSendAllowed(
+  record: PhoneRecord,
+  now: number,
+  limits: SendLimits,
+  options: { cooldown: boolean } = { cooldown: true },
+): void {
   const day = recentSends(record, now);
   const waits: number[] = [];
   const last = day.length ? Math.max(...day) : undefined;
-  if (last !== undefined && now - last < limits.sendCooldownSeconds) {
+  if (options.cooldown && last !== undefined && now - last < limits.sendCooldownSeconds) {
     waits.push(last + limits.sendCooldownSeconds - now);
   }
   const hour = day.filter((t) => t > now - HOUR);
@@ -190,7 +216,93 @@ export function planSend(
  * the send is counted, so the per-number limits answer exactly as they would for a known number.
  */
 export function planUnknownNumberSend(record: PhoneRecord, now: number, limits: SendLimits): PhoneRecord {
-  return { ...record, sendTimes: sendTimesWith(record, now), ...retentionFields(undefined, now, limits) };
+  // A pending number change's code dies with this send, as any older code dies with a newer one.
+  const { code: _code, change: _change, ...rest } = record;
+  return { ...rest, sendTimes: sendTimesWith(record, now), ...retentionFields(undefined, now, limits) };
+}
+
+/**
+ * The caller's own record after a number-change request is counted against it: every request to
+ * change the number costs the caller one send of their own budget, so one account cannot spray codes
+ * at many new numbers, nor probe which numbers are taken faster than its send limits.
+ */
+export function planCallerCharge(record: PhoneRecord, now: number, limits: SendLimits): PhoneRecord {
+  return { ...record, sendTimes: sendTimesWith(record, now), ...retentionFields(record.user, now, limits) };
+}
+
+/**
+ * The new number's record after a number-change code is sent to it: a fresh step as for a login, but
+ * the code belongs to the change (its own secret, bound to the user), so it can never log anyone in.
+ * A user who never finished a login here (pending) is dropped, as a newer send drops an older code;
+ * an active user is never here (the number is taken).
+ */
+export function planNumberChangeSend(
+  record: PhoneRecord,
+  change: PendingNumberChange,
+  now: number,
+  limits: SendLimits,
+): { next: PhoneRecord; step: number } {
+  const step = Math.max(totpStepAt(now), (record.lastStep ?? -1) + 1);
+  const next: PhoneRecord = {
+    phoneNumber: record.phoneNumber,
+    code: { step, expiresAt: now + limits.otpTtlSeconds + 1, consumed: false },
+    change,
+    lastStep: step,
+    failedAttempts: record.failedAttempts,
+    ...(record.lastFailedAt === undefined ? {} : { lastFailedAt: record.lastFailedAt }),
+    sendTimes: sendTimesWith(record, now),
+    ...retentionFields(undefined, now, limits),
+  };
+  return { next, step };
+}
+
+/**
+ * The record a number keeps once its user is gone (account deleted, or moved to another number): no
+ * user, no code, nothing about the person; only the number's abuse counters, kept until they have
+ * aged (at most a day plus the lockout), exactly like the record of a number that only ever asked
+ * for a code. Deleting an account therefore cannot reset a number's send or attempt limits, and a
+ * number whose account was deleted answers exactly like one that never had one.
+ */
+export function planVacatedRecord(record: PhoneRecord, now: number, limits: SendLimits): PhoneRecord {
+  return {
+    phoneNumber: record.phoneNumber,
+    ...(record.lastStep === undefined ? {} : { lastStep: record.lastStep }),
+    failedAttempts: record.failedAttempts,
+    ...(record.lastFailedAt === undefined ? {} : { lastFailedAt: record.lastFailedAt }),
+    sendTimes: recentSends(record, now),
+    ...retentionFields(undefined, now, limits),
+  };
+}
+
+/**
+ * The new number's record once the user moves onto it: the user (same id and secret, active, with a
+ * new session epoch, so every family from before the move ends even if the user moves back later),
+ * the change code spent, the attempt count cleared as after any successful code; its send history
+ * stays, so the move resets no limit.
+ */
+export function planMovedRecord(to: PhoneRecord, user: UserAccount, now: number): PhoneRecord {
+  return {
+    phoneNumber: to.phoneNumber,
+    user: { ...user, status: 'active', verifiedAt: now, sessionEpoch: (user.sessionEpoch ?? 0) + 1 },
+    ...(to.code ? { code: { ...to.code, consumed: true } } : {}),
+    ...(to.lastStep === undefined ? {} : { lastStep: to.lastStep }),
+    failedAttempts: 0,
+    sendTimes: [...to.sendTimes],
+  };
+}
+
+/** Whether a refresh family still belongs to the user who holds the number it was issued for. */
+export function ownsSession(
+  record: PhoneRecord,
+  session: { readonly userId: string; readonly sessionEpoch?: number },
+): boolean {
+  const user = record.user;
+  return (
+    user !== undefined &&
+    user.status === 'active' &&
+    user.userId === session.userId &&
+    (user.sessionEpoch ?? 0) === (session.sessionEpoch ?? 0)
+  );
 }
 
 /** Whether a step's code is usable at `now`: the latest sent, not consumed, not expired. */

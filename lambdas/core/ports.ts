@@ -62,6 +62,25 @@ export interface PhoneRecordStore {
    * non-active numbers expiring.
    */
   recordFailedAttempt(phoneNumber: string, args: FailedAttemptArgs): Promise<FailedAttemptOutcome>;
+  /**
+   * Ends every session of the user holding the number ("sign out everywhere"): moves the user's
+   * session epoch on, only if the number still belongs to `userId` at `sessionEpoch` (a session
+   * already ended cannot end newer ones). False when refused.
+   */
+  endSessions(phoneNumber: string, args: { userId: string; sessionEpoch: number }): Promise<boolean>;
+  /**
+   * Moves a user from one number to another in one transaction: writes `vacated` over the old number
+   * and `moved` over the new one, each only if unchanged since read (`fromVersion`, `toVersion`), and
+   * creates `family`, the session of the device that confirmed. All or nothing, so at no moment do both
+   * numbers, or neither, hold the user. False when a condition failed (re-read and decide again).
+   */
+  moveUser(args: {
+    vacated: PhoneRecord;
+    fromVersion: number;
+    moved: PhoneRecord;
+    toVersion: number;
+    family: RefreshFamily;
+  }): Promise<boolean>;
 }
 
 /** Per-client-IP send counter in fixed hourly windows, with a guarded increment. */
@@ -89,6 +108,8 @@ export interface RefreshFamily {
   /** Rotations so far: bounds the work of proving an old token an ancestor. */
   readonly generation: number;
   readonly revokedAt?: number;
+  /** The user's session epoch at login (absent: 0); it must still be the user's for the family to live. */
+  readonly sessionEpoch?: number;
 }
 
 export interface RefreshFamilyStore {
@@ -101,13 +122,20 @@ export interface RefreshFamilyStore {
    */
   rotate(
     familyId: string,
-    args: { fromHash: string; toHash: string; at: number; maxGeneration: number },
+    args: { fromHash: string; toHash: string; at: number; maxGeneration: number; userId: string },
   ): Promise<boolean>;
   /**
    * Revokes the family, if it exists and has not ended; with `tokenHash`, only if that is the
    * family's current or previous token. False when refused. Idempotent.
    */
   revoke(familyId: string, at: number, tokenHash?: string): Promise<boolean>;
+  /**
+   * The ids of a user's families, from an eventually consistent index: a family created a moment ago
+   * may be missing. Only for removing the families of a user whose sessions have already ended.
+   */
+  familyIdsOf(userId: string): Promise<string[]>;
+  /** Deletes the families (already ended: their user is gone or moved). */
+  deleteFamilies(familyIds: readonly string[]): Promise<void>;
 }
 
 export interface SmsSender {

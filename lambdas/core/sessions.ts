@@ -1,6 +1,7 @@
 import { type Clock, epochSeconds, MAX_WRITE_TRIES } from './clock.js';
 import { AuthError } from './errors.js';
-import type { RefreshFamily, RefreshFamilyStore, SigningKeySource } from './ports.js';
+import { ownsSession } from './phone-record.js';
+import type { PhoneRecordStore, RefreshFamily, RefreshFamilyStore, SigningKeySource } from './ports.js';
 import {
   accessTokenExpiry,
   deriveChildRefreshToken,
@@ -41,7 +42,7 @@ export const REFRESH_TOKEN_REUSE = 'refresh_token_reuse';
 
 /** The pair for a family ending at `familyExpiresAt`: the access token never outlives the family. */
 async function tokenPair(
-  deps: SessionDeps,
+  deps: Pick<SessionDeps, 'keys' | 'sessions'>,
   subject: Subject,
   refresh: string,
   now: number,
@@ -53,13 +54,20 @@ async function tokenPair(
   return { access, refresh, token_type: 'Bearer', expires_in: expiresIn };
 }
 
-/** Starts a new refresh-token family at login. */
-export async function issueTokens(deps: SessionDeps, subject: Subject): Promise<TokenPair> {
+/**
+ * A new session: its family (not yet stored) and the tokens to hand out once it is. `sessionEpoch` is
+ * the user's at login: "sign out everywhere" moves the user's on and so ends this family.
+ */
+export async function newSession(
+  deps: Omit<SessionDeps, 'refreshFamilies'>,
+  subject: Subject,
+  sessionEpoch: number,
+): Promise<{ family: RefreshFamily; tokens: TokenPair }> {
   const now = epochSeconds(deps.clock);
   const familyId = newFamilyId();
   const refresh = newRefreshToken(familyId);
   const familyExpiresAt = now + deps.sessions.refreshTokenTtlSeconds;
-  await deps.refreshFamilies.create({
+  const family: RefreshFamily = {
     familyId,
     userId: subject.userId,
     phoneNumber: subject.phoneNumber,
@@ -67,8 +75,21 @@ export async function issueTokens(deps: SessionDeps, subject: Subject): Promise<
     createdAt: now,
     headHash: hashRefreshToken(refresh),
     generation: 0,
-  });
-  return tokenPair(deps, subject, refresh, now, familyExpiresAt);
+    ...(sessionEpoch === 0 ? {} : { sessionEpoch }),
+  };
+  return { family, tokens: await tokenPair(deps, subject, refresh, now, familyExpiresAt) };
+}
+
+/** Starts a new refresh-token family at login. */
+export async function issueTokens(deps: SessionDeps, subject: Subject, sessionEpoch = 0): Promise<TokenPair> {
+  const { family, tokens } = await newSession(deps, subject, sessionEpoch);
+  await deps.refreshFamilies.create(family);
+  return tokens;
+}
+
+/** Refresh also reads the number's record: a family lives only while its user holds the number. */
+export interface RefreshDeps extends SessionDeps {
+  readonly records: Pick<PhoneRecordStore, 'get'>;
 }
 
 /** Whether `token` is an earlier token of the family: some number of derivations turns it into the head. */
@@ -94,15 +115,24 @@ export interface RefreshResult {
  * immediate parent within the window after its rotation returns the same child, never a second
  * one, so the family never forks. Any older token revokes, always.
  */
-export async function refreshTokens(deps: SessionDeps, presented: string): Promise<RefreshResult> {
+export async function refreshTokens(deps: RefreshDeps, presented: string): Promise<RefreshResult> {
   const familyId = refreshTokenFamily(presented);
   if (!familyId) throw new AuthError('invalid_token');
   const presentedHash = hashRefreshToken(presented);
+  let ownerChecked = false;
 
   for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
     const now = epochSeconds(deps.clock);
     const family = await deps.refreshFamilies.get(familyId, now);
     if (!family || family.revokedAt !== undefined) throw new AuthError('invalid_token');
+    if (!ownerChecked) {
+      // Deleted account, number moved to another user or to a new number, signed out everywhere: the
+      // family ended with any of them, whatever its own item says. Read once: a race lost to a
+      // concurrent refresh re-reads the family, not its owner.
+      const { record } = await deps.records.get(family.phoneNumber, now);
+      if (!ownsSession(record, family)) throw new AuthError('invalid_token', { detail: 'session_ended' });
+      ownerChecked = true;
+    }
     const subject = { userId: family.userId, phoneNumber: family.phoneNumber };
     const keys = await deps.keys.load();
     const child = deriveChildRefreshToken(keys.refreshHmacKey, presented);
@@ -114,6 +144,7 @@ export async function refreshTokens(deps: SessionDeps, presented: string): Promi
         toHash: childHash,
         at: now,
         maxGeneration: MAX_FAMILY_GENERATION,
+        userId: family.userId,
       });
       if (rotated) {
         return {
@@ -158,4 +189,34 @@ export async function logout(deps: Pick<SessionDeps, 'refreshFamilies' | 'clock'
   if (!familyId) throw new AuthError('invalid_token');
   const revoked = await deps.refreshFamilies.revoke(familyId, epochSeconds(deps.clock), hashRefreshToken(presented));
   if (!revoked) throw new AuthError('invalid_token');
+}
+
+export interface LogoutEverywhereDeps extends Pick<SessionDeps, 'refreshFamilies' | 'clock'> {
+  readonly records: Pick<PhoneRecordStore, 'endSessions'>;
+}
+
+/**
+ * Ends every session of the token's user ("sign out everywhere"), this one included: one read of the
+ * family (the token must be its current or previous one, as for a logout) and one conditional write
+ * of the user's session epoch, so any number of families end at once, whoever holds them. Only a
+ * live session can do it: a token whose session has already ended (logged out, revoked for reuse,
+ * signed out everywhere, account deleted or number moved) answers `invalid_token`, so a stale
+ * stolen token cannot end the sessions its user started since.
+ */
+export async function logoutEverywhere(deps: LogoutEverywhereDeps, presented: string): Promise<{ userId: string }> {
+  const familyId = refreshTokenFamily(presented);
+  if (!familyId) throw new AuthError('invalid_token');
+  const presentedHash = hashRefreshToken(presented);
+  const family = await deps.refreshFamilies.get(familyId, epochSeconds(deps.clock));
+  const holdsSession =
+    family !== undefined &&
+    family.revokedAt === undefined &&
+    (sameTokenHash(presentedHash, family.headHash) || sameTokenHash(presentedHash, family.previousHash));
+  if (!holdsSession) throw new AuthError('invalid_token');
+  const ended = await deps.records.endSessions(family.phoneNumber, {
+    userId: family.userId,
+    sessionEpoch: family.sessionEpoch ?? 0,
+  });
+  if (!ended) throw new AuthError('invalid_token', { detail: 'session_ended' });
+  return { userId: family.userId };
 }

@@ -1,4 +1,4 @@
 import { composeMe } from '../compose.js';
-import { lambdaBase } from './lambda-runtime.js';
+import { dynamoDbDocuments, lambdaBase } from './lambda-runtime.js';
 
-export const handler = composeMe(lambdaBase());
+export const handler = composeMe({ ...lambdaBase(), documents: dynamoDbDocuments() });

@@ -25,14 +25,14 @@ export function handleApi(telemetry: Telemetry, route: (event: ApiEvent) => Prom
           detail: error.detail,
           retry_after: error.retryAfterSeconds,
         });
-        if (error.cause !== undefined) logger.warn('cause', { cause: describe(error.cause) });
+        if (error.cause !== undefined) logger.warn('cause', { cause: describeError(error.cause) });
         return errorResult(error);
       }
       if (isTransient(error)) {
-        logger.warn('transient AWS error', { cause: describe(error) });
+        logger.warn('transient AWS error', { cause: describeError(error) });
         return errorResult(new AuthError('service_unavailable', { retryAfterSeconds: 1 }));
       }
-      logger.error('unhandled error', { cause: describe(error) });
+      logger.error('unhandled error', { cause: describeError(error) });
       return json(500, { error: 'Internal error.', code: 'internal_error' });
     } finally {
       telemetry.flush();
@@ -50,13 +50,13 @@ interface ErrorDescription {
 }
 
 /** An error and its causes (a few levels deep), every text redacted. */
-function describe(error: unknown, depth = 0): ErrorDescription {
+export function describeError(error: unknown, depth = 0): ErrorDescription {
   if (!(error instanceof Error)) return { name: typeof error, message: redact(String(error)) };
   return {
     name: error.name,
     message: redact(error.message),
     ...(error.stack ? { stack: redact(error.stack) } : {}),
-    ...(error.cause !== undefined && depth < 3 ? { cause: describe(error.cause, depth + 1) } : {}),
+    ...(error.cause !== undefined && depth < 3 ? { cause: describeError(error.cause, depth + 1) } : {}),
   };
 }
 

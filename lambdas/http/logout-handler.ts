@@ -1,17 +1,20 @@
-import { logout, type SessionDeps } from '../core/sessions.js';
+import { type LogoutEverywhereDeps, logout, logoutEverywhere } from '../core/sessions.js';
 import { type ApiHandler, noContent, readJsonObject } from './api-event.js';
 import { handleApi } from './handle.js';
-import { parseBody, RefreshBody } from './schemas.js';
-import type { Telemetry } from './telemetry.js';
+import { LogoutBody, parseBody } from './schemas.js';
+import { METRIC, type Telemetry } from './telemetry.js';
 
-/** `POST /logout`: revokes the refresh token's family. */
-export function makeLogoutHandler(
-  deps: Pick<SessionDeps, 'refreshFamilies' | 'clock'>,
-  telemetry: Telemetry,
-): ApiHandler {
+/** `POST /logout`: revokes the refresh token's family; with `all: true`, every session of its user. */
+export function makeLogoutHandler(deps: LogoutEverywhereDeps, telemetry: Telemetry): ApiHandler {
   return handleApi(telemetry, async (event) => {
-    const body = parseBody(RefreshBody, readJsonObject(event));
-    await logout(deps, body.refresh);
+    const body = parseBody(LogoutBody, readJsonObject(event));
+    if (body.all === true) {
+      const { userId } = await logoutEverywhere(deps, body.refresh);
+      telemetry.count(METRIC.signedOutEverywhere);
+      telemetry.logger.info('signed out everywhere', { sub: userId });
+    } else {
+      await logout(deps, body.refresh);
+    }
     return noContent();
   });
 }

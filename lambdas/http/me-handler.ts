@@ -1,4 +1,7 @@
+import { type AccountSubject, currentAccount } from '../core/account.js';
+import type { Clock } from '../core/clock.js';
 import { AuthError } from '../core/errors.js';
+import type { PhoneRecordStore } from '../core/ports.js';
 import { isAccessClaims } from '../core/tokens.js';
 import { type ApiEvent, type ApiHandler, json } from './api-event.js';
 import { handleApi } from './handle.js';
@@ -11,12 +14,24 @@ export function authorizerClaims(event: ApiEvent): Record<string, unknown> | und
   return authorizer?.jwt?.claims;
 }
 
-/** `GET /me`: the signature was checked by the authorizer; here only the token's kind is. */
-export function makeMeHandler(telemetry: Telemetry): ApiHandler {
+/**
+ * The user an authorized route acts for. The signature was checked by the authorizer; here only the
+ * token's kind is: only access tokens may call APIs, whatever else a future issuer signs.
+ */
+export function accountSubject(event: ApiEvent): AccountSubject {
+  const claims = authorizerClaims(event);
+  if (!claims || !isAccessClaims(claims)) throw new AuthError('invalid_token');
+  return { userId: claims.sub, phoneNumber: claims.phone_number };
+}
+
+/** `GET /me`: the token's user, if it still exists and holds the token's number (one read). */
+export function makeMeHandler(
+  deps: { readonly records: Pick<PhoneRecordStore, 'get'>; readonly clock: Clock },
+  telemetry: Telemetry,
+): ApiHandler {
   return handleApi(telemetry, async (event) => {
-    const claims = authorizerClaims(event);
-    // Only access tokens may call APIs, whatever else a future issuer signs.
-    if (!claims || !isAccessClaims(claims)) throw new AuthError('invalid_token');
-    return json(200, { sub: claims.sub, phone_number: claims.phone_number, phone_number_verified: true });
+    const subject = accountSubject(event);
+    const user = await currentAccount(deps, subject);
+    return json(200, { sub: user.userId, phone_number: subject.phoneNumber, phone_number_verified: true });
   });
 }

@@ -15,6 +15,11 @@ export const METRIC = {
   smsFailed: 'SmsFailed',
   refreshed: 'TokenRefreshed',
   refreshReuse: 'RefreshTokenReuse',
+  signedOutEverywhere: 'SignedOutEverywhere',
+  accountDeleted: 'AccountDeleted',
+  phoneNumberChanged: 'PhoneNumberChanged',
+  /** Families of a deleted or moved account left for TTL because deleting them failed (already ended). */
+  sessionCleanupFailed: 'SessionCleanupFailed',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

@@ -10,6 +10,7 @@ export const STATUS_BY_CODE: Record<AuthErrorCode, number> = {
   rate_limited: 429,
   sms_unavailable: 503,
   invalid_token: 401,
+  phone_number_taken: 409,
   not_found: 404,
   method_not_allowed: 405,
   payload_too_large: 413,

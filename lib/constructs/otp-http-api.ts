@@ -70,7 +70,11 @@ function routeId(method: Route['method'], path: string): string {
   return words.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
 }
 
-const METHODS: Readonly<Record<Route['method'], HttpMethod>> = { GET: HttpMethod.GET, POST: HttpMethod.POST };
+const METHODS: Readonly<Record<Route['method'], HttpMethod>> = {
+  GET: HttpMethod.GET,
+  POST: HttpMethod.POST,
+  DELETE: HttpMethod.DELETE,
+};
 
 export interface OtpHttpApiProps {
   /** The `aud` our access tokens carry and the JWT authorizer requires. */

@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import {
@@ -9,6 +9,7 @@ import {
   KEY_PREFIXES,
   TABLE_KEY_SCHEMA,
   TTL_ATTRIBUTE,
+  USER_INDEX,
 } from '../../lambdas/adapters/table-keys.js';
 
 export type { ItemAccess, ItemAction, ItemKind };
@@ -18,7 +19,8 @@ export type { ItemAccess, ItemAction, ItemKind };
  */
 export { KEY_PREFIXES };
 
-const ITEM_ACTION_ORDER: readonly ItemAction[] = ['GetItem', 'PutItem', 'UpdateItem'];
+// Alphabetical, as IAM's console shows them.
+const ITEM_ACTION_ORDER: readonly ItemAction[] = ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'];
 
 export interface OtpTableProps {
   /**
@@ -49,6 +51,13 @@ export class OtpTable extends Construct {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       deletionProtection: props.deletionProtection ?? false,
     });
+    // Keys only: deleting an account needs just the keys of its families, and a rotation, which
+    // changes no projected attribute, then costs the index nothing.
+    this.table.addGlobalSecondaryIndex({
+      indexName: USER_INDEX.name,
+      partitionKey: { name: USER_INDEX.partitionKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
   }
 
   get tableName(): string {
@@ -58,8 +67,9 @@ export class OtpTable extends Construct {
   /**
    * Exactly the item actions in `access`, on this table only, each limited with `dynamodb:LeadingKeys`
    * to the partition-key prefixes of its kinds of item. Kinds that share the same actions share one
-   * statement. No Query, Scan or Delete is ever granted (TTL does the deleting), and no index.
-   * The table is encrypted with the AWS-managed key, so no KMS grant is needed.
+   * statement. `Query` is granted on the user index only (its partition key is `USER#<sub>`), never
+   * on the table, and `Scan` never. The table is encrypted with the AWS-managed key, so no KMS grant
+   * is needed.
    */
   grantItemAccess(grantee: IGrantable, access: ItemAccess): Grant {
     const statements = new Map<string, { actions: ItemAction[]; prefixes: string[] }>();
@@ -72,6 +82,11 @@ export class OtpTable extends Construct {
       statement.prefixes.push(`${KEY_PREFIXES[kind]}*`);
       statements.set(actions.join(), statement);
     }
+    for (const { actions } of statements.values()) {
+      if (actions.includes('Query') && actions.length > 1) {
+        throw new Error(`${this.node.path}: Query is on the user index only; list it alone for the 'user' kind`);
+      }
+    }
     if (statements.size === 0) {
       throw new Error(`${this.node.path}: grantItemAccess needs at least one kind of item`);
     }
@@ -80,7 +95,9 @@ export class OtpTable extends Construct {
       Grant.addToPrincipal({
         grantee,
         actions: actions.map((a) => `dynamodb:${a}`),
-        resourceArns: [this.table.tableArn],
+        resourceArns: [
+          actions.includes('Query') ? `${this.table.tableArn}/index/${USER_INDEX.name}` : this.table.tableArn,
+        ],
         // Every GetItem, PutItem and UpdateItem names a partition key, so the set is never empty
         // (ForAllValues would pass an empty one).
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes } },

@@ -254,7 +254,13 @@ describe('DynamoDbRefreshFamilyStore', () => {
 
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        families.rotate(f.familyId, { fromHash: 'h0', toHash: `h1-${i}`, at: now, maxGeneration: 100 }),
+        families.rotate(f.familyId, {
+          fromHash: 'h0',
+          toHash: `h1-${i}`,
+          at: now,
+          maxGeneration: 100,
+          userId: 'user-1',
+        }),
       ),
     );
 
@@ -262,24 +268,42 @@ describe('DynamoDbRefreshFamilyStore', () => {
     const stored = await families.get(f.familyId, now);
     expect(stored).toMatchObject({ previousHash: 'h0', rotatedAt: now, generation: 1 });
     expect(stored?.headHash).toMatch(/^h1-\d$/);
-    expect(await families.rotate(f.familyId, { fromHash: 'h0', toHash: 'h2', at: now, maxGeneration: 100 })).toBe(
-      false,
-    );
+    expect(
+      await families.rotate(f.familyId, {
+        fromHash: 'h0',
+        toHash: 'h2',
+        at: now,
+        maxGeneration: 100,
+        userId: 'user-1',
+      }),
+    ).toBe(false);
   });
 
   it('refuses to rotate a revoked family or one at its generation limit', async () => {
     const revoked = family();
     await families.create(revoked);
     expect(await families.revoke(revoked.familyId, now)).toBe(true);
-    expect(await families.rotate(revoked.familyId, { fromHash: 'h0', toHash: 'h1', at: now, maxGeneration: 100 })).toBe(
-      false,
-    );
+    expect(
+      await families.rotate(revoked.familyId, {
+        fromHash: 'h0',
+        toHash: 'h1',
+        at: now,
+        maxGeneration: 100,
+        userId: 'user-1',
+      }),
+    ).toBe(false);
 
     const old = family({ generation: 100 });
     await families.create(old);
-    expect(await families.rotate(old.familyId, { fromHash: 'h0', toHash: 'h1', at: now, maxGeneration: 100 })).toBe(
-      false,
-    );
+    expect(
+      await families.rotate(old.familyId, {
+        fromHash: 'h0',
+        toHash: 'h1',
+        at: now,
+        maxGeneration: 100,
+        userId: 'user-1',
+      }),
+    ).toBe(false);
   });
 
   it('revokes idempotently, keeping the first time, and answers false for an unknown family', async () => {

@@ -104,6 +104,8 @@ function scriptedRecords(
           ? { outcome: 'counted', failedAttempts: 1 }
           : { outcome: 'refused' },
     ),
+    endSessions: vi.fn(async () => true),
+    moveUser: vi.fn(async () => true),
   } satisfies PhoneRecordStore;
 }
 
@@ -142,6 +144,8 @@ function refreshFamilies() {
     create: vi.fn(async () => {}),
     rotate: vi.fn(async () => true),
     revoke: vi.fn(async () => true),
+    familyIdsOf: vi.fn(async () => []),
+    deleteFamilies: vi.fn(async () => {}),
   } satisfies RefreshFamilyStore;
 }
 

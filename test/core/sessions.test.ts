@@ -1,13 +1,14 @@
 import { decodeJwt } from 'jose';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { RefreshFamily, RefreshFamilyStore } from '../../lambdas/core/ports.js';
+import type { UserAccount } from '../../lambdas/core/phone-record.js';
+import type { RefreshFamily, RefreshFamilyStore, VersionedPhoneRecord } from '../../lambdas/core/ports.js';
 import {
   issueTokens,
   logout,
   MAX_FAMILY_GENERATION,
   REFRESH_TOKEN_REUSE,
+  type RefreshDeps,
   refreshTokens,
-  type SessionDeps,
 } from '../../lambdas/core/sessions.js';
 import { generateSigningKey, importKeySet, type KeySet, planRotation } from '../../lambdas/core/signing-keys.js';
 import {
@@ -70,11 +71,33 @@ function scriptedFamilies(reads: readonly (RefreshFamily | undefined)[], script:
     create: vi.fn(async (_family: RefreshFamily) => {}),
     rotate: vi.fn(async () => script.rotations?.shift() ?? true),
     revoke: vi.fn(async (_familyId: string, _at: number, _tokenHash?: string) => true),
+    familyIdsOf: vi.fn(async (_userId: string) => [] as string[]),
+    deleteFamilies: vi.fn(async (_ids: readonly string[]) => {}),
   } satisfies RefreshFamilyStore;
 }
 
-function deps(refreshFamilies: RefreshFamilyStore): SessionDeps {
+/** The number's record as the owner check reads it: by default user-1 holds it, at epoch 0. */
+function ownerRecords(user: Partial<UserAccount> | null = {}) {
   return {
+    get: vi.fn(
+      async (phoneNumber: string, _now: number): Promise<VersionedPhoneRecord> => ({
+        record: {
+          phoneNumber,
+          failedAttempts: 0,
+          sendTimes: [],
+          ...(user === null
+            ? {}
+            : { user: { userId: 'user-1', totpSecret: 'S', status: 'active' as const, createdAt: 0, ...user } }),
+        },
+        version: 1,
+      }),
+    ),
+  };
+}
+
+function deps(refreshFamilies: RefreshFamilyStore, records = ownerRecords()): RefreshDeps {
+  return {
+    records,
     refreshFamilies,
     keys: { load: async () => keySet },
     clock: { now: () => T0 * 1000 },
@@ -116,6 +139,7 @@ describe('refreshTokens', () => {
       toHash: hashRefreshToken(child),
       at: T0,
       maxGeneration: MAX_FAMILY_GENERATION,
+      userId: 'user-1',
     });
     expect(result).toMatchObject({ userId: 'user-1', outcome: 'rotated' });
     expect(result.tokens).toMatchObject({ refresh: child, token_type: 'Bearer', expires_in: 900 });

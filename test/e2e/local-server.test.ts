@@ -288,6 +288,40 @@ describe('npm start (local mode, embedded DynamoDB Local)', () => {
     expect((await post(`${server.url}/token/refresh`, { refresh: seeded.body.refresh })).status).toBe(401);
   });
 
+  it('changes the number, signs out everywhere and deletes the account, each answer checked against the contract', async () => {
+    const first = '+919876543213';
+    const second = '+919876543214';
+    await post(`${server.url}/send-otp`, { phone_number: first });
+    const login = await post(`${server.url}/verify-otp`, {
+      phone_number: first,
+      otp: await latestCode(server.dataDir, first),
+    });
+    const bearer = (access: unknown) => ({ authorization: `Bearer ${access}` });
+
+    const requested = await post(`${server.url}/me/phone-number`, { phone_number: second }, bearer(login.body.access));
+    expect(requested).toMatchObject({ status: 200, body: { message: 'OTP sent', expires_in: 300 } });
+    const moved = await post(
+      `${server.url}/me/phone-number/verify`,
+      { phone_number: second, otp: await latestCode(server.dataDir, second) },
+      bearer(login.body.access),
+    );
+    expect(moved.status).toBe(200);
+    const me = await get(`${server.url}/me`, bearer(moved.body.access));
+    expect(me.body).toMatchObject({ phone_number: second });
+    expect((await get(`${server.url}/me`, bearer(login.body.access))).status).toBe(401);
+    expect((await post(`${server.url}/token/refresh`, { refresh: login.body.refresh })).status).toBe(401);
+
+    expect((await post(`${server.url}/logout`, { refresh: moved.body.refresh, all: true })).status).toBe(204);
+    expect((await post(`${server.url}/token/refresh`, { refresh: moved.body.refresh })).status).toBe(401);
+
+    const deleted = await contract.fetch(`${server.url}/me`, { method: 'DELETE', headers: bearer(moved.body.access) });
+    expect(deleted.status).toBe(204);
+    expect((await get(`${server.url}/me`, bearer(moved.body.access))).status).toBe(401);
+    expect(
+      (await contract.fetch(`${server.url}/me`, { method: 'DELETE', headers: bearer(moved.body.access) })).body,
+    ).toMatchObject({ code: 'invalid_token' });
+  });
+
   it('publishes JWKS (public parts only) and OpenID discovery pointing at it', async () => {
     const discovery = (await get(`${server.url}/.well-known/openid-configuration`)).body as { jwks_uri: string };
     expect(discovery).toMatchObject({ issuer: server.url, jwks_uri: `${server.url}/.well-known/jwks.json` });

@@ -8,10 +8,12 @@ import { publicJwksOf } from '../../lambdas/core/signing-keys.js';
 import type { ApiHandler } from '../../lambdas/http/api-event.js';
 import { FUNCTION_NAMES, type FunctionName } from '../../lambdas/registry.js';
 import { createTestTable, testDynamoDbEnv } from '../helpers/dynamodb.js';
-import { apiEvent, invoke, testKeySetDocument } from '../helpers/test-app.js';
+import { apiEvent, authorizerClaimsOf, invoke, testKeySetDocument } from '../helpers/test-app.js';
 
 const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:otp-login/signing-key-AbCdEf';
 const PHONE = '+919876543210';
+const OTHER = '+919876543211';
+const THIRD = '+919876543212';
 const secrets = mockClient(SecretsManagerClient);
 const sns = mockClient(SNSClient);
 
@@ -79,11 +81,45 @@ describe('the Lambda entries', () => {
     ).toBe(401);
   });
 
-  it('me answers with the claims the authorizer passed', async () => {
-    const claims = { sub: 'user-1', phone_number: PHONE, token_use: 'access' };
+  it('serve the account routes: /me, a number change and the deletion, each through its own entry', async () => {
+    const codeSentTo = (phone: string) => {
+      const publish = sns.commandCalls(PublishCommand).findLast((call) => call.args[0].input.PhoneNumber === phone);
+      return /\b(\d{6})\b/.exec(publish?.args[0].input.Message ?? '')?.[1];
+    };
+    expect((await invoke(entries['send-otp'], apiEvent('POST', '/send-otp', { phone_number: THIRD }))).status).toBe(
+      200,
+    );
+    const verified = await invoke(
+      entries['verify-otp'],
+      apiEvent('POST', '/verify-otp', { phone_number: THIRD, otp: codeSentTo(THIRD) }),
+    );
+    const claims = authorizerClaimsOf(String(verified.body.access));
     expect(await invoke(entries.me, apiEvent('GET', '/me', undefined, { claims }))).toMatchObject({
       status: 200,
-      body: { sub: 'user-1', phone_number: PHONE },
+      body: { sub: claims.sub, phone_number: THIRD },
+    });
+
+    const requested = await invoke(
+      entries['change-phone-number'],
+      apiEvent('POST', '/me/phone-number', { phone_number: OTHER }, { claims }),
+    );
+    expect(requested).toMatchObject({ status: 200, body: { message: 'OTP sent' } });
+    const moved = await invoke(
+      entries['verify-phone-number'],
+      apiEvent('POST', '/me/phone-number/verify', { phone_number: OTHER, otp: codeSentTo(OTHER) }, { claims }),
+    );
+    expect(moved.status).toBe(200);
+    const movedClaims = authorizerClaimsOf(String(moved.body.access));
+    expect(movedClaims).toMatchObject({ sub: claims.sub, phone_number: OTHER });
+
+    const deleted = await invoke(
+      entries['delete-account'],
+      apiEvent('DELETE', '/me', undefined, { claims: movedClaims }),
+    );
+    expect(deleted.status).toBe(204);
+    expect(await invoke(entries.me, apiEvent('GET', '/me', undefined, { claims: movedClaims }))).toMatchObject({
+      status: 401,
+      body: { code: 'invalid_token' },
     });
   });
 

@@ -45,8 +45,9 @@ export function routeKeysNeedingAnEvent(): string[] {
 }
 
 /** The event with its `<... from verify-otp>` placeholders filled in, as a user pastes tokens into a copy. */
-export function withTokens(event: ApiEvent, tokens: { refresh?: string; access?: string }): ApiEvent {
+export function withTokens(event: ApiEvent, tokens: { refresh?: string; access?: string; sub?: string }): ApiEvent {
   let text = JSON.stringify(event);
+  if (tokens.sub !== undefined) text = text.replaceAll('<sub from verify-otp>', tokens.sub);
   if (tokens.refresh !== undefined) text = text.replaceAll('<refresh token from verify-otp>', tokens.refresh);
   if (tokens.access !== undefined) text = text.replaceAll('<access token from verify-otp>', tokens.access);
   return JSON.parse(text) as ApiEvent;

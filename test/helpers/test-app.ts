@@ -1,4 +1,5 @@
 import { DeleteItemCommand, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { decodeJwt } from 'jose';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
 import { DynamoDbPhoneRecordStore } from '../../lambdas/adapters/dynamodb-phone-record-store.js';
 import { DynamoDbRefreshFamilyStore } from '../../lambdas/adapters/dynamodb-refresh-family-store.js';
@@ -135,8 +136,18 @@ export interface TestApp {
   verifyOtp(phoneNumber: string, otp: string): Promise<TestResponse>;
   refresh(refresh: string): Promise<TestResponse>;
   logout(refresh: string): Promise<TestResponse>;
+  /** `POST /logout {refresh, all: true}`: signs the token's user out everywhere. */
+  logoutAll(refresh: string): Promise<TestResponse>;
+  /** `GET /me` with the claims API Gateway's authorizer would pass for this access token. */
+  me(access: string): Promise<TestResponse>;
+  /** `DELETE /me`. */
+  deleteAccount(access: string): Promise<TestResponse>;
+  /** `POST /me/phone-number`. */
+  changeNumber(access: string, phoneNumber: string, ip?: string): Promise<TestResponse>;
+  /** `POST /me/phone-number/verify`. */
+  verifyNumberChange(access: string, phoneNumber: string, otp: string): Promise<TestResponse>;
   /** Sends a code and trades it for tokens. */
-  login(phoneNumber: string): Promise<{ access: string; refresh: string }>;
+  login(phoneNumber: string): Promise<{ access: string; refresh: string; sub: string }>;
   countItems(): Promise<number>;
   deleteItem(pk: string, sk: string): Promise<void>;
   /**
@@ -186,13 +197,33 @@ export async function createTestApp(
       invoke(handlers['verify-otp'], apiEvent('POST', '/verify-otp', { phone_number, otp })),
     refresh: (refresh) => invoke(handlers['refresh-token'], apiEvent('POST', '/token/refresh', { refresh })),
     logout: (refresh) => invoke(handlers.logout, apiEvent('POST', '/logout', { refresh })),
+    logoutAll: (refresh) => invoke(handlers.logout, apiEvent('POST', '/logout', { refresh, all: true })),
+    me: (access) => invoke(handlers.me, apiEvent('GET', '/me', undefined, { claims: authorizerClaimsOf(access) })),
+    deleteAccount: (access) =>
+      invoke(handlers['delete-account'], apiEvent('DELETE', '/me', undefined, { claims: authorizerClaimsOf(access) })),
+    changeNumber: (access, phone_number, ip) =>
+      invoke(
+        handlers['change-phone-number'],
+        apiEvent(
+          'POST',
+          '/me/phone-number',
+          { phone_number },
+          { claims: authorizerClaimsOf(access), ...(ip ? { ip } : {}) },
+        ),
+      ),
+    verifyNumberChange: (access, phone_number, otp) =>
+      invoke(
+        handlers['verify-phone-number'],
+        apiEvent('POST', '/me/phone-number/verify', { phone_number, otp }, { claims: authorizerClaimsOf(access) }),
+      ),
     async login(phoneNumber) {
       const sent = await app.sendOtp(phoneNumber);
       if (sent.status !== 200) throw new Error(`send-otp answered ${sent.status} ${JSON.stringify(sent.body)}`);
       const verified = await app.verifyOtp(phoneNumber, sms.lastCodeFor(phoneNumber));
       if (verified.status !== 200)
         throw new Error(`verify-otp answered ${verified.status} ${JSON.stringify(verified.body)}`);
-      return { access: String(verified.body.access), refresh: String(verified.body.refresh) };
+      const access = String(verified.body.access);
+      return { access, refresh: String(verified.body.refresh), sub: String(decodeJwt(access).sub) };
     },
     async countItems() {
       const { Count } = await table.client.send(new ScanCommand({ TableName: table.tableName, Select: 'COUNT' }));
@@ -224,6 +255,14 @@ export async function createTestApp(
     },
   };
   return app;
+}
+
+/**
+ * The claims API Gateway's JWT authorizer passes for a token it verified: every claim as a string.
+ * The handlers trust them as they trust API Gateway; the signature is the authorizer's business.
+ */
+export function authorizerClaimsOf(access: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(decodeJwt(access)).map(([name, value]) => [name, String(value)]));
 }
 
 export { wrongCode } from './fixtures.js';

@@ -14,6 +14,34 @@ interface Call {
   /** The kind of item, from the partition key's prefix. */
   readonly kind: string;
   readonly consistentRead: boolean;
+  /** A TransactWriteItems' items. */
+  readonly items?: readonly Call[];
+}
+
+type RawKey = { pk?: unknown };
+
+// Marshalled ({ S: '...' }) or not, depending on where in the stack the document client converts.
+function text(raw: unknown): string {
+  return String(typeof raw === 'object' && raw !== null ? (raw as { S?: string }).S : (raw ?? ''));
+}
+
+function kindOf(partitionKey: string): string {
+  return (
+    Object.entries(KEY_PREFIXES).find(([, prefix]) => partitionKey.startsWith(prefix))?.[0] ??
+    `unknown key ${partitionKey}`
+  );
+}
+
+/** The items of a TransactWriteItems, each as the item action IAM authorizes it as. */
+function transactionItems(input: { TransactItems?: Record<string, { Key?: RawKey; Item?: RawKey }>[] }): Call[] {
+  const actions: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem' };
+  return (input.TransactItems ?? []).flatMap((entry) =>
+    Object.entries(entry).map(([operation, item]) => ({
+      action: actions[operation] ?? operation,
+      kind: kindOf(text(item.Key?.pk ?? item.Item?.pk)),
+      consistentRead: false,
+    })),
+  );
 }
 
 /** Records the DynamoDB operations each request issues, from the client's own middleware stack. */
@@ -21,14 +49,21 @@ function recordCalls(app: TestApp): { take(): string[]; takeCalls(): Call[] } {
   let calls: Call[] = [];
   app.client.middlewareStack.add(
     (next, context) => async (args) => {
-      // Marshalled ({ S: '...' }) or not, depending on where in the stack the document client converts.
-      const input = args.input as { Key?: { pk?: unknown }; Item?: { pk?: unknown }; ConsistentRead?: boolean };
-      const raw = input.Key?.pk ?? input.Item?.pk;
-      const pk = String(typeof raw === 'object' && raw !== null ? (raw as { S?: string }).S : (raw ?? ''));
+      const input = args.input as {
+        Key?: RawKey;
+        Item?: RawKey;
+        ConsistentRead?: boolean;
+        IndexName?: string;
+        ExpressionAttributeValues?: Record<string, unknown>;
+      };
+      const action = String(context.commandName).replace(/Command$/, '');
+      // A Query's partition is its key condition's value; on the user index, `USER#<sub>`.
+      const queried = action === 'Query' ? Object.values(input.ExpressionAttributeValues ?? {})[0] : undefined;
       calls.push({
-        action: String(context.commandName).replace(/Command$/, ''),
-        kind: Object.entries(KEY_PREFIXES).find(([, prefix]) => pk.startsWith(prefix))?.[0] ?? `unknown key ${pk}`,
+        action,
+        kind: action === 'TransactWriteItems' ? 'items' : kindOf(text(queried ?? input.Key?.pk ?? input.Item?.pk)),
         consistentRead: input.ConsistentRead === true,
+        ...(action === 'TransactWriteItems' ? { items: transactionItems(args.input as never) } : {}),
       });
       return next(args);
     },
@@ -45,10 +80,13 @@ function recordCalls(app: TestApp): { take(): string[]; takeCalls(): Call[] } {
 /** Whether the registry, and so the function's IAM role, allows every call the request made. */
 function allowedByRegistry(fn: FunctionName, calls: readonly Call[]): boolean {
   const table: Partial<Record<string, readonly string[]>> = FUNCTIONS[fn].table ?? {};
-  return calls.every((call) => table[call.kind]?.includes(call.action) ?? false);
+  // A transaction is authorized as its item actions, each on its own item.
+  const itemCalls = calls.flatMap((call) => call.items ?? [call]);
+  return itemCalls.every((call) => table[call.kind]?.includes(call.action) ?? false);
 }
 
 const PHONE = '+919876543210';
+const OTHER = '+919876543211';
 
 describe('DynamoDB calls per request (success paths: at most 3)', () => {
   it('send-otp: read the record, count the IP, write the record', async () => {
@@ -77,13 +115,17 @@ describe('DynamoDB calls per request (success paths: at most 3)', () => {
     expect(calls.take()).toEqual(['GetItem', 'UpdateItem']);
   });
 
-  it('token/refresh: read the family, move its head', async () => {
+  it('token/refresh: read the family, read its number (owner check), move its head', async () => {
     const app = await createTestApp();
     const { refresh } = await app.login(PHONE);
     const calls = recordCalls(app);
 
     expect((await app.refresh(refresh)).status).toBe(200);
-    expect(calls.take()).toEqual(['GetItem', 'UpdateItem']);
+    expect(calls.takeCalls().map((c) => [c.action, c.kind])).toEqual([
+      ['GetItem', 'family'],
+      ['GetItem', 'phone'],
+      ['UpdateItem', 'family'],
+    ]);
   });
 
   it('logout: revoke the family in one write', async () => {
@@ -93,6 +135,80 @@ describe('DynamoDB calls per request (success paths: at most 3)', () => {
 
     expect((await app.logout(refresh)).status).toBe(204);
     expect(calls.take()).toEqual(['UpdateItem']);
+  });
+
+  it('logout with all: read the family, move the user session epoch on', async () => {
+    const app = await createTestApp();
+    const { refresh } = await app.login(PHONE);
+    const calls = recordCalls(app);
+
+    expect((await app.logoutAll(refresh)).status).toBe(204);
+    expect(calls.takeCalls().map((c) => [c.action, c.kind])).toEqual([
+      ['GetItem', 'family'],
+      ['UpdateItem', 'phone'],
+    ]);
+  });
+
+  it('GET /me: one read of the number the token names', async () => {
+    const app = await createTestApp();
+    const { access } = await app.login(PHONE);
+    const calls = recordCalls(app);
+
+    expect((await app.me(access)).status).toBe(200);
+    expect(calls.takeCalls()).toEqual([{ action: 'GetItem', kind: 'phone', consistentRead: true }]);
+  });
+
+  it('DELETE /me: read the record, vacate it, find and delete the families', async () => {
+    const app = await createTestApp();
+    const { access } = await app.login(PHONE);
+    await app.login(PHONE);
+    const calls = recordCalls(app);
+
+    expect((await app.deleteAccount(access)).status).toBe(204);
+    expect(calls.takeCalls().map((c) => [c.action, c.kind])).toEqual([
+      ['GetItem', 'phone'],
+      ['PutItem', 'phone'],
+      ['Query', 'user'],
+      ['DeleteItem', 'family'],
+      ['DeleteItem', 'family'],
+    ]);
+  });
+
+  it('POST /me/phone-number: read both numbers, count the IP, charge the caller, write the new number', async () => {
+    const app = await createTestApp();
+    const { access } = await app.login(PHONE);
+    const calls = recordCalls(app);
+
+    expect((await app.changeNumber(access, OTHER)).status).toBe(200);
+    expect(calls.takeCalls().map((c) => [c.action, c.kind])).toEqual([
+      ['GetItem', 'phone'],
+      ['GetItem', 'phone'],
+      ['UpdateItem', 'ip'],
+      ['PutItem', 'phone'],
+      ['PutItem', 'phone'],
+    ]);
+  });
+
+  it('POST /me/phone-number/verify: read both numbers, move in one transaction, delete the old families', async () => {
+    const app = await createTestApp();
+    const { access } = await app.login(PHONE);
+    await app.changeNumber(access, OTHER);
+    const calls = recordCalls(app);
+
+    expect((await app.verifyNumberChange(access, OTHER, app.sms.lastCodeFor(OTHER))).status).toBe(200);
+    const made = calls.takeCalls();
+    expect(made.map((c) => [c.action, c.kind])).toEqual([
+      ['GetItem', 'phone'],
+      ['GetItem', 'phone'],
+      ['TransactWriteItems', 'items'],
+      ['Query', 'user'],
+      ['DeleteItem', 'family'],
+    ]);
+    expect(made[2]?.items?.map((c) => [c.action, c.kind])).toEqual([
+      ['PutItem', 'phone'],
+      ['PutItem', 'phone'],
+      ['PutItem', 'family'],
+    ]);
   });
 
   it('well-known: one read of the public keys item per container and cache period, none in between', async () => {
@@ -159,8 +275,38 @@ describe('DynamoDB calls against the registry, and so against each function IAM 
     expect(allowedByRegistry('logout', calls.takeCalls())).toBe(true);
   });
 
+  it('checks the account routes against the registry: /me, deletion, number change, sign out everywhere', async () => {
+    const app = await createTestApp();
+    const first = await app.login(PHONE);
+    const calls = recordCalls(app);
+
+    expect((await app.me(first.access)).status).toBe(200);
+    expect(allowedByRegistry('me', calls.takeCalls())).toBe(true);
+    expect((await app.changeNumber(first.access, OTHER)).status).toBe(200);
+    expect(allowedByRegistry('change-phone-number', calls.takeCalls())).toBe(true);
+    const moved = await app.verifyNumberChange(first.access, OTHER, app.sms.lastCodeFor(OTHER));
+    expect(moved.status).toBe(200);
+    expect(allowedByRegistry('verify-phone-number', calls.takeCalls())).toBe(true);
+    expect((await app.logoutAll(String(moved.body.refresh))).status).toBe(204);
+    expect(allowedByRegistry('logout', calls.takeCalls())).toBe(true);
+    const again = await app.login(OTHER);
+    calls.takeCalls();
+    expect((await app.deleteAccount(again.access)).status).toBe(204);
+    expect(allowedByRegistry('delete-account', calls.takeCalls())).toBe(true);
+  });
+
   it('flags a call the registry does not grant', () => {
-    expect(allowedByRegistry('logout', [{ action: 'GetItem', kind: 'family', consistentRead: true }])).toBe(false);
+    expect(allowedByRegistry('logout', [{ action: 'DeleteItem', kind: 'family', consistentRead: true }])).toBe(false);
+    expect(
+      allowedByRegistry('verify-phone-number', [
+        {
+          action: 'TransactWriteItems',
+          kind: '',
+          consistentRead: false,
+          items: [{ action: 'PutItem', kind: 'ip', consistentRead: false }],
+        },
+      ]),
+    ).toBe(false);
     expect(allowedByRegistry('send-otp', [{ action: 'PutItem', kind: 'family', consistentRead: false }])).toBe(false);
   });
 });

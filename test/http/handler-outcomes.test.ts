@@ -53,11 +53,20 @@ function records(record: PhoneRecord): PhoneRecordStore {
     cancelCode: async () => {},
     consumeCode: async () => true,
     recordFailedAttempt: async () => ({ outcome: 'refused' }),
+    endSessions: async () => true,
+    moveUser: async () => true,
   };
 }
 
 function families(family?: RefreshFamily): RefreshFamilyStore {
-  return { get: async () => family, create: async () => {}, rotate: async () => true, revoke: async () => true };
+  return {
+    get: async () => family,
+    create: async () => {},
+    rotate: async () => true,
+    revoke: async () => true,
+    familyIdsOf: async () => [],
+    deleteFamilies: async () => {},
+  };
 }
 
 function sendOtp(signupMode: OtpPolicy['signupMode']) {
@@ -143,7 +152,16 @@ describe('POST /token/refresh', () => {
     };
     const { telemetry, counted, lines } = recordingTelemetry();
     const handler = makeRefreshTokenHandler(
-      { refreshFamilies: families(family), keys: { load: async () => keySet }, clock, sessions: SESSIONS },
+      {
+        refreshFamilies: families(family),
+        records: records({
+          ...emptyRecord(PHONE),
+          user: { userId: 'user-1', totpSecret: 'S', status: 'active', createdAt: T0 - 60 },
+        }),
+        keys: { load: async () => keySet },
+        clock,
+        sessions: SESSIONS,
+      },
       telemetry,
     );
 

@@ -1,10 +1,23 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { PhoneRecord } from '../../lambdas/core/phone-record.js';
 import type { ApiEvent } from '../../lambdas/http/api-event.js';
 import { makeMeHandler } from '../../lambdas/http/me-handler.js';
 import { apiEvent, invoke } from '../helpers/test-app.js';
 import { recordingTelemetry } from './recording-telemetry.js';
 
-const ACCESS = { sub: 'user-1', phone_number: '+919876543210', token_use: 'access' };
+const PHONE = '+919876543210';
+const ACCESS = { sub: 'user-1', phone_number: PHONE, token_use: 'access' };
+const HOLDER: PhoneRecord = {
+  phoneNumber: PHONE,
+  user: { userId: 'user-1', totpSecret: 'S', status: 'active', createdAt: 0 },
+  failedAttempts: 0,
+  sendTimes: [],
+};
+
+function me(record: PhoneRecord = HOLDER) {
+  const get = vi.fn(async () => ({ record, version: 1 }));
+  return { get, handler: makeMeHandler({ records: { get }, clock: { now: () => 0 } }, recordingTelemetry().telemetry) };
+}
 
 function withAuthorizer(authorizer: unknown): ApiEvent {
   const event = apiEvent('GET', '/me');
@@ -12,24 +25,40 @@ function withAuthorizer(authorizer: unknown): ApiEvent {
 }
 
 describe('GET /me', () => {
-  it('answers the subject and phone number of the verified access token', async () => {
-    const response = await invoke(
-      makeMeHandler(recordingTelemetry().telemetry),
-      apiEvent('GET', '/me', undefined, { claims: ACCESS }),
-    );
+  it('answers the subject and phone number of the verified access token, reading its number once', async () => {
+    const { get, handler } = me();
+    const response = await invoke(handler, apiEvent('GET', '/me', undefined, { claims: ACCESS }));
 
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ sub: 'user-1', phone_number: '+919876543210', phone_number_verified: true });
+    expect(response.body).toEqual({ sub: 'user-1', phone_number: PHONE, phone_number_verified: true });
+    expect(get).toHaveBeenCalledTimes(1);
+    expect(get).toHaveBeenCalledWith(PHONE, 0);
+  });
+
+  it.each([
+    ['the number has no user (account deleted)', { ...HOLDER, user: undefined }],
+    [
+      'the number belongs to another user (moved, then taken)',
+      { ...HOLDER, user: { ...HOLDER.user, userId: 'user-2' } },
+    ],
+    ['the user never finished a login', { ...HOLDER, user: { ...HOLDER.user, status: 'pending' } }],
+  ] as [string, PhoneRecord][])('answers 401 invalid_token when %s', async (_case, record) => {
+    const response = await invoke(me(record).handler, apiEvent('GET', '/me', undefined, { claims: ACCESS }));
+
+    expect(response.status).toBe(401);
+    expect(response.body.code).toBe('invalid_token');
   });
 
   it.each([
     ['no authorizer', undefined],
     ['an authorizer without JWT claims (a Lambda authorizer, say)', { lambda: { sub: 'user-1' } }],
     ['claims of a token that is not an access token', { jwt: { claims: { ...ACCESS, token_use: 'id' } } }],
-  ])('answers 401 invalid_token for %s', async (_case, authorizer) => {
-    const response = await invoke(makeMeHandler(recordingTelemetry().telemetry), withAuthorizer(authorizer));
+  ])('answers 401 invalid_token for %s, reading nothing', async (_case, authorizer) => {
+    const { get, handler } = me();
+    const response = await invoke(handler, withAuthorizer(authorizer));
 
     expect(response.status).toBe(401);
     expect(response.body.code).toBe('invalid_token');
+    expect(get).not.toHaveBeenCalled();
   });
 });

@@ -28,7 +28,7 @@ describe('events/ samples for sam local', () => {
       doc.rotatedAt,
     );
   });
-  const answer = (name: string, tokens: { refresh?: string } = {}) => {
+  const answer = (name: string, tokens: { refresh?: string; sub?: string } = {}) => {
     const event = withTokens(readEvent(name), tokens);
     return invoke(app.handlers[functionOf(event)], event);
   };
@@ -83,20 +83,45 @@ describe('events/ samples for sam local', () => {
     expect(contract.body.openapi).toMatch(/^3\.1\./);
   });
 
-  it('me.json carries the claims API Gateway would pass; without them, as under sam local start-api, /me is 401', async () => {
-    const event = readEvent('me.json');
+  it('me.json carries the claims API Gateway would pass, with the sub of a login; without them, /me is 401', async () => {
+    expect((await answer('send-otp.json')).status).toBe(200);
+    const verified = await answer('verify-otp.json');
+    expect(verified.status).toBe(200);
+    const sub = String(decodeJwt(String(verified.body.access)).sub);
+    const event = withTokens(readEvent('me.json'), { sub });
     const claims = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, string> } } }).authorizer
       ?.jwt?.claims;
-    expect(await answer('me.json')).toMatchObject({
+    expect(await answer('me.json', { sub })).toEqual({
       status: 200,
-      body: { sub: claims?.sub, phone_number: claims?.phone_number },
+      headers: expect.any(Object),
+      body: { sub, phone_number: claims?.phone_number, phone_number_verified: true },
     });
+    // As shipped, before the user pastes a sub: no such user.
+    expect(await answer('me.json')).toMatchObject({ status: 401, body: { code: 'invalid_token' } });
 
     const { authorizer: _, ...unauthorized } = event.requestContext as typeof event.requestContext & {
       authorizer?: unknown;
     };
     const answered = await invoke(app.handlers.me, { ...event, requestContext: unauthorized } as typeof event);
     expect(answered).toMatchObject({ status: 401, body: { code: 'invalid_token' } });
+  });
+
+  it('change the number with the fixed code of the second test number, then delete the account', async () => {
+    expect((await answer('send-otp.json')).status).toBe(200);
+    const verified = await answer('verify-otp.json');
+    const sub = String(decodeJwt(String(verified.body.access)).sub);
+    expect(await answer('change-phone-number.json', { sub })).toMatchObject({ status: 200, body: { expires_in: 300 } });
+    const moved = await answer('verify-phone-number.json', { sub });
+    expect(moved.status).toBe(200);
+    expect(decodeJwt(String(moved.body.access))).toMatchObject({ sub, phone_number: '+919876543211' });
+
+    // delete-account.json names the first number, which the user has just left: 401 until the claims
+    // say where the user is now.
+    expect(await answer('delete-account.json', { sub })).toMatchObject({ status: 401 });
+    const event = withTokens(readEvent('delete-account.json'), { sub });
+    const text = JSON.stringify(event).replaceAll('+919876543210', '+919876543211');
+    expect(await invoke(app.handlers['delete-account'], JSON.parse(text))).toMatchObject({ status: 204 });
+    expect(app.sms.sent).toEqual([]);
   });
 
   it('not-found.json reaches the $default function: JSON 404', async () => {

@@ -322,11 +322,12 @@ describe('a token signed by a key we do not publish', () => {
 describe('family generation cap', () => {
   it('rotates a family up to MAX_FAMILY_GENERATION times, then asks for a new login without revoking it', async () => {
     const app = await createTestApp();
+    const { sub } = await app.login(PHONE);
     const familyId = newFamilyId();
     const token = newRefreshToken(familyId);
     await app.refreshFamilies.create({
       familyId,
-      userId: 'u1',
+      userId: sub,
       phoneNumber: PHONE,
       familyExpiresAt: app.clock.seconds + 3600,
       createdAt: app.clock.seconds,

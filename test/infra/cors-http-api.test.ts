@@ -24,7 +24,7 @@ describe('OtpHttpApi CORS', () => {
 
     expect(apiProperties(template).CorsConfiguration).toEqual({
       AllowOrigins: ['https://app.example.com', 'http://localhost:5173'],
-      AllowMethods: ['GET', 'POST'],
+      AllowMethods: ['GET', 'POST', 'DELETE'],
       AllowHeaders: ['authorization', 'content-type'],
       ExposeHeaders: ['retry-after', 'www-authenticate'],
       MaxAge: 7200,

@@ -1,7 +1,7 @@
 import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KEY_PREFIXES } from '../../lambdas/adapters/table-keys.js';
+import { KEY_PREFIXES, USER_INDEX } from '../../lambdas/adapters/table-keys.js';
 import { ConfigError, configNamesOf, SETTINGS, type Setting } from '../../lambdas/config.js';
 import { ROUTES } from '../../lambdas/http/routes.js';
 import { FUNCTION_NAMES, FUNCTIONS, type FunctionName, type FunctionSpec } from '../../lambdas/registry.js';
@@ -60,6 +60,7 @@ const SAMPLE_KEYS = {
   ip: 'IP#203.0.113.7',
   family: 'FAM#0f4c2a9e',
   jwks: 'JWKS#current',
+  user: 'USER#0b5f3c2e-7a41-4c7e-9d2b-1f6a8e4c3d21',
   retiredRefreshToken: 'RT#9b74c9897bac770ffc029102a200c5de',
 } as const;
 type SampleKey = keyof typeof SAMPLE_KEYS;
@@ -332,12 +333,16 @@ describe('OtpAuthStack', () => {
     for (const name of FUNCTION_NAMES) {
       it(`gives ${name} exactly its statements: actions, resources and conditions`, () => {
         const fn = stack.functions[name];
+        const tableArn = { 'Fn::GetAtt': [logicalId(stack.table.table), 'Arn'] };
         const expected: Statement[] = [
           { Effect: 'Allow', Action: LOGS, Resource: { 'Fn::GetAtt': [logicalId(fn.logGroup), 'Arn'] } },
           ...tableStatements(name).map(({ actions, leadingKeys }) => ({
             Effect: 'Allow',
             Action: action(actions),
-            Resource: { 'Fn::GetAtt': [logicalId(stack.table.table), 'Arn'] },
+            // Query only ever on the user index, never on the table.
+            Resource: actions.includes('dynamodb:Query')
+              ? { 'Fn::Join': ['', [tableArn, `/index/${USER_INDEX.name}`]] }
+              : tableArn,
             Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys } },
           })),
         ];
@@ -379,12 +384,39 @@ describe('OtpAuthStack', () => {
       expect(allowsItem(statementsOf('logout'), 'PutItem', SAMPLE_KEYS.family)).toBe(false);
     });
 
-    it('keeps refresh-token and logout away from phone records and IP windows', () => {
-      for (const name of ['refresh-token', 'logout'] as const) {
-        for (const key of [SAMPLE_KEYS.phone, SAMPLE_KEYS.ip]) {
-          for (const itemAction of ITEM_ACTIONS) expect(allowsItem(statementsOf(name), itemAction, key)).toBe(false);
+    it('lets refresh-token only read a phone record and logout only update one; neither reaches IP windows', () => {
+      for (const [name, allowed] of [
+        ['refresh-token', 'GetItem'],
+        ['logout', 'UpdateItem'],
+      ] as const) {
+        for (const itemAction of ITEM_ACTIONS) {
+          expect(allowsItem(statementsOf(name), itemAction, SAMPLE_KEYS.phone), `${name} ${itemAction}`).toBe(
+            itemAction === allowed,
+          );
+          expect(allowsItem(statementsOf(name), itemAction, SAMPLE_KEYS.ip)).toBe(false);
         }
       }
+    });
+
+    it('lets only the account deletion and the number change query, and only the user index', () => {
+      const querying = FUNCTION_NAMES.filter((name) =>
+        statementsOf(name).some((s) => [s.Action].flat().includes('dynamodb:Query')),
+      );
+      expect(querying.sort()).toEqual(['delete-account', 'verify-phone-number']);
+      for (const name of querying) {
+        const query = statementsOf(name).find((s) => [s.Action].flat().includes('dynamodb:Query'));
+        expect(query?.Action).toBe('dynamodb:Query');
+        expect(query?.Resource).toEqual({
+          'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack.table.table), 'Arn'] }, `/index/${USER_INDEX.name}`]],
+        });
+        expect(allowsItem([query as Statement], 'Query', SAMPLE_KEYS.phone)).toBe(false);
+        expect(allowsItem([query as Statement], 'Query', SAMPLE_KEYS.user)).toBe(true);
+      }
+    });
+
+    it('lets GET /me only read a phone record', () => {
+      expect(actionsOf(statementsOf('me')).filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:GetItem']);
+      expect(allowsItem(statementsOf('me'), 'GetItem', SAMPLE_KEYS.family)).toBe(false);
     });
 
     it('keeps send-otp away from refresh-token families', () => {
@@ -415,7 +447,11 @@ describe('OtpAuthStack', () => {
         for (const statement of statementsOf(name)) {
           const actions = [statement.Action].flat();
           if (actions.some((a) => a.startsWith('dynamodb:'))) {
-            expect(statement.Resource).toEqual(tableArn);
+            expect(statement.Resource).toEqual(
+              actions.includes('dynamodb:Query')
+                ? { 'Fn::Join': ['', [tableArn, `/index/${USER_INDEX.name}`]] }
+                : tableArn,
+            );
             expect(Object.keys(statement.Condition ?? {})).toEqual(['ForAllValues:StringLike']);
             expect(Object.keys(statement.Condition?.['ForAllValues:StringLike'] ?? {})).toEqual([
               'dynamodb:LeadingKeys',
@@ -483,7 +519,7 @@ describe('OtpAuthStack', () => {
   });
 
   describe('table', () => {
-    it('is one pk/sk table, on demand, expiring items by ttl, with point-in-time recovery, retained', () => {
+    it('is one pk/sk table with one keys-only user index, on demand, expiring items by ttl, with point-in-time recovery, retained', () => {
       template.resourceCountIs('AWS::DynamoDB::Table', 1);
       template.hasResource('AWS::DynamoDB::Table', {
         DeletionPolicy: 'Retain',
@@ -496,6 +532,15 @@ describe('OtpAuthStack', () => {
           AttributeDefinitions: [
             { AttributeName: 'pk', AttributeType: 'S' },
             { AttributeName: 'sk', AttributeType: 'S' },
+            { AttributeName: 'userKey', AttributeType: 'S' },
+          ],
+          // One index: a user's refresh families, keys only, for deleting an account.
+          GlobalSecondaryIndexes: [
+            {
+              IndexName: 'byUser',
+              KeySchema: [{ AttributeName: 'userKey', KeyType: 'HASH' }],
+              Projection: { ProjectionType: 'KEYS_ONLY' },
+            },
           ],
           BillingMode: 'PAY_PER_REQUEST',
           TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createLocalJWKSet, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAws } from '../../bench/fake-aws.js';
 import { configNamesOf, ENV } from '../../lambdas/config.js';
@@ -36,6 +36,9 @@ const SAM_IDS: Readonly<Record<FunctionName, string>> = {
   'refresh-token': 'RefreshToken',
   logout: 'Logout',
   me: 'Me',
+  'delete-account': 'DeleteAccount',
+  'change-phone-number': 'ChangePhoneNumber',
+  'verify-phone-number': 'VerifyPhoneNumber',
   'well-known': 'WellKnown',
   'not-found': 'NotFound',
 };
@@ -125,7 +128,8 @@ async function samInvokeApi(event: ApiEvent): Promise<{ status: number; body: Re
   return { status: result.statusCode, body: result.body ? (JSON.parse(result.body) as Record<string, unknown>) : {} };
 }
 
-const api = (name: string, tokens: { refresh?: string } = {}) => samInvokeApi(withTokens(readEvent(name), tokens));
+const api = (name: string, tokens: { refresh?: string; sub?: string } = {}) =>
+  samInvokeApi(withTokens(readEvent(name), tokens));
 
 describe('sam local with the template npm run synth writes', () => {
   it('finds each API function by its construct id, and the rotation by its logical id', () => {
@@ -195,6 +199,8 @@ describe('sam local with the template npm run synth writes', () => {
   it('runs every API event in events/ here', () => {
     expect(apiEventFiles()).toEqual(
       [
+        'change-phone-number.json',
+        'delete-account.json',
         'jwks.json',
         'logout.json',
         'me.json',
@@ -204,6 +210,7 @@ describe('sam local with the template npm run synth writes', () => {
         'refresh-token.json',
         'send-otp.json',
         'verify-otp.json',
+        'verify-phone-number.json',
       ].sort(),
     );
   });
@@ -247,23 +254,46 @@ describe('sam local with the template npm run synth writes', () => {
     expect(contract.body.openapi).toMatch(/^3\.1\./);
   }, 300_000);
 
-  it('me answers the claims of events/me.json; start-api sends none, as SAM skips the JWT authorizer: 401', async () => {
-    const event = readEvent('me.json');
+  it('me answers the claims of events/me.json with the sub of a login; start-api sends none: 401', async () => {
+    expect(await samInvoke(rotationFunction(), readEvent(REPUBLISH_KEYS_EVENT))).toMatchObject({ result: null });
+    expect((await api('send-otp.json')).status).toBe(200);
+    const verified = await api('verify-otp.json');
+    const sub = String(decodeJwt(String(verified.body.access)).sub);
+    const event = withTokens(readEvent('me.json'), { sub });
     const { authorizer, ...withoutClaims } = event.requestContext as typeof event.requestContext & {
       authorizer: { jwt: { claims: Record<string, string> } };
     };
-    expect(await api('me.json')).toEqual({
+    expect(await api('me.json', { sub })).toEqual({
       status: 200,
-      body: {
-        sub: authorizer.jwt.claims.sub,
-        phone_number: authorizer.jwt.claims.phone_number,
-        phone_number_verified: true,
-      },
+      body: { sub, phone_number: authorizer.jwt.claims.phone_number, phone_number_verified: true },
     });
     expect(await samInvokeApi({ ...event, requestContext: withoutClaims } as ApiEvent)).toMatchObject({
       status: 401,
       body: { code: 'invalid_token' },
     });
+  }, 300_000);
+
+  it('changes the number with the second test number, then deletes the account: each a fresh process', async () => {
+    expect((await api('send-otp.json')).status).toBe(200);
+    const verified = await api('verify-otp.json');
+    const sub = String(decodeJwt(String(verified.body.access)).sub);
+
+    expect(await api('change-phone-number.json', { sub })).toMatchObject({
+      status: 200,
+      body: { message: 'OTP sent' },
+    });
+    const moved = await api('verify-phone-number.json', { sub });
+    expect(moved.status).toBe(200);
+    expect(decodeJwt(String(moved.body.access))).toMatchObject({ sub, phone_number: '+919876543211' });
+
+    const deletion = JSON.parse(
+      JSON.stringify(withTokens(readEvent('delete-account.json'), { sub })).replaceAll(
+        '+919876543210',
+        '+919876543211',
+      ),
+    ) as ApiEvent;
+    expect(await samInvokeApi(deletion)).toMatchObject({ status: 204 });
+    expect((await api('refresh-token.json', { refresh: String(moved.body.refresh) })).status).toBe(401);
   }, 300_000);
 
   it('$default answers an unknown path with JSON 404', async () => {

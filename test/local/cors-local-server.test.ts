@@ -79,7 +79,7 @@ describe('the local server with ALLOWED_ORIGINS, in API Gateway’s place', () =
     expect(answer.body).toBe('');
     expect(corsHeaders(answer)).toEqual({
       'access-control-allow-origin': APP,
-      'access-control-allow-methods': 'GET,POST',
+      'access-control-allow-methods': 'GET,POST,DELETE',
       'access-control-allow-headers': 'authorization,content-type',
       'access-control-max-age': '7200',
       vary: 'origin',
@@ -195,7 +195,7 @@ describe('the local server with * in ALLOWED_ORIGINS', () => {
         expect(preflight.status).toBe(204);
         expect(corsHeaders(preflight)).toEqual({
           'access-control-allow-origin': '*',
-          'access-control-allow-methods': 'GET,POST',
+          'access-control-allow-methods': 'GET,POST,DELETE',
           'access-control-allow-headers': 'authorization,content-type',
           'access-control-max-age': '7200',
         });

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SignJWT } from 'jose';
+import { decodeJwt, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FileKeySource } from '../../lambdas/adapters/file-key-source.js';
 import type { KeySet } from '../../lambdas/core/signing-keys.js';
@@ -100,12 +100,14 @@ describe('the local server', () => {
   let dataDir: string;
   let server: LocalServer;
   let keys: KeySet;
+  /** The user of PHONE, logged in once with its fixed test code: /me answers only for a user that exists. */
+  let sub: string;
   const lines: string[] = [];
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'otp-local-server-'));
     server = await startLocalServer({
-      env: localEnv(dataDir),
+      env: localEnv(dataDir, { TEST_PHONE_NUMBERS: `${PHONE}:123456` }),
       port: 0,
       log: (line) => lines.push(line),
       handlers: {
@@ -115,6 +117,17 @@ describe('the local server', () => {
       },
     });
     keys = await new FileKeySource(join(dataDir, 'signing-keys.json')).load();
+    const post = (path: string, body: unknown) =>
+      fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await post('/send-otp', { phone_number: PHONE })).status).toBe(200);
+    const verified = (await (await post('/verify-otp', { phone_number: PHONE, otp: '123456' })).json()) as {
+      access: string;
+    };
+    sub = String(decodeJwt(verified.access).sub);
   });
   afterAll(async () => {
     await server?.close();
@@ -125,7 +138,7 @@ describe('the local server', () => {
     const now = () => Math.floor(Date.now() / 1000);
 
     function accessToken(header: Record<string, unknown>, claims: Record<string, unknown>): Promise<string> {
-      return new SignJWT({ token_use: 'access', phone_number: PHONE, sub: 'user-1', ...claims })
+      return new SignJWT({ token_use: 'access', phone_number: PHONE, sub, ...claims })
         .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: keys.signing.kid, ...header })
         .sign(keys.signing.key);
     }
@@ -154,7 +167,7 @@ describe('the local server', () => {
 
       expect(await me(`Bearer ${token}`)).toEqual({
         status: 200,
-        body: { sub: 'user-1', phone_number: PHONE, phone_number_verified: true },
+        body: { sub, phone_number: PHONE, phone_number_verified: true },
         challenge: null,
         nosniff: 'nosniff',
       });

@@ -1,0 +1,226 @@
+import { type Clock, epochSeconds, HOUR, MAX_WRITE_TRIES } from './clock.js';
+import { AuthError } from './errors.js';
+import {
+  countWrongCode,
+  DECOY_SECRET,
+  deliverCode,
+  type OtpPolicy,
+  parseAllowedPhone,
+  refuseAfterLostRaces,
+  type SendOtpDeps,
+  type SendOtpResult,
+} from './login.js';
+import { codeAtStep, codesMatch, isWellFormedCode, newTotpSecret, totpStepAt } from './otp-code.js';
+import type { PhoneNumber } from './phone.js';
+import {
+  assertNotLocked,
+  assertSendAllowed,
+  type PhoneRecord,
+  pendingCodeAt,
+  planCallerCharge,
+  planMovedRecord,
+  planNumberChangeSend,
+  planVacatedRecord,
+  type SendLimits,
+  type UserAccount,
+} from './phone-record.js';
+import type { PhoneRecordStore, RefreshFamilyStore } from './ports.js';
+import { newSession, type SessionDeps } from './sessions.js';
+import type { TokenPair } from './tokens.js';
+
+/** Who an access token speaks for: its `sub` and the `phone_number` it was issued with. */
+export interface AccountSubject {
+  readonly userId: string;
+  readonly phoneNumber: string;
+}
+
+/** Whether the record's number still belongs to the token's user (not deleted, not moved away). */
+function holdsNumber(record: PhoneRecord, subject: AccountSubject): record is PhoneRecord & { user: UserAccount } {
+  return record.user?.status === 'active' && record.user.userId === subject.userId;
+}
+
+/**
+ * The user an access token names, if it still holds the token's number: one read. A token of a deleted
+ * account, or one issued before the number moved, answers `invalid_token`.
+ */
+export async function currentAccount(
+  deps: { readonly records: Pick<PhoneRecordStore, 'get'>; readonly clock: Clock },
+  subject: AccountSubject,
+): Promise<UserAccount> {
+  const { record } = await deps.records.get(subject.phoneNumber, epochSeconds(deps.clock));
+  if (!holdsNumber(record, subject)) throw new AuthError('invalid_token', { detail: 'account_gone' });
+  return record.user;
+}
+
+export interface DeleteAccountDeps {
+  readonly records: PhoneRecordStore;
+  readonly refreshFamilies: RefreshFamilyStore;
+  readonly clock: Clock;
+  readonly policy: SendLimits;
+}
+
+/** What a deletion or a move left to tidy: families removed, and the error if removing them failed. */
+export interface FamilyCleanup {
+  readonly familiesDeleted: number;
+  /** The account change itself is done; the families left are already ended and expire on their own. */
+  readonly cleanupError?: unknown;
+}
+
+// Families are ended by the record write before this runs; deleting them is tidying, so a failure
+// here must not turn a completed deletion or move into an error the client would retry.
+async function deleteFamiliesOf(families: RefreshFamilyStore, userId: string, keep?: string): Promise<FamilyCleanup> {
+  try {
+    const ids = (await families.familyIdsOf(userId)).filter((id) => id !== keep);
+    await families.deleteFamilies(ids);
+    return { familiesDeleted: ids.length };
+  } catch (error) {
+    return { familiesDeleted: 0, cleanupError: error };
+  }
+}
+
+/**
+ * Deletes the account of the token's user. One conditional write ends it: the number's record loses
+ * the user (and is kept only as the abuse counters every number has, until they age), so from that
+ * moment every refresh family of the user fails its owner check and `GET /me` refuses its access
+ * tokens. The families are then deleted, found through the user index.
+ */
+export async function deleteAccount(deps: DeleteAccountDeps, subject: AccountSubject): Promise<FamilyCleanup> {
+  for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
+    const now = epochSeconds(deps.clock);
+    const { record, version } = await deps.records.get(subject.phoneNumber, now);
+    if (!holdsNumber(record, subject)) throw new AuthError('invalid_token', { detail: 'account_gone' });
+    // Conditioned on the version read: a login finishing meanwhile makes us read again.
+    if (await deps.records.save(planVacatedRecord(record, now, deps.policy), version)) {
+      return deleteFamiliesOf(deps.refreshFamilies, subject.userId);
+    }
+  }
+  throw new AuthError('rate_limited', { retryAfterSeconds: 1 });
+}
+
+export interface RequestNumberChangeDeps extends SendOtpDeps {
+  /** The secret a change code is derived from; random in production. */
+  readonly newChangeSecret?: () => string;
+}
+
+/**
+ * Sends a code to the number the user wants to move to. The new number gets every rule of
+ * `/send-otp` (country, lockout, cooldown, hour/day and per-IP limits) whatever the signup mode, and
+ * every request also costs the caller one send of their own number's hour and day budget, so an
+ * account can neither spray codes at many numbers nor probe which are taken faster than its send
+ * limits (not its cooldown: a user may change the number right after logging in). A
+ * number held by another user answers `409 phone_number_taken`, charged to the caller only: the
+ * other user's record is not touched.
+ */
+export async function requestNumberChange(
+  deps: RequestNumberChangeDeps,
+  input: { subject: AccountSubject; phoneNumber: string; sourceIp: string },
+): Promise<SendOtpResult> {
+  const { policy, subject } = { policy: deps.policy, subject: input.subject };
+  const phone = parseNewNumber(input.phoneNumber, subject, policy);
+  const testCode = policy.testPhoneNumbers.get(phone.e164);
+  let ipCounted = false;
+  let callerCharged = false;
+
+  for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
+    const now = epochSeconds(deps.clock);
+    const caller = await deps.records.get(subject.phoneNumber, now);
+    if (!holdsNumber(caller.record, subject)) throw new AuthError('invalid_token', { detail: 'account_gone' });
+    const target = await deps.records.get(phone.e164, now);
+    const taken = target.record.user?.status === 'active';
+    // Test numbers cost nothing, so they skip the send limits, as on /send-otp.
+    if (!testCode && !callerCharged) assertSendAllowed(caller.record, now, policy, { cooldown: false });
+    if (!taken) {
+      assertNotLocked(target.record, now, policy);
+      if (!testCode) assertSendAllowed(target.record, now, policy);
+    }
+    if (!testCode && !ipCounted) {
+      if (!(await deps.ipLimiter.tryConsume(input.sourceIp, now, policy.sendMaxPerIpPerHour))) {
+        throw new AuthError('rate_limited', { retryAfterSeconds: HOUR - (now % HOUR) });
+      }
+      ipCounted = true;
+    }
+    if (!testCode && !callerCharged) {
+      if (!(await deps.records.save(planCallerCharge(caller.record, now, policy), caller.version))) continue;
+      callerCharged = true;
+    }
+    if (taken) throw new AuthError('phone_number_taken');
+
+    const change = { userId: subject.userId, secret: deps.newChangeSecret?.() ?? newTotpSecret() };
+    const { next, step } = planNumberChangeSend(target.record, change, now, policy);
+    if (!(await deps.records.save(next, target.version))) continue;
+    if (testCode) return { expiresIn: policy.otpTtlSeconds, outcome: 'test_number', phone };
+    await deliverCode(deps, phone, codeAtStep(change.secret, step), next);
+    return { expiresIn: policy.otpTtlSeconds, outcome: 'sent', phone };
+  }
+  throw new AuthError('rate_limited', { retryAfterSeconds: 1 });
+}
+
+function parseNewNumber(raw: string, subject: AccountSubject, policy: OtpPolicy): PhoneNumber {
+  const phone = parseAllowedPhone(raw, policy);
+  // Already the user's number: nothing to move, and no SMS to send for it.
+  if (phone.e164 === subject.phoneNumber) throw new AuthError('invalid_request', { detail: 'same_number' });
+  return phone;
+}
+
+export interface ConfirmNumberChangeDeps extends SessionDeps {
+  readonly records: PhoneRecordStore;
+  readonly policy: OtpPolicy;
+}
+
+export interface ConfirmNumberChangeResult extends FamilyCleanup {
+  readonly tokens: TokenPair;
+  readonly userId: string;
+  readonly phone: PhoneNumber;
+}
+
+/**
+ * Moves the user to the new number with the code sent to it. The user keeps its id; the new tokens
+ * carry the new number. One transaction writes both records and the new session, so at no moment
+ * can both numbers, or neither, log in to the user, and a crash cannot lose it; the move also moves
+ * the user's session epoch on, which ends every other family of the user (then deleted). Wrong codes
+ * spend the new number's attempt budget, as on `/verify-otp`.
+ */
+export async function confirmNumberChange(
+  deps: ConfirmNumberChangeDeps,
+  input: { subject: AccountSubject; phoneNumber: string; otp: string },
+): Promise<ConfirmNumberChangeResult> {
+  const { policy, subject } = { policy: deps.policy, subject: input.subject };
+  // Malformed is no guess: refused before the number is looked at, no attempt spent.
+  if (!isWellFormedCode(input.otp)) throw new AuthError('invalid_request');
+  const phone = parseNewNumber(input.phoneNumber, subject, policy);
+  const testCode = policy.testPhoneNumbers.get(phone.e164);
+
+  for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
+    const now = epochSeconds(deps.clock);
+    const target = await deps.records.get(phone.e164, now);
+    const lock = assertNotLocked(target.record, now, policy);
+    const pending = pendingCodeAt(target.record, now);
+    const change = target.record.change;
+    // The same work whether or not a change is pending, as for a login.
+    const expected = testCode ?? codeAtStep(change?.secret ?? DECOY_SECRET, pending?.step ?? totpStepAt(now));
+    const matched = codesMatch(expected, input.otp) && pending !== undefined && change?.userId === subject.userId;
+    if (!matched) {
+      await countWrongCode(deps, { ...target, now, lock });
+      continue;
+    }
+    const caller = await deps.records.get(subject.phoneNumber, now);
+    if (!holdsNumber(caller.record, subject)) throw new AuthError('invalid_token', { detail: 'account_gone' });
+    const moved = planMovedRecord(target.record, caller.record.user, now);
+    const { family, tokens } = await newSession(
+      deps,
+      { userId: subject.userId, phoneNumber: phone.e164 },
+      moved.user?.sessionEpoch ?? 0,
+    );
+    const done = await deps.records.moveUser({
+      vacated: planVacatedRecord(caller.record, now, policy),
+      fromVersion: caller.version,
+      moved,
+      toVersion: target.version,
+      family,
+    });
+    if (!done) continue; // either record changed since read: read both again and decide again
+    const cleanup = await deleteFamiliesOf(deps.refreshFamilies, subject.userId, family.familyId);
+    return { tokens, userId: subject.userId, phone, ...cleanup };
+  }
+  return refuseAfterLostRaces(deps, phone.e164);
+}

@@ -1,0 +1,387 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { decodeJwt } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
+import { provisionUser } from '../../lambdas/core/login.js';
+import { createTestApp, type TestApp, wrongCode } from '../helpers/test-app.js';
+
+const A = '+919876543210';
+const B = '+919876543211';
+const C = '+919876543212';
+
+/** Every item of the app's table (each test app has a table of its own). */
+async function allItems(app: TestApp): Promise<Record<string, unknown>[]> {
+  const { Items = [] } = await createDocumentClient(app.client).send(new ScanCommand({ TableName: app.tableName }));
+  return Items;
+}
+
+async function item(app: TestApp, pk: string): Promise<Record<string, unknown> | undefined> {
+  return (await allItems(app)).find((stored) => stored.pk === pk);
+}
+
+const familyItemsOf = async (app: TestApp, sub: string) =>
+  (await allItems(app)).filter((stored) => String(stored.pk).startsWith('FAM#') && stored.userId === sub);
+
+describe('DELETE /me', () => {
+  it('deletes the user: every family of every device gone, /me refuses its tokens, the number is free', async () => {
+    const app = await createTestApp();
+    const phone = await app.login(A);
+    const tablet = await app.login(A);
+    const refreshedTablet = await app.refresh(tablet.refresh);
+    expect(refreshedTablet.status).toBe(200);
+    expect(await familyItemsOf(app, phone.sub)).toHaveLength(2);
+
+    expect(await app.deleteAccount(phone.access)).toMatchObject({ status: 204, body: {} });
+
+    for (const refresh of [phone.refresh, tablet.refresh, String(refreshedTablet.body.refresh)]) {
+      expect(await app.refresh(refresh)).toMatchObject({ status: 401, body: { code: 'invalid_token' } });
+    }
+    for (const access of [phone.access, tablet.access, String(refreshedTablet.body.access)]) {
+      expect(await app.me(access)).toMatchObject({ status: 401, body: { code: 'invalid_token' } });
+    }
+    expect(await app.deleteAccount(phone.access)).toMatchObject({ status: 401, body: { code: 'invalid_token' } });
+    // Removed, not marked: no family item is left, and the number's record holds nothing of the user.
+    expect(await familyItemsOf(app, phone.sub)).toEqual([]);
+    const record = await item(app, `PHONE#${A}`);
+    expect(record).not.toHaveProperty('userId');
+    expect(record).not.toHaveProperty('totpSecret');
+    expect(record).not.toHaveProperty('otpStep');
+    expect(record?.ttl).toBeGreaterThan(app.clock.seconds);
+
+    // Open signup: the number logs in again as somebody new.
+    const again = await app.login(A);
+    expect(again.sub).not.toBe(phone.sub);
+    expect((await app.me(again.access)).body).toMatchObject({ sub: again.sub, phone_number: A });
+  });
+
+  it('under closed signup, the number gets no SMS until an operator adds it again', async () => {
+    const app = await createTestApp({ SIGNUP_MODE: 'closed' });
+    await provisionUser(app.records, A, app.clock);
+    const user = await app.login(A);
+    expect(await app.deleteAccount(user.access)).toMatchObject({ status: 204 });
+    const sentBefore = app.sms.sent.length;
+
+    expect(await app.sendOtp(A)).toMatchObject({ status: 200, body: { message: 'OTP sent' } });
+    expect(app.sms.sent).toHaveLength(sentBefore);
+
+    expect(await provisionUser(app.records, A, app.clock)).toBe('created');
+    const readded = await app.login(A);
+    expect(readded.sub).not.toBe(user.sub);
+  });
+
+  it('keeps the number abuse counters: deleting the account resets no send limit', async () => {
+    const app = await createTestApp({ SEND_MAX_PER_HOUR: '2' });
+    const user = await app.login(A);
+    expect((await app.sendOtp(A)).status).toBe(200);
+    expect(await app.deleteAccount(user.access)).toMatchObject({ status: 204 });
+
+    expect(await app.sendOtp(A)).toMatchObject({ status: 429, body: { code: 'rate_limited' } });
+  });
+
+  it('answers 401 for a request without verified access-token claims, and deletes nothing', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    const idClaims = { ...decodeJwt(user.access), token_use: 'id' };
+    const { invoke, apiEvent } = await import('../helpers/test-app.js');
+    const asId = Object.fromEntries(Object.entries(idClaims).map(([k, v]) => [k, String(v)]));
+
+    expect(await invoke(app.handlers['delete-account'], apiEvent('DELETE', '/me'))).toMatchObject({ status: 401 });
+    expect(
+      await invoke(app.handlers['delete-account'], apiEvent('DELETE', '/me', undefined, { claims: asId })),
+    ).toMatchObject({ status: 401, body: { code: 'invalid_token' } });
+    expect((await app.me(user.access)).status).toBe(200);
+    expect((await app.refresh(user.refresh)).status).toBe(200);
+  });
+});
+
+describe('POST /logout with all: true', () => {
+  it('ends every session of the user, then lets the user log in again', async () => {
+    const app = await createTestApp();
+    const phone = await app.login(A);
+    const tablet = await app.login(A);
+    const laptop = await app.login(A);
+    const other = await app.login(B);
+
+    expect(await app.logoutAll(tablet.refresh)).toMatchObject({ status: 204, body: {} });
+
+    for (const refresh of [phone.refresh, tablet.refresh, laptop.refresh]) {
+      expect(await app.refresh(refresh)).toMatchObject({ status: 401, body: { code: 'invalid_token' } });
+    }
+    // Another user is not touched.
+    expect((await app.refresh(other.refresh)).status).toBe(200);
+    // Access tokens already issued live until they expire (documented): /me still answers them.
+    expect((await app.me(phone.access)).status).toBe(200);
+    const after = await app.login(A);
+    expect(after.sub).toBe(phone.sub);
+    expect((await app.refresh(after.refresh)).status).toBe(200);
+  });
+
+  it('takes the previous token within the family too, as logout does', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    const second = await app.login(A);
+    expect((await app.refresh(user.refresh)).status).toBe(200);
+
+    expect((await app.logoutAll(user.refresh)).status).toBe(204);
+    expect((await app.refresh(second.refresh)).status).toBe(401);
+  });
+
+  it('refuses a token whose session already ended, so it cannot end the sessions started since', async () => {
+    const app = await createTestApp();
+    const stale = await app.login(A);
+    const other = await app.login(A);
+    expect((await app.logoutAll(other.refresh)).status).toBe(204);
+    const fresh = await app.login(A);
+
+    expect(await app.logoutAll(stale.refresh)).toMatchObject({ status: 401, body: { code: 'invalid_token' } });
+    expect((await app.refresh(fresh.refresh)).status).toBe(200);
+
+    // A family revoked by a plain logout cannot either.
+    const loggedOut = await app.login(A);
+    expect((await app.logout(loggedOut.refresh)).status).toBe(204);
+    expect((await app.logoutAll(loggedOut.refresh)).status).toBe(401);
+    expect((await app.refresh(String((await app.refresh(fresh.refresh)).body.refresh))).status).toBe(401);
+  });
+
+  it.each([
+    ['a token that is not a refresh token', { refresh: 'nonsense', all: true }, 401],
+    ['all as a string', { refresh: 'x.y', all: 'true' }, 400],
+    ['all as a number', { refresh: 'x.y', all: 1 }, 400],
+  ])('answers %s with %i and ends nothing', async (_case, body, status) => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    const { invoke, apiEvent } = await import('../helpers/test-app.js');
+
+    const response = await invoke(app.handlers.logout, apiEvent('POST', '/logout', body));
+
+    expect(response.status).toBe(status);
+    expect(response.body.code).toBe(status === 401 ? 'invalid_token' : 'invalid_request');
+    expect((await app.refresh(user.refresh)).status).toBe(200);
+  });
+
+  it('with all: false, ends only this session, as before', async () => {
+    const app = await createTestApp();
+    const one = await app.login(A);
+    const two = await app.login(A);
+    const { invoke, apiEvent } = await import('../helpers/test-app.js');
+
+    expect(
+      (await invoke(app.handlers.logout, apiEvent('POST', '/logout', { refresh: one.refresh, all: false }))).status,
+    ).toBe(204);
+    expect((await app.refresh(one.refresh)).status).toBe(401);
+    expect((await app.refresh(two.refresh)).status).toBe(200);
+  });
+});
+
+describe('changing the number', () => {
+  it('moves the user: same sub, tokens for the new number, the old number free, other sessions ended', async () => {
+    const app = await createTestApp();
+    const phone = await app.login(A);
+    const tablet = await app.login(A);
+
+    const requested = await app.changeNumber(phone.access, B);
+    expect(requested).toMatchObject({ status: 200, body: { message: 'OTP sent', expires_in: 300 } });
+    expect(app.sms.sent.at(-1)?.phoneNumber).toBe(B);
+    const moved = await app.verifyNumberChange(phone.access, B, app.sms.lastCodeFor(B));
+
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
+    expect(decodeJwt(String(moved.body.access))).toMatchObject({ sub: phone.sub, phone_number: B });
+    expect(await app.me(String(moved.body.access))).toMatchObject({
+      status: 200,
+      body: { sub: phone.sub, phone_number: B },
+    });
+    expect((await app.refresh(String(moved.body.refresh))).status).toBe(200);
+    // Every other session ended, and its family deleted; tokens naming the old number are refused.
+    for (const refresh of [phone.refresh, tablet.refresh]) expect((await app.refresh(refresh)).status).toBe(401);
+    expect((await app.me(phone.access)).status).toBe(401);
+    expect(await familyItemsOf(app, phone.sub)).toHaveLength(1);
+    // The new number logs in to the same user; the old one, under open signup, to a new user.
+    expect((await app.login(B)).sub).toBe(phone.sub);
+    expect((await app.login(A)).sub).not.toBe(phone.sub);
+  });
+
+  it('answers 409 phone_number_taken for another user number, sends nothing, touches only the caller', async () => {
+    const app = await createTestApp({ SEND_MAX_PER_HOUR: '2' });
+    const caller = await app.login(A);
+    const owner = await app.login(B);
+    const ownerRecord = await item(app, `PHONE#${B}`);
+    const sent = app.sms.sent.length;
+
+    expect(await app.changeNumber(caller.access, B)).toMatchObject({
+      status: 409,
+      body: { code: 'phone_number_taken', error: 'This phone number belongs to another account.' },
+    });
+    expect(app.sms.sent).toHaveLength(sent);
+    expect(await item(app, `PHONE#${B}`)).toEqual(ownerRecord);
+    // Charged to the caller (its login, then the probe: 2 of 2 this hour): the next probe is refused.
+    expect(await app.changeNumber(caller.access, C)).toMatchObject({ status: 429, body: { code: 'rate_limited' } });
+    expect((await app.refresh(owner.refresh)).status).toBe(200);
+  });
+
+  it('lets a user change the number right after logging in: the caller charge has no cooldown', async () => {
+    const app = await createTestApp({ SEND_COOLDOWN_SECONDS: '60' });
+    const user = await app.login(A);
+
+    expect((await app.changeNumber(user.access, B)).status).toBe(200);
+    // The new number's own cooldown holds, as on /send-otp.
+    expect(await app.changeNumber(user.access, B)).toMatchObject({ status: 429, body: { code: 'rate_limited' } });
+  });
+
+  it('counts wrong codes against the new number: 400 invalid_otp, then 429 too_many_attempts', async () => {
+    const app = await createTestApp({ OTP_MAX_ATTEMPTS: '3' });
+    const user = await app.login(A);
+    await app.changeNumber(user.access, B);
+    const code = app.sms.lastCodeFor(B);
+
+    for (let i = 0; i < 3; i++) {
+      expect(await app.verifyNumberChange(user.access, B, wrongCode(code))).toMatchObject({
+        status: 400,
+        body: { code: 'invalid_otp' },
+      });
+    }
+    const locked = await app.verifyNumberChange(user.access, B, code);
+    expect(locked).toMatchObject({ status: 429, body: { code: 'too_many_attempts' } });
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await item(app, `PHONE#${B}`))?.failedAttempts).toBe(3);
+    // The user stays where it was.
+    expect((await app.me(user.access)).status).toBe(200);
+  });
+
+  it('never lets a change code log in, nor a login code confirm a change', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    await app.changeNumber(user.access, B);
+    const changeCode = app.sms.lastCodeFor(B);
+
+    expect(await app.verifyOtp(B, changeCode)).toMatchObject({ status: 400, body: { code: 'invalid_otp' } });
+
+    expect((await app.sendOtp(B)).status).toBe(200);
+    const loginCode = app.sms.lastCodeFor(B);
+    expect(await app.verifyNumberChange(user.access, B, loginCode)).toMatchObject({
+      status: 400,
+      body: { code: 'invalid_otp' },
+    });
+    // The login's send replaced the change code: it is dead too.
+    expect((await app.verifyNumberChange(user.access, B, changeCode)).status).toBe(400);
+  });
+
+  it('binds the code to the user who asked: another user cannot use it', async () => {
+    const app = await createTestApp();
+    const asker = await app.login(A);
+    const other = await app.login(C);
+    await app.changeNumber(asker.access, B);
+
+    expect(await app.verifyNumberChange(other.access, B, app.sms.lastCodeFor(B))).toMatchObject({
+      status: 400,
+      body: { code: 'invalid_otp' },
+    });
+    expect((await app.verifyNumberChange(asker.access, B, app.sms.lastCodeFor(B))).status).toBe(200);
+  });
+
+  it.each([
+    ['not a phone number', { phone_number: 'hello' }, 400, 'invalid_phone_number'],
+    ['the number the user already has', { phone_number: A }, 400, 'invalid_request'],
+    ['a number from a country not allowed', { phone_number: '+14155550123' }, 400, 'country_not_allowed'],
+    ['no phone_number', {}, 400, 'invalid_request'],
+  ])('refuses %s with %i %s, storing and sending nothing', async (_case, body, status, code) => {
+    const app = await createTestApp({ ALLOWED_COUNTRIES: 'IN' });
+    const user = await app.login(A);
+    const items = await allItems(app);
+    const sent = app.sms.sent.length;
+    const { invoke, apiEvent, authorizerClaimsOf } = await import('../helpers/test-app.js');
+
+    const response = await invoke(
+      app.handlers['change-phone-number'],
+      apiEvent('POST', '/me/phone-number', body, { claims: authorizerClaimsOf(user.access) }),
+    );
+
+    expect(response).toMatchObject({ status, body: { code } });
+    expect(await allItems(app)).toEqual(items);
+    expect(app.sms.sent).toHaveLength(sent);
+  });
+
+  it('refuses a malformed code without spending an attempt, and a code for the same number', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    await app.changeNumber(user.access, B);
+    const before = await item(app, `PHONE#${B}`);
+
+    expect(await app.verifyNumberChange(user.access, B, '12ab56')).toMatchObject({
+      status: 400,
+      body: { code: 'invalid_request' },
+    });
+    expect(await app.verifyNumberChange(user.access, A, '123456')).toMatchObject({
+      status: 400,
+      body: { code: 'invalid_request' },
+    });
+    expect(await item(app, `PHONE#${B}`)).toEqual(before);
+  });
+
+  it('applies the send limits of the new number', async () => {
+    const app = await createTestApp({ SEND_MAX_PER_HOUR: '2' });
+    const user = await app.login(A);
+    expect((await app.sendOtp(B)).status).toBe(200);
+    expect((await app.sendOtp(B)).status).toBe(200);
+
+    expect(await app.changeNumber(user.access, B)).toMatchObject({ status: 429, body: { code: 'rate_limited' } });
+    expect((await app.changeNumber(user.access, C)).status).toBe(200);
+  });
+
+  it('charges the caller one send per request: the caller hour limit stops a spray of new numbers', async () => {
+    const app = await createTestApp({ SEND_MAX_PER_HOUR: '3' });
+    const user = await app.login(A);
+    expect((await app.changeNumber(user.access, B)).status).toBe(200);
+    expect((await app.changeNumber(user.access, C)).status).toBe(200);
+
+    const third = await app.changeNumber(user.access, '+919876543213');
+    expect(third).toMatchObject({ status: 429, body: { code: 'rate_limited' } });
+    expect(app.sms.sent.map((sms) => sms.phoneNumber)).toEqual([A, B, C]);
+  });
+
+  it('applies the per-IP limit', async () => {
+    const app = await createTestApp({ SEND_MAX_PER_IP_PER_HOUR: '1' });
+    const user = await app.login(A);
+
+    expect(await app.changeNumber(user.access, B)).toMatchObject({ status: 429, body: { code: 'rate_limited' } });
+    expect((await app.changeNumber(user.access, B, '198.51.100.1')).status).toBe(200);
+  });
+
+  it('sends to an unknown number under closed signup: the user is known, the number is proved by the code', async () => {
+    const app = await createTestApp({ SIGNUP_MODE: 'closed' });
+    await provisionUser(app.records, A, app.clock);
+    const user = await app.login(A);
+
+    expect((await app.changeNumber(user.access, B)).status).toBe(200);
+    expect((await app.verifyNumberChange(user.access, B, app.sms.lastCodeFor(B))).status).toBe(200);
+
+    expect((await app.login(B)).sub).toBe(user.sub);
+    const sent = app.sms.sent.length;
+    expect((await app.sendOtp(A)).status).toBe(200);
+    expect(app.sms.sent).toHaveLength(sent);
+  });
+
+  it('refuses a deleted user, and a token from before a move', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    await app.changeNumber(user.access, B);
+    const moved = await app.verifyNumberChange(user.access, B, app.sms.lastCodeFor(B));
+
+    expect(await app.changeNumber(user.access, C)).toMatchObject({ status: 401, body: { code: 'invalid_token' } });
+    expect((await app.deleteAccount(String(moved.body.access))).status).toBe(204);
+    expect((await app.changeNumber(String(moved.body.access), C)).status).toBe(401);
+  });
+
+  it('ends, on a move back, the sessions of the first stay on the number', async () => {
+    const app = await createTestApp();
+    const first = await app.login(A);
+    await app.changeNumber(first.access, B);
+    const atB = await app.verifyNumberChange(first.access, B, app.sms.lastCodeFor(B));
+    await app.changeNumber(String(atB.body.access), A);
+    const backAtA = await app.verifyNumberChange(String(atB.body.access), A, app.sms.lastCodeFor(A));
+
+    expect(decodeJwt(String(backAtA.body.access))).toMatchObject({ sub: first.sub, phone_number: A });
+    expect((await app.refresh(first.refresh)).status).toBe(401);
+    expect((await app.refresh(String(backAtA.body.refresh))).status).toBe(200);
+  });
+});
