@@ -282,6 +282,44 @@ describe('refreshTokens', () => {
   });
 });
 
+describe('refreshTokens: the owner check', () => {
+  it.each([
+    ['the number has no user any more (account deleted, or moved away)', null, undefined],
+    ['another user holds the number', { userId: 'user-2' }, undefined],
+    ['the user signed out everywhere since the login', { sessionEpoch: 1 }, undefined],
+    ['the family is from before a sign-out the user has since moved past', { sessionEpoch: 3 }, 2],
+    ['the user holding the number is not active', { status: 'pending' as const }, undefined],
+  ])('refuses, without rotating or revoking, when %s', async (_case, user, familyEpoch) => {
+    const tokens = chain(1);
+    const families = scriptedFamilies([
+      familyOf(tokens, familyEpoch === undefined ? {} : { sessionEpoch: familyEpoch }),
+    ]);
+    const records = ownerRecords(user);
+
+    await expect(refreshTokens(deps(families, records), tokens[0] ?? '')).rejects.toMatchObject({
+      name: 'AuthError',
+      code: 'invalid_token',
+      detail: 'session_ended',
+    });
+    expect(records.get).toHaveBeenCalledWith('+919876543210', T0);
+    expect(families.rotate).not.toHaveBeenCalled();
+    expect(families.revoke).not.toHaveBeenCalled();
+  });
+
+  it('accepts a family at the user epoch, and reads the owner once however many races it loses', async () => {
+    const tokens = chain(1);
+    const family = familyOf(tokens, { sessionEpoch: 2 });
+    const families = scriptedFamilies([family], { rotations: [false, false, true] });
+    const records = ownerRecords({ sessionEpoch: 2 });
+
+    const result = await refreshTokens(deps(families, records), tokens[0] ?? '');
+
+    expect(result.outcome).toBe('rotated');
+    expect(records.get).toHaveBeenCalledTimes(1);
+    expect(families.rotate).toHaveBeenCalledTimes(3);
+  });
+});
+
 describe('logout', () => {
   it('revokes the family, naming the presented token by its hash', async () => {
     const [token = ''] = chain(1);

@@ -1,4 +1,4 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
@@ -52,6 +52,22 @@ describe('DELETE /me', () => {
     const again = await app.login(A);
     expect(again.sub).not.toBe(phone.sub);
     expect((await app.me(again.access)).body).toMatchObject({ sub: again.sub, phone_number: A });
+  });
+
+  it('ends a family the cleanup missed (the index lags): its user is gone, so the owner check refuses it', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    const documents = createDocumentClient(app.client);
+    const [family] = await familyItemsOf(app, user.sub);
+
+    expect((await app.deleteAccount(user.access)).status).toBe(204);
+    // As if the index had not listed it yet: the family item is still there after the deletion.
+    await documents.send(new PutCommand({ TableName: app.tableName, Item: family }));
+
+    expect(await app.refresh(user.refresh)).toMatchObject({ status: 401, body: { code: 'invalid_token' } });
+    // Even once the number belongs to somebody new.
+    await app.login(A);
+    expect((await app.refresh(user.refresh)).status).toBe(401);
   });
 
   it('under closed signup, the number gets no SMS until an operator adds it again', async () => {
@@ -199,6 +215,18 @@ describe('changing the number', () => {
     // The new number logs in to the same user; the old one, under open signup, to a new user.
     expect((await app.login(B)).sub).toBe(phone.sub);
     expect((await app.login(A)).sub).not.toBe(phone.sub);
+  });
+
+  it('ends the old sessions even if their family items survive the move (the index lags)', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    const [family] = await familyItemsOf(app, user.sub);
+    await app.changeNumber(user.access, B);
+    expect((await app.verifyNumberChange(user.access, B, app.sms.lastCodeFor(B))).status).toBe(200);
+
+    await createDocumentClient(app.client).send(new PutCommand({ TableName: app.tableName, Item: family }));
+
+    expect(await app.refresh(user.refresh)).toMatchObject({ status: 401, body: { code: 'invalid_token' } });
   });
 
   it('answers 409 phone_number_taken for another user number, sends nothing, touches only the caller', async () => {
