@@ -160,6 +160,9 @@ function firstEvents(
     'refresh-token': [events.refresh, 200],
     logout: [events.logout, 204],
     me: [events.me, 200],
+    'delete-account': [events.deleteAccount, 204],
+    'change-phone-number': [events.changeNumber, 200],
+    'verify-phone-number': [events.verifyNumberChange, 200],
     'well-known': [events.jwks, 200],
     'not-found': [events.notFound, 404],
     // The rotation's createSecret step: generates the next RSA key.

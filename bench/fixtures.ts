@@ -2,7 +2,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { DAY } from '../lambdas/core/clock.js';
 import type { OtpPolicy } from '../lambdas/core/login.js';
 import { codeAtStep, newTotpSecret } from '../lambdas/core/otp-code.js';
-import { emptyRecord, planSend, type UserAccount } from '../lambdas/core/phone-record.js';
+import { emptyRecord, planNumberChangeSend, planSend, type UserAccount } from '../lambdas/core/phone-record.js';
 import type { PhoneRecordStore, RefreshFamilyStore } from '../lambdas/core/ports.js';
 import { hashRefreshToken, newFamilyId, newRefreshToken } from '../lambdas/core/tokens.js';
 import { type ApiEvent, payloadV2Event } from '../lambdas/http/api-event.js';
@@ -49,15 +49,26 @@ export async function seedPendingCode(records: PhoneRecordStore, phoneNumber: st
   return codeAtStep(user.totpSecret, step);
 }
 
-/** Stores a live refresh-token family, as a login would, and returns its token. */
-async function seedRefreshToken(store: RefreshFamilyStore): Promise<string> {
+/** Stores an active user, as a finished login leaves it. */
+async function seedActiveUser(records: PhoneRecordStore): Promise<{ userId: string; phoneNumber: string }> {
   const now = nowSeconds();
+  const phoneNumber = randomPhoneNumber();
+  const userId = randomUUID();
+  const user: UserAccount = { userId, totpSecret: newTotpSecret(), status: 'active', createdAt: now, verifiedAt: now };
+  if (!(await records.save({ ...emptyRecord(phoneNumber), user }, 0))) throw new Error(`seeding ${phoneNumber}`);
+  return { userId, phoneNumber };
+}
+
+/** Stores a live refresh-token family of a new active user, as a login would, and returns its token. */
+async function seedRefreshToken(table: BenchTable): Promise<string> {
+  const now = nowSeconds();
+  const { userId, phoneNumber } = await seedActiveUser(table.records);
   const familyId = newFamilyId();
   const token = newRefreshToken(familyId);
-  await store.create({
+  await table.refreshFamilies.create({
     familyId,
-    userId: randomUUID(),
-    phoneNumber: randomPhoneNumber(),
+    userId,
+    phoneNumber,
     familyExpiresAt: now + 30 * DAY,
     createdAt: now,
     headHash: hashRefreshToken(token),
@@ -73,8 +84,22 @@ export function routeEvents(table: BenchTable, policy: OtpPolicy) {
     const otp = otpOf(await seedPendingCode(table.records, phone, policy));
     return apiEvent('POST', '/verify-otp', { phone_number: phone, otp });
   };
-  const withRefresh = async (path: string) =>
-    apiEvent('POST', path, { refresh: await seedRefreshToken(table.refreshFamilies) });
+  const withRefresh = async (path: string) => apiEvent('POST', path, { refresh: await seedRefreshToken(table) });
+  const signedIn = async () => authorizerClaims(await seedActiveUser(table.records));
+  // A user with a number change pending, and the code sent to the new number.
+  const changePending = async () => {
+    const claims = await signedIn();
+    const newNumber = randomPhoneNumber();
+    const secret = newTotpSecret();
+    const { next, step } = planNumberChangeSend(
+      emptyRecord(newNumber),
+      { userId: claims.sub ?? '', secret },
+      nowSeconds(),
+      policy,
+    );
+    if (!(await table.records.save(next, 0))) throw new Error(`seeding ${newNumber}`);
+    return { claims, newNumber, otp: codeAtStep(secret, step) };
+  };
   const get = (path: string, options: { claims?: Record<string, string>; routeKey?: string } = {}) =>
     apiEvent('GET', path, undefined, options);
   return {
@@ -83,7 +108,14 @@ export function routeEvents(table: BenchTable, policy: OtpPolicy) {
     verifyOtpWrongCode: () => verify(wrongCode),
     refresh: () => withRefresh('/token/refresh'),
     logout: () => withRefresh('/logout'),
-    me: async () => get('/me', { claims: authorizerClaims() }),
+    me: async () => get('/me', { claims: await signedIn() }),
+    deleteAccount: async () => apiEvent('DELETE', '/me', undefined, { claims: await signedIn() }),
+    changeNumber: async () =>
+      apiEvent('POST', '/me/phone-number', { phone_number: randomPhoneNumber() }, { claims: await signedIn() }),
+    verifyNumberChange: async () => {
+      const { claims, newNumber, otp } = await changePending();
+      return apiEvent('POST', '/me/phone-number/verify', { phone_number: newNumber, otp }, { claims });
+    },
     jwks: async () => get('/.well-known/jwks.json'),
     openidConfiguration: async () => get('/.well-known/openid-configuration'),
     notFound: async () => get('/nope', { routeKey: '$default' }),
@@ -91,11 +123,11 @@ export function routeEvents(table: BenchTable, policy: OtpPolicy) {
 }
 
 /** Claims as API Gateway's JWT authorizer hands them to /me: every value a string. */
-function authorizerClaims(): Record<string, string> {
+function authorizerClaims(user: { userId: string; phoneNumber: string }): Record<string, string> {
   const now = nowSeconds();
   return {
-    sub: randomUUID(),
-    phone_number: randomPhoneNumber(),
+    sub: user.userId,
+    phone_number: user.phoneNumber,
     token_use: 'access',
     iss: BENCH_ISSUER,
     aud: BENCH_AUDIENCE,
