@@ -7,9 +7,11 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CachedKeySource } from './adapters/cached-key-source.js';
 import { DynamoDbIpRateLimiter } from './adapters/dynamodb-ip-rate-limiter.js';
+import { DynamoDbNumberMoves } from './adapters/dynamodb-number-moves.js';
 import { DynamoDbPhoneRecordStore } from './adapters/dynamodb-phone-record-store.js';
 import { DynamoDbPublicJwksStore } from './adapters/dynamodb-public-jwks-store.js';
 import { DynamoDbRefreshFamilyStore } from './adapters/dynamodb-refresh-family-store.js';
+import { DynamoDbUserFamilies } from './adapters/dynamodb-user-families.js';
 import {
   ENV,
   type Env,
@@ -127,7 +129,7 @@ export function composeDeleteAccount(runtime: Base & Pick<Runtime, 'documents'>)
   return makeDeleteAccountHandler(
     {
       records: new DynamoDbPhoneRecordStore(documents, tableName),
-      refreshFamilies: new DynamoDbRefreshFamilyStore(documents, tableName),
+      families: new DynamoDbUserFamilies(documents, tableName),
       clock: runtime.clock,
       policy: parseOtpConfig(runtime.env),
     },
@@ -154,7 +156,8 @@ export function composeVerifyPhoneNumber(runtime: Base & Pick<Runtime, 'document
   return makeVerifyPhoneNumberHandler(
     {
       records: new DynamoDbPhoneRecordStore(documents, tableName),
-      refreshFamilies: new DynamoDbRefreshFamilyStore(documents, tableName),
+      moves: new DynamoDbNumberMoves(documents, tableName),
+      families: new DynamoDbUserFamilies(documents, tableName),
       keys: cachedKeys(runtime),
       clock: runtime.clock,
       policy: parseOtpConfig(runtime.env),

@@ -1,21 +1,13 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PhoneRecord, UserAccount } from '../core/phone-record.js';
 import type {
   ConsumeCodeArgs,
   FailedAttemptArgs,
   FailedAttemptOutcome,
   PhoneRecordStore,
-  RefreshFamily,
   VersionedPhoneRecord,
 } from '../core/ports.js';
 import { isConditionFailure } from './dynamodb-document-client.js';
-import { familyItem } from './dynamodb-refresh-family-store.js';
 import { KEY_PREFIXES, TTL_ATTRIBUTE } from './table-keys.js';
 
 /** The phone record item: `PHONE#<e164>` / `USER`, holding the user and every per-number limit. */
@@ -44,7 +36,7 @@ interface PhoneItem {
 }
 
 const SK = 'USER';
-const keyOf = (phoneNumber: string) => ({ pk: `${KEY_PREFIXES.phone}${phoneNumber}`, sk: SK as 'USER' });
+export const phoneKeyOf = (phoneNumber: string) => ({ pk: `${KEY_PREFIXES.phone}${phoneNumber}`, sk: SK as 'USER' });
 
 function toRecord(item: PhoneItem): PhoneRecord {
   const user: UserAccount | undefined =
@@ -75,10 +67,11 @@ function toRecord(item: PhoneItem): PhoneRecord {
   };
 }
 
-function toItem(record: PhoneRecord, version: number): PhoneItem {
+/** The item of a whole record at `version` (also written by the number move's transaction). */
+export function phoneItem(record: PhoneRecord, version: number): PhoneItem {
   const { user, code } = record;
   return {
-    ...keyOf(record.phoneNumber),
+    ...phoneKeyOf(record.phoneNumber),
     version,
     phoneNumber: record.phoneNumber,
     userId: user?.userId,
@@ -112,7 +105,7 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
 
   async get(phoneNumber: string, now: number): Promise<VersionedPhoneRecord> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keyOf(phoneNumber), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: phoneKeyOf(phoneNumber), ConsistentRead: true }),
     );
     const item = Item as PhoneItem | undefined;
     if (!item) return { record: { phoneNumber, failedAttempts: 0, sendTimes: [] }, version: 0 };
@@ -128,7 +121,7 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: toItem(record, seenVersion + 1),
+          Item: phoneItem(record, seenVersion + 1),
           ...(seenVersion === 0
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : { ConditionExpression: '#version = :seen', ExpressionAttributeNames: { '#version': 'version' } }),
@@ -144,7 +137,7 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
 
   async extendCode(phoneNumber: string, step: number, expiresAt: number): Promise<void> {
     await this.updateIgnoringCondition({
-      Key: keyOf(phoneNumber),
+      Key: phoneKeyOf(phoneNumber),
       UpdateExpression: 'SET otpExpiresAt = :expiresAt ADD #version :one',
       ConditionExpression: 'otpStep = :step AND otpConsumed = :false',
       ExpressionAttributeNames: { '#version': 'version' },
@@ -154,7 +147,7 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
 
   async cancelCode(phoneNumber: string, step: number): Promise<void> {
     await this.updateIgnoringCondition({
-      Key: keyOf(phoneNumber),
+      Key: phoneKeyOf(phoneNumber),
       UpdateExpression: 'SET otpConsumed = :true ADD #version :one',
       ConditionExpression: 'otpStep = :step',
       ExpressionAttributeNames: { '#version': 'version' },
@@ -167,7 +160,7 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keyOf(phoneNumber),
+          Key: phoneKeyOf(phoneNumber),
           // Success also clears the attempt budget and makes the user permanent (no TTL).
           UpdateExpression:
             'SET otpConsumed = :true, #status = :active, verifiedAt = if_not_exists(verifiedAt, :now), failedAttempts = :zero REMOVE lastFailedAt, #ttl ADD #version :one',
@@ -233,7 +226,7 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keyOf(phoneNumber),
+          Key: phoneKeyOf(phoneNumber),
           UpdateExpression: update,
           ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeNames: names,
@@ -253,7 +246,7 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keyOf(phoneNumber),
+          Key: phoneKeyOf(phoneNumber),
           UpdateExpression: 'ADD sessionEpoch :one, #version :one',
           // An absent epoch is epoch 0, as the families created before epochs existed carry none.
           ConditionExpression:
@@ -275,48 +268,6 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
     }
   }
 
-  async moveUser(args: {
-    vacated: PhoneRecord;
-    fromVersion: number;
-    moved: PhoneRecord;
-    toVersion: number;
-    family: RefreshFamily;
-  }): Promise<boolean> {
-    const guarded = (record: PhoneRecord, seen: number) => ({
-      TableName: this.tableName,
-      Item: toItem(record, seen + 1),
-      ...(seen === 0
-        ? { ConditionExpression: 'attribute_not_exists(pk)' }
-        : {
-            ConditionExpression: '#version = :seen',
-            ExpressionAttributeNames: { '#version': 'version' },
-            ExpressionAttributeValues: { ':seen': seen },
-          }),
-    });
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Put: guarded(args.vacated, args.fromVersion) },
-            { Put: guarded(args.moved, args.toVersion) },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: familyItem(args.family),
-                ConditionExpression: 'attribute_not_exists(pk)',
-              },
-            },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      // A cancelled transaction names its reasons; only failed conditions mean "re-read".
-      if (isTransactionConditionFailure(error)) return false;
-      throw error;
-    }
-  }
-
   private async updateIgnoringCondition(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>) {
     try {
       await this.client.send(new UpdateCommand({ ...input, TableName: this.tableName }));
@@ -324,10 +275,4 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
       if (!isConditionFailure(error)) throw error;
     }
   }
-}
-
-function isTransactionConditionFailure(error: unknown): boolean {
-  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return false;
-  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-  return reasons.some((reason) => reason.Code === 'ConditionalCheckFailed');
 }

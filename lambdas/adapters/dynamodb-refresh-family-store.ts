@@ -1,14 +1,7 @@
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RefreshFamily, RefreshFamilyStore } from '../core/ports.js';
 import { isConditionFailure } from './dynamodb-document-client.js';
-import { KEY_PREFIXES, USER_INDEX } from './table-keys.js';
+import { KEY_PREFIXES } from './table-keys.js';
 
 /** `FAM#<family id>` / `FAMILY`: the whole state of one refresh-token family. */
 interface FamilyItem {
@@ -29,16 +22,13 @@ interface FamilyItem {
   ttl: number;
 }
 
-const keyOf = (familyId: string) => ({ pk: `${KEY_PREFIXES.family}${familyId}`, sk: 'FAMILY' as const });
-const userKeyOf = (userId: string) => `${KEY_PREFIXES.user}${userId}`;
-
-/** Deleting families in parallel, a few at a time: a user rarely has more than a handful. */
-const DELETE_CONCURRENCY = 8;
+export const familyKeyOf = (familyId: string) => ({ pk: `${KEY_PREFIXES.family}${familyId}`, sk: 'FAMILY' as const });
+export const userKeyOf = (userId: string) => `${KEY_PREFIXES.user}${userId}`;
 
 /** The item of a new family (also written by the number change's transaction). */
 export function familyItem(family: RefreshFamily): FamilyItem {
   return {
-    ...keyOf(family.familyId),
+    ...familyKeyOf(family.familyId),
     userId: family.userId,
     userKey: userKeyOf(family.userId),
     phoneNumber: family.phoneNumber,
@@ -59,7 +49,7 @@ export class DynamoDbRefreshFamilyStore implements RefreshFamilyStore {
 
   async get(familyId: string, now: number): Promise<RefreshFamily | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keyOf(familyId), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: familyKeyOf(familyId), ConsistentRead: true }),
     );
     const item = Item as FamilyItem | undefined;
     // TTL deletes late: a family past its end is gone, whatever is still stored.
@@ -89,39 +79,6 @@ export class DynamoDbRefreshFamilyStore implements RefreshFamilyStore {
     );
   }
 
-  async familyIdsOf(userId: string): Promise<string[]> {
-    const ids: string[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: USER_INDEX.name,
-          KeyConditionExpression: '#userKey = :userKey',
-          ExpressionAttributeNames: { '#userKey': USER_INDEX.partitionKey },
-          ExpressionAttributeValues: { ':userKey': userKeyOf(userId) },
-          ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const pk = String(item.pk ?? '');
-        if (pk.startsWith(KEY_PREFIXES.family)) ids.push(pk.slice(KEY_PREFIXES.family.length));
-      }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return ids;
-  }
-
-  async deleteFamilies(familyIds: readonly string[]): Promise<void> {
-    for (let start = 0; start < familyIds.length; start += DELETE_CONCURRENCY) {
-      await Promise.all(
-        familyIds
-          .slice(start, start + DELETE_CONCURRENCY)
-          .map((id) => this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keyOf(id) }))),
-      );
-    }
-  }
-
   async rotate(
     familyId: string,
     args: { fromHash: string; toHash: string; at: number; maxGeneration: number; userId: string },
@@ -130,7 +87,7 @@ export class DynamoDbRefreshFamilyStore implements RefreshFamilyStore {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keyOf(familyId),
+          Key: familyKeyOf(familyId),
           // userKey: a family from before the user index gets indexed at its next rotation.
           UpdateExpression:
             'SET headHash = :to, previousHash = :from, rotatedAt = :at, userKey = if_not_exists(userKey, :userKey) ADD generation :one',
@@ -158,7 +115,7 @@ export class DynamoDbRefreshFamilyStore implements RefreshFamilyStore {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keyOf(familyId),
+          Key: familyKeyOf(familyId),
           UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at)',
           ConditionExpression:
             tokenHash === undefined

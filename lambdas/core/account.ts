@@ -24,7 +24,7 @@ import {
   type SendLimits,
   type UserAccount,
 } from './phone-record.js';
-import type { PhoneRecordStore, RefreshFamilyStore } from './ports.js';
+import type { NumberMoves, PhoneRecordStore, UserFamilies } from './ports.js';
 import { newSession, type SessionDeps } from './sessions.js';
 import type { TokenPair } from './tokens.js';
 
@@ -54,7 +54,7 @@ export async function currentAccount(
 
 export interface DeleteAccountDeps {
   readonly records: PhoneRecordStore;
-  readonly refreshFamilies: RefreshFamilyStore;
+  readonly families: UserFamilies;
   readonly clock: Clock;
   readonly policy: SendLimits;
 }
@@ -68,7 +68,7 @@ export interface FamilyCleanup {
 
 // Families are ended by the record write before this runs; deleting them is tidying, so a failure
 // here must not turn a completed deletion or move into an error the client would retry.
-async function deleteFamiliesOf(families: RefreshFamilyStore, userId: string, keep?: string): Promise<FamilyCleanup> {
+async function deleteFamiliesOf(families: UserFamilies, userId: string, keep?: string): Promise<FamilyCleanup> {
   try {
     const ids = (await families.familyIdsOf(userId)).filter((id) => id !== keep);
     await families.deleteFamilies(ids);
@@ -91,7 +91,7 @@ export async function deleteAccount(deps: DeleteAccountDeps, subject: AccountSub
     if (!holdsNumber(record, subject)) throw new AuthError('invalid_token', { detail: 'account_gone' });
     // Conditioned on the version read: a login finishing meanwhile makes us read again.
     if (await deps.records.save(planVacatedRecord(record, now, deps.policy), version)) {
-      return deleteFamiliesOf(deps.refreshFamilies, subject.userId);
+      return deleteFamiliesOf(deps.families, subject.userId);
     }
   }
   throw new AuthError('rate_limited', { retryAfterSeconds: 1 });
@@ -162,8 +162,10 @@ function parseNewNumber(raw: string, subject: AccountSubject, policy: OtpPolicy)
   return phone;
 }
 
-export interface ConfirmNumberChangeDeps extends SessionDeps {
+export interface ConfirmNumberChangeDeps extends Omit<SessionDeps, 'refreshFamilies'> {
   readonly records: PhoneRecordStore;
+  readonly moves: NumberMoves;
+  readonly families: UserFamilies;
   readonly policy: OtpPolicy;
 }
 
@@ -211,7 +213,7 @@ export async function confirmNumberChange(
       { userId: subject.userId, phoneNumber: phone.e164 },
       moved.user?.sessionEpoch ?? 0,
     );
-    const done = await deps.records.moveUser({
+    const done = await deps.moves.moveUser({
       vacated: planVacatedRecord(caller.record, now, policy),
       fromVersion: caller.version,
       moved,
@@ -219,7 +221,7 @@ export async function confirmNumberChange(
       family,
     });
     if (!done) continue; // either record changed since read: read both again and decide again
-    const cleanup = await deleteFamiliesOf(deps.refreshFamilies, subject.userId, family.familyId);
+    const cleanup = await deleteFamiliesOf(deps.families, subject.userId, family.familyId);
     return { tokens, userId: subject.userId, phone, ...cleanup };
   }
   return refuseAfterLostRaces(deps, phone.e164);

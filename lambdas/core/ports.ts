@@ -68,12 +68,17 @@ export interface PhoneRecordStore {
    * already ended cannot end newer ones). False when refused.
    */
   endSessions(phoneNumber: string, args: { userId: string; sessionEpoch: number }): Promise<boolean>;
-  /**
-   * Moves a user from one number to another in one transaction: writes `vacated` over the old number
-   * and `moved` over the new one, each only if unchanged since read (`fromVersion`, `toVersion`), and
-   * creates `family`, the session of the device that confirmed. All or nothing, so at no moment do both
-   * numbers, or neither, hold the user. False when a condition failed (re-read and decide again).
-   */
+}
+
+/**
+ * Moves a user from one number to another in one transaction: writes `vacated` over the old number
+ * and `moved` over the new one, each only if unchanged since read (`fromVersion`, `toVersion`), and
+ * creates `family`, the session of the device that confirmed. All or nothing, so at no moment do both
+ * numbers, or neither, hold the user. Apart from {@link PhoneRecordStore} so that only the function
+ * that moves numbers bundles the transaction.
+ */
+export interface NumberMoves {
+  /** False when a condition failed (re-read and decide again). */
   moveUser(args: {
     vacated: PhoneRecord;
     fromVersion: number;
@@ -129,10 +134,15 @@ export interface RefreshFamilyStore {
    * family's current or previous token. False when refused. Idempotent.
    */
   revoke(familyId: string, at: number, tokenHash?: string): Promise<boolean>;
-  /**
-   * The ids of a user's families, from an eventually consistent index: a family created a moment ago
-   * may be missing. Only for removing the families of a user whose sessions have already ended.
-   */
+}
+
+/**
+ * A user's refresh families, for removing them once their sessions have ended (account deleted,
+ * number moved). Apart from {@link RefreshFamilyStore} so that the login and refresh functions do not
+ * bundle the index query.
+ */
+export interface UserFamilies {
+  /** Ids from an eventually consistent index: a family created a moment ago may be missing. */
   familyIdsOf(userId: string): Promise<string[]>;
   /** Deletes the families (already ended: their user is gone or moved). */
   deleteFamilies(familyIds: readonly string[]): Promise<void>;

@@ -105,7 +105,6 @@ function scriptedRecords(
           : { outcome: 'refused' },
     ),
     endSessions: vi.fn(async () => true),
-    moveUser: vi.fn(async () => true),
   } satisfies PhoneRecordStore;
 }
 
@@ -144,8 +143,6 @@ function refreshFamilies() {
     create: vi.fn(async () => {}),
     rotate: vi.fn(async () => true),
     revoke: vi.fn(async () => true),
-    familyIdsOf: vi.fn(async () => []),
-    deleteFamilies: vi.fn(async () => {}),
   } satisfies RefreshFamilyStore;
 }
 

@@ -71,8 +71,6 @@ function scriptedFamilies(reads: readonly (RefreshFamily | undefined)[], script:
     create: vi.fn(async (_family: RefreshFamily) => {}),
     rotate: vi.fn(async () => script.rotations?.shift() ?? true),
     revoke: vi.fn(async (_familyId: string, _at: number, _tokenHash?: string) => true),
-    familyIdsOf: vi.fn(async (_userId: string) => [] as string[]),
-    deleteFamilies: vi.fn(async (_ids: readonly string[]) => {}),
   } satisfies RefreshFamilyStore;
 }
 

@@ -54,7 +54,6 @@ function records(record: PhoneRecord): PhoneRecordStore {
     consumeCode: async () => true,
     recordFailedAttempt: async () => ({ outcome: 'refused' }),
     endSessions: async () => true,
-    moveUser: async () => true,
   };
 }
 
@@ -64,8 +63,6 @@ function families(family?: RefreshFamily): RefreshFamilyStore {
     create: async () => {},
     rotate: async () => true,
     revoke: async () => true,
-    familyIdsOf: async () => [],
-    deleteFamilies: async () => {},
   };
 }
 

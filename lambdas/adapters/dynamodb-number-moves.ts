@@ -1,0 +1,62 @@
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { PhoneRecord } from '../core/phone-record.js';
+import type { NumberMoves, RefreshFamily } from '../core/ports.js';
+import { phoneItem } from './dynamodb-phone-record-store.js';
+import { familyItem } from './dynamodb-refresh-family-store.js';
+
+/** The number change's one transaction: both numbers' records and the new session's family. */
+export class DynamoDbNumberMoves implements NumberMoves {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async moveUser(args: {
+    vacated: PhoneRecord;
+    fromVersion: number;
+    moved: PhoneRecord;
+    toVersion: number;
+    family: RefreshFamily;
+  }): Promise<boolean> {
+    // Each record as the phone record store writes it, under the same version guard.
+    const guarded = (record: PhoneRecord, seen: number) => ({
+      TableName: this.tableName,
+      Item: phoneItem(record, seen + 1),
+      ...(seen === 0
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : {
+            ConditionExpression: '#version = :seen',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':seen': seen },
+          }),
+    });
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: guarded(args.vacated, args.fromVersion) },
+            { Put: guarded(args.moved, args.toVersion) },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: familyItem(args.family),
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      // A cancelled transaction names its reasons; only failed conditions mean "re-read".
+      if (isTransactionConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}
+
+function isTransactionConditionFailure(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return false;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.some((reason) => reason.Code === 'ConditionalCheckFailed');
+}
