@@ -1,19 +1,16 @@
 /**
- * Creates users ahead of their first login, for SIGNUP_MODE=closed in AWS (locally, SEED_USERS does
- * the same at start). Uses the default AWS credentials and region, and AWS_ENDPOINT_URL_DYNAMODB if set.
+ * The former operator tool, kept as an alias of `npm run users -- add --table <TableName>`: it
+ * creates users ahead of their first login, for SIGNUP_MODE=closed in AWS (locally, SEED_USERS does
+ * the same at start, or `npm run users -- add`). As before it needs a table (`--table` or TABLE_NAME)
+ * and uses the default AWS credentials and region, and AWS_ENDPOINT_URL_DYNAMODB if set.
  *
  *   npm run provision-users -- --table <TableName output> +919876543210 +12015550123
  */
 import { pathToFileURL } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDocumentClient } from '../lambdas/adapters/dynamodb-document-client.js';
-import { DynamoDbPhoneRecordStore } from '../lambdas/adapters/dynamodb-phone-record-store.js';
-import { systemClock } from '../lambdas/core/clock.js';
-import { isAuthError } from '../lambdas/core/errors.js';
-import { provisionUser } from '../lambdas/core/login.js';
-import { maskPhoneNumber } from '../lambdas/core/phone.js';
+import type { Env } from '../lambdas/config.js';
+import { type CliIo, EXIT, main as users } from './users.js';
 
-export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): { table: string; numbers: string[] } {
+export function parseArgs(argv: readonly string[], env: Env): { table: string; numbers: string[] } {
   const numbers: string[] = [];
   let table = env.TABLE_NAME;
   for (let i = 0; i < argv.length; i++) {
@@ -27,28 +24,21 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): { ta
   return { table, numbers };
 }
 
-async function main(): Promise<void> {
-  const { table, numbers } = parseArgs(process.argv.slice(2), process.env);
-  const client = new DynamoDBClient({});
-  const records = new DynamoDbPhoneRecordStore(createDocumentClient(client), table);
-  let failed = 0;
-  for (const number of numbers) {
-    try {
-      const outcome = await provisionUser(records, number, systemClock);
-      process.stdout.write(`${maskPhoneNumber(number.replace(/[^\d+]/g, ''))}: ${outcome}\n`);
-    } catch (error) {
-      failed++;
-      const reason = isAuthError(error) ? error.code : (error as Error).name;
-      process.stdout.write(`${maskPhoneNumber(number.replace(/[^\d+]/g, ''))}: refused (${reason})\n`);
-    }
+/** `users add` on the named table: same lines (`+91******3210: created`), exit 1 if any number was refused. */
+export async function provisionUsers(argv: readonly string[], env: Env = process.env, io?: CliIo): Promise<number> {
+  let parsed: { table: string; numbers: string[] };
+  try {
+    parsed = parseArgs(argv, env);
+  } catch (error) {
+    (io?.stderr ?? ((text: string) => process.stderr.write(text)))(`provision-users: ${(error as Error).message}\n`);
+    return EXIT.usage;
   }
-  client.destroy();
-  if (failed) process.exitCode = 1;
+  // `--` first: a number is never taken for an option, whatever it starts with.
+  return users(['add', '--table', parsed.table, '--', ...parsed.numbers], env, io);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`provision-users: ${(error as Error).message}\n`);
-    process.exit(2);
+  provisionUsers(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
   });
 }
