@@ -27,6 +27,7 @@ import { type FunctionName, matchRoute } from '../lambdas/http/routes.js';
 import { createTelemetry, redact } from '../lambdas/http/telemetry.js';
 import { type DynamoDbEngine, type DynamoDbEngineName, startDynamoDbEngine } from './dynamodb-engine.js';
 import { authorizeJwt } from './local-authorizer.js';
+import { LOCAL_ENDPOINT_FILE, readLocalEndpoint, removeLocalEndpoint, writeLocalEndpoint } from './local-endpoint.js';
 import {
   type ApiHandler,
   BodyTooLargeError,
@@ -77,6 +78,12 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   let engine: DynamoDbEngine | undefined;
   let endpoint = env.AWS_ENDPOINT_URL_DYNAMODB;
   if (!endpoint) {
+    const running = await readLocalEndpoint(dataDir);
+    if (running) {
+      throw new Error(
+        `another npm start (pid ${running.pid}) is serving ${dataDir}: stop it, use another LOCAL_DATA_DIR, or delete ${join(dataDir, LOCAL_ENDPOINT_FILE)} if that process is not npm start`,
+      );
+    }
     const requested = env.LOCAL_DYNAMODB_ENGINE || 'auto';
     if (!LOCAL_ENGINES.includes(requested)) {
       throw new Error(`LOCAL_DYNAMODB_ENGINE must be one of ${LOCAL_ENGINES.join(', ')}, got "${requested}"`);
@@ -114,6 +121,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
 
     const dynamodb = new DynamoDBClient({ endpoint });
     await ensureTable(dynamodb, tableName);
+    // `npm run users` goes through this engine while the server runs: two engines must never open
+    // one data directory (DynamoDB Local fails concurrent writes with InternalFailure, dynalite refuses).
+    await writeLocalEndpoint(dataDir, { endpoint, tableName, pid: process.pid });
     const documents = createDocumentClient(dynamodb);
     const fileKeys = new FileKeySource(join(dataDir, 'signing-keys.json'));
     // What the key rotation does in AWS: publish the public keys where the JWKS route and verifiers read them.
@@ -208,6 +218,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
           server.closeAllConnections();
           await new Promise<void>((done) => server.close(() => done()));
           dynamodb.destroy();
+          await removeLocalEndpoint(dataDir);
           await engine?.stop();
         })();
         return closed;
@@ -215,6 +226,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     };
   } catch (error) {
     server.close();
+    await removeLocalEndpoint(dataDir);
     await engine?.stop();
     throw error;
   }

@@ -31,6 +31,7 @@ import { maskPhoneNumber, type PhoneNumber, parsePhoneNumber } from '../lambdas/
 import { lockState } from '../lambdas/core/phone-record.js';
 import type { RefreshFamily, VersionedPhoneRecord } from '../lambdas/core/ports.js';
 import { type DynamoDbEngine, type DynamoDbEngineName, startDynamoDbEngine } from './dynamodb-engine.js';
+import { readLocalEndpoint } from './local-endpoint.js';
 
 /** Where the CLI writes: tests capture it, the process writes to stdout and stderr. */
 export interface CliIo {
@@ -290,74 +291,6 @@ function parseLimit(raw: string | undefined, command: CommandName): number {
 // ---------------------------------------------------------------------------------------------------
 // Reaching the store
 
-/**
- * The file `npm start` keeps in LOCAL_DATA_DIR while it runs, naming the DynamoDB endpoint it serves
- * the data directory from: two engines must never open one data directory, so while the server runs
- * the CLI goes through the server's engine instead of starting its own.
- */
-export const LOCAL_ENDPOINT_FILE = 'dynamodb-endpoint.json';
-
-export interface LocalEndpoint {
-  readonly endpoint: string;
-  readonly tableName: string;
-  /** The server's process, so a file left by a server that crashed is recognised as stale. */
-  readonly pid: number;
-}
-
-/** For the local server: announce the engine it runs on `dataDir`, replacing the file atomically. */
-export async function writeLocalEndpoint(dataDir: string, endpoint: LocalEndpoint): Promise<void> {
-  await mkdir(dataDir, { recursive: true });
-  const file = join(dataDir, LOCAL_ENDPOINT_FILE);
-  await writeFile(`${file}.${endpoint.pid}.tmp`, `${JSON.stringify(endpoint)}\n`, { mode: 0o600 });
-  await rename(`${file}.${endpoint.pid}.tmp`, file);
-}
-
-/** For the local server, on stop: removes the file if it is still this process's. */
-export async function removeLocalEndpoint(dataDir: string, pid: number = process.pid): Promise<void> {
-  const current = await readEndpointFile(dataDir);
-  if (current?.pid === pid) await rm(join(dataDir, LOCAL_ENDPOINT_FILE), { force: true });
-}
-
-/** The endpoint of the local server running on `dataDir`, if one is: a file whose process is gone is ignored. */
-export async function readLocalEndpoint(dataDir: string): Promise<LocalEndpoint | undefined> {
-  const current = await readEndpointFile(dataDir);
-  return current && isRunning(current.pid) ? current : undefined;
-}
-
-async function readEndpointFile(dataDir: string): Promise<LocalEndpoint | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(dataDir, LOCAL_ENDPOINT_FILE), 'utf8');
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
-    const value = JSON.parse(text) as Partial<LocalEndpoint>;
-    if (
-      typeof value.endpoint === 'string' &&
-      typeof value.tableName === 'string' &&
-      Number.isInteger(value.pid) &&
-      (value.pid ?? 0) > 0
-    ) {
-      return { endpoint: value.endpoint, tableName: value.tableName, pid: value.pid as number };
-    }
-  } catch {
-    // reported below
-  }
-  throw new CommandError(`${join(dataDir, LOCAL_ENDPOINT_FILE)} is not a local server's endpoint file; delete it`);
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, under another user.
-    return (error as { code?: string }).code === 'EPERM';
-  }
-}
-
 interface Target {
   readonly documents: DynamoDBDocumentClient;
   readonly tableName: string;
@@ -406,9 +339,17 @@ function deployedClientConfig(env: Env): DynamoDBClientConfig {
  * endpoint in AWS_ENDPOINT_URL_DYNAMODB (as the server honours it), else the running server's engine
  * (its endpoint file), else an engine of our own on `$LOCAL_DATA_DIR/dynamodb` for this command only.
  */
+async function readRunningEndpoint(dataDir: string) {
+  try {
+    return await readLocalEndpoint(dataDir);
+  } catch (error) {
+    throw new CommandError((error as Error).message);
+  }
+}
+
 async function openLocalStore(env: Env): Promise<Target> {
   const dataDir = resolve(env.LOCAL_DATA_DIR || '.local');
-  const running = env.AWS_ENDPOINT_URL_DYNAMODB ? undefined : await readLocalEndpoint(dataDir);
+  const running = env.AWS_ENDPOINT_URL_DYNAMODB ? undefined : await readRunningEndpoint(dataDir);
   const tableName = running?.tableName ?? (env.TABLE_NAME || LOCAL_TABLE_NAME);
   let engine: DynamoDbEngine | undefined;
   let endpoint = env.AWS_ENDPOINT_URL_DYNAMODB || running?.endpoint;

@@ -9,11 +9,11 @@ import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-c
 import { DynamoDbUserFamilies } from '../../lambdas/adapters/dynamodb-user-families.js';
 import {
   LOCAL_ENDPOINT_FILE,
-  main,
   readLocalEndpoint,
   removeLocalEndpoint,
   writeLocalEndpoint,
-} from '../../scripts/users.js';
+} from '../../scripts/local-endpoint.js';
+import { main } from '../../scripts/users.js';
 import { createTestTable, testDynamoDbEndpoint, testDynamoDbEnv } from '../helpers/dynamodb.js';
 import { createTestApp, type TestApp, wrongCode } from '../helpers/test-app.js';
 

@@ -9,7 +9,9 @@ import { FileKeySource } from '../../lambdas/adapters/file-key-source.js';
 import type { KeySet } from '../../lambdas/core/signing-keys.js';
 import { redact } from '../../lambdas/http/telemetry.js';
 import { startDynamoDbEngine } from '../../scripts/dynamodb-engine.js';
+import { readLocalEndpoint } from '../../scripts/local-endpoint.js';
 import { type LocalServer, startLocalServer } from '../../scripts/local-server.js';
+import { main } from '../../scripts/users.js';
 import { testDynamoDbEnv } from '../helpers/dynamodb.js';
 
 /** The local server in this process, against the test run's DynamoDB, with its own data directory. */
@@ -239,5 +241,38 @@ describe('/me when the published keys cannot be read', () => {
       await engine.stop();
       await rm(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the local server and npm run users on one data directory', () => {
+  it('announces its engine, so the CLI works through it; refuses a second server; removes the file at stop', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'otp-local-users-'));
+    // Its own engine (no AWS_ENDPOINT_URL_DYNAMODB): the case where two engines could open one directory.
+    const server = await startLocalServer({ env: { LOCAL_DATA_DIR: dataDir }, port: 0, log: () => {} });
+    try {
+      const announced = await readLocalEndpoint(dataDir);
+      expect(announced).toMatchObject({ pid: process.pid, endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:/) });
+
+      const out: string[] = [];
+      const io = { stdout: (text: string) => out.push(text), stderr: (text: string) => out.push(text) };
+      expect(await main(['add', PHONE], { LOCAL_DATA_DIR: dataDir }, io)).toBe(0);
+      expect(await main(['show', PHONE, '--json'], { LOCAL_DATA_DIR: dataDir }, io)).toBe(0);
+      expect(JSON.parse(out.at(-1) ?? '{}')).toMatchObject({ status: 'active' });
+      // The user the CLI added is the server's: it logs in through the API.
+      const sent = await fetch(`${server.url}/send-otp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ phone_number: PHONE }),
+      });
+      expect(sent.status).toBe(200);
+
+      await expect(startLocalServer({ env: { LOCAL_DATA_DIR: dataDir }, port: 0, log: () => {} })).rejects.toThrow(
+        /another npm start \(pid \d+\) is serving/,
+      );
+    } finally {
+      await server.close();
+    }
+    expect(await readLocalEndpoint(dataDir)).toBeUndefined();
+    await rm(dataDir, { recursive: true, force: true });
   });
 });
