@@ -3,7 +3,10 @@ import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
 import { provisionUser } from '../../lambdas/core/login.js';
-import { createTestApp, type TestApp, wrongCode } from '../helpers/test-app.js';
+import { newRefreshToken, refreshTokenFamily } from '../../lambdas/core/tokens.js';
+import { makeDeleteAccountHandler } from '../../lambdas/http/delete-account-handler.js';
+import { apiEvent, authorizerClaimsOf, createTestApp, invoke, type TestApp, wrongCode } from '../helpers/test-app.js';
+import { recordingTelemetry } from './recording-telemetry.js';
 
 const A = '+919876543210';
 const B = '+919876543211';
@@ -85,6 +88,38 @@ describe('DELETE /me', () => {
     expect(readded.sub).not.toBe(user.sub);
   });
 
+  it('logs and counts the deletion; a failed cleanup is a warning and a metric, still 204', async () => {
+    const recorded = recordingTelemetry();
+    const app = await createTestApp({}, { telemetry: recorded.telemetry });
+    const user = await app.login(A);
+    const failing = {
+      familyIdsOf: async () =>
+        Promise.reject(Object.assign(new Error(`throttled for ${A}`), { name: 'ThrottlingException' })),
+      deleteFamilies: async () => {},
+    };
+    const handler = makeDeleteAccountHandler(
+      { records: app.records, families: failing, clock: app.clock, policy: app.policy },
+      recorded.telemetry,
+    );
+
+    const response = await invoke(
+      handler,
+      apiEvent('DELETE', '/me', undefined, { claims: authorizerClaimsOf(user.access) }),
+    );
+
+    expect(response.status).toBe(204);
+    expect(recorded.counted).toEqual(expect.arrayContaining(['AccountDeleted', 'SessionCleanupFailed']));
+    expect(recorded.lines).toContainEqual(
+      expect.objectContaining({ message: 'account deleted', attributes: { sub: user.sub, families_deleted: 0 } }),
+    );
+    const warning = recorded.lines.find((line) => line.message === 'ended sessions left for TTL');
+    expect(warning?.level).toBe('warn');
+    expect(JSON.stringify(warning)).toContain('ThrottlingException');
+    expect(JSON.stringify(warning)).not.toContain(A);
+    // The family is left, but ended.
+    expect((await app.refresh(user.refresh)).status).toBe(401);
+  });
+
   it('keeps the number abuse counters: deleting the account resets no send limit', async () => {
     const app = await createTestApp({ SEND_MAX_PER_HOUR: '2' });
     const user = await app.login(A);
@@ -98,7 +133,6 @@ describe('DELETE /me', () => {
     const app = await createTestApp();
     const user = await app.login(A);
     const idClaims = { ...decodeJwt(user.access), token_use: 'id' };
-    const { invoke, apiEvent } = await import('../helpers/test-app.js');
     const asId = Object.fromEntries(Object.entries(idClaims).map(([k, v]) => [k, String(v)]));
 
     expect(await invoke(app.handlers['delete-account'], apiEvent('DELETE', '/me'))).toMatchObject({ status: 401 });
@@ -130,6 +164,29 @@ describe('POST /logout with all: true', () => {
     const after = await app.login(A);
     expect(after.sub).toBe(phone.sub);
     expect((await app.refresh(after.refresh)).status).toBe(200);
+  });
+
+  it('refuses a made-up token carrying a real family id: the family id alone ends nothing', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    const forged = newRefreshToken(String(refreshTokenFamily(user.refresh)));
+
+    expect(await app.logoutAll(forged)).toMatchObject({ status: 401, body: { code: 'invalid_token' } });
+    expect((await app.refresh(user.refresh)).status).toBe(200);
+  });
+
+  it('logs who signed out everywhere and counts it, never the token', async () => {
+    const recorded = recordingTelemetry();
+    const app = await createTestApp({}, { telemetry: recorded.telemetry });
+    const user = await app.login(A);
+
+    expect((await app.logoutAll(user.refresh)).status).toBe(204);
+
+    expect(recorded.counted).toContain('SignedOutEverywhere');
+    expect(recorded.lines).toContainEqual(
+      expect.objectContaining({ message: 'signed out everywhere', attributes: { sub: user.sub } }),
+    );
+    expect(JSON.stringify(recorded.lines)).not.toContain(user.refresh.split('.')[1]);
   });
 
   it('takes the previous token within the family too, as logout does', async () => {
@@ -166,7 +223,6 @@ describe('POST /logout with all: true', () => {
   ])('answers %s with %i and ends nothing', async (_case, body, status) => {
     const app = await createTestApp();
     const user = await app.login(A);
-    const { invoke, apiEvent } = await import('../helpers/test-app.js');
 
     const response = await invoke(app.handlers.logout, apiEvent('POST', '/logout', body));
 
@@ -179,7 +235,6 @@ describe('POST /logout with all: true', () => {
     const app = await createTestApp();
     const one = await app.login(A);
     const two = await app.login(A);
-    const { invoke, apiEvent } = await import('../helpers/test-app.js');
 
     expect(
       (await invoke(app.handlers.logout, apiEvent('POST', '/logout', { refresh: one.refresh, all: false }))).status,
@@ -317,7 +372,6 @@ describe('changing the number', () => {
     const user = await app.login(A);
     const items = await allItems(app);
     const sent = app.sms.sent.length;
-    const { invoke, apiEvent, authorizerClaimsOf } = await import('../helpers/test-app.js');
 
     const response = await invoke(
       app.handlers['change-phone-number'],
@@ -327,6 +381,59 @@ describe('changing the number', () => {
     expect(response).toMatchObject({ status, body: { code } });
     expect(await allItems(app)).toEqual(items);
     expect(app.sms.sent).toHaveLength(sent);
+  });
+
+  it('refuses the change code once it has expired, spending an attempt', async () => {
+    const app = await createTestApp({ OTP_TTL_SECONDS: '120' });
+    const user = await app.login(A);
+    await app.changeNumber(user.access, B);
+    const code = app.sms.lastCodeFor(B);
+    app.clock.advance(121);
+
+    expect(await app.verifyNumberChange(user.access, B, code)).toMatchObject({
+      status: 400,
+      body: { code: 'invalid_otp' },
+    });
+    expect((await item(app, `PHONE#${B}`))?.failedAttempts).toBe(1);
+    expect((await app.me(user.access)).status).toBe(200);
+  });
+
+  it('logs and counts each step with the number masked, and never the code', async () => {
+    const recorded = recordingTelemetry();
+    const app = await createTestApp({}, { telemetry: recorded.telemetry });
+    const user = await app.login(A);
+    await app.changeNumber(user.access, B);
+    const code = app.sms.lastCodeFor(B);
+    expect((await app.verifyNumberChange(user.access, B, code)).status).toBe(200);
+
+    expect(recorded.lines).toContainEqual(
+      expect.objectContaining({
+        message: 'number change code requested',
+        attributes: { sub: user.sub, phone: '+91******3211', outcome: 'sent' },
+      }),
+    );
+    expect(recorded.lines).toContainEqual(
+      expect.objectContaining({
+        message: 'phone number changed',
+        attributes: { sub: user.sub, phone: '+91******3211', families_deleted: 1 },
+      }),
+    );
+    expect(recorded.counted.filter((metric) => metric === 'OtpSent')).toHaveLength(2);
+    expect(recorded.counted).toContain('PhoneNumberChanged');
+    const logged = JSON.stringify(recorded.lines);
+    expect(logged).not.toContain(B);
+    expect(logged).not.toContain(code);
+  });
+
+  it('counts no SMS for a test number', async () => {
+    const recorded = recordingTelemetry();
+    const app = await createTestApp({ TEST_PHONE_NUMBERS: `${B}:123456` }, { telemetry: recorded.telemetry });
+    const user = await app.login(A);
+    const sentBefore = recorded.counted.filter((metric) => metric === 'OtpSent').length;
+
+    expect((await app.changeNumber(user.access, B)).status).toBe(200);
+    expect(recorded.counted.filter((metric) => metric === 'OtpSent')).toHaveLength(sentBefore);
+    expect((await app.verifyNumberChange(user.access, B, '123456')).status).toBe(200);
   });
 
   it('refuses a malformed code without spending an attempt, and a code for the same number', async () => {
