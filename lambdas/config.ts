@@ -2,6 +2,7 @@ import { DAY, HOUR } from './core/clock.js';
 import type { OtpPolicy } from './core/login.js';
 import { OTP_DIGITS } from './core/otp-code.js';
 import { MAX_SEND_HISTORY } from './core/phone-record.js';
+import { PHONE_NUMBER_TYPES, type PhoneNumberType } from './core/phone-types.js';
 import { MAX_FAMILY_GENERATION, type SessionSettings } from './core/sessions.js';
 
 /**
@@ -126,6 +127,31 @@ export function parseTestPhoneNumbers(raw: string | undefined): Map<string, stri
     map.set(match[1], match[2]);
   }
   return map;
+}
+
+/** Mobile numbers, and numbers whose ranges libphonenumber cannot tell from fixed lines (all of NANP). */
+export const DEFAULT_ALLOWED_NUMBER_TYPES: readonly PhoneNumberType[] = ['MOBILE', 'FIXED_LINE_OR_MOBILE'];
+
+/** Parses `MOBILE,FIXED_LINE_OR_MOBILE`; repeated entries count once. */
+export function parseAllowedNumberTypes(raw: string | undefined): readonly PhoneNumberType[] {
+  if (raw === undefined) return DEFAULT_ALLOWED_NUMBER_TYPES;
+  const types = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((type) => type.trim().toUpperCase())
+        .filter(Boolean),
+    ),
+  ];
+  for (const type of types) {
+    if (!(PHONE_NUMBER_TYPES as readonly string[]).includes(type)) {
+      throw new ConfigError(
+        `Environment variable ALLOWED_NUMBER_TYPES has "${type}"; expected some of ${PHONE_NUMBER_TYPES.join(', ')}`,
+      );
+    }
+  }
+  if (types.length === 0) throw new ConfigError('Environment variable ALLOWED_NUMBER_TYPES names no type');
+  return types as PhoneNumberType[];
 }
 
 /** `ALLOWED_ORIGINS=*`: any origin; refused in production. */
@@ -316,6 +342,12 @@ export const SETTINGS = {
       }
       return codes;
     },
+  }),
+  allowedNumberTypes: text('ALLOWED_NUMBER_TYPES', 'otp', {
+    shownDefault: '`MOBILE,FIXED_LINE_OR_MOBILE`',
+    example: 'MOBILE',
+    doc: `comma-separated libphonenumber number types that may receive a code, of ${PHONE_NUMBER_TYPES.map((t) => `\`${t}\``).join(', ')}; any other valid number gets \`unsupported_phone_number\``,
+    parse: (value): readonly PhoneNumberType[] => parseAllowedNumberTypes(value),
   }),
   testPhoneNumbers: text('TEST_PHONE_NUMBERS', 'otp', {
     shownDefault: '-',

@@ -359,7 +359,7 @@ export interface components {
          *     `internal_error` is the only code no `AuthError` carries.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "invalid_phone_number" | "country_not_allowed" | "invalid_otp" | "invalid_token" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "too_many_attempts" | "rate_limited" | "sms_unavailable" | "service_unavailable" | "internal_error";
+        ErrorCode: "invalid_request" | "invalid_phone_number" | "country_not_allowed" | "unsupported_phone_number" | "invalid_otp" | "invalid_token" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "too_many_attempts" | "rate_limited" | "sms_unavailable" | "service_unavailable" | "internal_error";
         /** @description Every error the service answers. */
         Error: {
             /** @description A sentence for people, the same for every answer with this code. Do not parse it. */
@@ -456,7 +456,12 @@ export interface components {
             };
             content?: never;
         };
-        /** @description The body or the phone number is not acceptable. */
+        /**
+         * @description The body or the phone number is not acceptable: not a valid number, from a country not
+         *     served (`ALLOWED_COUNTRIES`), or of a type that may not receive codes (`ALLOWED_NUMBER_TYPES`;
+         *     by default only mobile numbers and those that may be mobile: premium-rate, toll-free, shared-cost,
+         *     personal, VoIP, UAN, pager, voicemail and fixed-line numbers are `unsupported_phone_number`).
+         */
         SendOtpBadRequest: {
             headers: {
                 "Cache-Control": components["headers"]["CacheControlNoStore"];
@@ -465,7 +470,7 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {string} */
-                    code?: "invalid_request" | "invalid_phone_number" | "country_not_allowed";
+                    code?: "invalid_request" | "invalid_phone_number" | "country_not_allowed" | "unsupported_phone_number";
                 };
             };
         };
@@ -482,7 +487,7 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {string} */
-                    code?: "invalid_request" | "invalid_phone_number" | "country_not_allowed" | "invalid_otp";
+                    code?: "invalid_request" | "invalid_phone_number" | "country_not_allowed" | "unsupported_phone_number" | "invalid_otp";
                 };
             };
         };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Clock, epochSeconds, HOUR, MAX_WRITE_TRIES } from './clock.js';
 import { AuthError } from './errors.js';
 import { codeAtStep, codesMatch, isWellFormedCode, newTotpSecret, totpStepAt } from './otp-code.js';
-import { type PhoneNumber, parsePhoneNumber } from './phone.js';
+import { type PhoneNumber, type PhoneNumberType, parsePhoneNumber } from './phone.js';
 import {
   assertNotLocked,
   assertSendAllowed,
@@ -24,6 +24,8 @@ export interface OtpPolicy extends SendLimits {
   readonly smsTemplate: string;
   readonly sendMaxPerIpPerHour: number;
   readonly allowedCountries: readonly string[];
+  /** libphonenumber types a code may be sent to; premium rate, toll-free and the like are where SMS pumping pays. */
+  readonly allowedNumberTypes: readonly PhoneNumberType[];
   readonly testPhoneNumbers: ReadonlyMap<string, string>;
 }
 
@@ -43,11 +45,22 @@ export interface SendOtpResult {
   readonly phone: PhoneNumber;
 }
 
-export function parseAllowedPhone(raw: string, policy: Pick<OtpPolicy, 'allowedCountries'>): PhoneNumber {
+/**
+ * Parses a number a code may be sent to, or refuses it before anything is read, written or sent:
+ * every route that sends a code (or checks one) calls this. The country comes first, so a number
+ * from a country not served says so whatever its type.
+ */
+export function parseAllowedPhone(
+  raw: string,
+  policy: Pick<OtpPolicy, 'allowedCountries' | 'allowedNumberTypes'>,
+): PhoneNumber {
   const phone = parsePhoneNumber(raw);
   const allowed = policy.allowedCountries;
   if (allowed.length > 0 && (!phone.country || !allowed.includes(phone.country))) {
     throw new AuthError('country_not_allowed');
+  }
+  if (!phone.type || !policy.allowedNumberTypes.includes(phone.type)) {
+    throw new AuthError('unsupported_phone_number', { detail: phone.type ?? 'no type' });
   }
   return phone;
 }

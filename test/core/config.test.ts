@@ -45,6 +45,7 @@ describe('parseOtpConfig', () => {
       sendMaxPerDay: 10,
       sendMaxPerIpPerHour: 100,
       allowedCountries: [],
+      allowedNumberTypes: ['MOBILE', 'FIXED_LINE_OR_MOBILE'],
       testPhoneNumbers: new Map(),
     });
     expect(DEFAULT_SMS_TEMPLATE).toBe(config.smsTemplate);
@@ -73,6 +74,7 @@ describe('parseOtpConfig', () => {
       SEND_MAX_PER_DAY: '20',
       SEND_MAX_PER_IP_PER_HOUR: '250',
       ALLOWED_COUNTRIES: 'in, us',
+      ALLOWED_NUMBER_TYPES: 'mobile, FIXED_LINE',
       TEST_PHONE_NUMBERS: '+12015550123:424242',
     };
 
@@ -87,6 +89,7 @@ describe('parseOtpConfig', () => {
       sendMaxPerDay: 20,
       sendMaxPerIpPerHour: 250,
       allowedCountries: ['IN', 'US'],
+      allowedNumberTypes: ['MOBILE', 'FIXED_LINE'],
       testPhoneNumbers: new Map([['+12015550123', '424242']]),
     });
   });
@@ -168,6 +171,22 @@ describe('parseOtpConfig', () => {
     const error = configErrorFrom(() => parseOtpConfig({ ALLOWED_COUNTRIES: value }));
 
     expect(error.message).toContain('ALLOWED_COUNTRIES');
+  });
+
+  it.each([
+    ['an unknown type', 'MOBILE,CELL', 'has "CELL"; expected some of MOBILE, FIXED_LINE_OR_MOBILE, FIXED_LINE'],
+    ['only commas', ',,', 'names no type'],
+  ])('refuses ALLOWED_NUMBER_TYPES with %s, naming the variable', (_why, value, message) => {
+    const error = configErrorFrom(() => parseOtpConfig({ ALLOWED_NUMBER_TYPES: value }));
+
+    expect(error.message).toContain(`Environment variable ALLOWED_NUMBER_TYPES ${message}`);
+  });
+
+  it('reads ALLOWED_NUMBER_TYPES without repeats, whatever the case', () => {
+    expect(parseOtpConfig({ ALLOWED_NUMBER_TYPES: 'toll_free, MOBILE,TOLL_FREE' }).allowedNumberTypes).toEqual([
+      'TOLL_FREE',
+      'MOBILE',
+    ]);
   });
 
   it('refuses an SMS_TEMPLATE without {code}, naming the variable', () => {

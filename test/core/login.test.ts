@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Clock } from '../../lambdas/core/clock.js';
 import { type OtpPolicy, parseAllowedPhone, provisionUser, sendOtp, verifyOtp } from '../../lambdas/core/login.js';
 import { codeAtStep, totpStepAt } from '../../lambdas/core/otp-code.js';
+import { parsePhoneNumber } from '../../lambdas/core/phone.js';
 import { emptyRecord, type PhoneRecord, type UserAccount, type UserStatus } from '../../lambdas/core/phone-record.js';
 import type {
   FailedAttemptOutcome,
@@ -38,6 +39,7 @@ const POLICY: OtpPolicy = {
   smsTemplate: 'Code {code}',
   sendMaxPerIpPerHour: 10,
   allowedCountries: [],
+  allowedNumberTypes: ['MOBILE', 'FIXED_LINE_OR_MOBILE'],
   testPhoneNumbers: new Map(),
 };
 
@@ -159,18 +161,50 @@ function verifyDeps(records: PhoneRecordStore, policy: Partial<OtpPolicy> = {}) 
 
 describe('parseAllowedPhone', () => {
   it('accepts any valid number when ALLOWED_COUNTRIES is empty', () => {
-    expect(parseAllowedPhone(US_PHONE, { allowedCountries: [] }).e164).toBe(US_PHONE);
+    expect(
+      parseAllowedPhone(US_PHONE, { allowedCountries: [], allowedNumberTypes: POLICY.allowedNumberTypes }).e164,
+    ).toBe(US_PHONE);
   });
 
   it('accepts a number of an allowed country and refuses one of any other', () => {
-    expect(parseAllowedPhone(PHONE, { allowedCountries: ['IN'] }).country).toBe('IN');
-    expect(() => parseAllowedPhone(US_PHONE, { allowedCountries: ['IN'] })).toThrow(authError('country_not_allowed'));
+    expect(
+      parseAllowedPhone(PHONE, { allowedCountries: ['IN'], allowedNumberTypes: POLICY.allowedNumberTypes }).country,
+    ).toBe('IN');
+    expect(() =>
+      parseAllowedPhone(US_PHONE, { allowedCountries: ['IN'], allowedNumberTypes: POLICY.allowedNumberTypes }),
+    ).toThrow(authError('country_not_allowed'));
   });
 
   it('refuses a non-geographic number once countries are restricted: it belongs to none of them', () => {
-    expect(() => parseAllowedPhone('+80012345678', { allowedCountries: ['IN'] })).toThrow(
+    expect(() =>
+      parseAllowedPhone('+80012345678', { allowedCountries: ['IN'], allowedNumberTypes: POLICY.allowedNumberTypes }),
+    ).toThrow(authError('country_not_allowed'));
+  });
+
+  it.each([
+    ['a US premium-rate number', '+19005550100', 'PREMIUM_RATE'],
+    ['a US toll-free number', '+18005550100', 'TOLL_FREE'],
+    ['an Indian toll-free number', '+9118002001234', 'TOLL_FREE'],
+    ['a US personal number (500)', '+15005550006', 'PERSONAL_NUMBER'],
+    ['a UK fixed line', '+442071838750', 'FIXED_LINE'],
+    ['an international freephone number (+800)', '+80012345678', 'TOLL_FREE'],
+  ])('refuses %s with unsupported_phone_number under the default types', (_what, number, type) => {
+    expect(parsePhoneNumber(number).type).toBe(type);
+    expect(() => parseAllowedPhone(number, POLICY)).toThrow(authError('unsupported_phone_number'));
+  });
+
+  it('checks the country before the type: a toll-free number of a country not served is country_not_allowed', () => {
+    expect(() => parseAllowedPhone('+18005550100', { ...POLICY, allowedCountries: ['IN'] })).toThrow(
       authError('country_not_allowed'),
     );
+  });
+
+  it('accepts exactly the configured types', () => {
+    const fixedLineOnly = { ...POLICY, allowedNumberTypes: ['FIXED_LINE'] as const };
+    expect(parseAllowedPhone('+442071838750', fixedLineOnly).type).toBe('FIXED_LINE');
+    expect(() => parseAllowedPhone('+447400123456', fixedLineOnly)).toThrow(authError('unsupported_phone_number'));
+    expect(parseAllowedPhone('+447400123456', POLICY).type).toBe('MOBILE');
+    expect(parseAllowedPhone(US_PHONE, POLICY).type).toBe('FIXED_LINE_OR_MOBILE');
   });
 });
 
@@ -184,7 +218,7 @@ describe('sendOtp', () => {
     expect(result).toEqual({
       expiresIn: 300,
       outcome: 'sent',
-      phone: { e164: PHONE, country: 'IN', callingCode: '91' },
+      phone: { e164: PHONE, country: 'IN', callingCode: '91', type: 'MOBILE' },
     });
     expect(deps.ipLimiter.tryConsume).toHaveBeenCalledWith('203.0.113.7', T0, 10);
     expect(records.save).toHaveBeenCalledTimes(1);

@@ -313,6 +313,39 @@ describe('SMS pumping: per-number and per-IP send limits', () => {
     expect(await app.countItems()).toBe(before);
     expect((await app.sendOtp('+12015550123')).status).toBe(200);
   });
+
+  it.each([
+    ['premium rate', '+19005550100'],
+    ['toll-free', '+18005550100'],
+    ['Indian toll-free', '+9118002001234'],
+    ['personal number', '+15005550006'],
+  ])(
+    'refuses a %s number with 400 unsupported_phone_number before storing or sending anything',
+    async (_type, number) => {
+      const app = await createTestApp();
+      const before = await app.countItems();
+
+      const refused = await app.sendOtp(number);
+      expect(refused.status).toBe(400);
+      expect(refused.body).toEqual({
+        error: 'This kind of phone number cannot receive login codes.',
+        code: 'unsupported_phone_number',
+      });
+      const verify = await app.verifyOtp(number, '123456');
+      expect(verify.status).toBe(400);
+      expect(verify.body.code).toBe('unsupported_phone_number');
+      expect(app.sms.sent).toHaveLength(0);
+      expect(await app.countItems()).toBe(before);
+    },
+  );
+
+  it('sends to a fixed line once ALLOWED_NUMBER_TYPES names it', async () => {
+    const app = await createTestApp({ ALLOWED_NUMBER_TYPES: 'MOBILE,FIXED_LINE' });
+
+    expect((await app.sendOtp('+442071838750')).status).toBe(200);
+    expect(app.sms.sent.map((sms) => sms.phoneNumber)).toEqual(['+442071838750']);
+    expect((await app.sendOtp('+12015550123')).body.code).toBe('unsupported_phone_number');
+  });
 });
 
 describe('TEST_PHONE_NUMBERS', () => {

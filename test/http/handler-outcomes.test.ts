@@ -30,6 +30,7 @@ const POLICY: OtpPolicy = {
   smsTemplate: 'Code {code}',
   sendMaxPerIpPerHour: 10,
   allowedCountries: [],
+  allowedNumberTypes: ['MOBILE', 'FIXED_LINE_OR_MOBILE'],
   testPhoneNumbers: new Map(),
 };
 const SESSIONS = {
