@@ -6,6 +6,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CachedKeySource } from './adapters/cached-key-source.js';
+import { DynamoDbCountrySendLimiter } from './adapters/dynamodb-country-send-limiter.js';
 import { DynamoDbIpRateLimiter } from './adapters/dynamodb-ip-rate-limiter.js';
 import { DynamoDbPhoneRecordStore } from './adapters/dynamodb-phone-record-store.js';
 import { DynamoDbPublicJwksStore } from './adapters/dynamodb-public-jwks-store.js';
@@ -61,6 +62,7 @@ export function composeSendOtp(runtime: Base & Pick<Runtime, 'documents' | 'sms'
     {
       records: new DynamoDbPhoneRecordStore(documents, tableName),
       ipLimiter: new DynamoDbIpRateLimiter(documents, tableName),
+      countryLimiter: new DynamoDbCountrySendLimiter(documents, tableName),
       sms: runtime.sms,
       clock: runtime.clock,
       policy: parseOtpConfig(runtime.env),

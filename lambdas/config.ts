@@ -1,4 +1,5 @@
 import { DAY, HOUR } from './core/clock.js';
+import type { CountryBudgets } from './core/country-budget.js';
 import type { OtpPolicy } from './core/login.js';
 import { OTP_DIGITS } from './core/otp-code.js';
 import { MAX_SEND_HISTORY } from './core/phone-record.js';
@@ -152,6 +153,37 @@ export function parseAllowedNumberTypes(raw: string | undefined): readonly Phone
   }
   if (types.length === 0) throw new ConfigError('Environment variable ALLOWED_NUMBER_TYPES names no type');
   return types as PhoneNumberType[];
+}
+
+/** The largest hourly budget of one country: 10,000 sends/s for an hour. */
+export const MAX_COUNTRY_BUDGET = 36_000_000;
+
+const COUNTRY_BUDGET_ENTRY = /^([A-Za-z]{2}|\*)=(\d+)$/;
+
+/** Parses `IN=5000,US=2000,*=200`; undefined (no cap) when blank. */
+export function parseCountryBudgets(raw: string | undefined): CountryBudgets | undefined {
+  if (raw === undefined) return undefined;
+  const byCountry = new Map<string, number>();
+  let otherCountries: number | undefined;
+  for (const entry of raw.split(',')) {
+    const trimmed = entry.trim();
+    if (!trimmed) continue;
+    const match = COUNTRY_BUDGET_ENTRY.exec(trimmed.replace(/\s*=\s*/, '='));
+    const country = match?.[1]?.toUpperCase();
+    const budget = Number(match?.[2]);
+    if (!country || !(budget >= 1 && budget <= MAX_COUNTRY_BUDGET)) {
+      throw new ConfigError(
+        `Environment variable SEND_MAX_PER_COUNTRY_PER_HOUR has "${trimmed}"; expected COUNTRY=budget entries (ISO 3166 alpha-2 or *, 1-${MAX_COUNTRY_BUDGET}) separated by commas`,
+      );
+    }
+    if (byCountry.has(country) || (country === '*' && otherCountries !== undefined)) {
+      throw new ConfigError(`Environment variable SEND_MAX_PER_COUNTRY_PER_HOUR names ${country} twice`);
+    }
+    if (country === '*') otherCountries = budget;
+    else byCountry.set(country, budget);
+  }
+  if (byCountry.size === 0 && otherCountries === undefined) return undefined;
+  return { byCountry, otherCountries };
 }
 
 /** `ALLOWED_ORIGINS=*`: any origin; refused in production. */
@@ -325,6 +357,12 @@ export const SETTINGS = {
     min: 1,
     max: 1_000_000,
     doc: 'SMS per client IP (IPv6: per /64) per hour',
+  }),
+  sendMaxPerCountryPerHour: text('SEND_MAX_PER_COUNTRY_PER_HOUR', 'otp', {
+    shownDefault: 'no cap',
+    example: 'IN=5000,US=2000,*=200',
+    doc: `SMS per destination country per hour, across all numbers and IPs: \`IN=5000,US=2000,*=200\` (\`*\`: each other country, and each non-geographic plan); 1-${MAX_COUNTRY_BUDGET} each; a country not listed, without \`*\`, has no cap`,
+    parse: (value) => parseCountryBudgets(value),
   }),
   allowedCountries: text('ALLOWED_COUNTRIES', 'otp', {
     shownDefault: 'all',

@@ -97,6 +97,7 @@ export class OtpAuthStack extends Stack {
     this.audience = config.AUDIENCE?.trim() || DEFAULT_AUDIENCE;
     // Parse now with the functions' own parsers: a bad value fails the synth, not the first cold start.
     const timing = validateConfig(config, this.audience);
+    const countryBudgets = parseOtpConfig(config).sendMaxPerCountryPerHour;
     const { allowedOrigins } = parseHttpApiConfig(config);
     // Logs go with a stack that is not production; production keeps them past `cdk destroy`.
     const logRemovalPolicy = props.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
@@ -137,6 +138,7 @@ export class OtpAuthStack extends Stack {
     this.alarms = new OtpAlarms(this, 'Alarms', {
       httpApi: this.api.httpApi,
       rotationFunction: this.signingKey.rotationFunction,
+      budgetedCountries: [...(countryBudgets?.byCountry.keys() ?? [])],
       ...(props.alarmThresholds ? { thresholds: props.alarmThresholds } : {}),
       ...(props.alarmTopicArn
         ? { alarmActions: [new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn))] }

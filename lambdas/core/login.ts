@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Clock, epochSeconds, HOUR, MAX_WRITE_TRIES } from './clock.js';
+import { CountryBudgetSpentError, type CountryBudgets, countryBudgetOf } from './country-budget.js';
 import { AuthError } from './errors.js';
 import { codeAtStep, codesMatch, isWellFormedCode, newTotpSecret, totpStepAt } from './otp-code.js';
 import { type PhoneNumber, type PhoneNumberType, parsePhoneNumber } from './phone.js';
@@ -15,7 +16,7 @@ import {
   type SendLimits,
   type UserAccount,
 } from './phone-record.js';
-import type { IpRateLimiter, PhoneRecordStore, SigningKeySource, SmsSender } from './ports.js';
+import type { CountrySendLimiter, IpRateLimiter, PhoneRecordStore, SigningKeySource, SmsSender } from './ports.js';
 import { issueTokens, type SessionDeps } from './sessions.js';
 import type { TokenPair } from './tokens.js';
 
@@ -23,6 +24,8 @@ export interface OtpPolicy extends SendLimits {
   readonly signupMode: 'open' | 'closed';
   readonly smsTemplate: string;
   readonly sendMaxPerIpPerHour: number;
+  /** Per destination country and hour; undefined: no country cap. */
+  readonly sendMaxPerCountryPerHour: CountryBudgets | undefined;
   readonly allowedCountries: readonly string[];
   /** libphonenumber types a code may be sent to; premium rate, toll-free and the like are where SMS pumping pays. */
   readonly allowedNumberTypes: readonly PhoneNumberType[];
@@ -32,6 +35,7 @@ export interface OtpPolicy extends SendLimits {
 export interface SendOtpDeps {
   readonly records: PhoneRecordStore;
   readonly ipLimiter: IpRateLimiter;
+  readonly countryLimiter: CountrySendLimiter;
   readonly sms: SmsSender;
   readonly clock: Clock;
   readonly policy: OtpPolicy;
@@ -95,7 +99,10 @@ export async function sendOtp(
     outcome,
     phone,
   });
+  // Test numbers are never texted, so no country budget applies to them.
+  const countryBudget = testCode ? undefined : countryBudgetOf(phone, policy.sendMaxPerCountryPerHour);
   let ipCounted = false;
+  let countryCounted = false;
 
   for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
     const now = epochSeconds(deps.clock);
@@ -112,8 +119,24 @@ export async function sendOtp(
     // Closed signup: an unknown number gets the very same answer and no SMS. Its send is still
     // counted, so the cooldown and hour/day limits cannot tell it from a known number.
     if (!record.user && policy.signupMode === 'closed') {
+      // Nothing is sent, so nothing is counted; but a spent country budget must refuse it as it
+      // would refuse a known number, or the 429s of a spent hour would tell which numbers have accounts.
+      if (countryBudget && !countryCounted) {
+        if (!(await deps.countryLimiter.hasRoom(countryBudget.key, now, countryBudget.maxPerHour))) {
+          throw new CountryBudgetSpentError(countryBudget.key, now);
+        }
+        countryCounted = true;
+      }
       if (!(await deps.records.save(planUnknownNumberSend(record, now, policy), version))) continue;
       return answer('unknown_number');
+    }
+    // Counted last, once every other check has passed, so only requests that will really send spend
+    // the country's budget; once per request, even when the record write below is retried.
+    if (countryBudget && !countryCounted) {
+      if (!(await deps.countryLimiter.tryConsume(countryBudget.key, now, countryBudget.maxPerHour))) {
+        throw new CountryBudgetSpentError(countryBudget.key, now);
+      }
+      countryCounted = true;
     }
 
     const user = record.user ?? newUser(deps, now);

@@ -12,9 +12,14 @@ export const METRIC = {
   failed: 'OtpFailed',
   locked: 'OtpLocked',
   rateLimited: 'RateLimited',
+  /** A send refused because its country's hourly budget is spent; also counted with the dimension `country`. */
+  countryBudgetSpent: 'CountryBudgetSpent',
   smsFailed: 'SmsFailed',
   refreshed: 'TokenRefreshed',
   refreshReuse: 'RefreshTokenReuse',
 } as const;
+
+/** The dimension that names the destination country (`IN`, or `+800` for a non-geographic plan). */
+export const COUNTRY_DIMENSION = 'country';
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

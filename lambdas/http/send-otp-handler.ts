@@ -1,3 +1,4 @@
+import { CountryBudgetSpentError } from '../core/country-budget.js';
 import { type SendOtpDeps, sendOtp } from '../core/login.js';
 import { maskPhoneNumber } from '../core/phone.js';
 import { type ApiHandler, json, readJsonObject, sourceIp } from './api-event.js';
@@ -9,7 +10,16 @@ import { METRIC, type Telemetry } from './telemetry.js';
 export function makeSendOtpHandler(deps: SendOtpDeps, telemetry: Telemetry): ApiHandler {
   return handleApi(telemetry, async (event) => {
     const body = parseBody(SendOtpBody, readJsonObject(event));
-    const result = await sendOtp(deps, { phoneNumber: body.phone_number, sourceIp: sourceIp(event) });
+    const result = await sendOtp(deps, { phoneNumber: body.phone_number, sourceIp: sourceIp(event) }).catch(
+      (error: unknown) => {
+        if (error instanceof CountryBudgetSpentError) {
+          // Twice: the alarm on all countries reads the first, the per-country alarms the second.
+          telemetry.count(METRIC.countryBudgetSpent);
+          telemetry.countInCountry(METRIC.countryBudgetSpent, error.country);
+        }
+        throw error;
+      },
+    );
     if (result.outcome === 'sent') telemetry.count(METRIC.sent);
     telemetry.logger.info('otp requested', {
       phone: maskPhoneNumber(result.phone.e164, result.phone.callingCode),

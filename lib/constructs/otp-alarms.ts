@@ -11,7 +11,7 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 
-import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/http/metric-names.js';
+import { COUNTRY_DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/http/metric-names.js';
 
 export interface OtpAlarmThresholds {
   /**
@@ -54,6 +54,13 @@ export interface OtpAlarmsProps {
   readonly httpApi: IHttpApi;
   readonly rotationFunction: IFunction;
   readonly thresholds?: OtpAlarmThresholds;
+  /**
+   * The countries `SEND_MAX_PER_COUNTRY_PER_HOUR` names: each gets an alarm of its own. Countries
+   * under `*` are known only at run time, and an alarm cannot watch a metric SEARCH, so they share
+   * the alarm on all countries (the metric's `country` dimension says which one in the console).
+   * @default - none
+   */
+  readonly budgetedCountries?: readonly string[];
   /** Where alarms notify, e.g. an SNS topic action. @default - none; alarms only show in the console */
   readonly alarmActions?: readonly IAlarmAction[];
 }
@@ -66,6 +73,10 @@ export class OtpAlarms extends Construct {
   readonly api5xx: Alarm;
   readonly rotationErrors: Alarm;
   readonly refreshTokenReuse: Alarm;
+  /** Some country's hourly SMS budget is spent: every further send to it is refused until the hour ends. */
+  readonly countryBudgetSpent: Alarm;
+  /** One per country named in `SEND_MAX_PER_COUNTRY_PER_HOUR`. */
+  readonly countryBudgetSpentIn: Readonly<Record<string, Alarm>>;
 
   constructor(scope: Construct, id: string, props: OtpAlarmsProps) {
     super(scope, id);
@@ -141,7 +152,33 @@ export class OtpAlarms extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
+    const budgetSpent = (id: string, description: string, metric: Metric) =>
+      new Alarm(this, id, {
+        alarmDescription: description,
+        metric,
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    this.countryBudgetSpent = budgetSpent(
+      'CountryBudgetSpent',
+      "A country's hourly SMS budget (SEND_MAX_PER_COUNTRY_PER_HOUR) is spent: sends to it are refused until the hour ends. SMS pumping, or a budget set too low.",
+      otpMetric(METRIC.countryBudgetSpent, fiveMinutes),
+    );
+    const byCountry: Record<string, Alarm> = {};
+    for (const country of props.budgetedCountries ?? []) {
+      byCountry[country] = budgetSpent(
+        `CountryBudgetSpent${country}`,
+        `The hourly SMS budget of ${country} (SEND_MAX_PER_COUNTRY_PER_HOUR) is spent: sends to ${country} are refused until the hour ends.`,
+        otpMetric(METRIC.countryBudgetSpent, fiveMinutes, { [COUNTRY_DIMENSION]: country }),
+      );
+    }
+    this.countryBudgetSpentIn = byCountry;
+
     for (const alarm of [
+      this.countryBudgetSpent,
+      ...Object.values(byCountry),
       this.smsFailed,
       this.smsPumpingVolume,
       this.smsPumpingVerifiedShare,
@@ -154,11 +191,11 @@ export class OtpAlarms extends Construct {
   }
 }
 
-function otpMetric(metricName: string, period: Duration): Metric {
+function otpMetric(metricName: string, period: Duration, dimensions: Record<string, string> = {}): Metric {
   return new Metric({
     namespace: METRICS_NAMESPACE,
     metricName,
-    dimensionsMap: { service: SERVICE_NAME },
+    dimensionsMap: { service: SERVICE_NAME, ...dimensions },
     statistic: 'Sum',
     period,
   });

@@ -44,6 +44,7 @@ describe('parseOtpConfig', () => {
       sendMaxPerHour: 5,
       sendMaxPerDay: 10,
       sendMaxPerIpPerHour: 100,
+      sendMaxPerCountryPerHour: undefined,
       allowedCountries: [],
       allowedNumberTypes: ['MOBILE', 'FIXED_LINE_OR_MOBILE'],
       testPhoneNumbers: new Map(),
@@ -73,6 +74,7 @@ describe('parseOtpConfig', () => {
       SEND_MAX_PER_HOUR: '7',
       SEND_MAX_PER_DAY: '20',
       SEND_MAX_PER_IP_PER_HOUR: '250',
+      SEND_MAX_PER_COUNTRY_PER_HOUR: 'in=5000, US = 2000,*=200',
       ALLOWED_COUNTRIES: 'in, us',
       ALLOWED_NUMBER_TYPES: 'mobile, FIXED_LINE',
       TEST_PHONE_NUMBERS: '+12015550123:424242',
@@ -88,6 +90,13 @@ describe('parseOtpConfig', () => {
       sendMaxPerHour: 7,
       sendMaxPerDay: 20,
       sendMaxPerIpPerHour: 250,
+      sendMaxPerCountryPerHour: {
+        byCountry: new Map([
+          ['IN', 5000],
+          ['US', 2000],
+        ]),
+        otherCountries: 200,
+      },
       allowedCountries: ['IN', 'US'],
       allowedNumberTypes: ['MOBILE', 'FIXED_LINE'],
       testPhoneNumbers: new Map([['+12015550123', '424242']]),
@@ -180,6 +189,32 @@ describe('parseOtpConfig', () => {
     const error = configErrorFrom(() => parseOtpConfig({ ALLOWED_NUMBER_TYPES: value }));
 
     expect(error.message).toContain(`Environment variable ALLOWED_NUMBER_TYPES ${message}`);
+  });
+
+  it('reads SEND_MAX_PER_COUNTRY_PER_HOUR with or without a * budget', () => {
+    expect(parseOtpConfig({ SEND_MAX_PER_COUNTRY_PER_HOUR: 'IN=1' }).sendMaxPerCountryPerHour).toEqual({
+      byCountry: new Map([['IN', 1]]),
+      otherCountries: undefined,
+    });
+    expect(parseOtpConfig({ SEND_MAX_PER_COUNTRY_PER_HOUR: '*=36000000' }).sendMaxPerCountryPerHour).toEqual({
+      byCountry: new Map(),
+      otherCountries: 36_000_000,
+    });
+    expect(parseOtpConfig({ SEND_MAX_PER_COUNTRY_PER_HOUR: ' , ' }).sendMaxPerCountryPerHour).toBeUndefined();
+  });
+
+  it.each([
+    ['IN=0', 'has "IN=0"'],
+    ['IN=36000001', 'has "IN=36000001"'],
+    ['IND=5', 'has "IND=5"'],
+    ['IN:5', 'has "IN:5"'],
+    ['IN=5.5', 'has "IN=5.5"'],
+    ['IN=5,in=6', 'names IN twice'],
+    ['*=5,*=6', 'names * twice'],
+  ])('refuses SEND_MAX_PER_COUNTRY_PER_HOUR=%s, naming the variable', (value, message) => {
+    const error = configErrorFrom(() => parseOtpConfig({ SEND_MAX_PER_COUNTRY_PER_HOUR: value }));
+
+    expect(error.message).toContain(`Environment variable SEND_MAX_PER_COUNTRY_PER_HOUR ${message}`);
   });
 
   it('reads ALLOWED_NUMBER_TYPES without repeats, whatever the case', () => {

@@ -1,10 +1,12 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Clock } from '../../lambdas/core/clock.js';
+import { CountryBudgetSpentError } from '../../lambdas/core/country-budget.js';
 import { type OtpPolicy, parseAllowedPhone, provisionUser, sendOtp, verifyOtp } from '../../lambdas/core/login.js';
 import { codeAtStep, totpStepAt } from '../../lambdas/core/otp-code.js';
 import { parsePhoneNumber } from '../../lambdas/core/phone.js';
 import { emptyRecord, type PhoneRecord, type UserAccount, type UserStatus } from '../../lambdas/core/phone-record.js';
 import type {
+  CountrySendLimiter,
   FailedAttemptOutcome,
   IpRateLimiter,
   PhoneRecordStore,
@@ -38,6 +40,7 @@ const POLICY: OtpPolicy = {
   signupMode: 'open',
   smsTemplate: 'Code {code}',
   sendMaxPerIpPerHour: 10,
+  sendMaxPerCountryPerHour: undefined,
   allowedCountries: [],
   allowedNumberTypes: ['MOBILE', 'FIXED_LINE_OR_MOBILE'],
   testPhoneNumbers: new Map(),
@@ -123,14 +126,25 @@ function sms(clock: MovableClock, options: { delaySeconds?: number; failure?: Er
   } satisfies SmsSender;
 }
 
+function countryLimiter(room = true) {
+  return { tryConsume: vi.fn(async () => room), hasRoom: vi.fn(async () => room) } satisfies CountrySendLimiter;
+}
+
 function sendDeps(
   records: PhoneRecordStore,
-  overrides: { policy?: Partial<OtpPolicy>; ipLimiter?: IpRateLimiter; sms?: SmsSender; clock?: MovableClock } = {},
+  overrides: {
+    policy?: Partial<OtpPolicy>;
+    ipLimiter?: IpRateLimiter;
+    countryLimiter?: CountrySendLimiter;
+    sms?: SmsSender;
+    clock?: MovableClock;
+  } = {},
 ) {
   const clock = overrides.clock ?? new MovableClock(T0);
   return {
     records,
     ipLimiter: overrides.ipLimiter ?? allowingIp(),
+    countryLimiter: overrides.countryLimiter ?? countryLimiter(),
     sms: overrides.sms ?? sms(clock),
     clock,
     policy: { ...POLICY, ...overrides.policy },
@@ -353,6 +367,141 @@ describe('sendOtp', () => {
         outcome: 'sent',
       });
       expect(deps.sms.send).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('with SEND_MAX_PER_COUNTRY_PER_HOUR', () => {
+    const budgets = { byCountry: new Map([['IN', 5000]]), otherCountries: 200 };
+
+    it("counts the send against its country's budget after the IP, then writes and texts", async () => {
+      const order: string[] = [];
+      const records = scriptedRecords([record()]);
+      records.save.mockImplementation(async () => {
+        order.push('save');
+        return true;
+      });
+      const ipLimiter = { tryConsume: vi.fn(async () => order.push('ip') > 0) };
+      const country = countryLimiter();
+      country.tryConsume.mockImplementation(async () => order.push('country') > 0);
+      const deps = sendDeps(records, {
+        policy: { sendMaxPerCountryPerHour: budgets },
+        ipLimiter,
+        countryLimiter: country,
+      });
+
+      await expect(sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).resolves.toMatchObject({
+        outcome: 'sent',
+      });
+      expect(order).toEqual(['ip', 'country', 'save']);
+      expect(country.tryConsume).toHaveBeenCalledWith('IN', T0, 5000);
+      expect(country.hasRoom).not.toHaveBeenCalled();
+    });
+
+    it('gives a country not listed the * budget, and a non-geographic plan its own counter', async () => {
+      const country = countryLimiter();
+      const deps = sendDeps(scriptedRecords([record()]), {
+        policy: { sendMaxPerCountryPerHour: budgets },
+        countryLimiter: country,
+      });
+
+      await sendOtp(deps, { phoneNumber: '+447400123456', sourceIp: '203.0.113.7' });
+      await sendOtp(deps, { phoneNumber: '+870301234567', sourceIp: '203.0.113.7' });
+
+      expect(country.tryConsume.mock.calls).toEqual([
+        ['GB', T0, 200],
+        ['+870', T0, 200],
+      ]);
+    });
+
+    it('leaves a country uncapped when it is not listed and there is no *', async () => {
+      const deps = sendDeps(scriptedRecords([record()]), {
+        policy: { sendMaxPerCountryPerHour: { byCountry: new Map([['IN', 1]]), otherCountries: undefined } },
+      });
+
+      await sendOtp(deps, { phoneNumber: US_PHONE, sourceIp: '203.0.113.7' });
+
+      expect(deps.countryLimiter.tryConsume).not.toHaveBeenCalled();
+      expect(deps.sms.send).toHaveBeenCalledTimes(1);
+    });
+
+    it('refuses a spent budget with rate_limited until the end of the hour, writing and texting nothing', async () => {
+      const records = scriptedRecords([record()]);
+      const deps = sendDeps(records, {
+        policy: { sendMaxPerCountryPerHour: budgets },
+        countryLimiter: countryLimiter(false),
+      });
+
+      const refused = sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' });
+
+      await expect(refused).rejects.toThrow(authError('rate_limited', { retryAfterSeconds: 3600 - 1000 }));
+      await expect(refused).rejects.toBeInstanceOf(CountryBudgetSpentError);
+      await expect(refused).rejects.toMatchObject({ country: 'IN', detail: 'country budget spent' });
+      expect(records.save).not.toHaveBeenCalled();
+      expect(deps.sms.send).not.toHaveBeenCalled();
+    });
+
+    it('never counts a send the per-number or per-IP limits refused', async () => {
+      const cooling = sendDeps(scriptedRecords([record({ sendTimes: [T0 - 1] })]), {
+        policy: { sendMaxPerCountryPerHour: budgets, sendCooldownSeconds: 60 },
+      });
+      await expect(sendOtp(cooling, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).rejects.toThrow(
+        authError('rate_limited'),
+      );
+      const ipSpent = sendDeps(scriptedRecords([record()]), {
+        policy: { sendMaxPerCountryPerHour: budgets },
+        ipLimiter: allowingIp(false),
+      });
+      await expect(sendOtp(ipSpent, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).rejects.toThrow(
+        authError('rate_limited'),
+      );
+
+      expect(cooling.countryLimiter.tryConsume).not.toHaveBeenCalled();
+      expect(ipSpent.countryLimiter.tryConsume).not.toHaveBeenCalled();
+    });
+
+    it('counts the country once when a lost write race makes it read and decide again', async () => {
+      const records = scriptedRecords([record()], { saves: [false, false, true] });
+      const deps = sendDeps(records, { policy: { sendMaxPerCountryPerHour: budgets } });
+
+      await sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' });
+
+      expect(records.save).toHaveBeenCalledTimes(3);
+      expect(deps.countryLimiter.tryConsume).toHaveBeenCalledTimes(1);
+    });
+
+    it('spends nothing on a test number', async () => {
+      const deps = sendDeps(scriptedRecords([record({ user: user('active') })]), {
+        policy: { sendMaxPerCountryPerHour: budgets, testPhoneNumbers: new Map([[PHONE, '123456']]) },
+        countryLimiter: countryLimiter(false),
+      });
+
+      await expect(sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).resolves.toMatchObject({
+        outcome: 'test_number',
+      });
+      expect(deps.countryLimiter.tryConsume).not.toHaveBeenCalled();
+      expect(deps.countryLimiter.hasRoom).not.toHaveBeenCalled();
+    });
+
+    it('under closed signup, checks an unknown number against the budget without spending it', async () => {
+      const open = sendDeps(scriptedRecords([record()]), {
+        policy: { sendMaxPerCountryPerHour: budgets, signupMode: 'closed' },
+      });
+      await expect(sendOtp(open, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).resolves.toMatchObject({
+        outcome: 'unknown_number',
+      });
+      expect(open.countryLimiter.hasRoom).toHaveBeenCalledWith('IN', T0, 5000);
+      expect(open.countryLimiter.tryConsume).not.toHaveBeenCalled();
+
+      const records = scriptedRecords([record()]);
+      const spent = sendDeps(records, {
+        policy: { sendMaxPerCountryPerHour: budgets, signupMode: 'closed' },
+        countryLimiter: countryLimiter(false),
+      });
+      // The very answer a known number gets, so a spent hour does not tell numbers with accounts apart.
+      await expect(sendOtp(spent, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).rejects.toThrow(
+        authError('rate_limited', { retryAfterSeconds: 2600 }),
+      );
+      expect(records.save).not.toHaveBeenCalled();
     });
   });
 

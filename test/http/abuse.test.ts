@@ -1,6 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { DynamoDbCountrySendLimiter } from '../../lambdas/adapters/dynamodb-country-send-limiter.js';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
 import { DynamoDbIpRateLimiter } from '../../lambdas/adapters/dynamodb-ip-rate-limiter.js';
 import { DynamoDbPhoneRecordStore } from '../../lambdas/adapters/dynamodb-phone-record-store.js';
@@ -202,6 +203,7 @@ describe('SMS pumping: per-number and per-IP send limits', () => {
       {
         records: new RecordsWithARival(documents, app.tableName),
         ipLimiter: new DynamoDbIpRateLimiter(documents, app.tableName),
+        countryLimiter: new DynamoDbCountrySendLimiter(documents, app.tableName),
         sms: app.sms,
         clock: app.clock,
         policy: app.policy,

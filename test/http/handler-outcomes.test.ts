@@ -29,6 +29,7 @@ const POLICY: OtpPolicy = {
   signupMode: 'open',
   smsTemplate: 'Code {code}',
   sendMaxPerIpPerHour: 10,
+  sendMaxPerCountryPerHour: undefined,
   allowedCountries: [],
   allowedNumberTypes: ['MOBILE', 'FIXED_LINE_OR_MOBILE'],
   testPhoneNumbers: new Map(),
@@ -67,6 +68,7 @@ function sendOtp(signupMode: OtpPolicy['signupMode']) {
     {
       records: records(emptyRecord(PHONE)),
       ipLimiter: { tryConsume: async () => true },
+      countryLimiter: { tryConsume: async () => true, hasRoom: async () => true },
       sms: { send: vi.fn(async () => {}) },
       clock,
       policy: { ...POLICY, signupMode },

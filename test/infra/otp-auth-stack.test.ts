@@ -677,8 +677,39 @@ describe('OtpAuthStack', () => {
         synthStack({ alarmTopicArn: topicArn }).template.findResources('AWS::CloudWatch::Alarm'),
       );
 
-      expect(alarms).toHaveLength(6);
+      expect(alarms).toHaveLength(7);
       for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
+    });
+
+    const budgetAlarm = (dimensions: { Name: string; Value: string }[]) => ({
+      Namespace: 'OtpLogin',
+      MetricName: 'CountryBudgetSpent',
+      Dimensions: dimensions,
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+
+    it('alarms on any spent country budget, and on each country SEND_MAX_PER_COUNTRY_PER_HOUR names', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', budgetAlarm([{ Name: 'service', Value: 'otp-login' }]));
+      const budgeted = synthStack({ config: { SEND_MAX_PER_COUNTRY_PER_HOUR: 'IN=5000,US=2000,*=200' } }).template;
+
+      const perCountry = Object.values(budgeted.findResources('AWS::CloudWatch::Alarm'))
+        .map((alarm) => alarm.Properties)
+        .filter((alarm) => alarm.MetricName === 'CountryBudgetSpent' && alarm.Dimensions.length === 2);
+      expect(perCountry).toEqual(
+        ['IN', 'US'].map((country) =>
+          expect.objectContaining(
+            budgetAlarm([
+              { Name: 'country', Value: country },
+              { Name: 'service', Value: 'otp-login' },
+            ]),
+          ),
+        ),
+      );
     });
   });
 
