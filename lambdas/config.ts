@@ -5,6 +5,7 @@ import { OTP_DIGITS } from './core/otp-code.js';
 import { MAX_SEND_HISTORY } from './core/phone-record.js';
 import { PHONE_NUMBER_TYPES, type PhoneNumberType } from './core/phone-types.js';
 import { MAX_FAMILY_GENERATION, type SessionSettings } from './core/sessions.js';
+import { reportSmsTemplates } from './core/sms-message.js';
 
 /**
  * Every setting, declared once: its environment variable, default, bounds, group and one-line doc.
@@ -186,6 +187,41 @@ export function parseCountryBudgets(raw: string | undefined): CountryBudgets | u
   return { byCountry, otherCountries };
 }
 
+/** Parses `{"IN":"Aapka code {code} hai."}`: country codes upper-cased, each template a string with `{code}`. */
+export function parseSmsTemplates(raw: string | undefined): ReadonlyMap<string, string> {
+  const templates = new Map<string, string>();
+  if (raw === undefined) return templates;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('Environment variable SMS_TEMPLATES must be a JSON object, such as {"IN":"Code {code}"}');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError('Environment variable SMS_TEMPLATES must be a JSON object, such as {"IN":"Code {code}"}');
+  }
+  for (const [key, template] of Object.entries(parsed)) {
+    const country = key.toUpperCase();
+    if (!/^[A-Z]{2}$/.test(country)) {
+      throw new ConfigError(`Environment variable SMS_TEMPLATES has "${key}", not an ISO 3166 alpha-2 code`);
+    }
+    if (typeof template !== 'string' || !template.includes('{code}')) {
+      throw new ConfigError(`Environment variable SMS_TEMPLATES has a template for ${country} without {code}`);
+    }
+    if (templates.has(country)) throw new ConfigError(`Environment variable SMS_TEMPLATES names ${country} twice`);
+    templates.set(country, template);
+  }
+  return templates;
+}
+
+// A DNS name of at least two labels, lower case as origins are: what `@<domain>` must name exactly.
+function isHostName(value: string): boolean {
+  return (
+    value.length <= 253 &&
+    /^(?=.*\.)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(value)
+  );
+}
+
 /** `ALLOWED_ORIGINS=*`: any origin; refused in production. */
 export const ANY_ORIGIN = '*';
 
@@ -307,6 +343,38 @@ export const SETTINGS = {
       const template = value ?? DEFAULT_SMS_TEMPLATE;
       if (!template.includes('{code}')) throw new ConfigError('Environment variable SMS_TEMPLATE must contain {code}');
       return template;
+    },
+  }),
+  smsTemplates: text('SMS_TEMPLATES', 'otp', {
+    shownDefault: '-',
+    example: '{"IN":"Aapka code {code} hai.","FR":"Votre code est {code}."}',
+    doc: 'JSON object from ISO 3166 alpha-2 country code to template (placeholders as `SMS_TEMPLATE`), chosen by the destination number; other countries get `SMS_TEMPLATE`. Each template is checked at start and its SMS segments logged (a 2-segment one as a warning)',
+    parse: (value): ReadonlyMap<string, string> => parseSmsTemplates(value),
+  }),
+  androidAppHash: text('ANDROID_APP_HASH', 'otp', {
+    shownDefault: '-',
+    example: 'FA+9qCX9VSu',
+    doc: "your Android app's 11-character SMS Retriever hash, appended on its own line so the app reads the code without a permission; the message must then fit 140 bytes",
+    parse: (value) => {
+      if (value !== undefined && !/^[A-Za-z0-9+/]{11}$/.test(value)) {
+        throw new ConfigError(
+          `Environment variable ANDROID_APP_HASH must be the 11-character hash (letters, digits, + and /), got "${value}"`,
+        );
+      }
+      return value;
+    },
+  }),
+  webOtpDomain: text('WEB_OTP_DOMAIN', 'otp', {
+    shownDefault: '-',
+    example: 'app.example.com',
+    doc: 'host of your web app: the last line becomes `@<domain> #<code>`, which iOS and Android keyboards and the WebOTP API fill in; the message must then fit 140 bytes',
+    parse: (value) => {
+      if (value !== undefined && !isHostName(value)) {
+        throw new ConfigError(
+          `Environment variable WEB_OTP_DOMAIN must be a host name such as app.example.com (no scheme, port or path), got "${value}"`,
+        );
+      }
+      return value;
     },
   }),
   smsSenderId: text('SMS_SENDER_ID', 'sms', {
@@ -492,7 +560,18 @@ export function requireString(env: Env, name: string): string {
 
 /** The OTP policy of send-otp and verify-otp. */
 export function parseOtpConfig(env: Env): OtpPolicy {
-  return parseSettings(env, 'otp');
+  const config = parseSettings(env, 'otp');
+  // Every template as it will be sent, so a template autofill cannot read fails at start, not per SMS.
+  const reports = reportSmsTemplates(
+    { default: config.smsTemplate, byCountry: config.smsTemplates },
+    config.otpTtlSeconds,
+    config,
+  );
+  for (const report of reports) {
+    if (report.problem)
+      throw new ConfigError(`Environment variable ${report.name.replace('.', ' for ')} ${report.problem}`);
+  }
+  return config;
 }
 
 /** Token lifetimes, with the limits that tie them together. */

@@ -18,11 +18,16 @@ import {
 } from './phone-record.js';
 import type { CountrySendLimiter, IpRateLimiter, PhoneRecordStore, SigningKeySource, SmsSender } from './ports.js';
 import { issueTokens, type SessionDeps } from './sessions.js';
+import { renderOtpSms } from './sms-message.js';
 import type { TokenPair } from './tokens.js';
 
 export interface OtpPolicy extends SendLimits {
   readonly signupMode: 'open' | 'closed';
   readonly smsTemplate: string;
+  /** Templates by destination country; others get `smsTemplate`. */
+  readonly smsTemplates: ReadonlyMap<string, string>;
+  readonly androidAppHash: string | undefined;
+  readonly webOtpDomain: string | undefined;
   readonly sendMaxPerIpPerHour: number;
   /** Per destination country and hour; undefined: no country cap. */
   readonly sendMaxPerCountryPerHour: CountryBudgets | undefined;
@@ -69,10 +74,7 @@ export function parseAllowedPhone(
   return phone;
 }
 
-export function renderSms(template: string, code: string, ttlSeconds: number): string {
-  const minutes = String(Math.max(1, Math.round(ttlSeconds / 60)));
-  return template.replaceAll('{code}', code).replaceAll('{minutes}', minutes);
-}
+export { renderOtpSms, renderSms } from './sms-message.js';
 
 function newUser(deps: SendOtpDeps, now: number): UserAccount {
   return {
@@ -144,7 +146,13 @@ export async function sendOtp(
     if (!(await deps.records.save(next, version))) continue;
     if (testCode) return answer('test_number');
 
-    const message = renderSms(policy.smsTemplate, codeAtStep(user.totpSecret, step), policy.otpTtlSeconds);
+    const message = renderOtpSms(
+      { default: policy.smsTemplate, byCountry: policy.smsTemplates },
+      phone.country,
+      codeAtStep(user.totpSecret, step),
+      policy.otpTtlSeconds,
+      policy,
+    );
     try {
       await deps.sms.send(phone.e164, message);
     } catch (error) {
