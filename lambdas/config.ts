@@ -222,6 +222,22 @@ function isHostName(value: string): boolean {
   );
 }
 
+export const SMS_PROVIDERS = ['sns', 'end-user-messaging'] as const;
+export type SmsProvider = (typeof SMS_PROVIDERS)[number];
+
+/** The settings only End User Messaging takes: with SNS they would silently do nothing. */
+const END_USER_MESSAGING_ONLY = ['smsProtectConfigurationId', 'smsConfigurationSet', 'smsMaxPrice'] as const;
+
+// An id, name or ARN as End User Messaging takes them.
+function endUserMessagingName(name: string, value: string | undefined): string | undefined {
+  if (value !== undefined && !/^[A-Za-z0-9_:/-]{1,256}$/.test(value)) {
+    throw new ConfigError(
+      `Environment variable ${name} must be an id, name or ARN (letters, digits, _ : / -), got "${value}"`,
+    );
+  }
+  return value;
+}
+
 /** `ALLOWED_ORIGINS=*`: any origin; refused in production. */
 export const ANY_ORIGIN = '*';
 
@@ -377,17 +393,56 @@ export const SETTINGS = {
       return value;
     },
   }),
+  smsProvider: text('SMS_PROVIDER', 'sms', {
+    shownDefault: '`sns`',
+    example: 'end-user-messaging',
+    doc: '`sns` (SNS `Publish`) or `end-user-messaging` (AWS End User Messaging SMS `SendTextMessage`, which takes the four settings below); the function may call only the one chosen',
+    parse: (value): SmsProvider => {
+      const provider = value ?? 'sns';
+      if (!(SMS_PROVIDERS as readonly string[]).includes(provider)) {
+        throw new ConfigError(
+          `Environment variable SMS_PROVIDER must be "sns" or "end-user-messaging", got "${provider}"`,
+        );
+      }
+      return provider as SmsProvider;
+    },
+  }),
   smsSenderId: text('SMS_SENDER_ID', 'sms', {
     shownDefault: '-',
     example: 'OtpLogin',
-    doc: 'SNS alphanumeric sender id, where the country supports it',
+    doc: 'alphanumeric sender id, where the country supports it (End User Messaging: its id or ARN, the origination identity when `SMS_ORIGINATION_NUMBER` is unset)',
     parse: (value) => value,
   }),
   smsOriginationNumber: text('SMS_ORIGINATION_NUMBER', 'sms', {
     shownDefault: '-',
     example: '+12015550100',
-    doc: 'SNS origination number (10DLC, toll-free, short code)',
+    doc: 'origination number (10DLC, toll-free, short code); End User Messaging also takes its id or ARN, or a pool id or ARN',
     parse: (value) => value,
+  }),
+  smsProtectConfigurationId: text('SMS_PROTECT_CONFIGURATION_ID', 'sms', {
+    shownDefault: '-',
+    example: 'protect-0123456789abcdef0123456789abcdef',
+    doc: "End User Messaging protect configuration (id or ARN) applied to every code: country rules and AWS's SMS-pumping filter",
+    parse: (value) => endUserMessagingName('SMS_PROTECT_CONFIGURATION_ID', value),
+  }),
+  smsConfigurationSet: text('SMS_CONFIGURATION_SET', 'sms', {
+    shownDefault: '-',
+    example: 'otp-login',
+    doc: 'End User Messaging configuration set (name or ARN): event destinations, default identity',
+    parse: (value) => endUserMessagingName('SMS_CONFIGURATION_SET', value),
+  }),
+  smsMaxPrice: text('SMS_MAX_PRICE', 'sms', {
+    shownDefault: '-',
+    example: '0.10',
+    doc: 'End User Messaging: most US dollars per message part (`0.10`); a dearer destination is refused, not sent',
+    parse: (value) => {
+      if (value !== undefined && !/^[0-9]{0,2}\.[0-9]{1,5}$/.test(value)) {
+        throw new ConfigError(
+          `Environment variable SMS_MAX_PRICE must be dollars such as 0.10 (up to 99.99999), got "${value}"`,
+        );
+      }
+      return value;
+    },
   }),
   otpMaxAttempts: int('OTP_MAX_ATTEMPTS', 'otp', {
     default: 5,
@@ -597,7 +652,15 @@ export function parseTokenConfig(env: Env): SessionSettings {
 export type SmsConfig = SettingValues<'sms'>;
 
 export function parseSmsConfig(env: Env): SmsConfig {
-  return parseSettings(env, 'sms');
+  const config = parseSettings(env, 'sms');
+  if (config.smsProvider === 'sns') {
+    // A protect configuration or price ceiling that SNS ignores would be a protection that is not there.
+    const ignored = END_USER_MESSAGING_ONLY.filter((key) => config[key] !== undefined).map((key) => ENV[key]);
+    if (ignored.length > 0) {
+      throw new ConfigError(`Environment variable ${ignored.join(', ')} needs SMS_PROVIDER=end-user-messaging`);
+    }
+  }
+  return config;
 }
 
 /** Seconds a Lambda keeps the parsed signing keys before it reads the secret again. */

@@ -11,7 +11,7 @@ import { createDocumentClient } from '../adapters/dynamodb-document-client.js';
 import { SecretsManagerKeySource } from '../adapters/secrets-manager-key-source.js';
 import { SnsSmsSender } from '../adapters/sns-sms-sender.js';
 import type { Runtime } from '../compose.js';
-import { ENV, parseSmsConfig, requireString } from '../config.js';
+import { ENV, parseSettings, parseSmsConfig, requireString, type SmsConfig } from '../config.js';
 import { systemClock } from '../core/clock.js';
 import type { SigningKeySource, SmsSender } from '../core/ports.js';
 import { createTelemetry } from '../http/telemetry.js';
@@ -55,6 +55,40 @@ export const SNS_CLIENT_CONFIG = {
   requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
 } as const satisfies SNSClientConfig;
 
-export function snsSms(): SmsSender {
-  return new SnsSmsSender(new SNSClient(SNS_CLIENT_CONFIG), parseSmsConfig(process.env));
+/** End User Messaging's client, bounded and single-attempt for the same reasons as SNS's. */
+export const END_USER_MESSAGING_CLIENT_CONFIG = SNS_CLIENT_CONFIG;
+
+/**
+ * The SMS_PROVIDER's sender. SNS is the default and is imported with the entry; End User Messaging's
+ * client is imported on the first send instead, so the SNS path's cold start never pays for a client
+ * it does not use (the provider is a run-time setting, so the bundle must hold both).
+ */
+export function smsSender(env = process.env): SmsSender {
+  const config = parseSmsConfig(env);
+  if (config.smsProvider === 'sns') return new SnsSmsSender(new SNSClient(SNS_CLIENT_CONFIG), config);
+  return lazyEndUserMessagingSms(config, parseSettings(env, 'otp').otpTtlSeconds);
+}
+
+function lazyEndUserMessagingSms(config: SmsConfig, timeToLiveSeconds: number): SmsSender {
+  let sender: Promise<SmsSender> | undefined;
+  const load = async (): Promise<SmsSender> => {
+    const [{ PinpointSMSVoiceV2Client }, { EndUserMessagingSmsSender }] = await Promise.all([
+      import('@aws-sdk/client-pinpoint-sms-voice-v2'),
+      import('../adapters/end-user-messaging-sms-sender.js'),
+    ]);
+    return new EndUserMessagingSmsSender(new PinpointSMSVoiceV2Client(END_USER_MESSAGING_CLIENT_CONFIG), {
+      ...config,
+      timeToLiveSeconds,
+    });
+  };
+  return {
+    async send(phoneNumber, message) {
+      // A failed import is retried by the next send rather than cached.
+      sender ??= load().catch((error: unknown) => {
+        sender = undefined;
+        throw error;
+      });
+      await (await sender).send(phoneNumber, message);
+    },
+  };
 }

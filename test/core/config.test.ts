@@ -382,13 +382,38 @@ describe('parseTokenConfig', () => {
 
 describe('parseSmsConfig', () => {
   it('leaves the sender id and origination number out when unset or blank', () => {
-    expect(parseSmsConfig({ SMS_SENDER_ID: ' ' })).toEqual({ smsSenderId: undefined, smsOriginationNumber: undefined });
+    expect(parseSmsConfig({ SMS_SENDER_ID: ' ' })).toEqual({
+      smsProvider: 'sns',
+      smsSenderId: undefined,
+      smsOriginationNumber: undefined,
+      smsProtectConfigurationId: undefined,
+      smsConfigurationSet: undefined,
+      smsMaxPrice: undefined,
+    });
   });
 
   it('reads SMS_SENDER_ID and SMS_ORIGINATION_NUMBER', () => {
-    expect(parseSmsConfig({ SMS_SENDER_ID: ' OTPLOGIN ', SMS_ORIGINATION_NUMBER: '+12015550100' })).toEqual({
+    expect(parseSmsConfig({ SMS_SENDER_ID: ' OTPLOGIN ', SMS_ORIGINATION_NUMBER: '+12015550100' })).toMatchObject({
       smsSenderId: 'OTPLOGIN',
       smsOriginationNumber: '+12015550100',
+    });
+  });
+
+  it('reads the End User Messaging settings with SMS_PROVIDER=end-user-messaging', () => {
+    expect(
+      parseSmsConfig({
+        SMS_PROVIDER: 'end-user-messaging',
+        SMS_PROTECT_CONFIGURATION_ID: 'protect-0123',
+        SMS_CONFIGURATION_SET: 'arn:aws:sms-voice:eu-west-1:123456789012:configuration-set/otp-login',
+        SMS_MAX_PRICE: '.05',
+      }),
+    ).toEqual({
+      smsProvider: 'end-user-messaging',
+      smsSenderId: undefined,
+      smsOriginationNumber: undefined,
+      smsProtectConfigurationId: 'protect-0123',
+      smsConfigurationSet: 'arn:aws:sms-voice:eu-west-1:123456789012:configuration-set/otp-login',
+      smsMaxPrice: '.05',
     });
   });
 });

@@ -2,7 +2,7 @@ import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KEY_PREFIXES } from '../../lambdas/adapters/table-keys.js';
-import { ConfigError, configNamesOf, SETTINGS, type Setting } from '../../lambdas/config.js';
+import { ConfigError, configNamesOf, SETTINGS, type Setting, type SmsProvider } from '../../lambdas/config.js';
 import { ROUTES } from '../../lambdas/http/routes.js';
 import { FUNCTION_NAMES, FUNCTIONS, type FunctionName, type FunctionSpec } from '../../lambdas/registry.js';
 import { routeKeyPath } from '../../lib/constructs/otp-http-api.js';
@@ -23,13 +23,13 @@ const COMMON_ENV = ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', '
 /** What the registry says each function may touch, as the stack must render it. */
 const spec = (name: FunctionName): FunctionSpec => FUNCTIONS[name];
 
-function expectedEnv(name: FunctionName): string[] {
+function expectedEnv(name: FunctionName, smsProvider: SmsProvider = 'sns'): string[] {
   const { table, signingKey, settings } = spec(name);
   return [
     ...COMMON_ENV,
     ...(table ? ['TABLE_NAME'] : []),
     ...(signingKey ? ['SIGNING_KEY_SECRET_ID'] : []),
-    ...endpointUrlVariables(spec(name)),
+    ...endpointUrlVariables(spec(name), smsProvider),
     ...configNamesOf(settings),
   ];
 }
@@ -58,6 +58,7 @@ function expectedActions(name: FunctionName): string[] {
 const SAMPLE_KEYS = {
   phone: 'PHONE#+12015550123',
   ip: 'IP#203.0.113.7',
+  country: 'CTRY#IN#7',
   family: 'FAM#0f4c2a9e',
   jwks: 'JWKS#current',
   retiredRefreshToken: 'RT#9b74c9897bac770ffc029102a200c5de',
@@ -261,7 +262,7 @@ describe('OtpAuthStack', () => {
       const full = synthStack({ config: FULL_CONFIG });
       for (const name of FUNCTION_NAMES) {
         const env = functionProps(full.template, full.stack, name).Environment.Variables;
-        expect(Object.keys(env).sort(), name).toEqual(expectedEnv(name).sort());
+        expect(Object.keys(env).sort(), name).toEqual(expectedEnv(name, 'end-user-messaging').sort());
         for (const [key, value] of Object.entries(env)) {
           if (key in FULL_CONFIG) expect(value).toBe(FULL_CONFIG[key as keyof OtpAuthConfig]);
         }
@@ -295,7 +296,7 @@ describe('OtpAuthStack', () => {
     });
 
     it('hands every configuration name to some function', () => {
-      const given = new Set(FUNCTION_NAMES.flatMap(expectedEnv));
+      const given = new Set(FUNCTION_NAMES.flatMap((name) => expectedEnv(name)));
       // The rotation function gets these two computed; AUDIENCE is common; the HTTP API applies its own.
       const computed = new Set(['KEY_PUBLISH_LEAD_SECONDS', 'KEY_RETAIN_SECONDS', ...configNamesOf(['httpApi'])]);
       expect(CONFIG_NAMES.filter((name) => !given.has(name) && !computed.has(name))).toEqual([]);
