@@ -136,6 +136,8 @@ function lambdaEnv(context: BenchContext, name: string, tableName: string, homeD
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
     AWS_ENDPOINT_URL_DYNAMODB: context.engine.endpoint,
     AWS_ENDPOINT_URL_SNS: context.fakeAws.endpoint,
+    AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: context.fakeAws.endpoint,
+    ...(name === 'send-otp-end-user-messaging' ? { SMS_PROVIDER: 'end-user-messaging' } : {}),
     AWS_ENDPOINT_URL_SECRETS_MANAGER: context.fakeAws.endpoint,
     TABLE_NAME: tableName,
     ISSUER: BENCH_ISSUER,
@@ -156,6 +158,7 @@ function firstEvents(
   const events = routeEvents(table, parseOtpConfig({}));
   const specific: Partial<Record<EntryName, [() => Promise<unknown>, number | null]>> = {
     'send-otp': [events.sendOtp, 200],
+    'send-otp-end-user-messaging': [events.sendOtp, 200],
     'verify-otp': [events.verifyOtp, 200],
     'refresh-token': [events.refresh, 200],
     logout: [events.logout, 204],
@@ -174,7 +177,10 @@ function firstEvents(
 }
 
 function firstRouteEvent(name: EntryName): unknown {
-  const routes = name === 'rotate-signing-key' ? '$default' : ROUTE_TABLE[name];
+  const routes =
+    name === 'rotate-signing-key'
+      ? '$default'
+      : ROUTE_TABLE[name === 'send-otp-end-user-messaging' ? 'send-otp' : name];
   const route = routes === '$default' ? undefined : routes[0];
   return apiEvent(route?.method ?? 'GET', route?.path ?? '/');
 }

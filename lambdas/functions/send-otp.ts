@@ -1,4 +1,4 @@
 import { composeSendOtp } from '../compose.js';
-import { dynamoDbDocuments, lambdaBase, smsSender } from './lambda-runtime.js';
+import { dynamoDbDocuments, lambdaBase, snsSms } from './lambda-runtime.js';
 
-export const handler = composeSendOtp({ ...lambdaBase(), documents: dynamoDbDocuments(), sms: smsSender() });
+export const handler = composeSendOtp({ ...lambdaBase(), documents: dynamoDbDocuments(), sms: snsSms() });

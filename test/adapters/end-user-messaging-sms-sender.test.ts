@@ -9,7 +9,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { EndUserMessagingSmsSender } from '../../lambdas/adapters/end-user-messaging-sms-sender.js';
 import { SnsSmsSender } from '../../lambdas/adapters/sns-sms-sender.js';
 import { ConfigError } from '../../lambdas/config.js';
-import { smsSender } from '../../lambdas/functions/lambda-runtime.js';
+import { endUserMessagingSms, snsSms } from '../../lambdas/functions/lambda-runtime.js';
 
 const PHONE = '+919876543210';
 const MESSAGE = 'Your code is 123456. It expires in 5 minutes.';
@@ -97,11 +97,11 @@ describe('EndUserMessagingSmsSender', () => {
   });
 });
 
-describe('smsSender (the Lambda entry picks the SMS_PROVIDER)', () => {
+describe('the SMS senders of the Lambda entries', () => {
   const env = { OTP_TTL_SECONDS: '240', SMS_SENDER_ID: 'OTPLOGIN' };
 
-  it('uses SNS by default, and End User Messaging is never called', async () => {
-    const sender = smsSender(env);
+  it('snsSms sends through SNS only', async () => {
+    const sender = snsSms(env);
 
     expect(sender).toBeInstanceOf(SnsSmsSender);
     await sender.send(PHONE, MESSAGE);
@@ -109,11 +109,10 @@ describe('smsSender (the Lambda entry picks the SMS_PROVIDER)', () => {
     expect(eum.calls()).toHaveLength(0);
   });
 
-  it('with end-user-messaging, sends through it with the code lifetime as time to live, and never through SNS', async () => {
-    const sender = smsSender({ ...env, SMS_PROVIDER: 'end-user-messaging', SMS_MAX_PRICE: '0.05' });
+  it('endUserMessagingSms sends through it with the code lifetime as time to live, and never through SNS', async () => {
+    const sender = endUserMessagingSms({ ...env, SMS_PROVIDER: 'end-user-messaging', SMS_MAX_PRICE: '0.05' });
 
     await sender.send(PHONE, MESSAGE);
-    await sender.send(PHONE, 'second');
 
     expect(sentInputs()).toEqual([
       {
@@ -124,13 +123,12 @@ describe('smsSender (the Lambda entry picks the SMS_PROVIDER)', () => {
         OriginationIdentity: 'OTPLOGIN',
         MaxPrice: '0.05',
       },
-      expect.objectContaining({ MessageBody: 'second' }),
     ]);
     expect(sns.calls()).toHaveLength(0);
   });
 
   it('gives End User Messaging one attempt with bounded timeouts: a retry after a slow success would send a second paid SMS', async () => {
-    await smsSender({ ...env, SMS_PROVIDER: 'end-user-messaging' }).send(PHONE, MESSAGE);
+    await endUserMessagingSms({ ...env, SMS_PROVIDER: 'end-user-messaging' }).send(PHONE, MESSAGE);
 
     const client = eum.send.getCall(0)?.thisValue as PinpointSMSVoiceV2Client | undefined;
     expect(client).toBeInstanceOf(PinpointSMSVoiceV2Client);
@@ -139,8 +137,19 @@ describe('smsSender (the Lambda entry picks the SMS_PROVIDER)', () => {
     expect(await handler.configProvider).toMatchObject({ connectionTimeout: 1000, requestTimeout: 3000 });
   });
 
+  it("stops at init when SMS_PROVIDER names the other provider than the bundle's (its IAM allows only its own)", () => {
+    expect(() => snsSms({ SMS_PROVIDER: 'end-user-messaging' })).toThrow(
+      new ConfigError(
+        'Environment variable SMS_PROVIDER is "end-user-messaging", but this function was bundled and granted for "sns": deploy with -c SMS_PROVIDER=end-user-messaging',
+      ),
+    );
+    expect(() => endUserMessagingSms({})).toThrow(
+      'Environment variable SMS_PROVIDER is "sns", but this function was bundled and granted for "end-user-messaging"',
+    );
+  });
+
   it('refuses End User Messaging settings with SNS, which would silently ignore them', () => {
-    expect(() => smsSender({ SMS_PROTECT_CONFIGURATION_ID: 'protect-1', SMS_MAX_PRICE: '0.10' })).toThrow(
+    expect(() => snsSms({ SMS_PROTECT_CONFIGURATION_ID: 'protect-1', SMS_MAX_PRICE: '0.10' })).toThrow(
       new ConfigError(
         'Environment variable SMS_PROTECT_CONFIGURATION_ID, SMS_MAX_PRICE needs SMS_PROVIDER=end-user-messaging',
       ),
@@ -153,7 +162,7 @@ describe('smsSender (the Lambda entry picks the SMS_PROVIDER)', () => {
     ['SMS_MAX_PRICE', '100.0', 'must be dollars such as 0.10'],
     ['SMS_CONFIGURATION_SET', 'otp login', 'must be an id, name or ARN'],
   ])('refuses %s=%s', (name, value, message) => {
-    expect(() => smsSender({ SMS_PROVIDER: 'end-user-messaging', [name]: value })).toThrow(
+    expect(() => endUserMessagingSms({ SMS_PROVIDER: 'end-user-messaging', [name]: value })).toThrow(
       `Environment variable ${name} ${message}`,
     );
   });

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FUNCTION_NAMES } from '../../lambdas/registry.js';
-import type { OtpAuthConfig } from '../../lib/otp-auth-stack.js';
+import { FUNCTION_NAMES, FUNCTIONS } from '../../lambdas/registry.js';
+import { lambdaEntry } from '../../lib/constructs/bundling.js';
+import { lambdaEntryName, type OtpAuthConfig } from '../../lib/otp-auth-stack.js';
 import { actionsOf, findings, logicalId, roleStatements, synthStack } from './synth.js';
 
 const EUM = { SMS_PROVIDER: 'end-user-messaging' } as const;
@@ -102,6 +104,17 @@ describe('the SMS provider decides the IAM of send-otp: exactly its action, neve
     expect((resources(byArn) as unknown[])[0]).toEqual(phoneArn);
     // An E.164 number has no ARN of its own: only the type can be named.
     expect((resources(e164) as unknown[])[0]).toEqual(arn('phone-number/*'));
+  });
+
+  it("bundles send-otp from the provider's own entry, so its bundle holds only that provider's client", () => {
+    expect(lambdaEntryName('send-otp', FUNCTIONS['send-otp'], 'sns')).toBe('send-otp');
+    expect(lambdaEntryName('send-otp', FUNCTIONS['send-otp'], 'end-user-messaging')).toBe(
+      'send-otp-end-user-messaging',
+    );
+    for (const name of FUNCTION_NAMES.filter((n) => n !== 'send-otp')) {
+      expect(lambdaEntryName(name, FUNCTIONS[name], 'end-user-messaging')).toBe(name);
+    }
+    expect(existsSync(lambdaEntry('send-otp-end-user-messaging'))).toBe(true);
   });
 
   it('gives no other function either action, whichever the provider', () => {
