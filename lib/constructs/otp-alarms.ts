@@ -11,7 +11,22 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 
+import type { SmsProvider } from '../../lambdas/config.js';
 import { COUNTRY_DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/http/metric-names.js';
+
+/** Share of the monthly SMS budget at which the spend alarm fires. */
+export const SMS_SPEND_ALARM_SHARE = 0.8;
+
+/**
+ * Each provider's account-wide month-to-date SMS spend, in US dollars. SNS publishes
+ * `SMSMonthToDateSpentUSD`; End User Messaging SMS publishes `TextMessageMonthlySpend` as an account
+ * metric (the console shows it under SMSVoice), and only once its service-linked role
+ * AWSServiceRoleForSMSVoice exists.
+ */
+export const SMS_SPEND_METRICS: Record<SmsProvider, { namespace: string; metricName: string }> = {
+  sns: { namespace: 'AWS/SNS', metricName: 'SMSMonthToDateSpentUSD' },
+  'end-user-messaging': { namespace: 'AWS/SMSVoice', metricName: 'TextMessageMonthlySpend' },
+};
 
 export interface OtpAlarmThresholds {
   /**
@@ -61,6 +76,11 @@ export interface OtpAlarmsProps {
    * @default - none
    */
   readonly budgetedCountries?: readonly string[];
+  /**
+   * `-c smsMonthlyBudgetUsd`: an alarm when the account's SMS spend this month, on the provider the
+   * stack sends through, reaches 80% of it. @default - no spend alarm
+   */
+  readonly smsSpend?: { readonly monthlyBudgetUsd: number; readonly provider: SmsProvider };
   /** Where alarms notify, e.g. an SNS topic action. @default - none; alarms only show in the console */
   readonly alarmActions?: readonly IAlarmAction[];
 }
@@ -77,6 +97,8 @@ export class OtpAlarms extends Construct {
   readonly countryBudgetSpent: Alarm;
   /** One per country named in `SEND_MAX_PER_COUNTRY_PER_HOUR`. */
   readonly countryBudgetSpentIn: Readonly<Record<string, Alarm>>;
+  /** The account's SMS spend this month reached 80% of `smsMonthlyBudgetUsd`. */
+  readonly smsSpend: Alarm | undefined;
 
   constructor(scope: Construct, id: string, props: OtpAlarmsProps) {
     super(scope, id);
@@ -176,7 +198,21 @@ export class OtpAlarms extends Construct {
     }
     this.countryBudgetSpentIn = byCountry;
 
+    if (props.smsSpend) {
+      const { monthlyBudgetUsd, provider } = props.smsSpend;
+      this.smsSpend = new Alarm(this, 'SmsMonthlySpend', {
+        alarmDescription: `SMS spend this month (${provider}, whole account and region) reached ${SMS_SPEND_ALARM_SHARE * 100}% of the ${monthlyBudgetUsd} USD budget: SMS pumping, or growth the budget must follow.`,
+        // Month to date, so the highest value of the hour is the current one.
+        metric: new Metric({ ...SMS_SPEND_METRICS[provider], statistic: 'Maximum', period: hour }),
+        threshold: Math.round(monthlyBudgetUsd * SMS_SPEND_ALARM_SHARE * 100) / 100,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    }
+
     for (const alarm of [
+      ...(this.smsSpend ? [this.smsSpend] : []),
       this.countryBudgetSpent,
       ...Object.values(byCountry),
       this.smsFailed,

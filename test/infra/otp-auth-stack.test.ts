@@ -682,6 +682,50 @@ describe('OtpAuthStack', () => {
       for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
     });
 
+    it('alarms at 80% of smsMonthlyBudgetUsd on the SNS month-to-date spend, and has no spend alarm without a budget', () => {
+      const spendAlarms = (t: typeof template) =>
+        Object.values(t.findResources('AWS::CloudWatch::Alarm'))
+          .map((alarm) => alarm.Properties)
+          .filter((alarm) => /Spen[dt]/.test(String(alarm.MetricName)) && alarm.Namespace !== 'OtpLogin');
+      expect(spendAlarms(template)).toEqual([]);
+
+      expect(spendAlarms(synthStack({ smsMonthlyBudgetUsd: 500 }).template)).toEqual([
+        expect.objectContaining({
+          Namespace: 'AWS/SNS',
+          MetricName: 'SMSMonthToDateSpentUSD',
+          Statistic: 'Maximum',
+          Period: 3600,
+          EvaluationPeriods: 1,
+          Threshold: 400,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+        }),
+      ]);
+      expect(spendAlarms(synthStack({ smsMonthlyBudgetUsd: 99.99 }).template)[0]?.Threshold).toBe(79.99);
+    });
+
+    it("watches End User Messaging's TextMessageMonthlySpend when that is the provider, never both", () => {
+      const { template: eum } = synthStack({
+        smsMonthlyBudgetUsd: 1000,
+        config: { SMS_PROVIDER: 'end-user-messaging' },
+        alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alarms',
+      });
+      const spend = Object.values(eum.findResources('AWS::CloudWatch::Alarm'))
+        .map((alarm) => alarm.Properties)
+        .filter((alarm) => /Spen[dt]/.test(String(alarm.MetricName)) && alarm.Namespace !== 'OtpLogin');
+
+      expect(spend).toEqual([
+        expect.objectContaining({
+          Namespace: 'AWS/SMSVoice',
+          MetricName: 'TextMessageMonthlySpend',
+          Statistic: 'Maximum',
+          Threshold: 800,
+          AlarmActions: ['arn:aws:sns:eu-west-1:123456789012:alarms'],
+        }),
+      ]);
+      expect(spend[0]).not.toHaveProperty('Dimensions');
+    });
+
     const budgetAlarm = (dimensions: { Name: string; Value: string }[]) => ({
       Namespace: 'OtpLogin',
       MetricName: 'CountryBudgetSpent',
