@@ -8,6 +8,7 @@ import { ROUTE_TABLE } from '../lambdas/registry.js';
 import { BUILD_DIR, type EntryName, HANDLERS, type HandlerBundles } from './bundles.js';
 import {
   BENCH_AUDIENCE,
+  BENCH_COUNTRY_BUDGETS,
   BENCH_CREDENTIALS,
   BENCH_ISSUER,
   BENCH_REGION,
@@ -138,6 +139,7 @@ function lambdaEnv(context: BenchContext, name: string, tableName: string, homeD
     AWS_ENDPOINT_URL_SNS: context.fakeAws.endpoint,
     AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: context.fakeAws.endpoint,
     ...(name === 'send-otp-end-user-messaging' ? { SMS_PROVIDER: 'end-user-messaging' } : {}),
+    SEND_MAX_PER_COUNTRY_PER_HOUR: BENCH_COUNTRY_BUDGETS,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: context.fakeAws.endpoint,
     TABLE_NAME: tableName,
     ISSUER: BENCH_ISSUER,

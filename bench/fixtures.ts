@@ -79,6 +79,12 @@ export function routeEvents(table: BenchTable, policy: OtpPolicy) {
     apiEvent('GET', path, undefined, options);
   return {
     sendOtp: async () => apiEvent('POST', '/send-otp', { phone_number: randomPhoneNumber() }),
+    // GB's budget of one (BENCH_COUNTRY_BUDGETS) spent first: the refused path of the country cap.
+    sendOtpToSpentCountry: async () => {
+      await table.countryLimiter.tryConsume('GB', nowSeconds(), 1);
+      const digits = String(Math.floor(Math.random() * 1e6)).padStart(6, '0');
+      return apiEvent('POST', '/send-otp', { phone_number: `+447400${digits}` });
+    },
     verifyOtp: () => verify((right) => right),
     verifyOtpWrongCode: () => verify(wrongCode),
     refresh: () => withRefresh('/token/refresh'),
