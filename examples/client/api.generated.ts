@@ -599,8 +599,9 @@ export interface components {
         /**
          * @description `too_many_attempts`: the number is locked after too many wrong codes (even the right code
          *     is refused) until `Retry-After`. `rate_limited`: a send limit is reached (cooldown, hour,
-         *     day or client IP), or the number is so contended that the write lost every race. In AWS,
-         *     also API Gateway's route throttling.
+         *     day, client IP, or the destination country's hourly budget, whose `Retry-After` is the end of
+         *     the hour), or the number is so contended that the write lost every race. In AWS, also API
+         *     Gateway's route throttling.
          */
         LoginRefused: {
             headers: {
