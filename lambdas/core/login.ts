@@ -105,6 +105,8 @@ export async function sendOtp(
   const countryBudget = testCode ? undefined : countryBudgetOf(phone, policy.sendMaxPerCountryPerHour);
   let ipCounted = false;
   let countryCounted = false;
+  // Checked without counting, for an unknown number; a retry that finds a user counts all the same.
+  let countryChecked = false;
 
   for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
     const now = epochSeconds(deps.clock);
@@ -123,11 +125,11 @@ export async function sendOtp(
     if (!record.user && policy.signupMode === 'closed') {
       // Nothing is sent, so nothing is counted; but a spent country budget must refuse it as it
       // would refuse a known number, or the 429s of a spent hour would tell which numbers have accounts.
-      if (countryBudget && !countryCounted) {
+      if (countryBudget && !countryChecked) {
         if (!(await deps.countryLimiter.hasRoom(countryBudget.key, now, countryBudget.maxPerHour))) {
           throw new CountryBudgetSpentError(countryBudget.key, now);
         }
-        countryCounted = true;
+        countryChecked = true;
       }
       if (!(await deps.records.save(planUnknownNumberSend(record, now, policy), version))) continue;
       return answer('unknown_number');

@@ -485,6 +485,22 @@ describe('sendOtp', () => {
       expect(deps.countryLimiter.hasRoom).not.toHaveBeenCalled();
     });
 
+    it('under closed signup, still counts the send when a retry finds the number became a user', async () => {
+      const records = scriptedRecords([record(), record({ user: user('active') })], { saves: [false, true] });
+      const country = countryLimiter();
+      const deps = sendDeps(records, {
+        policy: { sendMaxPerCountryPerHour: budgets, signupMode: 'closed' },
+        countryLimiter: country,
+      });
+
+      await expect(sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).resolves.toMatchObject({
+        outcome: 'sent',
+      });
+      expect(country.hasRoom).toHaveBeenCalledTimes(1);
+      expect(country.tryConsume).toHaveBeenCalledTimes(1);
+      expect(deps.sms.send).toHaveBeenCalledTimes(1);
+    });
+
     it('under closed signup, checks an unknown number against the budget without spending it', async () => {
       const open = sendDeps(scriptedRecords([record()]), {
         policy: { sendMaxPerCountryPerHour: budgets, signupMode: 'closed' },
