@@ -3,16 +3,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { SNS_CLIENT_CONFIG } from '../lambdas/functions/lambda-runtime.js';
+import { END_USER_MESSAGING_CLIENT_CONFIG, SNS_CLIENT_CONFIG } from '../lambdas/functions/lambda-runtime.js';
 import { FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '../lambdas/registry.js';
 import { esbuildBuildOptions, lambdaEntry } from '../lib/constructs/bundling.js';
 
 /** Bundles, events and other scratch files of a run (gitignored). */
 export const BUILD_DIR = fileURLToPath(new URL('./.build/', import.meta.url));
 
-type SdkClient = 'dynamodb' | 'sns' | 'secrets-manager';
+type SdkClient = 'dynamodb' | 'sns' | 'end-user-messaging' | 'secrets-manager';
 /** `lambdas/functions/<name>.ts` */
-export type EntryName = FunctionName | 'rotate-signing-key';
+export type EntryName = FunctionName | 'send-otp-end-user-messaging' | 'rotate-signing-key';
 
 /** What a floor entry imports and constructs for each client: the same as the Lambda entries do. */
 const FLOOR_CODE: Record<SdkClient, { imports: string; construct: string }> = {
@@ -25,6 +25,10 @@ const FLOOR_CODE: Record<SdkClient, { imports: string; construct: string }> = {
   sns: {
     imports: "import { SNSClient } from '@aws-sdk/client-sns';",
     construct: `new SNSClient(${JSON.stringify(SNS_CLIENT_CONFIG)})`,
+  },
+  'end-user-messaging': {
+    imports: "import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';",
+    construct: `new PinpointSMSVoiceV2Client(${JSON.stringify(END_USER_MESSAGING_CLIENT_CONFIG)})`,
   },
   'secrets-manager': {
     imports: "import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
@@ -45,6 +49,8 @@ export const HANDLERS: readonly { readonly name: EntryName; readonly clients: re
     if (signingKey) clients.push('secrets-manager');
     return { name, clients };
   }),
+  // send-otp as the stack bundles it for SMS_PROVIDER=end-user-messaging.
+  { name: 'send-otp-end-user-messaging', clients: ['dynamodb', 'end-user-messaging'] },
   { name: 'rotate-signing-key', clients: ['dynamodb', 'secrets-manager'] },
 ];
 

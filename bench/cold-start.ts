@@ -8,6 +8,7 @@ import { ROUTE_TABLE } from '../lambdas/registry.js';
 import { BUILD_DIR, type EntryName, HANDLERS, type HandlerBundles } from './bundles.js';
 import {
   BENCH_AUDIENCE,
+  BENCH_COUNTRY_BUDGETS,
   BENCH_CREDENTIALS,
   BENCH_ISSUER,
   BENCH_REGION,
@@ -136,6 +137,9 @@ function lambdaEnv(context: BenchContext, name: string, tableName: string, homeD
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
     AWS_ENDPOINT_URL_DYNAMODB: context.engine.endpoint,
     AWS_ENDPOINT_URL_SNS: context.fakeAws.endpoint,
+    AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: context.fakeAws.endpoint,
+    ...(name === 'send-otp-end-user-messaging' ? { SMS_PROVIDER: 'end-user-messaging' } : {}),
+    SEND_MAX_PER_COUNTRY_PER_HOUR: BENCH_COUNTRY_BUDGETS,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: context.fakeAws.endpoint,
     TABLE_NAME: tableName,
     ISSUER: BENCH_ISSUER,
@@ -156,6 +160,7 @@ function firstEvents(
   const events = routeEvents(table, parseOtpConfig({}));
   const specific: Partial<Record<EntryName, [() => Promise<unknown>, number | null]>> = {
     'send-otp': [events.sendOtp, 200],
+    'send-otp-end-user-messaging': [events.sendOtp, 200],
     'verify-otp': [events.verifyOtp, 200],
     'refresh-token': [events.refresh, 200],
     logout: [events.logout, 204],
@@ -177,7 +182,10 @@ function firstEvents(
 }
 
 function firstRouteEvent(name: EntryName): unknown {
-  const routes = name === 'rotate-signing-key' ? '$default' : ROUTE_TABLE[name];
+  const routes =
+    name === 'rotate-signing-key'
+      ? '$default'
+      : ROUTE_TABLE[name === 'send-otp-end-user-messaging' ? 'send-otp' : name];
   const route = routes === '$default' ? undefined : routes[0];
   return apiEvent(route?.method ?? 'GET', route?.path ?? '/');
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbCountrySendLimiter } from '../lambdas/adapters/dynamodb-country-send-limiter.js';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb-document-client.js';
 import { DynamoDbPhoneRecordStore } from '../lambdas/adapters/dynamodb-phone-record-store.js';
 import { DynamoDbPublicJwksStore } from '../lambdas/adapters/dynamodb-public-jwks-store.js';
@@ -67,7 +68,14 @@ export async function createBenchTable(context: BenchContext, purpose: string) {
     tableName,
     records: new DynamoDbPhoneRecordStore(documents, tableName),
     refreshFamilies: new DynamoDbRefreshFamilyStore(documents, tableName),
+    countryLimiter: new DynamoDbCountrySendLimiter(documents, tableName),
   };
 }
+
+/**
+ * The bench's SEND_MAX_PER_COUNTRY_PER_HOUR: a budget no run spends for every country, so each send
+ * counts a shard as a production stack's would, and a budget of one for GB, spent before its requests.
+ */
+export const BENCH_COUNTRY_BUDGETS = 'GB=1,*=36000000';
 
 export type BenchTable = Awaited<ReturnType<typeof createBenchTable>>;

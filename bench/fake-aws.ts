@@ -11,8 +11,8 @@ export interface FakeAws {
 const CURRENT_VERSION_ID = 'bench-current-version';
 
 /**
- * A stand-in on 127.0.0.1 for the two services the Lambdas call besides DynamoDB: SNS `Publish`
- * (query protocol, XML) and the Secrets Manager calls of the key source and of the rotation's
+ * A stand-in on 127.0.0.1 for the services the Lambdas call besides DynamoDB: SNS `Publish`
+ * (query protocol, XML), End User Messaging `SendTextMessage` (JSON 1.0) and the Secrets Manager calls of the key source and of the rotation's
  * createSecret step (JSON 1.1). Stateless: every rotation finds no AWSPENDING version yet.
  */
 export async function startFakeAws(options: { secretString: string; pendingVersionId: string }): Promise<FakeAws> {
@@ -32,6 +32,9 @@ export async function startFakeAws(options: { secretString: string; pendingVersi
         'text/xml',
         `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>${randomUUID()}</MessageId></PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`,
       );
+    }
+    if (target === 'PinpointSMSVoiceV2.SendTextMessage') {
+      return reply(200, 'application/x-amz-json-1.0', JSON.stringify({ MessageId: randomUUID() }));
     }
     const input = JSON.parse(body || '{}') as Record<string, string | undefined>;
     const secret = {

@@ -3,7 +3,7 @@ import { DAY } from '../lambdas/core/clock.js';
 import type { OtpPolicy } from '../lambdas/core/login.js';
 import { codeAtStep, newTotpSecret } from '../lambdas/core/otp-code.js';
 import { emptyRecord, planNumberChangeSend, planSend, type UserAccount } from '../lambdas/core/phone-record.js';
-import type { PhoneRecordStore, RefreshFamilyStore } from '../lambdas/core/ports.js';
+import type { PhoneRecordStore } from '../lambdas/core/ports.js';
 import { hashRefreshToken, newFamilyId, newRefreshToken } from '../lambdas/core/tokens.js';
 import { type ApiEvent, payloadV2Event } from '../lambdas/http/api-event.js';
 import { randomPhoneNumber, wrongCode } from '../test/helpers/fixtures.js';
@@ -104,6 +104,12 @@ export function routeEvents(table: BenchTable, policy: OtpPolicy) {
     apiEvent('GET', path, undefined, options);
   return {
     sendOtp: async () => apiEvent('POST', '/send-otp', { phone_number: randomPhoneNumber() }),
+    // GB's budget of one (BENCH_COUNTRY_BUDGETS) spent first: the refused path of the country cap.
+    sendOtpToSpentCountry: async () => {
+      await table.countryLimiter.tryConsume('GB', nowSeconds(), 1);
+      const digits = String(Math.floor(Math.random() * 1e6)).padStart(6, '0');
+      return apiEvent('POST', '/send-otp', { phone_number: `+447400${digits}` });
+    },
     verifyOtp: () => verify((right) => right),
     verifyOtpWrongCode: () => verify(wrongCode),
     refresh: () => withRefresh('/token/refresh'),

@@ -19,6 +19,7 @@ import { createTelemetry } from '../lambdas/http/telemetry.js';
 import type { FunctionName } from '../lambdas/registry.js';
 import {
   BENCH_AUDIENCE,
+  BENCH_COUNTRY_BUDGETS,
   BENCH_CREDENTIALS,
   BENCH_ISSUER,
   BENCH_REGION,
@@ -184,7 +185,14 @@ export function createInstrumentedApp(context: BenchContext, table: BenchTable):
   meter.attach(sns, 'SNS');
   meter.attach(secrets, 'SecretsManager');
 
-  const env = { ISSUER: BENCH_ISSUER, AUDIENCE: BENCH_AUDIENCE, TABLE_NAME: table.tableName };
+  const env = {
+    ISSUER: BENCH_ISSUER,
+    AUDIENCE: BENCH_AUDIENCE,
+    TABLE_NAME: table.tableName,
+    // A budget the bench never spends, so every send counts a shard, as a production stack's would;
+    // one country (GB) whose budget is spent at once, for the refused path.
+    SEND_MAX_PER_COUNTRY_PER_HOUR: BENCH_COUNTRY_BUDGETS,
+  };
   const keys = new SecretsManagerKeySource(secrets, BENCH_SECRET_ID);
   const handlers = composeHandlers({
     env,

@@ -25,6 +25,15 @@ function wholeNumber(name: string): number | undefined {
   return Number(value);
 }
 
+function positiveAmount(name: string): number | undefined {
+  const value = context(name);
+  if (value === undefined) return undefined;
+  if (!/^\d+(\.\d{1,2})?$/.test(value) || Number(value) <= 0) {
+    throw new Error(`Context ${name} must be an amount in US dollars such as 500 or 99.50, got "${value}"`);
+  }
+  return Number(value);
+}
+
 // Environment variables are opt-in: a shell set up for the local server must not leak into a deployment.
 const configFromEnv = flag('configFromEnv', false);
 const config: OtpAuthConfig = {};
@@ -35,12 +44,14 @@ for (const name of CONFIG_NAMES) {
 
 const keyRotationDays = wholeNumber('keyRotationDays');
 const alarmTopicArn = context('alarmTopicArn');
+const smsMonthlyBudgetUsd = positiveAmount('smsMonthlyBudgetUsd');
 
 new OtpAuthStack(app, context('stackName') ?? 'OtpLogin', {
   production: flag('production', false),
   config,
   ...(keyRotationDays !== undefined ? { keyRotationDays } : {}),
   ...(alarmTopicArn ? { alarmTopicArn } : {}),
+  ...(smsMonthlyBudgetUsd !== undefined ? { smsMonthlyBudgetUsd } : {}),
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

@@ -6,6 +6,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CachedKeySource } from './adapters/cached-key-source.js';
+import { DynamoDbCountrySendLimiter } from './adapters/dynamodb-country-send-limiter.js';
 import { DynamoDbIpRateLimiter } from './adapters/dynamodb-ip-rate-limiter.js';
 import { DynamoDbNumberMoves } from './adapters/dynamodb-number-moves.js';
 import { DynamoDbPhoneRecordStore } from './adapters/dynamodb-phone-record-store.js';
@@ -22,7 +23,9 @@ import {
   requireString,
 } from './config.js';
 import type { Clock } from './core/clock.js';
+import type { OtpPolicy } from './core/login.js';
 import type { SigningKeySource, SmsSender } from './core/ports.js';
+import { reportSmsTemplates } from './core/sms-message.js';
 import type { ApiHandler } from './http/api-event.js';
 import { makeChangePhoneNumberHandler } from './http/change-phone-number-handler.js';
 import { makeDeleteAccountHandler } from './http/delete-account-handler.js';
@@ -60,15 +63,35 @@ function cachedKeys(runtime: Base & Pick<Runtime, 'keys'>): SigningKeySource {
   return new CachedKeySource(runtime.keys, parseKeyCacheSeconds(runtime.env), runtime.clock);
 }
 
+/**
+ * Logs what each SMS template costs, once per container: a template of two segments doubles the
+ * bill of every login it serves, so it is a warning that names it.
+ */
+function logSmsTemplates(policy: OtpPolicy, telemetry: Telemetry): void {
+  const templates = { default: policy.smsTemplate, byCountry: policy.smsTemplates };
+  for (const { name, encoding, units, bytes, segments } of reportSmsTemplates(
+    templates,
+    policy.otpTtlSeconds,
+    policy,
+  )) {
+    const fields = { template: name, encoding, units, bytes, segments };
+    if (segments > 1) telemetry.logger.warn(`SMS template ${name} costs ${segments} segments per message`, fields);
+    else telemetry.logger.info(`SMS template ${name} costs 1 segment per message`, fields);
+  }
+}
+
 export function composeSendOtp(runtime: Base & Pick<Runtime, 'documents' | 'sms'>): ApiHandler {
   const { documents, tableName } = table(runtime);
+  const policy = parseOtpConfig(runtime.env);
+  logSmsTemplates(policy, runtime.telemetry);
   return makeSendOtpHandler(
     {
       records: new DynamoDbPhoneRecordStore(documents, tableName),
       ipLimiter: new DynamoDbIpRateLimiter(documents, tableName),
+      countryLimiter: new DynamoDbCountrySendLimiter(documents, tableName),
       sms: runtime.sms,
       clock: runtime.clock,
-      policy: parseOtpConfig(runtime.env),
+      policy,
     },
     runtime.telemetry,
   );
@@ -143,6 +166,7 @@ export function composeChangePhoneNumber(runtime: Base & Pick<Runtime, 'document
     {
       records: new DynamoDbPhoneRecordStore(documents, tableName),
       ipLimiter: new DynamoDbIpRateLimiter(documents, tableName),
+      countryLimiter: new DynamoDbCountrySendLimiter(documents, tableName),
       sms: runtime.sms,
       clock: runtime.clock,
       policy: parseOtpConfig(runtime.env),

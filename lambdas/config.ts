@@ -1,8 +1,11 @@
 import { DAY, HOUR } from './core/clock.js';
+import type { CountryBudgets } from './core/country-budget.js';
 import type { OtpPolicy } from './core/login.js';
 import { OTP_DIGITS } from './core/otp-code.js';
 import { MAX_SEND_HISTORY } from './core/phone-record.js';
+import { PHONE_NUMBER_TYPES, type PhoneNumberType } from './core/phone-types.js';
 import { MAX_FAMILY_GENERATION, type SessionSettings } from './core/sessions.js';
+import { reportSmsTemplates } from './core/sms-message.js';
 
 /**
  * Every setting, declared once: its environment variable, default, bounds, group and one-line doc.
@@ -128,6 +131,113 @@ export function parseTestPhoneNumbers(raw: string | undefined): Map<string, stri
   return map;
 }
 
+/** Mobile numbers, and numbers whose ranges libphonenumber cannot tell from fixed lines (all of NANP). */
+export const DEFAULT_ALLOWED_NUMBER_TYPES: readonly PhoneNumberType[] = ['MOBILE', 'FIXED_LINE_OR_MOBILE'];
+
+/** Parses `MOBILE,FIXED_LINE_OR_MOBILE`; repeated entries count once. */
+export function parseAllowedNumberTypes(raw: string | undefined): readonly PhoneNumberType[] {
+  if (raw === undefined) return DEFAULT_ALLOWED_NUMBER_TYPES;
+  const types = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((type) => type.trim().toUpperCase())
+        .filter(Boolean),
+    ),
+  ];
+  for (const type of types) {
+    if (!(PHONE_NUMBER_TYPES as readonly string[]).includes(type)) {
+      throw new ConfigError(
+        `Environment variable ALLOWED_NUMBER_TYPES has "${type}"; expected some of ${PHONE_NUMBER_TYPES.join(', ')}`,
+      );
+    }
+  }
+  if (types.length === 0) throw new ConfigError('Environment variable ALLOWED_NUMBER_TYPES names no type');
+  return types as PhoneNumberType[];
+}
+
+/** The largest hourly budget of one country: 10,000 sends/s for an hour. */
+export const MAX_COUNTRY_BUDGET = 36_000_000;
+
+const COUNTRY_BUDGET_ENTRY = /^([A-Za-z]{2}|\*)=(\d+)$/;
+
+/** Parses `IN=5000,US=2000,*=200`; undefined (no cap) when blank. */
+export function parseCountryBudgets(raw: string | undefined): CountryBudgets | undefined {
+  if (raw === undefined) return undefined;
+  const byCountry = new Map<string, number>();
+  let otherCountries: number | undefined;
+  for (const entry of raw.split(',')) {
+    const trimmed = entry.trim();
+    if (!trimmed) continue;
+    const match = COUNTRY_BUDGET_ENTRY.exec(trimmed.replace(/\s*=\s*/, '='));
+    const country = match?.[1]?.toUpperCase();
+    const budget = Number(match?.[2]);
+    if (!country || !(budget >= 1 && budget <= MAX_COUNTRY_BUDGET)) {
+      throw new ConfigError(
+        `Environment variable SEND_MAX_PER_COUNTRY_PER_HOUR has "${trimmed}"; expected COUNTRY=budget entries (ISO 3166 alpha-2 or *, 1-${MAX_COUNTRY_BUDGET}) separated by commas`,
+      );
+    }
+    if (byCountry.has(country) || (country === '*' && otherCountries !== undefined)) {
+      throw new ConfigError(`Environment variable SEND_MAX_PER_COUNTRY_PER_HOUR names ${country} twice`);
+    }
+    if (country === '*') otherCountries = budget;
+    else byCountry.set(country, budget);
+  }
+  if (byCountry.size === 0 && otherCountries === undefined) return undefined;
+  return { byCountry, otherCountries };
+}
+
+/** Parses `{"IN":"Aapka code {code} hai."}`: country codes upper-cased, each template a string with `{code}`. */
+export function parseSmsTemplates(raw: string | undefined): ReadonlyMap<string, string> {
+  const templates = new Map<string, string>();
+  if (raw === undefined) return templates;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('Environment variable SMS_TEMPLATES must be a JSON object, such as {"IN":"Code {code}"}');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError('Environment variable SMS_TEMPLATES must be a JSON object, such as {"IN":"Code {code}"}');
+  }
+  for (const [key, template] of Object.entries(parsed)) {
+    const country = key.toUpperCase();
+    if (!/^[A-Z]{2}$/.test(country)) {
+      throw new ConfigError(`Environment variable SMS_TEMPLATES has "${key}", not an ISO 3166 alpha-2 code`);
+    }
+    if (typeof template !== 'string' || !template.includes('{code}')) {
+      throw new ConfigError(`Environment variable SMS_TEMPLATES has a template for ${country} without {code}`);
+    }
+    if (templates.has(country)) throw new ConfigError(`Environment variable SMS_TEMPLATES names ${country} twice`);
+    templates.set(country, template);
+  }
+  return templates;
+}
+
+// A DNS name of at least two labels, lower case as origins are: what `@<domain>` must name exactly.
+function isHostName(value: string): boolean {
+  return (
+    value.length <= 253 &&
+    /^(?=.*\.)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(value)
+  );
+}
+
+export const SMS_PROVIDERS = ['sns', 'end-user-messaging'] as const;
+export type SmsProvider = (typeof SMS_PROVIDERS)[number];
+
+/** The settings only End User Messaging takes: with SNS they would silently do nothing. */
+const END_USER_MESSAGING_ONLY = ['smsProtectConfigurationId', 'smsConfigurationSet', 'smsMaxPrice'] as const;
+
+// An id, name or ARN as End User Messaging takes them.
+function endUserMessagingName(name: string, value: string | undefined): string | undefined {
+  if (value !== undefined && !/^[A-Za-z0-9_:/-]{1,256}$/.test(value)) {
+    throw new ConfigError(
+      `Environment variable ${name} must be an id, name or ARN (letters, digits, _ : / -), got "${value}"`,
+    );
+  }
+  return value;
+}
+
 /** `ALLOWED_ORIGINS=*`: any origin; refused in production. */
 export const ANY_ORIGIN = '*';
 
@@ -251,17 +361,88 @@ export const SETTINGS = {
       return template;
     },
   }),
+  smsTemplates: text('SMS_TEMPLATES', 'otp', {
+    shownDefault: '-',
+    example: '{"IN":"Aapka code {code} hai.","FR":"Votre code est {code}."}',
+    doc: 'JSON object from ISO 3166 alpha-2 country code to template (placeholders as `SMS_TEMPLATE`), chosen by the destination number; other countries get `SMS_TEMPLATE`. Each template is checked at start and its SMS segments logged (a 2-segment one as a warning)',
+    parse: (value): ReadonlyMap<string, string> => parseSmsTemplates(value),
+  }),
+  androidAppHash: text('ANDROID_APP_HASH', 'otp', {
+    shownDefault: '-',
+    example: 'FA+9qCX9VSu',
+    doc: "your Android app's 11-character SMS Retriever hash, appended on its own line so the app reads the code without a permission; the message must then fit 140 bytes",
+    parse: (value) => {
+      if (value !== undefined && !/^[A-Za-z0-9+/]{11}$/.test(value)) {
+        throw new ConfigError(
+          `Environment variable ANDROID_APP_HASH must be the 11-character hash (letters, digits, + and /), got "${value}"`,
+        );
+      }
+      return value;
+    },
+  }),
+  webOtpDomain: text('WEB_OTP_DOMAIN', 'otp', {
+    shownDefault: '-',
+    example: 'app.example.com',
+    doc: 'host of your web app: the last line becomes `@<domain> #<code>`, which iOS and Android keyboards and the WebOTP API fill in; the message must then fit 140 bytes',
+    parse: (value) => {
+      if (value !== undefined && !isHostName(value)) {
+        throw new ConfigError(
+          `Environment variable WEB_OTP_DOMAIN must be a host name such as app.example.com (no scheme, port or path), got "${value}"`,
+        );
+      }
+      return value;
+    },
+  }),
+  smsProvider: text('SMS_PROVIDER', 'sms', {
+    shownDefault: '`sns`',
+    example: 'end-user-messaging',
+    doc: '`sns` (SNS `Publish`) or `end-user-messaging` (AWS End User Messaging SMS `SendTextMessage`, which takes the four settings below); the function may call only the one chosen',
+    parse: (value): SmsProvider => {
+      const provider = value ?? 'sns';
+      if (!(SMS_PROVIDERS as readonly string[]).includes(provider)) {
+        throw new ConfigError(
+          `Environment variable SMS_PROVIDER must be "sns" or "end-user-messaging", got "${provider}"`,
+        );
+      }
+      return provider as SmsProvider;
+    },
+  }),
   smsSenderId: text('SMS_SENDER_ID', 'sms', {
     shownDefault: '-',
     example: 'OtpLogin',
-    doc: 'SNS alphanumeric sender id, where the country supports it',
+    doc: 'alphanumeric sender id, where the country supports it (End User Messaging: its id or ARN, the origination identity when `SMS_ORIGINATION_NUMBER` is unset)',
     parse: (value) => value,
   }),
   smsOriginationNumber: text('SMS_ORIGINATION_NUMBER', 'sms', {
     shownDefault: '-',
     example: '+12015550100',
-    doc: 'SNS origination number (10DLC, toll-free, short code)',
+    doc: 'origination number (10DLC, toll-free, short code); End User Messaging also takes its id or ARN, or a pool id or ARN',
     parse: (value) => value,
+  }),
+  smsProtectConfigurationId: text('SMS_PROTECT_CONFIGURATION_ID', 'sms', {
+    shownDefault: '-',
+    example: 'protect-0123456789abcdef0123456789abcdef',
+    doc: "End User Messaging protect configuration (id or ARN) applied to every code: country rules and AWS's SMS-pumping filter",
+    parse: (value) => endUserMessagingName('SMS_PROTECT_CONFIGURATION_ID', value),
+  }),
+  smsConfigurationSet: text('SMS_CONFIGURATION_SET', 'sms', {
+    shownDefault: '-',
+    example: 'otp-login',
+    doc: 'End User Messaging configuration set (name or ARN): event destinations, default identity',
+    parse: (value) => endUserMessagingName('SMS_CONFIGURATION_SET', value),
+  }),
+  smsMaxPrice: text('SMS_MAX_PRICE', 'sms', {
+    shownDefault: '-',
+    example: '0.10',
+    doc: 'End User Messaging: most US dollars per message part (`0.10`); a dearer destination is refused, not sent',
+    parse: (value) => {
+      if (value !== undefined && !/^[0-9]{0,2}\.[0-9]{1,5}$/.test(value)) {
+        throw new ConfigError(
+          `Environment variable SMS_MAX_PRICE must be dollars such as 0.10 (up to 99.99999), got "${value}"`,
+        );
+      }
+      return value;
+    },
   }),
   otpMaxAttempts: int('OTP_MAX_ATTEMPTS', 'otp', {
     default: 5,
@@ -300,6 +481,12 @@ export const SETTINGS = {
     max: 1_000_000,
     doc: 'SMS per client IP (IPv6: per /64) per hour',
   }),
+  sendMaxPerCountryPerHour: text('SEND_MAX_PER_COUNTRY_PER_HOUR', 'otp', {
+    shownDefault: 'no cap',
+    example: 'IN=5000,US=2000,*=200',
+    doc: `SMS per destination country per hour, across all numbers and IPs: \`IN=5000,US=2000,*=200\` (\`*\`: each other country, and each non-geographic plan); 1-${MAX_COUNTRY_BUDGET} each; a country not listed, without \`*\`, has no cap`,
+    parse: (value) => parseCountryBudgets(value),
+  }),
   allowedCountries: text('ALLOWED_COUNTRIES', 'otp', {
     shownDefault: 'all',
     example: 'IN,US',
@@ -316,6 +503,12 @@ export const SETTINGS = {
       }
       return codes;
     },
+  }),
+  allowedNumberTypes: text('ALLOWED_NUMBER_TYPES', 'otp', {
+    shownDefault: '`MOBILE,FIXED_LINE_OR_MOBILE`',
+    example: 'MOBILE',
+    doc: `comma-separated libphonenumber number types that may receive a code, of ${PHONE_NUMBER_TYPES.map((t) => `\`${t}\``).join(', ')}; any other valid number gets \`unsupported_phone_number\``,
+    parse: (value): readonly PhoneNumberType[] => parseAllowedNumberTypes(value),
   }),
   testPhoneNumbers: text('TEST_PHONE_NUMBERS', 'otp', {
     shownDefault: '-',
@@ -422,7 +615,18 @@ export function requireString(env: Env, name: string): string {
 
 /** The OTP policy of send-otp and verify-otp. */
 export function parseOtpConfig(env: Env): OtpPolicy {
-  return parseSettings(env, 'otp');
+  const config = parseSettings(env, 'otp');
+  // Every template as it will be sent, so a template autofill cannot read fails at start, not per SMS.
+  const reports = reportSmsTemplates(
+    { default: config.smsTemplate, byCountry: config.smsTemplates },
+    config.otpTtlSeconds,
+    config,
+  );
+  for (const report of reports) {
+    if (report.problem)
+      throw new ConfigError(`Environment variable ${report.name.replace('.', ' for ')} ${report.problem}`);
+  }
+  return config;
 }
 
 /** Token lifetimes, with the limits that tie them together. */
@@ -448,7 +652,15 @@ export function parseTokenConfig(env: Env): SessionSettings {
 export type SmsConfig = SettingValues<'sms'>;
 
 export function parseSmsConfig(env: Env): SmsConfig {
-  return parseSettings(env, 'sms');
+  const config = parseSettings(env, 'sms');
+  if (config.smsProvider === 'sns') {
+    // A protect configuration or price ceiling that SNS ignores would be a protection that is not there.
+    const ignored = END_USER_MESSAGING_ONLY.filter((key) => config[key] !== undefined).map((key) => ENV[key]);
+    if (ignored.length > 0) {
+      throw new ConfigError(`Environment variable ${ignored.join(', ')} needs SMS_PROVIDER=end-user-messaging`);
+    }
+  }
+  return config;
 }
 
 /** Seconds a Lambda keeps the parsed signing keys before it reads the secret again. */

@@ -73,8 +73,9 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   'send-otp': {
     description: 'POST /send-otp: sends a login code by SMS',
     publicReason:
-      'Login starts here, before the caller has any token; abuse is bounded by per-number and per-IP limits in the function and by route throttling.',
-    table: { phone: ['GetItem', 'PutItem', 'UpdateItem'], ip: ['UpdateItem'] },
+      'Login starts here, before the caller has any token; abuse is bounded by per-number, per-IP and per-country limits in the function and by route throttling.',
+    // The country counter is read (never counted) for closed signup's unknown numbers.
+    table: { phone: ['GetItem', 'PutItem', 'UpdateItem'], ip: ['UpdateItem'], country: ['GetItem', 'UpdateItem'] },
     signingKey: false,
     sms: true,
     settings: ['otp', 'sms'],
@@ -127,7 +128,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   'change-phone-number': {
     description: 'POST /me/phone-number: sends a code to the number the user moves to',
     publicReason: null,
-    table: { phone: ['GetItem', 'PutItem', 'UpdateItem'], ip: ['UpdateItem'] },
+    table: { phone: ['GetItem', 'PutItem', 'UpdateItem'], ip: ['UpdateItem'], country: ['UpdateItem'] },
     signingKey: false,
     sms: true,
     settings: ['otp', 'sms'],

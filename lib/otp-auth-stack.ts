@@ -1,7 +1,7 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import {
@@ -16,6 +16,8 @@ import {
   parseRotationTiming,
   parseSmsConfig,
   parseTokenConfig,
+  type SmsConfig,
+  type SmsProvider,
 } from '../lambdas/config.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/http/metric-names.js';
 import { JWKS_PATH } from '../lambdas/http/routes.js';
@@ -45,14 +47,33 @@ export const ENDPOINT_URL_VARIABLES = {
   table: 'AWS_ENDPOINT_URL_DYNAMODB',
   signingKey: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
   sms: 'AWS_ENDPOINT_URL_SNS',
+  endUserMessaging: 'AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2',
 } as const;
 
+/**
+ * The entry a function is bundled from: `lambdas/functions/<name>.ts`, or for a function that sends
+ * SMS through End User Messaging `<name>-end-user-messaging.ts`, so that each bundle imports only
+ * the SMS client it calls. Importing the other client lazily was measured: still inlined in the
+ * bundle, it added 11% to send-otp's import.
+ */
+export function lambdaEntryName(
+  name: FunctionName,
+  needs: Pick<FunctionSpec, 'sms'>,
+  smsProvider: SmsProvider,
+): string {
+  return needs.sms && smsProvider === 'end-user-messaging' ? `${name}-end-user-messaging` : name;
+}
+
 /** The endpoint variables a function with these needs declares (see {@link ENDPOINT_URL_VARIABLES}). */
-export function endpointUrlVariables(needs: Pick<FunctionSpec, 'table' | 'signingKey' | 'sms'>): string[] {
+export function endpointUrlVariables(
+  needs: Pick<FunctionSpec, 'table' | 'signingKey' | 'sms'>,
+  smsProvider: SmsProvider = 'sns',
+): string[] {
+  const sms = smsProvider === 'sns' ? ENDPOINT_URL_VARIABLES.sms : ENDPOINT_URL_VARIABLES.endUserMessaging;
   return [
     ...(needs.table !== null ? [ENDPOINT_URL_VARIABLES.table] : []),
     ...(needs.signingKey ? [ENDPOINT_URL_VARIABLES.signingKey] : []),
-    ...(needs.sms ? [ENDPOINT_URL_VARIABLES.sms] : []),
+    ...(needs.sms ? [sms] : []),
   ];
 }
 
@@ -66,6 +87,11 @@ export interface OtpAuthStackProps extends StackProps {
   /** @default 90 */
   readonly keyRotationDays?: number;
   readonly alarmThresholds?: OtpAlarmThresholds;
+  /**
+   * Monthly SMS budget in US dollars (`-c smsMonthlyBudgetUsd`): an alarm fires at 80% of it.
+   * @default - no spend alarm
+   */
+  readonly smsMonthlyBudgetUsd?: number;
   /** An SNS topic every alarm notifies. @default - no notification */
   readonly alarmTopicArn?: string;
   /** Stage-wide API throttling. @default { rateLimit: 50, burstLimit: 100 } */
@@ -97,6 +123,7 @@ export class OtpAuthStack extends Stack {
     this.audience = config.AUDIENCE?.trim() || DEFAULT_AUDIENCE;
     // Parse now with the functions' own parsers: a bad value fails the synth, not the first cold start.
     const timing = validateConfig(config, this.audience);
+    const countryBudgets = parseOtpConfig(config).sendMaxPerCountryPerHour;
     const { allowedOrigins } = parseHttpApiConfig(config);
     // Logs go with a stack that is not production; production keeps them past `cdk destroy`.
     const logRemovalPolicy = props.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
@@ -137,6 +164,10 @@ export class OtpAuthStack extends Stack {
     this.alarms = new OtpAlarms(this, 'Alarms', {
       httpApi: this.api.httpApi,
       rotationFunction: this.signingKey.rotationFunction,
+      budgetedCountries: [...(countryBudgets?.byCountry.keys() ?? [])],
+      ...(props.smsMonthlyBudgetUsd !== undefined
+        ? { smsSpend: { monthlyBudgetUsd: props.smsMonthlyBudgetUsd, provider: parseSmsConfig(config).smsProvider } }
+        : {}),
       ...(props.alarmThresholds ? { thresholds: props.alarmThresholds } : {}),
       ...(props.alarmTopicArn
         ? { alarmActions: [new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn))] }
@@ -165,7 +196,8 @@ export class OtpAuthStack extends Stack {
     };
     if (needs.table !== null) environment[ENV.tableName] = this.table.tableName;
     if (needs.signingKey) environment[ENV.signingKeySecretId] = this.signingKey.secretArn;
-    for (const key of endpointUrlVariables(needs)) environment[key] = '';
+    const sms = parseSmsConfig(config);
+    for (const key of endpointUrlVariables(needs, sms.smsProvider)) environment[key] = '';
     // Every setting the function reads is declared, blank when unset (blank takes the default in
     // lambdas/config.ts), so `sam local --env-vars` can set it. Production refuses test numbers, so
     // there a function has no TEST_PHONE_NUMBERS to fill in, not even an empty one.
@@ -176,14 +208,15 @@ export class OtpAuthStack extends Stack {
     }
 
     const fn = new NodeFunction(this, pascalCase(name), {
-      entryName: name,
+      entryName: lambdaEntryName(name, needs, sms.smsProvider),
       description: needs.description,
       environment,
       logRemovalPolicy,
     });
     if (needs.table !== null) this.table.grantItemAccess(fn, needs.table);
     if (needs.signingKey) this.signingKey.grantRead(fn);
-    if (needs.sms) {
+    // Exactly the chosen provider's action, never both.
+    if (needs.sms && sms.smsProvider === 'sns') {
       fn.addToRolePolicy(
         new PolicyStatement({
           sid: 'SmsToPhoneNumbers',
@@ -196,7 +229,57 @@ export class OtpAuthStack extends Stack {
         }),
       );
     }
+    if (needs.sms && sms.smsProvider === 'end-user-messaging') {
+      const { resources, byType } = this.endUserMessagingResources(sms);
+      fn.addToRolePolicy(
+        new PolicyStatement({ sid: 'SmsThroughEndUserMessaging', actions: ['sms-voice:SendTextMessage'], resources }),
+      );
+      // cdk-nag reports each wildcard resource on the role's default policy, which addToRolePolicy has just created.
+      const policy = (fn.role as Role).node.findChild('DefaultPolicy');
+      for (const resource of byType) {
+        Validations.of(policy).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:${resource}]`,
+          reason:
+            'sms-voice:SendTextMessage is scoped to this account and region, and by name to every resource the settings name; what they do not name (an identity given as an E.164 number, which has no ARN, or none; the opt-out list) can only be matched by type.',
+        });
+      }
+    }
     return fn;
+  }
+
+  /**
+   * What `SendTextMessage` may use: the configured resources by name or ARN, and by type (`byType`,
+   * `type/*` in this account and region) what the settings do not name.
+   */
+  private endUserMessagingResources(sms: SmsConfig): { resources: string[]; byType: string[] } {
+    const byType: string[] = [];
+    const arn = (type: string, name: string) => {
+      if (name.endsWith('*')) byType.push(`${type}/${name}`);
+      return this.formatArn({
+        service: 'sms-voice',
+        resource: type,
+        resourceName: name,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      });
+    };
+    const named = (value: string | undefined, type: string) =>
+      value === undefined ? arn(type, '*') : value.startsWith('arn:') ? value : arn(type, value);
+    const identity = sms.smsOriginationNumber ?? sms.smsSenderId;
+    const identities = (): string[] => {
+      if (identity === undefined) return [arn('phone-number', '*'), arn('sender-id', '*'), arn('pool', '*')];
+      if (identity.startsWith('arn:')) return [identity];
+      if (identity.startsWith('pool-')) return [arn('pool', identity)];
+      if (identity.startsWith('phone-')) return [arn('phone-number', identity)];
+      // An E.164 number has no ARN; a sender id's ARN ends in its country.
+      return sms.smsOriginationNumber !== undefined ? [arn('phone-number', '*')] : [arn('sender-id', `${identity}/*`)];
+    };
+    const resources = [
+      ...identities(),
+      named(sms.smsConfigurationSet, 'configuration-set'),
+      named(sms.smsProtectConfigurationId, 'protect-configuration'),
+      arn('opt-out-list', '*'),
+    ];
+    return { resources, byType };
   }
 }
 

@@ -3,7 +3,6 @@
  * by default, or on a deployed table with `--table <TableName output>` (the normal AWS credential
  * chain). docs/operator-cli.md is its reference.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';

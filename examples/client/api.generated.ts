@@ -232,7 +232,8 @@ export interface paths {
         /**
          * Send a code to the number the user moves to
          * @description Sends a 6-digit code to the new number. The new number gets every rule of `/send-otp`
-         *     (country, lockout, cooldown, hour, day and client-IP limits), whatever `SIGNUP_MODE`, and
+         *     (country, number type, lockout, cooldown, hour, day, client-IP and per-country limits),
+         *     whatever `SIGNUP_MODE`, and
          *     every request also counts as one send against the caller's own number's hour and day
          *     limits, so an account cannot spray codes or probe numbers. A number that belongs to another
          *     user is `409 phone_number_taken` (also counted against the caller; the other user is not
@@ -438,7 +439,7 @@ export interface components {
          *     `internal_error` is the only code no `AuthError` carries.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "invalid_phone_number" | "country_not_allowed" | "invalid_otp" | "invalid_token" | "phone_number_taken" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "too_many_attempts" | "rate_limited" | "sms_unavailable" | "service_unavailable" | "internal_error";
+        ErrorCode: "invalid_request" | "invalid_phone_number" | "country_not_allowed" | "unsupported_phone_number" | "invalid_otp" | "invalid_token" | "phone_number_taken" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "too_many_attempts" | "rate_limited" | "sms_unavailable" | "service_unavailable" | "internal_error";
         /** @description Every error the service answers. */
         Error: {
             /** @description A sentence for people, the same for every answer with this code. Do not parse it. */
@@ -556,7 +557,12 @@ export interface components {
             };
             content?: never;
         };
-        /** @description The body or the phone number is not acceptable. */
+        /**
+         * @description The body or the phone number is not acceptable: not a valid number, from a country not
+         *     served (`ALLOWED_COUNTRIES`), or of a type that may not receive codes (`ALLOWED_NUMBER_TYPES`;
+         *     by default only mobile numbers and those that may be mobile: premium-rate, toll-free, shared-cost,
+         *     personal, VoIP, UAN, pager, voicemail and fixed-line numbers are `unsupported_phone_number`).
+         */
         SendOtpBadRequest: {
             headers: {
                 "Cache-Control": components["headers"]["CacheControlNoStore"];
@@ -565,7 +571,7 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {string} */
-                    code?: "invalid_request" | "invalid_phone_number" | "country_not_allowed";
+                    code?: "invalid_request" | "invalid_phone_number" | "country_not_allowed" | "unsupported_phone_number";
                 };
             };
         };
@@ -582,7 +588,7 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {string} */
-                    code?: "invalid_request" | "invalid_phone_number" | "country_not_allowed" | "invalid_otp";
+                    code?: "invalid_request" | "invalid_phone_number" | "country_not_allowed" | "unsupported_phone_number" | "invalid_otp";
                 };
             };
         };
@@ -694,8 +700,9 @@ export interface components {
         /**
          * @description `too_many_attempts`: the number is locked after too many wrong codes (even the right code
          *     is refused) until `Retry-After`. `rate_limited`: a send limit is reached (cooldown, hour,
-         *     day or client IP), or the number is so contended that the write lost every race. In AWS,
-         *     also API Gateway's route throttling.
+         *     day, client IP, or the destination country's hourly budget, whose `Retry-After` is the end of
+         *     the hour), or the number is so contended that the write lost every race. In AWS, also API
+         *     Gateway's route throttling.
          */
         LoginRefused: {
             headers: {

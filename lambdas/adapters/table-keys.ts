@@ -18,6 +18,8 @@ export const KEY_PREFIXES = {
   phone: 'PHONE#',
   /** `IP#<ip>`: per-IP send windows. */
   ip: 'IP#',
+  /** `CTRY#<country>#<shard>`: per-country send windows, sharded (see dynamodb-country-send-limiter.ts). */
+  country: 'CTRY#',
   /** `FAM#<familyId>`: a refresh-token family. */
   family: 'FAM#',
   /** `JWKS#current`: the public signing keys, written by the key rotation, read by the JWKS endpoint. */

@@ -1,4 +1,5 @@
 import { type Clock, epochSeconds, HOUR, MAX_WRITE_TRIES } from './clock.js';
+import { CountryBudgetSpentError, countryBudgetOf } from './country-budget.js';
 import { AuthError } from './errors.js';
 import {
   countWrongCode,
@@ -104,7 +105,8 @@ export interface RequestNumberChangeDeps extends SendOtpDeps {
 
 /**
  * Sends a code to the number the user wants to move to. The new number gets every rule of
- * `/send-otp` (country, lockout, cooldown, hour/day and per-IP limits) whatever the signup mode, and
+ * `/send-otp` (country, number type, lockout, cooldown, hour/day, per-IP and per-country limits)
+ * whatever the signup mode, and
  * every request also costs the caller one send of their own number's hour and day budget, so an
  * account can neither spray codes at many numbers nor probe which are taken faster than its send
  * limits (not its cooldown: a user may change the number right after logging in). A
@@ -118,7 +120,10 @@ export async function requestNumberChange(
   const { policy, subject } = { policy: deps.policy, subject: input.subject };
   const phone = parseNewNumber(input.phoneNumber, subject, policy);
   const testCode = policy.testPhoneNumbers.get(phone.e164);
+  // Test numbers are never texted, so no country budget applies to them.
+  const countryBudget = testCode ? undefined : countryBudgetOf(phone, policy.sendMaxPerCountryPerHour);
   let ipCounted = false;
+  let countryCounted = false;
   let callerCharged = false;
 
   for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
@@ -138,6 +143,13 @@ export async function requestNumberChange(
         throw new AuthError('rate_limited', { retryAfterSeconds: HOUR - (now % HOUR) });
       }
       ipCounted = true;
+    }
+    // As on /send-otp: counted once every other check has passed, only for a request that will send.
+    if (!taken && countryBudget && !countryCounted) {
+      if (!(await deps.countryLimiter.tryConsume(countryBudget.key, now, countryBudget.maxPerHour))) {
+        throw new CountryBudgetSpentError(countryBudget.key, now);
+      }
+      countryCounted = true;
     }
     if (!testCode && !callerCharged) {
       if (!(await deps.records.save(planCallerCharge(caller.record, now, policy), caller.version))) continue;

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type Clock, epochSeconds, HOUR, MAX_WRITE_TRIES } from './clock.js';
+import { CountryBudgetSpentError, type CountryBudgets, countryBudgetOf } from './country-budget.js';
 import { AuthError } from './errors.js';
 import { codeAtStep, codesMatch, isWellFormedCode, newTotpSecret, totpStepAt } from './otp-code.js';
-import { type PhoneNumber, parsePhoneNumber } from './phone.js';
+import { type PhoneNumber, type PhoneNumberType, parsePhoneNumber } from './phone.js';
 import {
   assertNotLocked,
   assertSendAllowed,
@@ -15,21 +16,38 @@ import {
   type SendLimits,
   type UserAccount,
 } from './phone-record.js';
-import type { IpRateLimiter, PhoneRecordStore, SigningKeySource, SmsSender, VersionedPhoneRecord } from './ports.js';
+import type {
+  CountrySendLimiter,
+  IpRateLimiter,
+  PhoneRecordStore,
+  SigningKeySource,
+  SmsSender,
+  VersionedPhoneRecord,
+} from './ports.js';
 import { issueTokens, type SessionDeps } from './sessions.js';
+import { renderOtpSms } from './sms-message.js';
 import type { TokenPair } from './tokens.js';
 
 export interface OtpPolicy extends SendLimits {
   readonly signupMode: 'open' | 'closed';
   readonly smsTemplate: string;
+  /** Templates by destination country; others get `smsTemplate`. */
+  readonly smsTemplates: ReadonlyMap<string, string>;
+  readonly androidAppHash: string | undefined;
+  readonly webOtpDomain: string | undefined;
   readonly sendMaxPerIpPerHour: number;
+  /** Per destination country and hour; undefined: no country cap. */
+  readonly sendMaxPerCountryPerHour: CountryBudgets | undefined;
   readonly allowedCountries: readonly string[];
+  /** libphonenumber types a code may be sent to; premium rate, toll-free and the like are where SMS pumping pays. */
+  readonly allowedNumberTypes: readonly PhoneNumberType[];
   readonly testPhoneNumbers: ReadonlyMap<string, string>;
 }
 
 export interface SendOtpDeps {
   readonly records: PhoneRecordStore;
   readonly ipLimiter: IpRateLimiter;
+  readonly countryLimiter: CountrySendLimiter;
   readonly sms: SmsSender;
   readonly clock: Clock;
   readonly policy: OtpPolicy;
@@ -43,19 +61,27 @@ export interface SendOtpResult {
   readonly phone: PhoneNumber;
 }
 
-export function parseAllowedPhone(raw: string, policy: Pick<OtpPolicy, 'allowedCountries'>): PhoneNumber {
+/**
+ * Parses a number a code may be sent to, or refuses it before anything is read, written or sent:
+ * every route that sends a code (or checks one) calls this. The country comes first, so a number
+ * from a country not served says so whatever its type.
+ */
+export function parseAllowedPhone(
+  raw: string,
+  policy: Pick<OtpPolicy, 'allowedCountries' | 'allowedNumberTypes'>,
+): PhoneNumber {
   const phone = parsePhoneNumber(raw);
   const allowed = policy.allowedCountries;
   if (allowed.length > 0 && (!phone.country || !allowed.includes(phone.country))) {
     throw new AuthError('country_not_allowed');
   }
+  if (!phone.type || !policy.allowedNumberTypes.includes(phone.type)) {
+    throw new AuthError('unsupported_phone_number', { detail: phone.type ?? 'no type' });
+  }
   return phone;
 }
 
-export function renderSms(template: string, code: string, ttlSeconds: number): string {
-  const minutes = String(Math.max(1, Math.round(ttlSeconds / 60)));
-  return template.replaceAll('{code}', code).replaceAll('{minutes}', minutes);
-}
+export { renderOtpSms, renderSms } from './sms-message.js';
 
 function newUser(deps: SendOtpDeps, now: number): UserAccount {
   return {
@@ -82,7 +108,12 @@ export async function sendOtp(
     outcome,
     phone,
   });
+  // Test numbers are never texted, so no country budget applies to them.
+  const countryBudget = testCode ? undefined : countryBudgetOf(phone, policy.sendMaxPerCountryPerHour);
   let ipCounted = false;
+  let countryCounted = false;
+  // Checked without counting, for an unknown number; a retry that finds a user counts all the same.
+  let countryChecked = false;
 
   for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
     const now = epochSeconds(deps.clock);
@@ -99,8 +130,24 @@ export async function sendOtp(
     // Closed signup: an unknown number gets the very same answer and no SMS. Its send is still
     // counted, so the cooldown and hour/day limits cannot tell it from a known number.
     if (!record.user && policy.signupMode === 'closed') {
+      // Nothing is sent, so nothing is counted; but a spent country budget must refuse it as it
+      // would refuse a known number, or the 429s of a spent hour would tell which numbers have accounts.
+      if (countryBudget && !countryChecked) {
+        if (!(await deps.countryLimiter.hasRoom(countryBudget.key, now, countryBudget.maxPerHour))) {
+          throw new CountryBudgetSpentError(countryBudget.key, now);
+        }
+        countryChecked = true;
+      }
       if (!(await deps.records.save(planUnknownNumberSend(record, now, policy), version))) continue;
       return answer('unknown_number');
+    }
+    // Counted last, once every other check has passed, so only requests that will really send spend
+    // the country's budget; once per request, even when the record write below is retried.
+    if (countryBudget && !countryCounted) {
+      if (!(await deps.countryLimiter.tryConsume(countryBudget.key, now, countryBudget.maxPerHour))) {
+        throw new CountryBudgetSpentError(countryBudget.key, now);
+      }
+      countryCounted = true;
     }
 
     const user = record.user ?? newUser(deps, now);
@@ -126,7 +173,13 @@ export async function deliverCode(
 ): Promise<void> {
   const { policy } = deps;
   const step = written.code?.step ?? 0;
-  const message = renderSms(policy.smsTemplate, code, policy.otpTtlSeconds);
+  const message = renderOtpSms(
+    { default: policy.smsTemplate, byCountry: policy.smsTemplates },
+    phone.country,
+    code,
+    policy.otpTtlSeconds,
+    policy,
+  );
   try {
     await deps.sms.send(phone.e164, message);
   } catch (error) {

@@ -1,6 +1,9 @@
 import { parsePhoneNumberWithError } from 'libphonenumber-js/core';
 import { AuthError } from './errors.js';
 import { loadPhoneMetadata } from './phone-metadata.js';
+import type { PhoneNumberType } from './phone-types.js';
+
+export { PHONE_NUMBER_TYPES, type PhoneNumberType } from './phone-types.js';
 
 // The full ("max") metadata, so isValid() checks real number ranges, not just lengths.
 const metadata = loadPhoneMetadata();
@@ -11,6 +14,8 @@ export interface PhoneNumber {
   /** ISO 3166-1 alpha-2, or undefined for non-geographic numbers. */
   readonly country: string | undefined;
   readonly callingCode: string;
+  /** libphonenumber's type from the full metadata (`MOBILE`, `TOLL_FREE`, ...); undefined when no type's ranges match. */
+  readonly type: PhoneNumberType | undefined;
 }
 
 // Only what people type around a number; anything else is refused rather than "extracted",
@@ -33,7 +38,12 @@ export function parsePhoneNumber(input: string): PhoneNumber {
     throw new AuthError('invalid_phone_number');
   }
   if (!parsed.isValid()) throw new AuthError('invalid_phone_number');
-  return { e164: parsed.number, country: parsed.country, callingCode: parsed.countryCallingCode };
+  return {
+    e164: parsed.number,
+    country: parsed.country,
+    callingCode: parsed.countryCallingCode,
+    type: parsed.getType(),
+  };
 }
 
 export { maskPhoneNumber } from './phone-mask.js';

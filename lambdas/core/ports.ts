@@ -95,6 +95,22 @@ export interface IpRateLimiter {
 }
 
 /**
+ * Per-destination-country send budget in fixed hourly windows (`SEND_MAX_PER_COUNTRY_PER_HOUR`):
+ * the one limit an SMS-pumping attack spread over many IPs and many numbers cannot dodge.
+ * Implementations must hold `maxPerHour` atomically under any concurrency, and must not let one hot
+ * country serialize on a single item.
+ */
+export interface CountrySendLimiter {
+  /** Counts one send to `country` in the window holding `now`; false (nothing counted) when the budget is spent. */
+  tryConsume(country: string, now: number, maxPerHour: number): Promise<boolean>;
+  /**
+   * Whether `tryConsume` would count a send now, without counting one: for requests that send
+   * nothing but must answer as if they did (closed signup's unknown numbers).
+   */
+  hasRoom(country: string, now: number, maxPerHour: number): Promise<boolean>;
+}
+
+/**
  * One refresh-token family: everything a refresh or a logout needs is in this one item, so rotation
  * is a single conditional write and revoking a family of any length is one write too.
  */

@@ -1,17 +1,28 @@
 /**
  * What the Lambda entries hand the composition root: process.env, the system clock, Powertools
  * telemetry, and the AWS clients, each a function of its own so an entry bundles only the SDK
- * clients it calls. One client per container, created at init; no AWS call until a request.
+ * clients it calls (the package is side-effect free, so esbuild drops the clients an entry never names). One client per container, created at init; no AWS call until a request.
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { PinpointSMSVoiceV2Client, type PinpointSMSVoiceV2ClientConfig } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../adapters/dynamodb-document-client.js';
+import { EndUserMessagingSmsSender } from '../adapters/end-user-messaging-sms-sender.js';
 import { SecretsManagerKeySource } from '../adapters/secrets-manager-key-source.js';
 import { SnsSmsSender } from '../adapters/sns-sms-sender.js';
 import type { Runtime } from '../compose.js';
-import { ENV, parseSmsConfig, requireString } from '../config.js';
+import {
+  ConfigError,
+  ENV,
+  type Env,
+  parseSettings,
+  parseSmsConfig,
+  requireString,
+  type SmsConfig,
+  type SmsProvider,
+} from '../config.js';
 import { systemClock } from '../core/clock.js';
 import type { SigningKeySource, SmsSender } from '../core/ports.js';
 import { createTelemetry } from '../http/telemetry.js';
@@ -55,6 +66,36 @@ export const SNS_CLIENT_CONFIG = {
   requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
 } as const satisfies SNSClientConfig;
 
-export function snsSms(): SmsSender {
-  return new SnsSmsSender(new SNSClient(SNS_CLIENT_CONFIG), parseSmsConfig(process.env));
+/** End User Messaging's client, bounded and single-attempt for the same reasons as SNS's. */
+export const END_USER_MESSAGING_CLIENT_CONFIG = {
+  maxAttempts: 1,
+  requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+} as const satisfies PinpointSMSVoiceV2ClientConfig;
+
+/**
+ * The SMS_PROVIDER is fixed at deploy: the stack bundles the entry of the chosen provider, which
+ * imports only that provider's client, and grants only its action. A bundle started with the other
+ * provider's setting stops at init rather than fail every send with AccessDenied.
+ */
+function smsConfigFor(provider: SmsProvider, env: Env): SmsConfig {
+  const config = parseSmsConfig(env);
+  if (config.smsProvider !== provider) {
+    throw new ConfigError(
+      `Environment variable ${ENV.smsProvider} is "${config.smsProvider}", but this function was bundled and granted for "${provider}": deploy with -c ${ENV.smsProvider}=${config.smsProvider}`,
+    );
+  }
+  return config;
+}
+
+/** SMS through SNS (SMS_PROVIDER=sns): the send-otp entry. */
+export function snsSms(env: Env = process.env): SmsSender {
+  return new SnsSmsSender(new SNSClient(SNS_CLIENT_CONFIG), smsConfigFor('sns', env));
+}
+
+/** SMS through End User Messaging (SMS_PROVIDER=end-user-messaging): the send-otp-end-user-messaging entry. */
+export function endUserMessagingSms(env: Env = process.env): SmsSender {
+  return new EndUserMessagingSmsSender(new PinpointSMSVoiceV2Client(END_USER_MESSAGING_CLIENT_CONFIG), {
+    ...smsConfigFor('end-user-messaging', env),
+    timeToLiveSeconds: parseSettings(env, 'otp').otpTtlSeconds,
+  });
 }

@@ -1,6 +1,7 @@
 import { type RequestNumberChangeDeps, requestNumberChange } from '../core/account.js';
 import { maskPhoneNumber } from '../core/phone.js';
 import { type ApiHandler, json, readJsonObject, sourceIp } from './api-event.js';
+import { countingCountryBudget } from './country-budget-metrics.js';
 import { handleApi } from './handle.js';
 import { accountSubject } from './me-handler.js';
 import { parseBody, SendOtpBody } from './schemas.js';
@@ -15,7 +16,7 @@ export function makeChangePhoneNumberHandler(deps: RequestNumberChangeDeps, tele
       subject,
       phoneNumber: body.phone_number,
       sourceIp: sourceIp(event),
-    });
+    }).catch(countingCountryBudget(telemetry));
     if (result.outcome === 'sent') telemetry.count(METRIC.sent);
     telemetry.logger.info('number change code requested', {
       sub: subject.userId,

@@ -12,6 +12,8 @@ export const METRIC = {
   failed: 'OtpFailed',
   locked: 'OtpLocked',
   rateLimited: 'RateLimited',
+  /** A send refused because its country's hourly budget is spent; also counted with the dimension `country`. */
+  countryBudgetSpent: 'CountryBudgetSpent',
   smsFailed: 'SmsFailed',
   refreshed: 'TokenRefreshed',
   refreshReuse: 'RefreshTokenReuse',
@@ -21,5 +23,8 @@ export const METRIC = {
   /** Families of a deleted or moved account left for TTL because deleting them failed (already ended). */
   sessionCleanupFailed: 'SessionCleanupFailed',
 } as const;
+
+/** The dimension that names the destination country (`IN`, or `+800` for a non-geographic plan). */
+export const COUNTRY_DIMENSION = 'country';
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

@@ -5,6 +5,7 @@ export const STATUS_BY_CODE: Record<AuthErrorCode, number> = {
   invalid_request: 400,
   invalid_phone_number: 400,
   country_not_allowed: 400,
+  unsupported_phone_number: 400,
   invalid_otp: 400,
   too_many_attempts: 429,
   rate_limited: 429,

@@ -3,9 +3,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { AuthErrorCode } from '../core/errors.js';
 import { maskPhoneNumber } from '../core/phone-mask.js';
-import { METRIC, METRICS_NAMESPACE, type MetricName, SERVICE_NAME } from './metric-names.js';
+import { COUNTRY_DIMENSION, METRIC, METRICS_NAMESPACE, type MetricName, SERVICE_NAME } from './metric-names.js';
 
-export { METRIC, METRICS_NAMESPACE, type MetricName, SERVICE_NAME } from './metric-names.js';
+export { COUNTRY_DIMENSION, METRIC, METRICS_NAMESPACE, type MetricName, SERVICE_NAME } from './metric-names.js';
 
 /** The keys every log line of one request carries. */
 export interface RequestKeys {
@@ -24,6 +24,8 @@ export interface RequestLogger {
 export interface Telemetry {
   readonly logger: RequestLogger;
   readonly count: (metric: MetricName) => void;
+  /** Counts `metric` with the dimensions `service` and `country` (emitted at once, on its own line). */
+  readonly countInCountry: (metric: MetricName, country: string) => void;
   readonly flush: () => void;
   /** Runs one request: every line logged until `run` settles, awaited work included, carries `keys`. */
   readonly inRequest: <T>(keys: RequestKeys, run: () => Promise<T>) => Promise<T>;
@@ -52,6 +54,10 @@ export function createTelemetry(metrics?: Metrics): Telemetry {
     count: (metric) => {
       pending = true;
       sink.addMetric(metric, MetricUnit.Count, 1);
+    },
+    countInCountry: (metric, country) => {
+      // A metric of its own, so the country dimension does not attach to the request's other metrics.
+      sink.singleMetric().addDimension(COUNTRY_DIMENSION, country).addMetric(metric, MetricUnit.Count, 1);
     },
     // Only requests that counted something emit an EMF line.
     flush: () => {

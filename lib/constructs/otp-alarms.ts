@@ -11,7 +11,22 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 
-import { METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/http/metric-names.js';
+import type { SmsProvider } from '../../lambdas/config.js';
+import { COUNTRY_DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/http/metric-names.js';
+
+/** Share of the monthly SMS budget at which the spend alarm fires. */
+export const SMS_SPEND_ALARM_SHARE = 0.8;
+
+/**
+ * Each provider's account-wide month-to-date SMS spend, in US dollars. SNS publishes
+ * `SMSMonthToDateSpentUSD`; End User Messaging SMS publishes `TextMessageMonthlySpend` as an account
+ * metric (the console shows it under SMSVoice), and only once its service-linked role
+ * AWSServiceRoleForSMSVoice exists.
+ */
+export const SMS_SPEND_METRICS: Record<SmsProvider, { namespace: string; metricName: string }> = {
+  sns: { namespace: 'AWS/SNS', metricName: 'SMSMonthToDateSpentUSD' },
+  'end-user-messaging': { namespace: 'AWS/SMSVoice', metricName: 'TextMessageMonthlySpend' },
+};
 
 export interface OtpAlarmThresholds {
   /**
@@ -54,6 +69,18 @@ export interface OtpAlarmsProps {
   readonly httpApi: IHttpApi;
   readonly rotationFunction: IFunction;
   readonly thresholds?: OtpAlarmThresholds;
+  /**
+   * The countries `SEND_MAX_PER_COUNTRY_PER_HOUR` names: each gets an alarm of its own. Countries
+   * under `*` are known only at run time, and an alarm cannot watch a metric SEARCH, so they share
+   * the alarm on all countries (the metric's `country` dimension says which one in the console).
+   * @default - none
+   */
+  readonly budgetedCountries?: readonly string[];
+  /**
+   * `-c smsMonthlyBudgetUsd`: an alarm when the account's SMS spend this month, on the provider the
+   * stack sends through, reaches 80% of it. @default - no spend alarm
+   */
+  readonly smsSpend?: { readonly monthlyBudgetUsd: number; readonly provider: SmsProvider };
   /** Where alarms notify, e.g. an SNS topic action. @default - none; alarms only show in the console */
   readonly alarmActions?: readonly IAlarmAction[];
 }
@@ -66,6 +93,12 @@ export class OtpAlarms extends Construct {
   readonly api5xx: Alarm;
   readonly rotationErrors: Alarm;
   readonly refreshTokenReuse: Alarm;
+  /** Some country's hourly SMS budget is spent: every further send to it is refused until the hour ends. */
+  readonly countryBudgetSpent: Alarm;
+  /** One per country named in `SEND_MAX_PER_COUNTRY_PER_HOUR`. */
+  readonly countryBudgetSpentIn: Readonly<Record<string, Alarm>>;
+  /** The account's SMS spend this month reached 80% of `smsMonthlyBudgetUsd`. */
+  readonly smsSpend: Alarm | undefined;
 
   constructor(scope: Construct, id: string, props: OtpAlarmsProps) {
     super(scope, id);
@@ -141,7 +174,47 @@ export class OtpAlarms extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
+    const budgetSpent = (id: string, description: string, metric: Metric) =>
+      new Alarm(this, id, {
+        alarmDescription: description,
+        metric,
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    this.countryBudgetSpent = budgetSpent(
+      'CountryBudgetSpent',
+      "A country's hourly SMS budget (SEND_MAX_PER_COUNTRY_PER_HOUR) is spent: sends to it are refused until the hour ends. SMS pumping, or a budget set too low.",
+      otpMetric(METRIC.countryBudgetSpent, fiveMinutes),
+    );
+    const byCountry: Record<string, Alarm> = {};
+    for (const country of props.budgetedCountries ?? []) {
+      byCountry[country] = budgetSpent(
+        `CountryBudgetSpent${country}`,
+        `The hourly SMS budget of ${country} (SEND_MAX_PER_COUNTRY_PER_HOUR) is spent: sends to ${country} are refused until the hour ends.`,
+        otpMetric(METRIC.countryBudgetSpent, fiveMinutes, { [COUNTRY_DIMENSION]: country }),
+      );
+    }
+    this.countryBudgetSpentIn = byCountry;
+
+    if (props.smsSpend) {
+      const { monthlyBudgetUsd, provider } = props.smsSpend;
+      this.smsSpend = new Alarm(this, 'SmsMonthlySpend', {
+        alarmDescription: `SMS spend this month (${provider}, whole account and region) reached ${SMS_SPEND_ALARM_SHARE * 100}% of the ${monthlyBudgetUsd} USD budget: SMS pumping, or growth the budget must follow.`,
+        // Month to date, so the highest value of the hour is the current one.
+        metric: new Metric({ ...SMS_SPEND_METRICS[provider], statistic: 'Maximum', period: hour }),
+        threshold: Math.round(monthlyBudgetUsd * SMS_SPEND_ALARM_SHARE * 100) / 100,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    }
+
     for (const alarm of [
+      ...(this.smsSpend ? [this.smsSpend] : []),
+      this.countryBudgetSpent,
+      ...Object.values(byCountry),
       this.smsFailed,
       this.smsPumpingVolume,
       this.smsPumpingVerifiedShare,
@@ -154,11 +227,11 @@ export class OtpAlarms extends Construct {
   }
 }
 
-function otpMetric(metricName: string, period: Duration): Metric {
+function otpMetric(metricName: string, period: Duration, dimensions: Record<string, string> = {}): Metric {
   return new Metric({
     namespace: METRICS_NAMESPACE,
     metricName,
-    dimensionsMap: { service: SERVICE_NAME },
+    dimensionsMap: { service: SERVICE_NAME, ...dimensions },
     statistic: 'Sum',
     period,
   });

@@ -34,8 +34,13 @@ const POLICY: OtpPolicy = {
   sendMaxPerDay: 10,
   signupMode: 'closed',
   smsTemplate: 'Code {code}',
+  smsTemplates: new Map(),
+  androidAppHash: undefined,
+  webOtpDomain: undefined,
   sendMaxPerIpPerHour: 10,
+  sendMaxPerCountryPerHour: undefined,
   allowedCountries: [],
+  allowedNumberTypes: ['MOBILE', 'FIXED_LINE_OR_MOBILE'],
   testPhoneNumbers: new Map(),
 };
 
@@ -93,6 +98,7 @@ function requestDeps(records: MemoryRecords, policy: Partial<OtpPolicy> = {}) {
   return {
     records,
     ipLimiter: { tryConsume: vi.fn(async () => true) },
+    countryLimiter: { tryConsume: vi.fn(async () => true), hasRoom: vi.fn(async () => true) },
     sms: { send: vi.fn(async (_phone: string, _message: string) => {}) },
     clock,
     policy: { ...POLICY, ...policy },

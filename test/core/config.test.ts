@@ -38,13 +38,18 @@ describe('parseOtpConfig', () => {
       otpTtlSeconds: 300,
       signupMode: 'open',
       smsTemplate: 'Your code is {code}. It expires in {minutes} minutes.',
+      smsTemplates: new Map(),
+      androidAppHash: undefined,
+      webOtpDomain: undefined,
       otpMaxAttempts: 5,
       otpLockoutSeconds: 900,
       sendCooldownSeconds: 60,
       sendMaxPerHour: 5,
       sendMaxPerDay: 10,
       sendMaxPerIpPerHour: 100,
+      sendMaxPerCountryPerHour: undefined,
       allowedCountries: [],
+      allowedNumberTypes: ['MOBILE', 'FIXED_LINE_OR_MOBILE'],
       testPhoneNumbers: new Map(),
     });
     expect(DEFAULT_SMS_TEMPLATE).toBe(config.smsTemplate);
@@ -66,13 +71,18 @@ describe('parseOtpConfig', () => {
       OTP_TTL_SECONDS: '120',
       SIGNUP_MODE: 'closed',
       SMS_TEMPLATE: '{code} is your code',
+      SMS_TEMPLATES: '{"in":"Aapka code {code} hai.","FR":"Votre code est {code}."}',
+      ANDROID_APP_HASH: 'FA+9qCX9VSu',
+      WEB_OTP_DOMAIN: 'app.example.com',
       OTP_MAX_ATTEMPTS: '3',
       OTP_LOCKOUT_SECONDS: '600',
       SEND_COOLDOWN_SECONDS: '0',
       SEND_MAX_PER_HOUR: '7',
       SEND_MAX_PER_DAY: '20',
       SEND_MAX_PER_IP_PER_HOUR: '250',
+      SEND_MAX_PER_COUNTRY_PER_HOUR: 'in=5000, US = 2000,*=200',
       ALLOWED_COUNTRIES: 'in, us',
+      ALLOWED_NUMBER_TYPES: 'mobile, FIXED_LINE',
       TEST_PHONE_NUMBERS: '+12015550123:424242',
     };
 
@@ -80,13 +90,27 @@ describe('parseOtpConfig', () => {
       otpTtlSeconds: 120,
       signupMode: 'closed',
       smsTemplate: '{code} is your code',
+      smsTemplates: new Map([
+        ['IN', 'Aapka code {code} hai.'],
+        ['FR', 'Votre code est {code}.'],
+      ]),
+      androidAppHash: 'FA+9qCX9VSu',
+      webOtpDomain: 'app.example.com',
       otpMaxAttempts: 3,
       otpLockoutSeconds: 600,
       sendCooldownSeconds: 0,
       sendMaxPerHour: 7,
       sendMaxPerDay: 20,
       sendMaxPerIpPerHour: 250,
+      sendMaxPerCountryPerHour: {
+        byCountry: new Map([
+          ['IN', 5000],
+          ['US', 2000],
+        ]),
+        otherCountries: 200,
+      },
       allowedCountries: ['IN', 'US'],
+      allowedNumberTypes: ['MOBILE', 'FIXED_LINE'],
       testPhoneNumbers: new Map([['+12015550123', '424242']]),
     });
   });
@@ -168,6 +192,48 @@ describe('parseOtpConfig', () => {
     const error = configErrorFrom(() => parseOtpConfig({ ALLOWED_COUNTRIES: value }));
 
     expect(error.message).toContain('ALLOWED_COUNTRIES');
+  });
+
+  it.each([
+    ['an unknown type', 'MOBILE,CELL', 'has "CELL"; expected some of MOBILE, FIXED_LINE_OR_MOBILE, FIXED_LINE'],
+    ['only commas', ',,', 'names no type'],
+  ])('refuses ALLOWED_NUMBER_TYPES with %s, naming the variable', (_why, value, message) => {
+    const error = configErrorFrom(() => parseOtpConfig({ ALLOWED_NUMBER_TYPES: value }));
+
+    expect(error.message).toContain(`Environment variable ALLOWED_NUMBER_TYPES ${message}`);
+  });
+
+  it('reads SEND_MAX_PER_COUNTRY_PER_HOUR with or without a * budget', () => {
+    expect(parseOtpConfig({ SEND_MAX_PER_COUNTRY_PER_HOUR: 'IN=1' }).sendMaxPerCountryPerHour).toEqual({
+      byCountry: new Map([['IN', 1]]),
+      otherCountries: undefined,
+    });
+    expect(parseOtpConfig({ SEND_MAX_PER_COUNTRY_PER_HOUR: '*=36000000' }).sendMaxPerCountryPerHour).toEqual({
+      byCountry: new Map(),
+      otherCountries: 36_000_000,
+    });
+    expect(parseOtpConfig({ SEND_MAX_PER_COUNTRY_PER_HOUR: ' , ' }).sendMaxPerCountryPerHour).toBeUndefined();
+  });
+
+  it.each([
+    ['IN=0', 'has "IN=0"'],
+    ['IN=36000001', 'has "IN=36000001"'],
+    ['IND=5', 'has "IND=5"'],
+    ['IN:5', 'has "IN:5"'],
+    ['IN=5.5', 'has "IN=5.5"'],
+    ['IN=5,in=6', 'names IN twice'],
+    ['*=5,*=6', 'names * twice'],
+  ])('refuses SEND_MAX_PER_COUNTRY_PER_HOUR=%s, naming the variable', (value, message) => {
+    const error = configErrorFrom(() => parseOtpConfig({ SEND_MAX_PER_COUNTRY_PER_HOUR: value }));
+
+    expect(error.message).toContain(`Environment variable SEND_MAX_PER_COUNTRY_PER_HOUR ${message}`);
+  });
+
+  it('reads ALLOWED_NUMBER_TYPES without repeats, whatever the case', () => {
+    expect(parseOtpConfig({ ALLOWED_NUMBER_TYPES: 'toll_free, MOBILE,TOLL_FREE' }).allowedNumberTypes).toEqual([
+      'TOLL_FREE',
+      'MOBILE',
+    ]);
   });
 
   it('refuses an SMS_TEMPLATE without {code}, naming the variable', () => {
@@ -316,13 +382,38 @@ describe('parseTokenConfig', () => {
 
 describe('parseSmsConfig', () => {
   it('leaves the sender id and origination number out when unset or blank', () => {
-    expect(parseSmsConfig({ SMS_SENDER_ID: ' ' })).toEqual({ smsSenderId: undefined, smsOriginationNumber: undefined });
+    expect(parseSmsConfig({ SMS_SENDER_ID: ' ' })).toEqual({
+      smsProvider: 'sns',
+      smsSenderId: undefined,
+      smsOriginationNumber: undefined,
+      smsProtectConfigurationId: undefined,
+      smsConfigurationSet: undefined,
+      smsMaxPrice: undefined,
+    });
   });
 
   it('reads SMS_SENDER_ID and SMS_ORIGINATION_NUMBER', () => {
-    expect(parseSmsConfig({ SMS_SENDER_ID: ' OTPLOGIN ', SMS_ORIGINATION_NUMBER: '+12015550100' })).toEqual({
+    expect(parseSmsConfig({ SMS_SENDER_ID: ' OTPLOGIN ', SMS_ORIGINATION_NUMBER: '+12015550100' })).toMatchObject({
       smsSenderId: 'OTPLOGIN',
       smsOriginationNumber: '+12015550100',
+    });
+  });
+
+  it('reads the End User Messaging settings with SMS_PROVIDER=end-user-messaging', () => {
+    expect(
+      parseSmsConfig({
+        SMS_PROVIDER: 'end-user-messaging',
+        SMS_PROTECT_CONFIGURATION_ID: 'protect-0123',
+        SMS_CONFIGURATION_SET: 'arn:aws:sms-voice:eu-west-1:123456789012:configuration-set/otp-login',
+        SMS_MAX_PRICE: '.05',
+      }),
+    ).toEqual({
+      smsProvider: 'end-user-messaging',
+      smsSenderId: undefined,
+      smsOriginationNumber: undefined,
+      smsProtectConfigurationId: 'protect-0123',
+      smsConfigurationSet: 'arn:aws:sms-voice:eu-west-1:123456789012:configuration-set/otp-login',
+      smsMaxPrice: '.05',
     });
   });
 });

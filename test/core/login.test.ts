@@ -1,9 +1,12 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Clock } from '../../lambdas/core/clock.js';
+import { CountryBudgetSpentError } from '../../lambdas/core/country-budget.js';
 import { type OtpPolicy, parseAllowedPhone, provisionUser, sendOtp, verifyOtp } from '../../lambdas/core/login.js';
 import { codeAtStep, totpStepAt } from '../../lambdas/core/otp-code.js';
+import { parsePhoneNumber } from '../../lambdas/core/phone.js';
 import { emptyRecord, type PhoneRecord, type UserAccount, type UserStatus } from '../../lambdas/core/phone-record.js';
 import type {
+  CountrySendLimiter,
   FailedAttemptOutcome,
   IpRateLimiter,
   PhoneRecordStore,
@@ -36,8 +39,13 @@ const POLICY: OtpPolicy = {
   sendMaxPerDay: 10,
   signupMode: 'open',
   smsTemplate: 'Code {code}',
+  smsTemplates: new Map(),
+  androidAppHash: undefined,
+  webOtpDomain: undefined,
   sendMaxPerIpPerHour: 10,
+  sendMaxPerCountryPerHour: undefined,
   allowedCountries: [],
+  allowedNumberTypes: ['MOBILE', 'FIXED_LINE_OR_MOBILE'],
   testPhoneNumbers: new Map(),
 };
 
@@ -122,14 +130,25 @@ function sms(clock: MovableClock, options: { delaySeconds?: number; failure?: Er
   } satisfies SmsSender;
 }
 
+function countryLimiter(room = true) {
+  return { tryConsume: vi.fn(async () => room), hasRoom: vi.fn(async () => room) } satisfies CountrySendLimiter;
+}
+
 function sendDeps(
   records: PhoneRecordStore,
-  overrides: { policy?: Partial<OtpPolicy>; ipLimiter?: IpRateLimiter; sms?: SmsSender; clock?: MovableClock } = {},
+  overrides: {
+    policy?: Partial<OtpPolicy>;
+    ipLimiter?: IpRateLimiter;
+    countryLimiter?: CountrySendLimiter;
+    sms?: SmsSender;
+    clock?: MovableClock;
+  } = {},
 ) {
   const clock = overrides.clock ?? new MovableClock(T0);
   return {
     records,
     ipLimiter: overrides.ipLimiter ?? allowingIp(),
+    countryLimiter: overrides.countryLimiter ?? countryLimiter(),
     sms: overrides.sms ?? sms(clock),
     clock,
     policy: { ...POLICY, ...overrides.policy },
@@ -160,18 +179,50 @@ function verifyDeps(records: PhoneRecordStore, policy: Partial<OtpPolicy> = {}) 
 
 describe('parseAllowedPhone', () => {
   it('accepts any valid number when ALLOWED_COUNTRIES is empty', () => {
-    expect(parseAllowedPhone(US_PHONE, { allowedCountries: [] }).e164).toBe(US_PHONE);
+    expect(
+      parseAllowedPhone(US_PHONE, { allowedCountries: [], allowedNumberTypes: POLICY.allowedNumberTypes }).e164,
+    ).toBe(US_PHONE);
   });
 
   it('accepts a number of an allowed country and refuses one of any other', () => {
-    expect(parseAllowedPhone(PHONE, { allowedCountries: ['IN'] }).country).toBe('IN');
-    expect(() => parseAllowedPhone(US_PHONE, { allowedCountries: ['IN'] })).toThrow(authError('country_not_allowed'));
+    expect(
+      parseAllowedPhone(PHONE, { allowedCountries: ['IN'], allowedNumberTypes: POLICY.allowedNumberTypes }).country,
+    ).toBe('IN');
+    expect(() =>
+      parseAllowedPhone(US_PHONE, { allowedCountries: ['IN'], allowedNumberTypes: POLICY.allowedNumberTypes }),
+    ).toThrow(authError('country_not_allowed'));
   });
 
   it('refuses a non-geographic number once countries are restricted: it belongs to none of them', () => {
-    expect(() => parseAllowedPhone('+80012345678', { allowedCountries: ['IN'] })).toThrow(
+    expect(() =>
+      parseAllowedPhone('+80012345678', { allowedCountries: ['IN'], allowedNumberTypes: POLICY.allowedNumberTypes }),
+    ).toThrow(authError('country_not_allowed'));
+  });
+
+  it.each([
+    ['a US premium-rate number', '+19005550100', 'PREMIUM_RATE'],
+    ['a US toll-free number', '+18005550100', 'TOLL_FREE'],
+    ['an Indian toll-free number', '+9118002001234', 'TOLL_FREE'],
+    ['a US personal number (500)', '+15005550006', 'PERSONAL_NUMBER'],
+    ['a UK fixed line', '+442071838750', 'FIXED_LINE'],
+    ['an international freephone number (+800)', '+80012345678', 'TOLL_FREE'],
+  ])('refuses %s with unsupported_phone_number under the default types', (_what, number, type) => {
+    expect(parsePhoneNumber(number).type).toBe(type);
+    expect(() => parseAllowedPhone(number, POLICY)).toThrow(authError('unsupported_phone_number'));
+  });
+
+  it('checks the country before the type: a toll-free number of a country not served is country_not_allowed', () => {
+    expect(() => parseAllowedPhone('+18005550100', { ...POLICY, allowedCountries: ['IN'] })).toThrow(
       authError('country_not_allowed'),
     );
+  });
+
+  it('accepts exactly the configured types', () => {
+    const fixedLineOnly = { ...POLICY, allowedNumberTypes: ['FIXED_LINE'] as const };
+    expect(parseAllowedPhone('+442071838750', fixedLineOnly).type).toBe('FIXED_LINE');
+    expect(() => parseAllowedPhone('+447400123456', fixedLineOnly)).toThrow(authError('unsupported_phone_number'));
+    expect(parseAllowedPhone('+447400123456', POLICY).type).toBe('MOBILE');
+    expect(parseAllowedPhone(US_PHONE, POLICY).type).toBe('FIXED_LINE_OR_MOBILE');
   });
 });
 
@@ -185,7 +236,7 @@ describe('sendOtp', () => {
     expect(result).toEqual({
       expiresIn: 300,
       outcome: 'sent',
-      phone: { e164: PHONE, country: 'IN', callingCode: '91' },
+      phone: { e164: PHONE, country: 'IN', callingCode: '91', type: 'MOBILE' },
     });
     expect(deps.ipLimiter.tryConsume).toHaveBeenCalledWith('203.0.113.7', T0, 10);
     expect(records.save).toHaveBeenCalledTimes(1);
@@ -320,6 +371,157 @@ describe('sendOtp', () => {
         outcome: 'sent',
       });
       expect(deps.sms.send).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('with SEND_MAX_PER_COUNTRY_PER_HOUR', () => {
+    const budgets = { byCountry: new Map([['IN', 5000]]), otherCountries: 200 };
+
+    it("counts the send against its country's budget after the IP, then writes and texts", async () => {
+      const order: string[] = [];
+      const records = scriptedRecords([record()]);
+      records.save.mockImplementation(async () => {
+        order.push('save');
+        return true;
+      });
+      const ipLimiter = { tryConsume: vi.fn(async () => order.push('ip') > 0) };
+      const country = countryLimiter();
+      country.tryConsume.mockImplementation(async () => order.push('country') > 0);
+      const deps = sendDeps(records, {
+        policy: { sendMaxPerCountryPerHour: budgets },
+        ipLimiter,
+        countryLimiter: country,
+      });
+
+      await expect(sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).resolves.toMatchObject({
+        outcome: 'sent',
+      });
+      expect(order).toEqual(['ip', 'country', 'save']);
+      expect(country.tryConsume).toHaveBeenCalledWith('IN', T0, 5000);
+      expect(country.hasRoom).not.toHaveBeenCalled();
+    });
+
+    it('gives a country not listed the * budget, and a non-geographic plan its own counter', async () => {
+      const country = countryLimiter();
+      const deps = sendDeps(scriptedRecords([record()]), {
+        policy: { sendMaxPerCountryPerHour: budgets },
+        countryLimiter: country,
+      });
+
+      await sendOtp(deps, { phoneNumber: '+447400123456', sourceIp: '203.0.113.7' });
+      await sendOtp(deps, { phoneNumber: '+870301234567', sourceIp: '203.0.113.7' });
+
+      expect(country.tryConsume.mock.calls).toEqual([
+        ['GB', T0, 200],
+        ['+870', T0, 200],
+      ]);
+    });
+
+    it('leaves a country uncapped when it is not listed and there is no *', async () => {
+      const deps = sendDeps(scriptedRecords([record()]), {
+        policy: { sendMaxPerCountryPerHour: { byCountry: new Map([['IN', 1]]), otherCountries: undefined } },
+      });
+
+      await sendOtp(deps, { phoneNumber: US_PHONE, sourceIp: '203.0.113.7' });
+
+      expect(deps.countryLimiter.tryConsume).not.toHaveBeenCalled();
+      expect(deps.sms.send).toHaveBeenCalledTimes(1);
+    });
+
+    it('refuses a spent budget with rate_limited until the end of the hour, writing and texting nothing', async () => {
+      const records = scriptedRecords([record()]);
+      const deps = sendDeps(records, {
+        policy: { sendMaxPerCountryPerHour: budgets },
+        countryLimiter: countryLimiter(false),
+      });
+
+      const refused = sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' });
+
+      await expect(refused).rejects.toThrow(authError('rate_limited', { retryAfterSeconds: 3600 - 1000 }));
+      await expect(refused).rejects.toBeInstanceOf(CountryBudgetSpentError);
+      await expect(refused).rejects.toMatchObject({ country: 'IN', detail: 'country budget spent' });
+      expect(records.save).not.toHaveBeenCalled();
+      expect(deps.sms.send).not.toHaveBeenCalled();
+    });
+
+    it('never counts a send the per-number or per-IP limits refused', async () => {
+      const cooling = sendDeps(scriptedRecords([record({ sendTimes: [T0 - 1] })]), {
+        policy: { sendMaxPerCountryPerHour: budgets, sendCooldownSeconds: 60 },
+      });
+      await expect(sendOtp(cooling, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).rejects.toThrow(
+        authError('rate_limited'),
+      );
+      const ipSpent = sendDeps(scriptedRecords([record()]), {
+        policy: { sendMaxPerCountryPerHour: budgets },
+        ipLimiter: allowingIp(false),
+      });
+      await expect(sendOtp(ipSpent, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).rejects.toThrow(
+        authError('rate_limited'),
+      );
+
+      expect(cooling.countryLimiter.tryConsume).not.toHaveBeenCalled();
+      expect(ipSpent.countryLimiter.tryConsume).not.toHaveBeenCalled();
+    });
+
+    it('counts the country once when a lost write race makes it read and decide again', async () => {
+      const records = scriptedRecords([record()], { saves: [false, false, true] });
+      const deps = sendDeps(records, { policy: { sendMaxPerCountryPerHour: budgets } });
+
+      await sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' });
+
+      expect(records.save).toHaveBeenCalledTimes(3);
+      expect(deps.countryLimiter.tryConsume).toHaveBeenCalledTimes(1);
+    });
+
+    it('spends nothing on a test number', async () => {
+      const deps = sendDeps(scriptedRecords([record({ user: user('active') })]), {
+        policy: { sendMaxPerCountryPerHour: budgets, testPhoneNumbers: new Map([[PHONE, '123456']]) },
+        countryLimiter: countryLimiter(false),
+      });
+
+      await expect(sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).resolves.toMatchObject({
+        outcome: 'test_number',
+      });
+      expect(deps.countryLimiter.tryConsume).not.toHaveBeenCalled();
+      expect(deps.countryLimiter.hasRoom).not.toHaveBeenCalled();
+    });
+
+    it('under closed signup, still counts the send when a retry finds the number became a user', async () => {
+      const records = scriptedRecords([record(), record({ user: user('active') })], { saves: [false, true] });
+      const country = countryLimiter();
+      const deps = sendDeps(records, {
+        policy: { sendMaxPerCountryPerHour: budgets, signupMode: 'closed' },
+        countryLimiter: country,
+      });
+
+      await expect(sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).resolves.toMatchObject({
+        outcome: 'sent',
+      });
+      expect(country.hasRoom).toHaveBeenCalledTimes(1);
+      expect(country.tryConsume).toHaveBeenCalledTimes(1);
+      expect(deps.sms.send).toHaveBeenCalledTimes(1);
+    });
+
+    it('under closed signup, checks an unknown number against the budget without spending it', async () => {
+      const open = sendDeps(scriptedRecords([record()]), {
+        policy: { sendMaxPerCountryPerHour: budgets, signupMode: 'closed' },
+      });
+      await expect(sendOtp(open, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).resolves.toMatchObject({
+        outcome: 'unknown_number',
+      });
+      expect(open.countryLimiter.hasRoom).toHaveBeenCalledWith('IN', T0, 5000);
+      expect(open.countryLimiter.tryConsume).not.toHaveBeenCalled();
+
+      const records = scriptedRecords([record()]);
+      const spent = sendDeps(records, {
+        policy: { sendMaxPerCountryPerHour: budgets, signupMode: 'closed' },
+        countryLimiter: countryLimiter(false),
+      });
+      // The very answer a known number gets, so a spent hour does not tell numbers with accounts apart.
+      await expect(sendOtp(spent, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).rejects.toThrow(
+        authError('rate_limited', { retryAfterSeconds: 2600 }),
+      );
+      expect(records.save).not.toHaveBeenCalled();
     });
   });
 

@@ -6,13 +6,15 @@ import { authError } from './auth-error.js';
 
 describe('parsePhoneNumber', () => {
   it.each([
-    ['+919876543210', '+919876543210', 'IN', '91'],
-    ['+91 98765 43210', '+919876543210', 'IN', '91'],
-    ['+1 (201) 555-0123', '+12015550123', 'US', '1'],
-    ['+1.201.555.0123', '+12015550123', 'US', '1'],
-    ['  +12015550123  ', '+12015550123', 'US', '1'],
-  ])('reads %j as %s in %s', (input, e164, country, callingCode) => {
-    expect(parsePhoneNumber(input)).toEqual({ e164, country, callingCode });
+    ['+919876543210', '+919876543210', 'IN', '91', 'MOBILE'],
+    ['+91 98765 43210', '+919876543210', 'IN', '91', 'MOBILE'],
+    ['+1 (201) 555-0123', '+12015550123', 'US', '1', 'FIXED_LINE_OR_MOBILE'],
+    ['+1.201.555.0123', '+12015550123', 'US', '1', 'FIXED_LINE_OR_MOBILE'],
+    ['  +12015550123  ', '+12015550123', 'US', '1', 'FIXED_LINE_OR_MOBILE'],
+    ['+44 20 7183 8750', '+442071838750', 'GB', '44', 'FIXED_LINE'],
+    ['+1 900 555 0100', '+19005550100', 'US', '1', 'PREMIUM_RATE'],
+  ])('reads %j as %s in %s', (input, e164, country, callingCode, type) => {
+    expect(parsePhoneNumber(input)).toEqual({ e164, country, callingCode, type });
   });
 
   it.each([
@@ -97,10 +99,10 @@ describe('maskPhoneNumber on input too short to be a number', () => {
 
 describe('parsePhoneNumber on non-geographic numbers', () => {
   it.each([
-    ['+800 1234 5678', '+80012345678', '800'],
-    ['+870 301 234 567', '+870301234567', '870'],
-  ])('reads %s as %s with calling code %s and no country', (input, e164, callingCode) => {
-    expect(parsePhoneNumber(input)).toEqual({ e164, country: undefined, callingCode });
+    ['+800 1234 5678', '+80012345678', '800', 'TOLL_FREE'],
+    ['+870 301 234 567', '+870301234567', '870', 'MOBILE'],
+  ])('reads %s as %s with calling code %s and no country', (input, e164, callingCode, type) => {
+    expect(parsePhoneNumber(input)).toEqual({ e164, country: undefined, callingCode, type });
   });
 
   it('refuses a number too short for its non-geographic plan', () => {

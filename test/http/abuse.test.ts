@@ -1,6 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { DynamoDbCountrySendLimiter } from '../../lambdas/adapters/dynamodb-country-send-limiter.js';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
 import { DynamoDbIpRateLimiter } from '../../lambdas/adapters/dynamodb-ip-rate-limiter.js';
 import { DynamoDbPhoneRecordStore } from '../../lambdas/adapters/dynamodb-phone-record-store.js';
@@ -202,6 +203,7 @@ describe('SMS pumping: per-number and per-IP send limits', () => {
       {
         records: new RecordsWithARival(documents, app.tableName),
         ipLimiter: new DynamoDbIpRateLimiter(documents, app.tableName),
+        countryLimiter: new DynamoDbCountrySendLimiter(documents, app.tableName),
         sms: app.sms,
         clock: app.clock,
         policy: app.policy,
@@ -312,6 +314,39 @@ describe('SMS pumping: per-number and per-IP send limits', () => {
     expect(app.sms.sent).toHaveLength(0);
     expect(await app.countItems()).toBe(before);
     expect((await app.sendOtp('+12015550123')).status).toBe(200);
+  });
+
+  it.each([
+    ['premium rate', '+19005550100'],
+    ['toll-free', '+18005550100'],
+    ['Indian toll-free', '+9118002001234'],
+    ['personal number', '+15005550006'],
+  ])(
+    'refuses a %s number with 400 unsupported_phone_number before storing or sending anything',
+    async (_type, number) => {
+      const app = await createTestApp();
+      const before = await app.countItems();
+
+      const refused = await app.sendOtp(number);
+      expect(refused.status).toBe(400);
+      expect(refused.body).toEqual({
+        error: 'This kind of phone number cannot receive login codes.',
+        code: 'unsupported_phone_number',
+      });
+      const verify = await app.verifyOtp(number, '123456');
+      expect(verify.status).toBe(400);
+      expect(verify.body.code).toBe('unsupported_phone_number');
+      expect(app.sms.sent).toHaveLength(0);
+      expect(await app.countItems()).toBe(before);
+    },
+  );
+
+  it('sends to a fixed line once ALLOWED_NUMBER_TYPES names it', async () => {
+    const app = await createTestApp({ ALLOWED_NUMBER_TYPES: 'MOBILE,FIXED_LINE' });
+
+    expect((await app.sendOtp('+442071838750')).status).toBe(200);
+    expect(app.sms.sent.map((sms) => sms.phoneNumber)).toEqual(['+442071838750']);
+    expect((await app.sendOtp('+12015550123')).body.code).toBe('unsupported_phone_number');
   });
 });
 

@@ -474,6 +474,29 @@ describe('changing the number', () => {
     expect(app.sms.sent.map((sms) => sms.phoneNumber)).toEqual([A, B, C]);
   });
 
+  it('applies the per-country hourly budget, and refuses a premium-rate number, as /send-otp does', async () => {
+    const recorded = recordingTelemetry();
+    // One send an hour to India (one shard, so the test does not depend on which shard is drawn):
+    // the login spends it.
+    const app = await createTestApp(
+      { SEND_MAX_PER_COUNTRY_PER_HOUR: 'IN=1,*=100', SEND_MAX_PER_HOUR: '10' },
+      { telemetry: recorded.telemetry },
+    );
+    const user = await app.login(A);
+
+    const spent = await app.changeNumber(user.access, B);
+    expect(spent).toMatchObject({ status: 429, body: { code: 'rate_limited' } });
+    expect(Number(spent.headers['retry-after'])).toBeGreaterThan(0);
+    expect(app.sms.sent.map((sms) => sms.phoneNumber)).toEqual([A]);
+    expect(recorded.counted).toContain('CountryBudgetSpent');
+    // A number of another country has its own budget.
+    expect((await app.changeNumber(user.access, '+12015550123')).status).toBe(200);
+    expect(await app.changeNumber(user.access, '+19005550100')).toMatchObject({
+      status: 400,
+      body: { code: 'unsupported_phone_number' },
+    });
+  });
+
   it('applies the per-IP limit', async () => {
     const app = await createTestApp({ SEND_MAX_PER_IP_PER_HOUR: '1' });
     const user = await app.login(A);

@@ -88,13 +88,43 @@ function allowedByRegistry(fn: FunctionName, calls: readonly Call[]): boolean {
 const PHONE = '+919876543210';
 const OTHER = '+919876543211';
 
-describe('DynamoDB calls per request (success paths: at most 3)', () => {
+describe('DynamoDB calls per request (success paths: at most 3, send-otp with a country budget 4)', () => {
   it('send-otp: read the record, count the IP, write the record', async () => {
     const app = await createTestApp();
     const calls = recordCalls(app);
 
     expect((await app.sendOtp(PHONE)).status).toBe(200);
     expect(calls.take()).toEqual(['GetItem', 'UpdateItem', 'PutItem']);
+  });
+
+  it("send-otp with SEND_MAX_PER_COUNTRY_PER_HOUR: read the record, count the IP, count the country's shard, write the record", async () => {
+    const app = await createTestApp({ SEND_MAX_PER_COUNTRY_PER_HOUR: 'IN=5000' });
+    const calls = recordCalls(app);
+
+    expect((await app.sendOtp(PHONE)).status).toBe(200);
+    const made = calls.takeCalls();
+    expect(made.map((call) => `${call.action} ${call.kind}`)).toEqual([
+      'GetItem phone',
+      'UpdateItem ip',
+      'UpdateItem country',
+      'PutItem phone',
+    ]);
+    expect(allowedByRegistry('send-otp', made)).toBe(true);
+  });
+
+  it('send-otp for an unknown number under closed signup with a country budget: the shard is read, not counted', async () => {
+    const app = await createTestApp({ SEND_MAX_PER_COUNTRY_PER_HOUR: 'IN=5000', SIGNUP_MODE: 'closed' });
+    const calls = recordCalls(app);
+
+    expect((await app.sendOtp(PHONE)).status).toBe(200);
+    const made = calls.takeCalls();
+    expect(made).toEqual([
+      { action: 'GetItem', kind: 'phone', consistentRead: true },
+      { action: 'UpdateItem', kind: 'ip', consistentRead: false },
+      { action: 'GetItem', kind: 'country', consistentRead: true },
+      { action: 'PutItem', kind: 'phone', consistentRead: false },
+    ]);
+    expect(allowedByRegistry('send-otp', made)).toBe(true);
   });
 
   it('verify-otp: read the record, create the refresh family, consume the code', async () => {

@@ -28,8 +28,13 @@ const POLICY: OtpPolicy = {
   sendMaxPerDay: 10,
   signupMode: 'open',
   smsTemplate: 'Code {code}',
+  smsTemplates: new Map(),
+  androidAppHash: undefined,
+  webOtpDomain: undefined,
   sendMaxPerIpPerHour: 10,
+  sendMaxPerCountryPerHour: undefined,
   allowedCountries: [],
+  allowedNumberTypes: ['MOBILE', 'FIXED_LINE_OR_MOBILE'],
   testPhoneNumbers: new Map(),
 };
 const SESSIONS = {
@@ -72,6 +77,7 @@ function sendOtp(signupMode: OtpPolicy['signupMode']) {
     {
       records: records(emptyRecord(PHONE)),
       ipLimiter: { tryConsume: async () => true },
+      countryLimiter: { tryConsume: async () => true, hasRoom: async () => true },
       sms: { send: vi.fn(async () => {}) },
       clock,
       policy: { ...POLICY, signupMode },

@@ -10,6 +10,7 @@ export interface LoggedLine {
 export function recordingTelemetry() {
   const lines: LoggedLine[] = [];
   const counted: MetricName[] = [];
+  const countedInCountry: [MetricName, string][] = [];
   const requests: RequestKeys[] = [];
   const flushes = { count: 0 };
   const log =
@@ -22,6 +23,9 @@ export function recordingTelemetry() {
     count: (metric) => {
       counted.push(metric);
     },
+    countInCountry: (metric, country) => {
+      countedInCountry.push([metric, country]);
+    },
     flush: () => {
       flushes.count++;
     },
@@ -30,5 +34,5 @@ export function recordingTelemetry() {
       return run();
     },
   };
-  return { telemetry, lines, counted, requests, flushes };
+  return { telemetry, lines, counted, countedInCountry, requests, flushes };
 }

@@ -119,4 +119,36 @@ describe('createTelemetry: metrics', () => {
       service: 'otp-login-staging',
     });
   });
+
+  it('emits a per-country count on a line of its own, with the dimensions service and country', async () => {
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+    vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', undefined);
+    vi.stubEnv('POWERTOOLS_SERVICE_NAME', undefined);
+    const { count, countInCountry, flush } = createTelemetry();
+
+    const lines = await output(() => {
+      count(METRIC.rateLimited);
+      countInCountry(METRIC.countryBudgetSpent, 'IN');
+      flush();
+    });
+
+    expect(lines).toEqual([
+      expect.objectContaining({
+        _aws: expect.objectContaining({
+          CloudWatchMetrics: [
+            {
+              Namespace: 'OtpLogin',
+              Dimensions: [['service', 'country']],
+              Metrics: [{ Name: 'CountryBudgetSpent', Unit: 'Count' }],
+            },
+          ],
+        }),
+        service: 'otp-login',
+        country: 'IN',
+        CountryBudgetSpent: 1,
+      }),
+      expect.objectContaining({ RateLimited: 1, service: 'otp-login' }),
+    ]);
+    expect(lines[1]).not.toHaveProperty('country');
+  });
 });

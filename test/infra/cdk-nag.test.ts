@@ -1,17 +1,6 @@
 import { Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { synthStack } from './synth.js';
-
-// cdk-nag 3 is a CDK policy-validation plugin: findings surface in the validation report rather than
-// as annotations, so the test runs the pack over the construct tree directly.
-function findings(scope: Parameters<AwsSolutionsChecks['validateScope']>[0]) {
-  return new AwsSolutionsChecks(undefined, { verbose: true })
-    .validateScope(scope)
-    .violations.map(
-      (v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
-    );
-}
+import { findings, synthStack } from './synth.js';
 
 describe('AwsSolutions checks', () => {
   it('leave no unacknowledged error or warning', () => {

@@ -2,7 +2,7 @@ import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KEY_PREFIXES, USER_INDEX } from '../../lambdas/adapters/table-keys.js';
-import { ConfigError, configNamesOf, SETTINGS, type Setting } from '../../lambdas/config.js';
+import { ConfigError, configNamesOf, SETTINGS, type Setting, type SmsProvider } from '../../lambdas/config.js';
 import { ROUTES } from '../../lambdas/http/routes.js';
 import { FUNCTION_NAMES, FUNCTIONS, type FunctionName, type FunctionSpec } from '../../lambdas/registry.js';
 import { routeKeyPath } from '../../lib/constructs/otp-http-api.js';
@@ -23,13 +23,13 @@ const COMMON_ENV = ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', '
 /** What the registry says each function may touch, as the stack must render it. */
 const spec = (name: FunctionName): FunctionSpec => FUNCTIONS[name];
 
-function expectedEnv(name: FunctionName): string[] {
+function expectedEnv(name: FunctionName, smsProvider: SmsProvider = 'sns'): string[] {
   const { table, signingKey, settings } = spec(name);
   return [
     ...COMMON_ENV,
     ...(table ? ['TABLE_NAME'] : []),
     ...(signingKey ? ['SIGNING_KEY_SECRET_ID'] : []),
-    ...endpointUrlVariables(spec(name)),
+    ...endpointUrlVariables(spec(name), smsProvider),
     ...configNamesOf(settings),
   ];
 }
@@ -58,6 +58,7 @@ function expectedActions(name: FunctionName): string[] {
 const SAMPLE_KEYS = {
   phone: 'PHONE#+12015550123',
   ip: 'IP#203.0.113.7',
+  country: 'CTRY#IN#7',
   family: 'FAM#0f4c2a9e',
   jwks: 'JWKS#current',
   user: 'USER#0b5f3c2e-7a41-4c7e-9d2b-1f6a8e4c3d21',
@@ -262,7 +263,7 @@ describe('OtpAuthStack', () => {
       const full = synthStack({ config: FULL_CONFIG });
       for (const name of FUNCTION_NAMES) {
         const env = functionProps(full.template, full.stack, name).Environment.Variables;
-        expect(Object.keys(env).sort(), name).toEqual(expectedEnv(name).sort());
+        expect(Object.keys(env).sort(), name).toEqual(expectedEnv(name, 'end-user-messaging').sort());
         for (const [key, value] of Object.entries(env)) {
           if (key in FULL_CONFIG) expect(value).toBe(FULL_CONFIG[key as keyof OtpAuthConfig]);
         }
@@ -296,7 +297,7 @@ describe('OtpAuthStack', () => {
     });
 
     it('hands every configuration name to some function', () => {
-      const given = new Set(FUNCTION_NAMES.flatMap(expectedEnv));
+      const given = new Set(FUNCTION_NAMES.flatMap((name) => expectedEnv(name)));
       // The rotation function gets these two computed; AUDIENCE is common; the HTTP API applies its own.
       const computed = new Set(['KEY_PUBLISH_LEAD_SECONDS', 'KEY_RETAIN_SECONDS', ...configNamesOf(['httpApi'])]);
       expect(CONFIG_NAMES.filter((name) => !given.has(name) && !computed.has(name))).toEqual([]);
@@ -722,8 +723,83 @@ describe('OtpAuthStack', () => {
         synthStack({ alarmTopicArn: topicArn }).template.findResources('AWS::CloudWatch::Alarm'),
       );
 
-      expect(alarms).toHaveLength(6);
+      expect(alarms).toHaveLength(7);
       for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
+    });
+
+    it('alarms at 80% of smsMonthlyBudgetUsd on the SNS month-to-date spend, and has no spend alarm without a budget', () => {
+      const spendAlarms = (t: typeof template) =>
+        Object.values(t.findResources('AWS::CloudWatch::Alarm'))
+          .map((alarm) => alarm.Properties)
+          .filter((alarm) => /Spen[dt]/.test(String(alarm.MetricName)) && alarm.Namespace !== 'OtpLogin');
+      expect(spendAlarms(template)).toEqual([]);
+
+      expect(spendAlarms(synthStack({ smsMonthlyBudgetUsd: 500 }).template)).toEqual([
+        expect.objectContaining({
+          Namespace: 'AWS/SNS',
+          MetricName: 'SMSMonthToDateSpentUSD',
+          Statistic: 'Maximum',
+          Period: 3600,
+          EvaluationPeriods: 1,
+          Threshold: 400,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+        }),
+      ]);
+      expect(spendAlarms(synthStack({ smsMonthlyBudgetUsd: 99.99 }).template)[0]?.Threshold).toBe(79.99);
+    });
+
+    it("watches End User Messaging's TextMessageMonthlySpend when that is the provider, never both", () => {
+      const { template: eum } = synthStack({
+        smsMonthlyBudgetUsd: 1000,
+        config: { SMS_PROVIDER: 'end-user-messaging' },
+        alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:alarms',
+      });
+      const spend = Object.values(eum.findResources('AWS::CloudWatch::Alarm'))
+        .map((alarm) => alarm.Properties)
+        .filter((alarm) => /Spen[dt]/.test(String(alarm.MetricName)) && alarm.Namespace !== 'OtpLogin');
+
+      expect(spend).toEqual([
+        expect.objectContaining({
+          Namespace: 'AWS/SMSVoice',
+          MetricName: 'TextMessageMonthlySpend',
+          Statistic: 'Maximum',
+          Threshold: 800,
+          AlarmActions: ['arn:aws:sns:eu-west-1:123456789012:alarms'],
+        }),
+      ]);
+      expect(spend[0]).not.toHaveProperty('Dimensions');
+    });
+
+    const budgetAlarm = (dimensions: { Name: string; Value: string }[]) => ({
+      Namespace: 'OtpLogin',
+      MetricName: 'CountryBudgetSpent',
+      Dimensions: dimensions,
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+
+    it('alarms on any spent country budget, and on each country SEND_MAX_PER_COUNTRY_PER_HOUR names', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', budgetAlarm([{ Name: 'service', Value: 'otp-login' }]));
+      const budgeted = synthStack({ config: { SEND_MAX_PER_COUNTRY_PER_HOUR: 'IN=5000,US=2000,*=200' } }).template;
+
+      const perCountry = Object.values(budgeted.findResources('AWS::CloudWatch::Alarm'))
+        .map((alarm) => alarm.Properties)
+        .filter((alarm) => alarm.MetricName === 'CountryBudgetSpent' && alarm.Dimensions.length === 2);
+      expect(perCountry).toEqual(
+        ['IN', 'US'].map((country) =>
+          expect.objectContaining(
+            budgetAlarm([
+              { Name: 'country', Value: country },
+              { Name: 'service', Value: 'otp-login' },
+            ]),
+          ),
+        ),
+      );
     });
   });
 

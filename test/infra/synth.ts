@@ -1,5 +1,6 @@
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { OtpAuthStack, type OtpAuthStackProps } from '../../lib/otp-auth-stack.js';
 
@@ -39,4 +40,14 @@ export function roleStatements(template: Template, roleLogicalId: string): State
 
 export function actionsOf(statements: readonly Statement[]): string[] {
   return [...new Set(statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])))].sort();
+}
+
+// cdk-nag 3 is a CDK policy-validation plugin: findings surface in the validation report rather than
+// as annotations, so the test runs the pack over the construct tree directly.
+export function findings(scope: Parameters<AwsSolutionsChecks['validateScope']>[0]) {
+  return new AwsSolutionsChecks(undefined, { verbose: true })
+    .validateScope(scope)
+    .violations.map(
+      (v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+    );
 }
