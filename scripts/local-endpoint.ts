@@ -1,5 +1,21 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type DynamoDbEngine, type DynamoDbEngineName, startDynamoDbEngine } from './dynamodb-engine.js';
+
+const LOCAL_ENGINES: readonly string[] = ['auto', 'dynamodb-local', 'dynalite'];
+
+/**
+ * Starts the engine that keeps LOCAL_DATA_DIR's data (`<dataDir>/dynamodb`), as `LOCAL_DYNAMODB_ENGINE`
+ * names it: the server and the users CLI must pick the same one, or the directory would not read as
+ * the same store.
+ */
+export function startLocalDataEngine(requested: string | undefined, dataDir: string): Promise<DynamoDbEngine> {
+  const engine = requested || 'auto';
+  if (!LOCAL_ENGINES.includes(engine)) {
+    throw new Error(`LOCAL_DYNAMODB_ENGINE must be one of ${LOCAL_ENGINES.join(', ')}, got "${engine}"`);
+  }
+  return startDynamoDbEngine({ engine: engine as 'auto' | DynamoDbEngineName, dataDir: join(dataDir, 'dynamodb') });
+}
 
 /**
  * The file `npm start` keeps in LOCAL_DATA_DIR while it runs, naming the DynamoDB endpoint it serves

@@ -25,9 +25,15 @@ import { type ApiResult, errorResult, json } from '../lambdas/http/api-event.js'
 import { isTransient } from '../lambdas/http/handle.js';
 import { type FunctionName, matchRoute } from '../lambdas/http/routes.js';
 import { createTelemetry, redact } from '../lambdas/http/telemetry.js';
-import { type DynamoDbEngine, type DynamoDbEngineName, startDynamoDbEngine } from './dynamodb-engine.js';
+import type { DynamoDbEngine, DynamoDbEngineName } from './dynamodb-engine.js';
 import { authorizeJwt } from './local-authorizer.js';
-import { LOCAL_ENDPOINT_FILE, readLocalEndpoint, removeLocalEndpoint, writeLocalEndpoint } from './local-endpoint.js';
+import {
+  LOCAL_ENDPOINT_FILE,
+  readLocalEndpoint,
+  removeLocalEndpoint,
+  startLocalDataEngine,
+  writeLocalEndpoint,
+} from './local-endpoint.js';
 import {
   type ApiHandler,
   BodyTooLargeError,
@@ -56,8 +62,6 @@ export interface LocalServerOptions {
   readonly handlers?: Partial<Record<FunctionName, ApiHandler>>;
 }
 
-const LOCAL_ENGINES: readonly string[] = ['auto', 'dynamodb-local', 'dynalite'];
-
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -84,14 +88,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
         `another npm start (pid ${running.pid}) is serving ${dataDir}: stop it, use another LOCAL_DATA_DIR, or delete ${join(dataDir, LOCAL_ENDPOINT_FILE)} if that process is not npm start`,
       );
     }
-    const requested = env.LOCAL_DYNAMODB_ENGINE || 'auto';
-    if (!LOCAL_ENGINES.includes(requested)) {
-      throw new Error(`LOCAL_DYNAMODB_ENGINE must be one of ${LOCAL_ENGINES.join(', ')}, got "${requested}"`);
-    }
-    engine = await startDynamoDbEngine({
-      engine: requested as 'auto' | DynamoDbEngineName,
-      dataDir: join(dataDir, 'dynamodb'),
-    });
+    engine = await startLocalDataEngine(env.LOCAL_DYNAMODB_ENGINE, dataDir);
     endpoint = engine.endpoint;
     if (engine.engine === 'dynalite') {
       log('dynalite has no transactions: POST /me/phone-number/verify needs DynamoDB Local (Java 17+)');

@@ -3,7 +3,7 @@
  * by default, or on a deployed table with `--table <TableName output>` (the normal AWS credential
  * chain). docs/operator-cli.md is its reference.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
@@ -29,8 +29,8 @@ import {
 import { maskPhoneNumber, type PhoneNumber, parsePhoneNumber } from '../lambdas/core/phone.js';
 import { lockState } from '../lambdas/core/phone-record.js';
 import type { RefreshFamily, VersionedPhoneRecord } from '../lambdas/core/ports.js';
-import { type DynamoDbEngine, type DynamoDbEngineName, startDynamoDbEngine } from './dynamodb-engine.js';
-import { readLocalEndpoint } from './local-endpoint.js';
+import type { DynamoDbEngine } from './dynamodb-engine.js';
+import { readLocalEndpoint, startLocalDataEngine } from './local-endpoint.js';
 
 /** Where the CLI writes: tests capture it, the process writes to stdout and stderr. */
 export interface CliIo {
@@ -298,8 +298,6 @@ interface Target {
   close(): Promise<void>;
 }
 
-const LOCAL_ENGINES: readonly string[] = ['auto', 'dynamodb-local', 'dynalite'];
-
 async function openTarget(table: string | undefined, env: Env): Promise<Target> {
   if (table !== undefined) {
     // A deployed table: the SDK's own resolution (credential chain, region, AWS_ENDPOINT_URL_DYNAMODB),
@@ -353,15 +351,11 @@ async function openLocalStore(env: Env): Promise<Target> {
   let engine: DynamoDbEngine | undefined;
   let endpoint = env.AWS_ENDPOINT_URL_DYNAMODB || running?.endpoint;
   if (!endpoint) {
-    const requested = env.LOCAL_DYNAMODB_ENGINE || 'auto';
-    if (!LOCAL_ENGINES.includes(requested)) {
-      throw new CommandError(`LOCAL_DYNAMODB_ENGINE must be one of ${LOCAL_ENGINES.join(', ')}, got "${requested}"`);
+    try {
+      engine = await startLocalDataEngine(env.LOCAL_DYNAMODB_ENGINE, dataDir);
+    } catch (error) {
+      throw new CommandError((error as Error).message);
     }
-    // The same engine choice as the server's, or the data directory would not read as the same store.
-    engine = await startDynamoDbEngine({
-      engine: requested as 'auto' | DynamoDbEngineName,
-      dataDir: join(dataDir, 'dynamodb'),
-    });
     endpoint = engine.endpoint;
   }
   // What the local server assumes: DynamoDB Local wants some region and credentials, any will do.

@@ -187,28 +187,39 @@ function sendTimesWith(record: PhoneRecord, now: number): number[] {
 }
 
 /**
- * The record after one more send: a fresh step past every step ever issued (two logins within
- * one 30 s period still get different codes), a new expiry, and the send counted.
+ * The record after one more send of a code to `holder`: a fresh step past every step ever issued
+ * (two logins within one 30 s period still get different codes), a new expiry, and the send counted.
+ * The holder is the user a login code is for, or the pending number change a change code is for.
  */
-export function planSend(
+function planCodeSend(
   record: PhoneRecord,
-  user: UserAccount,
+  holder: { readonly user: UserAccount } | { readonly change: PendingNumberChange },
   now: number,
   limits: SendLimits,
 ): { next: PhoneRecord; step: number } {
   const step = Math.max(totpStepAt(now), (record.lastStep ?? -1) + 1);
   const next: PhoneRecord = {
     phoneNumber: record.phoneNumber,
-    user,
+    ...holder,
     // One second of slack: SNS usually accepts within it, so the common path needs no second write.
     code: { step, expiresAt: now + limits.otpTtlSeconds + 1, consumed: false },
     lastStep: step,
     failedAttempts: record.failedAttempts,
     ...(record.lastFailedAt === undefined ? {} : { lastFailedAt: record.lastFailedAt }),
     sendTimes: sendTimesWith(record, now),
-    ...retentionFields(user, now, limits),
+    ...retentionFields('user' in holder ? holder.user : undefined, now, limits),
   };
   return { next, step };
+}
+
+/** The record after one more login code to `user`. */
+export function planSend(
+  record: PhoneRecord,
+  user: UserAccount,
+  now: number,
+  limits: SendLimits,
+): { next: PhoneRecord; step: number } {
+  return planCodeSend(record, { user }, now, limits);
 }
 
 /**
@@ -242,18 +253,7 @@ export function planNumberChangeSend(
   now: number,
   limits: SendLimits,
 ): { next: PhoneRecord; step: number } {
-  const step = Math.max(totpStepAt(now), (record.lastStep ?? -1) + 1);
-  const next: PhoneRecord = {
-    phoneNumber: record.phoneNumber,
-    code: { step, expiresAt: now + limits.otpTtlSeconds + 1, consumed: false },
-    change,
-    lastStep: step,
-    failedAttempts: record.failedAttempts,
-    ...(record.lastFailedAt === undefined ? {} : { lastFailedAt: record.lastFailedAt }),
-    sendTimes: sendTimesWith(record, now),
-    ...retentionFields(undefined, now, limits),
-  };
-  return { next, step };
+  return planCodeSend(record, { change }, now, limits);
 }
 
 /**
