@@ -97,23 +97,69 @@ export function phoneItem(record: PhoneRecord, version: number): PhoneItem {
  * Phone records in DynamoDB. Whole-record writes are conditioned on `version`; hot counters use
  * guarded `ADD`s that bump `version` too, so a whole-record write can never overwrite them.
  */
+/** A strongly consistent read of a phone record; an item past its retention reads as empty. */
+export async function readPhoneRecord(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  phoneNumber: string,
+  now: number,
+): Promise<VersionedPhoneRecord> {
+  const { Item } = await client.send(
+    new GetCommand({ TableName: tableName, Key: phoneKeyOf(phoneNumber), ConsistentRead: true }),
+  );
+  const item = Item as PhoneItem | undefined;
+  if (!item) return { record: { phoneNumber, failedAttempts: 0, sendTimes: [] }, version: 0 };
+  // TTL deletion runs up to days late: an expired item is treated as gone, but its version still guards writes.
+  if (item.ttl !== undefined && item.ttl <= now) {
+    return { record: { phoneNumber, failedAttempts: 0, sendTimes: [] }, version: item.version ?? 0, stale: true };
+  }
+  return { record: toRecord(item), version: item.version ?? 0 };
+}
+
+/**
+ * Moves the session epoch of the user holding the number on, only if the number still belongs to
+ * `userId` at `sessionEpoch`; false when refused.
+ */
+export async function endUserSessions(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  phoneNumber: string,
+  args: { userId: string; sessionEpoch: number },
+): Promise<boolean> {
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: phoneKeyOf(phoneNumber),
+        UpdateExpression: 'ADD sessionEpoch :one, #version :one',
+        // An absent epoch is epoch 0, as the families created before epochs existed carry none.
+        ConditionExpression:
+          'userId = :userId AND #status = :active AND (sessionEpoch = :epoch OR (attribute_not_exists(sessionEpoch) AND :epoch = :zero))',
+        ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':zero': 0,
+          ':userId': args.userId,
+          ':active': 'active',
+          ':epoch': args.sessionEpoch,
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  async get(phoneNumber: string, now: number): Promise<VersionedPhoneRecord> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: phoneKeyOf(phoneNumber), ConsistentRead: true }),
-    );
-    const item = Item as PhoneItem | undefined;
-    if (!item) return { record: { phoneNumber, failedAttempts: 0, sendTimes: [] }, version: 0 };
-    // TTL deletion runs up to days late: an expired item is treated as gone, but its version still guards writes.
-    if (item.ttl !== undefined && item.ttl <= now) {
-      return { record: { phoneNumber, failedAttempts: 0, sendTimes: [] }, version: item.version ?? 0, stale: true };
-    }
-    return { record: toRecord(item), version: item.version ?? 0 };
+  get(phoneNumber: string, now: number): Promise<VersionedPhoneRecord> {
+    return readPhoneRecord(this.client, this.tableName, phoneNumber, now);
   }
 
   async save(record: PhoneRecord, seenVersion: number): Promise<boolean> {
@@ -241,31 +287,8 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
     }
   }
 
-  async endSessions(phoneNumber: string, args: { userId: string; sessionEpoch: number }): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: phoneKeyOf(phoneNumber),
-          UpdateExpression: 'ADD sessionEpoch :one, #version :one',
-          // An absent epoch is epoch 0, as the families created before epochs existed carry none.
-          ConditionExpression:
-            'userId = :userId AND #status = :active AND (sessionEpoch = :epoch OR (attribute_not_exists(sessionEpoch) AND :epoch = :zero))',
-          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
-          ExpressionAttributeValues: {
-            ':one': 1,
-            ':zero': 0,
-            ':userId': args.userId,
-            ':active': 'active',
-            ':epoch': args.sessionEpoch,
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  endSessions(phoneNumber: string, args: { userId: string; sessionEpoch: number }): Promise<boolean> {
+    return endUserSessions(this.client, this.tableName, phoneNumber, args);
   }
 
   private async updateIgnoringCondition(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>) {
