@@ -217,6 +217,9 @@ export async function confirmNumberChange(
       await countWrongCode(deps, { ...target, now, lock });
       continue;
     }
+    // Taken since the code was sent (an operator added the number, say): the move would overwrite
+    // that user, so it is refused like a request for a taken number.
+    if (target.record.user?.status === 'active') throw new AuthError('phone_number_taken');
     const caller = await deps.records.get(subject.phoneNumber, now);
     if (!holdsNumber(caller.record, subject)) throw new AuthError('invalid_token', { detail: 'account_gone' });
     const moved = planMovedRecord(target.record, caller.record.user, now);

@@ -404,6 +404,18 @@ describe('confirmNumberChange', () => {
     ).rejects.toMatchObject({ code: 'invalid_otp' });
   });
 
+  it('refuses with phone_number_taken when the number got an active user since the code was sent', async () => {
+    const added = { ...USER, userId: 'user-2' };
+    const records = new MemoryRecords([holder(), pendingChange({ user: added })]);
+    const moveUser = vi.fn(async () => true);
+
+    await expect(
+      confirmNumberChange(confirmDeps(records, { moveUser }), { subject: SUBJECT, phoneNumber: NEW, otp: rightCode() }),
+    ).rejects.toMatchObject({ code: 'phone_number_taken' });
+    expect(moveUser).not.toHaveBeenCalled();
+    expect(records.record(NEW)?.user).toEqual(added);
+  });
+
   it('reads both records again after a failed transaction, and refuses after four', async () => {
     const records = new MemoryRecords([holder(), pendingChange()]);
     const moveUser = vi.fn().mockResolvedValueOnce(false).mockResolvedValueOnce(true);

@@ -311,6 +311,21 @@ describe('changing the number', () => {
     expect(await app.changeNumber(user.access, B)).toMatchObject({ status: 429, body: { code: 'rate_limited' } });
   });
 
+  it('answers 409 at the verify step when an operator added the number in between, keeping that user', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    await app.changeNumber(user.access, B);
+    expect(await provisionUser(app.records, B, app.clock)).toBe('created');
+    const added = (await item(app, `PHONE#${B}`))?.userId;
+
+    expect(await app.verifyNumberChange(user.access, B, app.sms.lastCodeFor(B))).toMatchObject({
+      status: 409,
+      body: { code: 'phone_number_taken' },
+    });
+    expect((await item(app, `PHONE#${B}`))?.userId).toBe(added);
+    expect((await app.me(user.access)).status).toBe(200);
+  });
+
   it('counts wrong codes against the new number: 400 invalid_otp, then 429 too_many_attempts', async () => {
     const app = await createTestApp({ OTP_MAX_ATTEMPTS: '3' });
     const user = await app.login(A);
