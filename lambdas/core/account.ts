@@ -106,18 +106,18 @@ export interface RequestNumberChangeDeps extends SendOtpDeps {
 /**
  * Sends a code to the number the user wants to move to. The new number gets every rule of
  * `/send-otp` (country, number type, lockout, cooldown, hour/day, per-IP and per-country limits)
- * whatever the signup mode, and
- * every request also costs the caller one send of their own number's hour and day budget, so an
- * account can neither spray codes at many numbers nor probe which are taken faster than its send
- * limits (not its cooldown: a user may change the number right after logging in). A
- * number held by another user answers `409 phone_number_taken`, charged to the caller only: the
- * other user's record is not touched.
+ * whatever the signup mode, and every request also costs the caller one send of their own number's
+ * hour and day budget, so an account can neither spray codes at many numbers nor probe which are
+ * taken faster than its send limits (not its cooldown: a user may change the number right after
+ * logging in). A number held by another user answers `409 phone_number_taken`, charged to the
+ * caller only: the other user's record is not touched.
  */
 export async function requestNumberChange(
   deps: RequestNumberChangeDeps,
   input: { subject: AccountSubject; phoneNumber: string; sourceIp: string },
 ): Promise<SendOtpResult> {
-  const { policy, subject } = { policy: deps.policy, subject: input.subject };
+  const { policy } = deps;
+  const { subject } = input;
   const phone = parseNewNumber(input.phoneNumber, subject, policy);
   const testCode = policy.testPhoneNumbers.get(phone.e164);
   // Test numbers are never texted, so no country budget applies to them.
@@ -198,7 +198,8 @@ export async function confirmNumberChange(
   deps: ConfirmNumberChangeDeps,
   input: { subject: AccountSubject; phoneNumber: string; otp: string },
 ): Promise<ConfirmNumberChangeResult> {
-  const { policy, subject } = { policy: deps.policy, subject: input.subject };
+  const { policy } = deps;
+  const { subject } = input;
   // Malformed is no guess: refused before the number is looked at, no attempt spent.
   if (!isWellFormedCode(input.otp)) throw new AuthError('invalid_request');
   const phone = parseNewNumber(input.phoneNumber, subject, policy);
