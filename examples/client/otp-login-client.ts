@@ -84,3 +84,47 @@ export async function logout(client: OtpLoginClient, refresh: string): Promise<v
   const { error, response } = await client.POST('/logout', { body: { refresh } });
   if (!response.ok) throw refused(response, error);
 }
+
+/** Ends every session of the user, this one included ("sign out of all devices"). */
+export async function logoutEverywhere(client: OtpLoginClient, refresh: string): Promise<void> {
+  const { error, response } = await client.POST('/logout', { body: { refresh, all: true } });
+  if (!response.ok) throw refused(response, error);
+}
+
+/** Deletes the account (the store-required "delete my account"); every session of the user ends. */
+export async function deleteAccount(client: OtpLoginClient, access: string): Promise<void> {
+  const { error, response } = await client.DELETE('/me', { headers: { authorization: `Bearer ${access}` } });
+  if (!response.ok) throw refused(response, error);
+}
+
+/**
+ * First step of a number change: sends a code to the new number; resolves with its lifetime.
+ * `phone_number_taken` (409): the number belongs to another account.
+ */
+export async function requestNumberChange(
+  client: OtpLoginClient,
+  access: string,
+  phoneNumber: string,
+): Promise<number> {
+  const { data, error, response } = await client.POST('/me/phone-number', {
+    headers: { authorization: `Bearer ${access}` },
+    body: { phone_number: phoneNumber },
+  });
+  if (!data) throw refused(response, error);
+  return data.expires_in;
+}
+
+/** Second step: the code from the new number's SMS. The user keeps its `sub`; keep the new pair. */
+export async function confirmNumberChange(
+  client: OtpLoginClient,
+  access: string,
+  phoneNumber: string,
+  otp: string,
+): Promise<TokenPair> {
+  const { data, error, response } = await client.POST('/me/phone-number/verify', {
+    headers: { authorization: `Bearer ${access}` },
+    body: { phone_number: phoneNumber, otp },
+  });
+  if (!data) throw refused(response, error);
+  return data;
+}

@@ -7,6 +7,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { codeFromOutbox, runLoginFlow } from '../../examples/client/login.js';
+import {
+  confirmNumberChange,
+  createOtpLoginClient,
+  deleteAccount,
+  getMe,
+  logoutEverywhere,
+  OtpLoginError,
+  refreshTokens,
+  requestNumberChange,
+  sendOtp,
+  verifyOtp,
+} from '../../examples/client/otp-login-client.js';
 import { loadContract, OPENAPI_FILE } from '../contract/openapi-contract.js';
 import { isLoopback, listeningSockets } from './listening-sockets.js';
 
@@ -320,6 +332,27 @@ describe('npm start (local mode, embedded DynamoDB Local)', () => {
     expect(
       (await contract.fetch(`${server.url}/me`, { method: 'DELETE', headers: bearer(moved.body.access) })).body,
     ).toMatchObject({ code: 'invalid_token' });
+  });
+
+  it('runs the account routes through the example client: change the number, sign out everywhere, delete', async () => {
+    const client = createOtpLoginClient(server.url, { fetch: contract.checkingFetch });
+    const readCode = codeFromOutbox(join(server.dataDir, 'outbox.jsonl'));
+    const [first, second] = ['+919876543215', '+919876543216'];
+    await sendOtp(client, first);
+    const login = await verifyOtp(client, first, await readCode(first));
+
+    expect(await requestNumberChange(client, login.access, second)).toBe(300);
+    const moved = await confirmNumberChange(client, login.access, second, await readCode(second));
+    expect(await getMe(client, moved.access)).toMatchObject({ phone_number: second });
+
+    const other = await refreshTokens(client, moved.refresh);
+    await logoutEverywhere(client, other.refresh);
+    await expect(refreshTokens(client, other.refresh)).rejects.toMatchObject({ status: 401, code: 'invalid_token' });
+
+    await deleteAccount(client, other.access);
+    const gone = await getMe(client, other.access).catch((error: unknown) => error);
+    expect(gone).toBeInstanceOf(OtpLoginError);
+    expect(gone).toMatchObject({ status: 401, code: 'invalid_token' });
   });
 
   it('publishes JWKS (public parts only) and OpenID discovery pointing at it', async () => {
