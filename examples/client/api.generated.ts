@@ -58,8 +58,8 @@ export interface paths {
          *     `400 invalid_otp` and spends one attempt of the number's budget; after `OTP_MAX_ATTEMPTS`
          *     wrong codes the number is locked (`429 too_many_attempts`, even for the right code) for
          *     `OTP_LOCKOUT_SECONDS`. The access token is an RS256 JWT (`kid` header; claims `iss`, `sub`,
-         *     `aud`, `iat`, `exp`, `jti`, `token_use: "access"`, `phone_number`); `sub` is a stable opaque
-         *     user id, never the phone number. The refresh token is opaque.
+         *     `aud`, `iat`, `exp`, `jti`, `token_use: "access"`, `phone_number`, `session_epoch`); `sub` is
+         *     a stable opaque user id, never the phone number. The refresh token is opaque.
          */
         post: operations["verifyOtp"];
         delete?: never;
@@ -152,7 +152,7 @@ export interface paths {
          *     can do it: a token whose session has already ended (logged out, revoked, signed out
          *     everywhere, account deleted, number changed) is `401 invalid_token`. Access tokens already
          *     issued stay valid until they expire (`ACCESS_TOKEN_TTL_SECONDS`) for APIs that only check
-         *     the signature.
+         *     the signature; the `/me` routes refuse them at once (their `session_epoch` claim is past).
          */
         post: operations["logout"];
         delete?: never;

@@ -29,15 +29,25 @@ import type { NumberMoves, PhoneRecordStore, UserFamilies } from './ports.js';
 import { newSession, type SessionDeps } from './sessions.js';
 import type { TokenPair } from './tokens.js';
 
-/** Who an access token speaks for: its `sub` and the `phone_number` it was issued with. */
+/** Who an access token speaks for: its `sub`, the `phone_number` and the session epoch it was issued with. */
 export interface AccountSubject {
   readonly userId: string;
   readonly phoneNumber: string;
+  readonly sessionEpoch: number;
 }
 
-/** Whether the record's number still belongs to the token's user (not deleted, not moved away). */
+/**
+ * Whether the token's session is still the user's on the record's number: not deleted, not moved
+ * away, and not signed out everywhere since (the epoch). An access token of an ended session can
+ * still reach APIs that only check its signature until it expires, but never read, move or delete
+ * the account.
+ */
 function holdsNumber(record: PhoneRecord, subject: AccountSubject): record is PhoneRecord & { user: UserAccount } {
-  return record.user?.status === 'active' && record.user.userId === subject.userId;
+  return (
+    record.user?.status === 'active' &&
+    record.user.userId === subject.userId &&
+    (record.user.sessionEpoch ?? 0) === subject.sessionEpoch
+  );
 }
 
 /**

@@ -77,7 +77,7 @@ export async function newSession(
     generation: 0,
     ...(sessionEpoch === 0 ? {} : { sessionEpoch }),
   };
-  return { family, tokens: await tokenPair(deps, subject, refresh, now, familyExpiresAt) };
+  return { family, tokens: await tokenPair(deps, { ...subject, sessionEpoch }, refresh, now, familyExpiresAt) };
 }
 
 /** Starts a new refresh-token family at login. */
@@ -133,7 +133,7 @@ export async function refreshTokens(deps: RefreshDeps, presented: string): Promi
       if (!ownsSession(record, family)) throw new AuthError('invalid_token', { detail: 'session_ended' });
       ownerChecked = true;
     }
-    const subject = { userId: family.userId, phoneNumber: family.phoneNumber };
+    const subject = { userId: family.userId, phoneNumber: family.phoneNumber, sessionEpoch: family.sessionEpoch ?? 0 };
     const keys = await deps.keys.load();
     const child = deriveChildRefreshToken(keys.refreshHmacKey, presented);
     const childHash = hashRefreshToken(child);

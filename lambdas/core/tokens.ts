@@ -19,12 +19,20 @@ export interface AccessTokenSettings {
 export interface Subject {
   readonly userId: string;
   readonly phoneNumber: string;
+  /** The user's session epoch when the session began (absent: 0): "sign out everywhere" moves it on. */
+  readonly sessionEpoch?: number;
 }
 
 export interface AccessClaims extends JWTPayload {
   sub: string;
   phone_number: string;
   token_use: 'access';
+  /**
+   * The session epoch the token was issued at, so the account routes refuse a token of a session
+   * that has since been ended. A number, or its decimal string as API Gateway's authorizer passes
+   * every claim; absent on tokens issued before it existed (read as 0).
+   */
+  session_epoch?: number | string;
 }
 
 /**
@@ -43,7 +51,11 @@ export async function signAccessToken(
   now: number,
   notAfter?: number,
 ): Promise<string> {
-  return new SignJWT({ token_use: 'access', phone_number: subject.phoneNumber })
+  return new SignJWT({
+    token_use: 'access',
+    phone_number: subject.phoneNumber,
+    session_epoch: subject.sessionEpoch ?? 0,
+  })
     .setProtectedHeader({ alg: SIGNING_ALG, kid: keys.signing.kid, typ: 'JWT' })
     .setIssuer(settings.issuer)
     .setAudience(settings.audience)

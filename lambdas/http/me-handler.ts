@@ -21,7 +21,10 @@ export function authorizerClaims(event: ApiEvent): Record<string, unknown> | und
 export function accountSubject(event: ApiEvent): AccountSubject {
   const claims = authorizerClaims(event);
   if (!claims || !isAccessClaims(claims)) throw new AuthError('invalid_token');
-  return { userId: claims.sub, phoneNumber: claims.phone_number };
+  // Tokens from before the claim existed carry none: epoch 0, which ends with the first sign-out.
+  const sessionEpoch = Number(claims.session_epoch ?? 0);
+  if (!Number.isSafeInteger(sessionEpoch) || sessionEpoch < 0) throw new AuthError('invalid_token');
+  return { userId: claims.sub, phoneNumber: claims.phone_number, sessionEpoch };
 }
 
 /** `GET /me`: the token's user, if it still exists and holds the token's number (one read). */

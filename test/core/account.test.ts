@@ -23,7 +23,7 @@ const NEW = '+919876543211';
 const SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
 const CHANGE_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXQ';
 const USER: UserAccount = { userId: 'user-1', totpSecret: SECRET, status: 'active', createdAt: T0 - 100 };
-const SUBJECT = { userId: 'user-1', phoneNumber: OLD };
+const SUBJECT = { userId: 'user-1', phoneNumber: OLD, sessionEpoch: 0 };
 
 const POLICY: OtpPolicy = {
   otpTtlSeconds: 300,
@@ -393,7 +393,7 @@ describe('confirmNumberChange', () => {
     await confirmNumberChange(deps, { subject: SUBJECT, phoneNumber: NEW, otp: '123456' });
     expect(moveUser).toHaveBeenCalledTimes(1);
 
-    const other = { userId: 'user-2', phoneNumber: '+919876543219' };
+    const other = { userId: 'user-2', phoneNumber: '+919876543219', sessionEpoch: 0 };
     const otherRecords = new MemoryRecords([{ ...holder(), phoneNumber: other.phoneNumber }, pendingChange()]);
     await expect(
       confirmNumberChange(confirmDeps(otherRecords, { moveUser }, { testPhoneNumbers: new Map([[NEW, '123456']]) }), {

@@ -79,7 +79,10 @@ describe('signAccessToken and verifyAccessToken', () => {
       jti: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
       token_use: 'access',
       phone_number: '+919876543210',
+      session_epoch: 0,
     });
+    const later = await signAccessToken(keys, SETTINGS, { ...SUBJECT, sessionEpoch: 3 }, T0);
+    expect((await verifyAccessToken(later, keys.publicJwks, EXPECTED)).session_epoch).toBe(3);
   });
 
   it('name the signing key and RS256 in the header', async () => {

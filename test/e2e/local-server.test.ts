@@ -326,12 +326,17 @@ describe('npm start (local mode, embedded DynamoDB Local)', () => {
     expect((await post(`${server.url}/logout`, { refresh: moved.body.refresh, all: true })).status).toBe(204);
     expect((await post(`${server.url}/token/refresh`, { refresh: moved.body.refresh })).status).toBe(401);
 
-    const deleted = await contract.fetch(`${server.url}/me`, { method: 'DELETE', headers: bearer(moved.body.access) });
+    // The signed-out session's access token can no longer touch the account; a new login can.
+    const stale = await contract.fetch(`${server.url}/me`, { method: 'DELETE', headers: bearer(moved.body.access) });
+    expect(stale).toMatchObject({ status: 401, body: { code: 'invalid_token' } });
+    await post(`${server.url}/send-otp`, { phone_number: second });
+    const again = await post(`${server.url}/verify-otp`, {
+      phone_number: second,
+      otp: await latestCode(server.dataDir, second),
+    });
+    const deleted = await contract.fetch(`${server.url}/me`, { method: 'DELETE', headers: bearer(again.body.access) });
     expect(deleted.status).toBe(204);
-    expect((await get(`${server.url}/me`, bearer(moved.body.access))).status).toBe(401);
-    expect(
-      (await contract.fetch(`${server.url}/me`, { method: 'DELETE', headers: bearer(moved.body.access) })).body,
-    ).toMatchObject({ code: 'invalid_token' });
+    expect((await get(`${server.url}/me`, bearer(again.body.access))).status).toBe(401);
   });
 
   it('runs the account routes through the example client: change the number, sign out everywhere, delete', async () => {
@@ -348,9 +353,12 @@ describe('npm start (local mode, embedded DynamoDB Local)', () => {
     const other = await refreshTokens(client, moved.refresh);
     await logoutEverywhere(client, other.refresh);
     await expect(refreshTokens(client, other.refresh)).rejects.toMatchObject({ status: 401, code: 'invalid_token' });
+    await expect(getMe(client, other.access)).rejects.toMatchObject({ status: 401, code: 'invalid_token' });
 
-    await deleteAccount(client, other.access);
-    const gone = await getMe(client, other.access).catch((error: unknown) => error);
+    await sendOtp(client, second);
+    const again = await verifyOtp(client, second, await readCode(second));
+    await deleteAccount(client, again.access);
+    const gone = await getMe(client, again.access).catch((error: unknown) => error);
     expect(gone).toBeInstanceOf(OtpLoginError);
     expect(gone).toMatchObject({ status: 401, code: 'invalid_token' });
   });

@@ -159,11 +159,34 @@ describe('POST /logout with all: true', () => {
     }
     // Another user is not touched.
     expect((await app.refresh(other.refresh)).status).toBe(200);
-    // Access tokens already issued live until they expire (documented): /me still answers them.
-    expect((await app.me(phone.access)).status).toBe(200);
+    // Access tokens already issued live until they expire for APIs that only check the signature,
+    // but they carry the session epoch, so none of them can read, move or delete the account.
+    expect(await app.me(phone.access)).toMatchObject({ status: 401, body: { code: 'invalid_token' } });
+    expect((await app.changeNumber(tablet.access, C)).status).toBe(401);
+    expect((await app.deleteAccount(laptop.access)).status).toBe(401);
     const after = await app.login(A);
     expect(after.sub).toBe(phone.sub);
+    expect(decodeJwt(after.access).session_epoch).toBe(1);
+    expect((await app.me(after.access)).status).toBe(200);
     expect((await app.refresh(after.refresh)).status).toBe(200);
+  });
+
+  it('keeps a stolen access token from moving the account after the user signed out everywhere', async () => {
+    const app = await createTestApp();
+    const victim = await app.login(A);
+    const stolen = victim.access;
+    expect((await app.logoutAll(victim.refresh)).status).toBe(204);
+
+    expect(await app.changeNumber(stolen, B)).toMatchObject({ status: 401, body: { code: 'invalid_token' } });
+    expect(app.sms.sent.map((sms) => sms.phoneNumber)).toEqual([A]);
+    // Even with a change requested before the sign-out, the confirm is refused.
+    const again = await app.login(A);
+    expect((await app.changeNumber(again.access, B)).status).toBe(200);
+    const code = app.sms.lastCodeFor(B);
+    const refreshed = await app.refresh(again.refresh);
+    expect((await app.logoutAll(String(refreshed.body.refresh))).status).toBe(204);
+    expect(await app.verifyNumberChange(again.access, B, code)).toMatchObject({ status: 401 });
+    expect((await app.login(A)).sub).toBe(victim.sub);
   });
 
   it('refuses a made-up token carrying a real family id: the family id alone ends nothing', async () => {
