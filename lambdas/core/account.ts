@@ -186,6 +186,8 @@ function parseNewNumber(raw: string, subject: AccountSubject, policy: OtpPolicy)
 
 export interface ConfirmNumberChangeDeps extends Omit<SessionDeps, 'refreshFamilies'> {
   readonly records: PhoneRecordStore;
+  /** The user's login secret on the new number; random in production. */
+  readonly newTotpSecret?: () => string;
   readonly moves: NumberMoves;
   readonly families: UserFamilies;
   readonly policy: OtpPolicy;
@@ -233,7 +235,7 @@ export async function confirmNumberChange(
     if (target.record.user?.status === 'active') throw new AuthError('phone_number_taken');
     const caller = await deps.records.get(subject.phoneNumber, now);
     if (!holdsNumber(caller.record, subject)) throw new AuthError('invalid_token', { detail: 'account_gone' });
-    const moved = planMovedRecord(target.record, caller.record.user, now);
+    const moved = planMovedRecord(target.record, caller.record.user, now, deps.newTotpSecret?.() ?? newTotpSecret());
     const { family, tokens } = await newSession(
       deps,
       { userId: subject.userId, phoneNumber: phone.e164 },

@@ -275,15 +275,16 @@ export function planVacatedRecord(record: PhoneRecord, now: number, limits: Send
 }
 
 /**
- * The new number's record once the user moves onto it: the user (same id and secret, active, with a
- * new session epoch, so every family from before the move ends even if the user moves back later),
- * the change code spent, the attempt count cleared as after any successful code; its send history
- * stays, so the move resets no limit.
+ * The new number's record once the user moves onto it: the user (same id, active, with a new session
+ * epoch, so every family from before the move ends even if the user moves back later, and a new TOTP
+ * secret, since steps are counted per number: with the old secret a code texted to the old number
+ * could be valid again on the new one), the change code spent, the attempt count cleared as after any
+ * successful code; its send history stays, so the move resets no limit.
  */
-export function planMovedRecord(to: PhoneRecord, user: UserAccount, now: number): PhoneRecord {
+export function planMovedRecord(to: PhoneRecord, user: UserAccount, now: number, totpSecret: string): PhoneRecord {
   return {
     phoneNumber: to.phoneNumber,
-    user: { ...user, status: 'active', verifiedAt: now, sessionEpoch: (user.sessionEpoch ?? 0) + 1 },
+    user: { ...user, totpSecret, status: 'active', verifiedAt: now, sessionEpoch: (user.sessionEpoch ?? 0) + 1 },
     ...(to.code ? { code: { ...to.code, consumed: true } } : {}),
     ...(to.lastStep === undefined ? {} : { lastStep: to.lastStep }),
     failedAttempts: 0,

@@ -22,6 +22,7 @@ const OLD = '+919876543210';
 const NEW = '+919876543211';
 const SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
 const CHANGE_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXQ';
+const NEW_SECRET = 'KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU';
 const USER: UserAccount = { userId: 'user-1', totpSecret: SECRET, status: 'active', createdAt: T0 - 100 };
 const SUBJECT = { userId: 'user-1', phoneNumber: OLD, sessionEpoch: 0 };
 
@@ -314,6 +315,7 @@ describe('confirmNumberChange', () => {
       keys: { load: async () => keySet },
       clock,
       policy: { ...POLICY, ...policy },
+      newTotpSecret: () => NEW_SECRET,
       sessions: {
         issuer: 'https://auth.test',
         audience: 'otp-login',
@@ -354,7 +356,7 @@ describe('confirmNumberChange', () => {
     });
     expect(args?.moved).toEqual({
       phoneNumber: NEW,
-      user: { ...USER, verifiedAt: T0, sessionEpoch: 1 },
+      user: { ...USER, totpSecret: NEW_SECRET, verifiedAt: T0, sessionEpoch: 1 },
       code: { step: totpStepAt(T0), expiresAt: T0 + 300, consumed: true },
       lastStep: totpStepAt(T0),
       failedAttempts: 0,

@@ -307,6 +307,30 @@ describe('changing the number', () => {
     expect(await app.refresh(user.refresh)).toMatchObject({ status: 401, body: { code: 'invalid_token' } });
   });
 
+  it('gives the user a new login secret on the new number: no code texted to the old one works there', async () => {
+    // No cooldown: several codes to the old number within one 30 s TOTP period, at rising steps.
+    const app = await createTestApp({ SEND_COOLDOWN_SECONDS: '0', SEND_MAX_PER_HOUR: '20', OTP_MAX_ATTEMPTS: '20' });
+    const user = await app.login(A);
+    const oldCodes: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      expect((await app.sendOtp(A)).status).toBe(200);
+      oldCodes.push(app.sms.lastCodeFor(A));
+    }
+    await app.changeNumber(user.access, B);
+    expect((await app.verifyNumberChange(user.access, B, app.sms.lastCodeFor(B))).status).toBe(200);
+
+    for (let i = 0; i < 3; i++) {
+      expect((await app.sendOtp(B)).status).toBe(200);
+      // With the old secret, the step after the move's repeats a step already texted to A, so its
+      // code would be one of A's (a one-in-a-million coincidence otherwise).
+      expect(oldCodes).not.toContain(app.sms.lastCodeFor(B));
+      for (const old of oldCodes) {
+        expect(await app.verifyOtp(B, old)).toMatchObject({ status: 400, body: { code: 'invalid_otp' } });
+      }
+    }
+    expect((await app.verifyOtp(B, app.sms.lastCodeFor(B))).status).toBe(200);
+  });
+
   it('answers 409 phone_number_taken for another user number, sends nothing, touches only the caller', async () => {
     const app = await createTestApp({ SEND_MAX_PER_HOUR: '2' });
     const caller = await app.login(A);
