@@ -48,15 +48,18 @@ export class DynamoDbNumberMoves implements NumberMoves {
       );
       return true;
     } catch (error) {
-      // A cancelled transaction names its reasons; only failed conditions mean "re-read".
-      if (isTransactionConditionFailure(error)) return false;
+      // A cancelled transaction names its reasons: a failed condition, or another write to one of its
+      // items in flight (two confirms of one change, a login of either number), means "read again".
+      if (shouldReadAgain(error)) return false;
       throw error;
     }
   }
 }
 
-function isTransactionConditionFailure(error: unknown): boolean {
+const READ_AGAIN_REASONS = new Set(['ConditionalCheckFailed', 'TransactionConflict']);
+
+export function shouldReadAgain(error: unknown): boolean {
   if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return false;
   const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-  return reasons.some((reason) => reason.Code === 'ConditionalCheckFailed');
+  return reasons.some((reason) => READ_AGAIN_REASONS.has(reason.Code ?? ''));
 }

@@ -80,6 +80,9 @@ const THROTTLING_NAMES = new Set([
 // NodeHttpHandler renames ECONNRESET, EPIPE and ETIMEDOUT errors to TimeoutError, and so do its
 // connection and socket timeouts; it passes ECONNREFUSED and DNS failures on as Node raised them.
 const TIMEOUT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
+// Not in the SDK's lists, so never retried by it: DynamoDB refuses a plain write to an item that an
+// in-flight transaction (a number change) holds, and the client should simply try again.
+const CONFLICT_NAMES = new Set(['TransactionConflictException']);
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -108,6 +111,7 @@ export function isTransient(error: unknown, depth = 0): boolean {
     $retryable !== undefined ||
     THROTTLING_NAMES.has(error.name) ||
     TIMEOUT_NAMES.has(error.name) ||
+    CONFLICT_NAMES.has(error.name) ||
     error.name === 'ServiceUnavailable' ||
     (typeof code === 'string' && NETWORK_CODES.has(code)) ||
     TRANSIENT_STATUS.has($metadata?.httpStatusCode ?? 0) ||

@@ -136,7 +136,8 @@ describe('handleApi', () => {
       expect((await failingWith(error).call()).status).toBe(503);
     });
 
-    // The SDK v3's own classification (@smithy/service-error-classification), name by name.
+    // The SDK v3's own classification (@smithy/service-error-classification), name by name, and
+    // DynamoDB's transaction conflict.
     it.each([
       'BandwidthLimitExceeded',
       'LimitExceededException',
@@ -151,6 +152,8 @@ describe('handleApi', () => {
       'ThrottlingException',
       'TooManyRequestsException',
       'TransactionInProgressException',
+      // Not the SDK's: DynamoDB's answer to a write racing a transaction on the same item.
+      'TransactionConflictException',
       'TimeoutError',
       'RequestTimeout',
       'RequestTimeoutException',
