@@ -9,7 +9,7 @@ import { CachedKeySource } from './adapters/cached-key-source.js';
 import { DynamoDbCountrySendLimiter } from './adapters/dynamodb-country-send-limiter.js';
 import { DynamoDbIpRateLimiter } from './adapters/dynamodb-ip-rate-limiter.js';
 import { DynamoDbNumberMoves } from './adapters/dynamodb-number-moves.js';
-import { DynamoDbPhoneRecordReader, DynamoDbSessionEnder } from './adapters/dynamodb-phone-record-parts.js';
+import { DynamoDbNumberHolders, DynamoDbSessionEnder } from './adapters/dynamodb-phone-record-parts.js';
 import { DynamoDbPhoneRecordStore } from './adapters/dynamodb-phone-record-store.js';
 import { DynamoDbPublicJwksStore } from './adapters/dynamodb-public-jwks-store.js';
 import { DynamoDbRefreshFamilyStore } from './adapters/dynamodb-refresh-family-store.js';
@@ -118,7 +118,7 @@ export function composeRefreshToken(runtime: Base & Pick<Runtime, 'documents' | 
   return makeRefreshTokenHandler(
     {
       refreshFamilies: new DynamoDbRefreshFamilyStore(documents, tableName),
-      records: new DynamoDbPhoneRecordReader(documents, tableName),
+      holders: new DynamoDbNumberHolders(documents, tableName),
       keys: cachedKeys(runtime),
       clock: runtime.clock,
       sessions: parseTokenConfig(runtime.env),
@@ -143,7 +143,7 @@ export function composeLogout(runtime: Base & Pick<Runtime, 'documents'>): ApiHa
 export function composeMe(runtime: Base & Pick<Runtime, 'documents'>): ApiHandler {
   const { documents, tableName } = table(runtime);
   return makeMeHandler(
-    { records: new DynamoDbPhoneRecordReader(documents, tableName), clock: runtime.clock },
+    { holders: new DynamoDbNumberHolders(documents, tableName), clock: runtime.clock },
     runtime.telemetry,
   );
 }

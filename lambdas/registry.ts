@@ -4,7 +4,7 @@
  * functions, grants and cdk-nag reasons, the local server, the tests and the bench all derive from
  * this, so a new function is one entry here plus its handler file.
  */
-import type { ItemAccess } from './adapters/table-keys.js';
+import { HOLDER_ATTRIBUTES, type ItemAccess, type ReadableAttributes } from './adapters/table-keys.js';
 import type { SettingGroup } from './config.js';
 
 /** Groups of settings a function may be given (lambdas/config.ts); the others follow from its other fields. */
@@ -27,6 +27,8 @@ export interface FunctionSpec {
   readonly publicReason: string | null;
   /** The item actions it calls, per kind of item; `null`: no table access at all. */
   readonly table: ItemAccess | null;
+  /** Kinds of item it may read only some attributes of (a projected GetItem). */
+  readonly readable?: ReadableAttributes;
   /** Reads the private signing keys from the secret. */
   readonly signingKey: boolean;
   /** Sends SMS. */
@@ -95,6 +97,8 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     publicReason: `${BODY_TOKEN_REASON} the access token may already be expired.`,
     // Reads the number's record: a family lives only while its user holds the number.
     table: { family: ['GetItem', 'UpdateItem'], phone: ['GetItem'] },
+    // Who holds the number, never the secret a login code is computed from.
+    readable: { phone: HOLDER_ATTRIBUTES },
     signingKey: true,
     sms: false,
     settings: ['tokens', 'keys'],
@@ -112,6 +116,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'GET /me: the user of a verified access token, if it still exists',
     publicReason: null,
     table: { phone: ['GetItem'] },
+    readable: { phone: HOLDER_ATTRIBUTES },
     signingKey: false,
     sms: false,
     settings: [],

@@ -213,7 +213,7 @@ export class OtpAuthStack extends Stack {
       environment,
       logRemovalPolicy,
     });
-    if (needs.table !== null) this.table.grantItemAccess(fn, needs.table);
+    if (needs.table !== null) this.table.grantItemAccess(fn, needs.table, needs.readable);
     if (needs.signingKey) this.signingKey.grantRead(fn);
     // Exactly the chosen provider's action, never both.
     if (needs.sms && sms.smsProvider === 'sns') {

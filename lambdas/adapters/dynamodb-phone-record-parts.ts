@@ -1,22 +1,38 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { PhoneRecordStore, VersionedPhoneRecord } from '../core/ports.js';
-import { endUserSessions, readPhoneRecord } from './dynamodb-phone-record-store.js';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { NumberHolder, UserStatus } from '../core/phone-record.js';
+import type { NumberHolders, PhoneRecordStore } from '../core/ports.js';
+import { endUserSessions, phoneKeyOf } from './dynamodb-phone-record-store.js';
+import { HOLDER_ATTRIBUTES } from './table-keys.js';
 
 // One operation each of the phone record store, for the functions that need only that one: a class's
 // methods all ship with it, and the store's writes and conditions cost every bundle that builds it.
 
-/**
- * Reads phone records and nothing else: for the functions that only check who holds a number
- * (refresh-token, /me), so their bundles leave out the store's writes and their long conditions.
- */
-export class DynamoDbPhoneRecordReader implements Pick<PhoneRecordStore, 'get'> {
+/** Who holds a number, read through a projection: for refresh-token and `/me`. */
+export class DynamoDbNumberHolders implements NumberHolders {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  get(phoneNumber: string, now: number): Promise<VersionedPhoneRecord> {
-    return readPhoneRecord(this.client, this.tableName, phoneNumber, now);
+  async holderOf(phoneNumber: string, now: number): Promise<NumberHolder | undefined> {
+    const names = Object.fromEntries(HOLDER_ATTRIBUTES.map((name, i) => [`#a${i}`, name]));
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: phoneKeyOf(phoneNumber),
+        ConsistentRead: true,
+        ProjectionExpression: Object.keys(names).join(', '),
+        ExpressionAttributeNames: names,
+      }),
+    );
+    const item = Item as { userId?: string; status?: UserStatus; sessionEpoch?: number; ttl?: number } | undefined;
+    // TTL deletes late: a record past its retention holds nobody.
+    if (!item?.userId || !item.status || (item.ttl !== undefined && item.ttl <= now)) return undefined;
+    return {
+      userId: item.userId,
+      status: item.status,
+      ...(item.sessionEpoch === undefined ? {} : { sessionEpoch: item.sessionEpoch }),
+    };
   }
 }
 

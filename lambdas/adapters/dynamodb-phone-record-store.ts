@@ -98,7 +98,7 @@ export function phoneItem(record: PhoneRecord, version: number): PhoneItem {
  * guarded `ADD`s that bump `version` too, so a whole-record write can never overwrite them.
  */
 /** A strongly consistent read of a phone record; an item past its retention reads as empty. */
-export async function readPhoneRecord(
+async function readPhoneRecord(
   client: DynamoDBDocumentClient,
   tableName: string,
   phoneNumber: string,

@@ -31,6 +31,13 @@ export const KEY_PREFIXES = {
   user: 'USER#',
 } as const;
 
+/**
+ * The attributes of a phone record an owner check reads (the keys aside): who holds the number,
+ * never the TOTP secret, the change secret or the code state. Functions that only check ownership are
+ * granted `GetItem` on exactly these (`dynamodb:Attributes`).
+ */
+export const HOLDER_ATTRIBUTES = ['userId', 'status', 'sessionEpoch', TTL_ATTRIBUTE] as const;
+
 /** The one index: refresh families by user (`userKey` = `USER#<sub>`), keys only. */
 export const USER_INDEX = { name: 'byUser', partitionKey: 'userKey' } as const;
 
@@ -45,3 +52,9 @@ export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | '
 
 /** The item actions a function may call, per kind of item; kinds not listed are out of reach. */
 export type ItemAccess = Readonly<Partial<Record<ItemKind, readonly ItemAction[]>>>;
+
+/**
+ * Kinds of item a function may only read some attributes of (its only action on them must be
+ * `GetItem`, with a `ProjectionExpression` of these): IAM refuses any other read.
+ */
+export type ReadableAttributes = Readonly<Partial<Record<ItemKind, readonly string[]>>>;

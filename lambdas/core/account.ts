@@ -16,6 +16,7 @@ import type { PhoneNumber } from './phone.js';
 import {
   assertNotLocked,
   assertSendAllowed,
+  type NumberHolder,
   type PhoneRecord,
   pendingCodeAt,
   planCallerCharge,
@@ -25,7 +26,7 @@ import {
   type SendLimits,
   type UserAccount,
 } from './phone-record.js';
-import type { NumberMoves, PhoneRecordStore, UserFamilies } from './ports.js';
+import type { NumberHolders, NumberMoves, PhoneRecordStore, UserFamilies } from './ports.js';
 import { newSession, type SessionDeps } from './sessions.js';
 import type { TokenPair } from './tokens.js';
 
@@ -43,10 +44,14 @@ export interface AccountSubject {
  * the account.
  */
 function holdsNumber(record: PhoneRecord, subject: AccountSubject): record is PhoneRecord & { user: UserAccount } {
+  return isTokenHolder(record.user, subject);
+}
+
+function isTokenHolder(holder: NumberHolder | undefined, subject: AccountSubject): holder is NumberHolder {
   return (
-    record.user?.status === 'active' &&
-    record.user.userId === subject.userId &&
-    (record.user.sessionEpoch ?? 0) === subject.sessionEpoch
+    holder?.status === 'active' &&
+    holder.userId === subject.userId &&
+    (holder.sessionEpoch ?? 0) === subject.sessionEpoch
   );
 }
 
@@ -55,12 +60,12 @@ function holdsNumber(record: PhoneRecord, subject: AccountSubject): record is Ph
  * account, or one issued before the number moved, answers `invalid_token`.
  */
 export async function currentAccount(
-  deps: { readonly records: Pick<PhoneRecordStore, 'get'>; readonly clock: Clock },
+  deps: { readonly holders: NumberHolders; readonly clock: Clock },
   subject: AccountSubject,
-): Promise<UserAccount> {
-  const { record } = await deps.records.get(subject.phoneNumber, epochSeconds(deps.clock));
-  if (!holdsNumber(record, subject)) throw new AuthError('invalid_token', { detail: 'account_gone' });
-  return record.user;
+): Promise<NumberHolder> {
+  const holder = await deps.holders.holderOf(subject.phoneNumber, epochSeconds(deps.clock));
+  if (!isTokenHolder(holder, subject)) throw new AuthError('invalid_token', { detail: 'account_gone' });
+  return holder;
 }
 
 export interface DeleteAccountDeps {

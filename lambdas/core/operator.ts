@@ -80,7 +80,7 @@ export function isLiveSession(record: PhoneRecord, family: RefreshFamily | undef
     family.revokedAt === undefined &&
     family.generation < MAX_FAMILY_GENERATION &&
     family.phoneNumber === record.phoneNumber &&
-    ownsSession(record, family)
+    ownsSession(record.user, family)
   );
 }
 

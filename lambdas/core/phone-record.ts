@@ -292,12 +292,14 @@ export function planMovedRecord(to: PhoneRecord, user: UserAccount, now: number,
   };
 }
 
+/** Who holds a number, as far as the owner checks need: never the secret. */
+export type NumberHolder = Pick<UserAccount, 'userId' | 'status' | 'sessionEpoch'>;
+
 /** Whether a refresh family still belongs to the user who holds the number it was issued for. */
 export function ownsSession(
-  record: PhoneRecord,
+  user: NumberHolder | undefined,
   session: { readonly userId: string; readonly sessionEpoch?: number },
 ): boolean {
-  const user = record.user;
   return (
     user !== undefined &&
     user.status === 'active' &&

@@ -1,5 +1,5 @@
 import type { JWK } from 'jose';
-import type { PhoneRecord } from './phone-record.js';
+import type { NumberHolder, PhoneRecord } from './phone-record.js';
 import type { KeySet } from './signing-keys.js';
 
 /** A phone record with the version its conditional writes must match (0: no item yet). */
@@ -86,6 +86,15 @@ export interface NumberMoves {
     toVersion: number;
     family: RefreshFamily;
   }): Promise<boolean>;
+}
+
+/**
+ * Who holds a number, read with a projection that leaves the TOTP secret and the code state out: for
+ * the functions that only check ownership (refresh-token, `/me`), whose IAM allows nothing more.
+ */
+export interface NumberHolders {
+  /** Strongly consistent; undefined when the number has no user or its record is past retention. */
+  holderOf(phoneNumber: string, now: number): Promise<NumberHolder | undefined>;
 }
 
 /** Per-client-IP send counter in fixed hourly windows, with a guarded increment. */

@@ -1,7 +1,7 @@
 import { type Clock, epochSeconds, MAX_WRITE_TRIES } from './clock.js';
 import { AuthError } from './errors.js';
 import { ownsSession } from './phone-record.js';
-import type { PhoneRecordStore, RefreshFamily, RefreshFamilyStore, SigningKeySource } from './ports.js';
+import type { NumberHolders, PhoneRecordStore, RefreshFamily, RefreshFamilyStore, SigningKeySource } from './ports.js';
 import {
   accessTokenExpiry,
   deriveChildRefreshToken,
@@ -87,9 +87,9 @@ export async function issueTokens(deps: SessionDeps, subject: Subject, sessionEp
   return tokens;
 }
 
-/** Refresh also reads the number's record: a family lives only while its user holds the number. */
+/** Refresh also reads who holds the number: a family lives only while its user holds the number. */
 export interface RefreshDeps extends SessionDeps {
-  readonly records: Pick<PhoneRecordStore, 'get'>;
+  readonly holders: NumberHolders;
 }
 
 /** Whether `token` is an earlier token of the family: some number of derivations turns it into the head. */
@@ -129,8 +129,8 @@ export async function refreshTokens(deps: RefreshDeps, presented: string): Promi
       // Deleted account, number moved to another user or to a new number, signed out everywhere: the
       // family ended with any of them, whatever its own item says. Read once: a race lost to a
       // concurrent refresh re-reads the family, not its owner.
-      const { record } = await deps.records.get(family.phoneNumber, now);
-      if (!ownsSession(record, family)) throw new AuthError('invalid_token', { detail: 'session_ended' });
+      const holder = await deps.holders.holderOf(family.phoneNumber, now);
+      if (!ownsSession(holder, family)) throw new AuthError('invalid_token', { detail: 'session_ended' });
       ownerChecked = true;
     }
     const subject = { userId: family.userId, phoneNumber: family.phoneNumber, sessionEpoch: family.sessionEpoch ?? 0 };

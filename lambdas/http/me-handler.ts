@@ -1,7 +1,7 @@
 import { type AccountSubject, currentAccount } from '../core/account.js';
 import type { Clock } from '../core/clock.js';
 import { AuthError } from '../core/errors.js';
-import type { PhoneRecordStore } from '../core/ports.js';
+import type { NumberHolders } from '../core/ports.js';
 import { isAccessClaims } from '../core/tokens.js';
 import { type ApiEvent, type ApiHandler, json } from './api-event.js';
 import { handleApi } from './handle.js';
@@ -29,7 +29,7 @@ export function accountSubject(event: ApiEvent): AccountSubject {
 
 /** `GET /me`: the token's user, if it still exists and holds the token's number (one read). */
 export function makeMeHandler(
-  deps: { readonly records: Pick<PhoneRecordStore, 'get'>; readonly clock: Clock },
+  deps: { readonly holders: NumberHolders; readonly clock: Clock },
   telemetry: Telemetry,
 ): ApiHandler {
   return handleApi(telemetry, async (event) => {

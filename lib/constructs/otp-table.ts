@@ -7,6 +7,7 @@ import {
   type ItemAction,
   type ItemKind,
   KEY_PREFIXES,
+  type ReadableAttributes,
   TABLE_KEY_SCHEMA,
   TTL_ATTRIBUTE,
   USER_INDEX,
@@ -68,19 +69,30 @@ export class OtpTable extends Construct {
    * Exactly the item actions in `access`, on this table only, each limited with `dynamodb:LeadingKeys`
    * to the partition-key prefixes of its kinds of item. Kinds that share the same actions share one
    * statement. `Query` is granted on the user index only (its partition key is `USER#<sub>`), never
-   * on the table, and `Scan` never. The table is encrypted with the AWS-managed key, so no KMS grant
-   * is needed.
+   * on the table, and `Scan` never. Kinds listed in `readable` may only be read, and only those
+   * attributes (and the keys): `dynamodb:Attributes` with `dynamodb:Select` = `SPECIFIC_ATTRIBUTES`,
+   * so the function cannot fetch the rest of the item. The table is encrypted with the AWS-managed
+   * key, so no KMS grant is needed.
    */
-  grantItemAccess(grantee: IGrantable, access: ItemAccess): Grant {
-    const statements = new Map<string, { actions: ItemAction[]; prefixes: string[] }>();
+  grantItemAccess(grantee: IGrantable, access: ItemAccess, readable: ReadableAttributes = {}): Grant {
+    const statements = new Map<string, { actions: ItemAction[]; prefixes: string[]; attributes?: string[] }>();
     for (const kind of Object.keys(KEY_PREFIXES) as ItemKind[]) {
       const listed = access[kind];
       if (listed === undefined) continue;
       const actions = ITEM_ACTION_ORDER.filter((a) => listed.includes(a));
       if (actions.length === 0) throw new Error(`${this.node.path}: no item action listed for ${kind} items`);
-      const statement = statements.get(actions.join()) ?? { actions, prefixes: [] };
+      const attributes = readable[kind];
+      if (attributes && actions.join() !== 'GetItem') {
+        throw new Error(`${this.node.path}: only a GetItem can be limited to attributes (${kind} items)`);
+      }
+      const key = attributes ? `${actions.join()}:${attributes.join()}` : actions.join();
+      const statement = statements.get(key) ?? {
+        actions,
+        prefixes: [],
+        ...(attributes ? { attributes: [...TABLE_KEY_SCHEMA.map((k) => k.AttributeName), ...attributes] } : {}),
+      };
       statement.prefixes.push(`${KEY_PREFIXES[kind]}*`);
-      statements.set(actions.join(), statement);
+      statements.set(key, statement);
     }
     for (const { actions } of statements.values()) {
       if (actions.includes('Query') && actions.length > 1) {
@@ -91,7 +103,7 @@ export class OtpTable extends Construct {
       throw new Error(`${this.node.path}: grantItemAccess needs at least one kind of item`);
     }
 
-    const grants = [...statements.values()].map(({ actions, prefixes }) =>
+    const grants = [...statements.values()].map(({ actions, prefixes, attributes }) =>
       Grant.addToPrincipal({
         grantee,
         actions: actions.map((a) => `dynamodb:${a}`),
@@ -100,7 +112,15 @@ export class OtpTable extends Construct {
         ],
         // Every GetItem, PutItem and UpdateItem names a partition key, so the set is never empty
         // (ForAllValues would pass an empty one).
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes } },
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes },
+          ...(attributes
+            ? {
+                'ForAllValues:StringEquals': { 'dynamodb:Attributes': attributes },
+                StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+              }
+            : {}),
+        },
       }),
     );
     return grants.reduce((all, grant) => all.combine(grant));

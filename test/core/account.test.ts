@@ -109,15 +109,19 @@ function requestDeps(records: MemoryRecords, policy: Partial<OtpPolicy> = {}) {
 
 describe('currentAccount', () => {
   it('answers the user holding the token number', async () => {
-    expect(await currentAccount({ records: new MemoryRecords([holder()]), clock }, SUBJECT)).toEqual(USER);
+    const holderOf = vi.fn(async () => USER);
+    expect(await currentAccount({ holders: { holderOf }, clock }, SUBJECT)).toEqual(USER);
+    expect(holderOf).toHaveBeenCalledWith(OLD, T0);
   });
 
   it.each([
-    ['no user', emptyRecord(OLD)],
-    ['another user', { ...holder(), user: { ...USER, userId: 'user-2' } }],
-    ['a pending user', { ...holder(), user: { ...USER, status: 'pending' as const } }],
-  ])('refuses %s with invalid_token, detail account_gone', async (_case, record) => {
-    await expect(currentAccount({ records: new MemoryRecords([record]), clock }, SUBJECT)).rejects.toMatchObject({
+    ['no user', undefined],
+    ['another user', { ...USER, userId: 'user-2' }],
+    ['a pending user', { ...USER, status: 'pending' as const }],
+    ['the user, signed out everywhere since the token', { ...USER, sessionEpoch: 1 }],
+  ])('refuses %s with invalid_token, detail account_gone', async (_case, user) => {
+    const holders = { holderOf: async () => user };
+    await expect(currentAccount({ holders, clock }, SUBJECT)).rejects.toMatchObject({
       code: 'invalid_token',
       detail: 'account_gone',
     });

@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { UserAccount } from '../../lambdas/core/phone-record.js';
-import type { RefreshFamily, RefreshFamilyStore, VersionedPhoneRecord } from '../../lambdas/core/ports.js';
+import type { RefreshFamily, RefreshFamilyStore } from '../../lambdas/core/ports.js';
 import {
   issueTokens,
   logout,
@@ -74,28 +74,18 @@ function scriptedFamilies(reads: readonly (RefreshFamily | undefined)[], script:
   } satisfies RefreshFamilyStore;
 }
 
-/** The number's record as the owner check reads it: by default user-1 holds it, at epoch 0. */
+/** Who holds the number, as the owner check reads it: by default user-1, at epoch 0. */
 function ownerRecords(user: Partial<UserAccount> | null = {}) {
   return {
-    get: vi.fn(
-      async (phoneNumber: string, _now: number): Promise<VersionedPhoneRecord> => ({
-        record: {
-          phoneNumber,
-          failedAttempts: 0,
-          sendTimes: [],
-          ...(user === null
-            ? {}
-            : { user: { userId: 'user-1', totpSecret: 'S', status: 'active' as const, createdAt: 0, ...user } }),
-        },
-        version: 1,
-      }),
+    holderOf: vi.fn(async (_phoneNumber: string, _now: number) =>
+      user === null ? undefined : { userId: 'user-1', status: 'active' as const, ...user },
     ),
   };
 }
 
 function deps(refreshFamilies: RefreshFamilyStore, records = ownerRecords()): RefreshDeps {
   return {
-    records,
+    holders: records,
     refreshFamilies,
     keys: { load: async () => keySet },
     clock: { now: () => T0 * 1000 },
@@ -299,7 +289,7 @@ describe('refreshTokens: the owner check', () => {
       code: 'invalid_token',
       detail: 'session_ended',
     });
-    expect(records.get).toHaveBeenCalledWith('+919876543210', T0);
+    expect(records.holderOf).toHaveBeenCalledWith('+919876543210', T0);
     expect(families.rotate).not.toHaveBeenCalled();
     expect(families.revoke).not.toHaveBeenCalled();
   });
@@ -313,7 +303,7 @@ describe('refreshTokens: the owner check', () => {
     const result = await refreshTokens(deps(families, records), tokens[0] ?? '');
 
     expect(result.outcome).toBe('rotated');
-    expect(records.get).toHaveBeenCalledTimes(1);
+    expect(records.holderOf).toHaveBeenCalledTimes(1);
     expect(families.rotate).toHaveBeenCalledTimes(3);
   });
 });

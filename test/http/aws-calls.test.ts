@@ -325,6 +325,30 @@ describe('DynamoDB calls against the registry, and so against each function IAM 
     expect(allowedByRegistry('delete-account', calls.takeCalls())).toBe(true);
   });
 
+  it('reads only the attributes the registry lets refresh-token and /me read of a phone record', async () => {
+    const app = await createTestApp();
+    const { access, refresh } = await app.login(PHONE);
+    const projections: string[][] = [];
+    app.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Key?: { pk?: unknown }; ExpressionAttributeNames?: Record<string, string> };
+        if (context.commandName === 'GetItemCommand' && JSON.stringify(input.Key).includes('PHONE#')) {
+          projections.push(Object.values(input.ExpressionAttributeNames ?? {}).sort());
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordProjections' },
+    );
+
+    expect((await app.me(access)).status).toBe(200);
+    expect((await app.refresh(refresh)).status).toBe(200);
+
+    const allowed = [...(FUNCTIONS.me.readable?.phone ?? [])].sort();
+    expect(allowed).toEqual([...(FUNCTIONS['refresh-token'].readable?.phone ?? [])].sort());
+    expect(projections).toEqual([allowed, allowed]);
+    expect(allowed).not.toContain('totpSecret');
+  });
+
   it('flags a call the registry does not grant', () => {
     expect(allowedByRegistry('logout', [{ action: 'DeleteItem', kind: 'family', consistentRead: true }])).toBe(false);
     expect(

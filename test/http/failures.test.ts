@@ -173,7 +173,7 @@ describe('routing inside a function', () => {
   it('answers 404 for paths below a route that a catch-all route may deliver, and 405 for a wrong method', async () => {
     const { makeMeHandler } = await import('../../lambdas/http/me-handler.js');
     const { makeNotFoundHandler } = await import('../../lambdas/http/not-found-handler.js');
-    const me = makeMeHandler({ records: { get: vi.fn() }, clock: { now: () => Date.now() } }, telemetry);
+    const me = makeMeHandler({ holders: { holderOf: vi.fn() }, clock: { now: () => Date.now() } }, telemetry);
     const fallback = makeNotFoundHandler(telemetry);
 
     expect((await invoke(me, apiEvent('GET', '/me/extra'))).body.code).toBe('not_found');

@@ -157,10 +157,7 @@ describe('POST /token/refresh', () => {
     const handler = makeRefreshTokenHandler(
       {
         refreshFamilies: families(family),
-        records: records({
-          ...emptyRecord(PHONE),
-          user: { userId: 'user-1', totpSecret: 'S', status: 'active', createdAt: T0 - 60 },
-        }),
+        holders: { holderOf: async () => ({ userId: 'user-1', status: 'active' as const }) },
         keys: { load: async () => keySet },
         clock,
         sessions: SESSIONS,

@@ -15,8 +15,11 @@ const HOLDER: PhoneRecord = {
 };
 
 function me(record: PhoneRecord = HOLDER) {
-  const get = vi.fn(async () => ({ record, version: 1 }));
-  return { get, handler: makeMeHandler({ records: { get }, clock: { now: () => 0 } }, recordingTelemetry().telemetry) };
+  const get = vi.fn(async (_phoneNumber: string, _now: number) => record.user);
+  return {
+    get,
+    handler: makeMeHandler({ holders: { holderOf: get }, clock: { now: () => 0 } }, recordingTelemetry().telemetry),
+  };
 }
 
 function withAuthorizer(authorizer: unknown): ApiEvent {
@@ -42,6 +45,7 @@ describe('GET /me', () => {
       { ...HOLDER, user: { ...HOLDER.user, userId: 'user-2' } },
     ],
     ['the user never finished a login', { ...HOLDER, user: { ...HOLDER.user, status: 'pending' } }],
+    ['the user signed out everywhere since', { ...HOLDER, user: { ...HOLDER.user, sessionEpoch: 1 } }],
   ] as [string, PhoneRecord][])('answers 401 invalid_token when %s', async (_case, record) => {
     const response = await invoke(me(record).handler, apiEvent('GET', '/me', undefined, { claims: ACCESS }));
 

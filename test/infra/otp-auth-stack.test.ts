@@ -37,14 +37,23 @@ function expectedEnv(name: FunctionName, smsProvider: SmsProvider = 'sns'): stri
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const READ_KEY = ['secretsmanager:GetSecretValue'];
 
-/** Each function's table statements: kinds of item with the same actions share one statement. */
-function tableStatements(name: FunctionName): { actions: string[]; leadingKeys: string[] }[] {
-  const byActions = new Map<string, { actions: string[]; leadingKeys: string[] }>();
+/**
+ * Each function's table statements: kinds of item with the same actions share one statement; a kind
+ * readable only in part (registry `readable`) has one of its own.
+ */
+function tableStatements(name: FunctionName): { actions: string[]; leadingKeys: string[]; attributes?: string[] }[] {
+  const byActions = new Map<string, { actions: string[]; leadingKeys: string[]; attributes?: string[] }>();
   for (const [kind, actions] of Object.entries(spec(name).table ?? {})) {
     const names = [...(actions ?? [])].sort().map((a) => `dynamodb:${a}`);
-    const statement = byActions.get(names.join()) ?? { actions: names, leadingKeys: [] };
+    const readable = spec(name).readable?.[kind as keyof typeof KEY_PREFIXES];
+    const key = readable ? `${names.join()}:${readable.join()}` : names.join();
+    const statement = byActions.get(key) ?? {
+      actions: names,
+      leadingKeys: [],
+      ...(readable ? { attributes: ['pk', 'sk', ...readable] } : {}),
+    };
     statement.leadingKeys.push(`${KEY_PREFIXES[kind as keyof typeof KEY_PREFIXES]}*`);
-    byActions.set(names.join(), statement);
+    byActions.set(key, statement);
   }
   return [...byActions.values()];
 }
@@ -337,14 +346,22 @@ describe('OtpAuthStack', () => {
         const tableArn = { 'Fn::GetAtt': [logicalId(stack.table.table), 'Arn'] };
         const expected: Statement[] = [
           { Effect: 'Allow', Action: LOGS, Resource: { 'Fn::GetAtt': [logicalId(fn.logGroup), 'Arn'] } },
-          ...tableStatements(name).map(({ actions, leadingKeys }) => ({
+          ...tableStatements(name).map(({ actions, leadingKeys, attributes }) => ({
             Effect: 'Allow',
             Action: action(actions),
             // Query only ever on the user index, never on the table.
             Resource: actions.includes('dynamodb:Query')
               ? { 'Fn::Join': ['', [tableArn, `/index/${USER_INDEX.name}`]] }
               : tableArn,
-            Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys } },
+            Condition: {
+              'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': leadingKeys },
+              ...(attributes
+                ? {
+                    'ForAllValues:StringEquals': { 'dynamodb:Attributes': attributes },
+                    StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+                  }
+                : {}),
+            },
           })),
         ];
         if (spec(name).signingKey) {
@@ -420,6 +437,21 @@ describe('OtpAuthStack', () => {
       expect(allowsItem(statementsOf('me'), 'GetItem', SAMPLE_KEYS.family)).toBe(false);
     });
 
+    it('lets refresh-token and /me read only who holds a number, never its secret or code state', () => {
+      for (const name of ['refresh-token', 'me'] as const) {
+        const read = statementsOf(name).find(
+          (s) => s.Action === 'dynamodb:GetItem' && JSON.stringify(s.Condition).includes('PHONE#'),
+        );
+        expect(read?.Condition, name).toEqual({
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PHONE#*'] },
+          'ForAllValues:StringEquals': {
+            'dynamodb:Attributes': ['pk', 'sk', 'userId', 'status', 'sessionEpoch', 'ttl'],
+          },
+          StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        });
+      }
+    });
+
     it('keeps send-otp away from refresh-token families', () => {
       for (const itemAction of ITEM_ACTIONS) {
         expect(allowsItem(statementsOf('send-otp'), itemAction, SAMPLE_KEYS.family)).toBe(false);
@@ -453,7 +485,13 @@ describe('OtpAuthStack', () => {
                 ? { 'Fn::Join': ['', [tableArn, `/index/${USER_INDEX.name}`]] }
                 : tableArn,
             );
-            expect(Object.keys(statement.Condition ?? {})).toEqual(['ForAllValues:StringLike']);
+            // A read limited to some attributes adds exactly the two conditions that enforce it.
+            const limited = Object.keys(statement.Condition ?? {}).length > 1;
+            expect(Object.keys(statement.Condition ?? {})).toEqual(
+              limited
+                ? ['ForAllValues:StringLike', 'ForAllValues:StringEquals', 'StringEqualsIfExists']
+                : ['ForAllValues:StringLike'],
+            );
             expect(Object.keys(statement.Condition?.['ForAllValues:StringLike'] ?? {})).toEqual([
               'dynamodb:LeadingKeys',
             ]);

@@ -42,6 +42,9 @@ describe('OtpTable.grantItemAccess', () => {
   it('refuses a grant that names no item, or a kind with no action', () => {
     const { table, role } = tableAndRole();
     expect(() => table.grantItemAccess(role, {})).toThrow(/at least one kind of item/);
+    expect(() => table.grantItemAccess(role, { phone: ['GetItem', 'PutItem'] }, { phone: ['userId'] })).toThrow(
+      /only a GetItem can be limited to attributes \(phone items\)/,
+    );
     expect(() => table.grantItemAccess(role, { phone: [] })).toThrow(/no item action listed for phone items/);
   });
 });
