@@ -12,7 +12,7 @@ import { createDocumentClient } from '../lambdas/adapters/dynamodb-document-clie
 import { DynamoDbPhoneRecordStore } from '../lambdas/adapters/dynamodb-phone-record-store.js';
 import { DynamoDbRefreshFamilyStore } from '../lambdas/adapters/dynamodb-refresh-family-store.js';
 import { ensureTable } from '../lambdas/adapters/dynamodb-table.js';
-import { DynamoDbUserFamilies } from '../lambdas/adapters/dynamodb-user-families.js';
+import { DynamoDbUserFamilies, indexLegacyFamilies } from '../lambdas/adapters/dynamodb-user-families.js';
 import { DynamoDbUserList, InvalidCursorError, MAX_LIST_LIMIT } from '../lambdas/adapters/dynamodb-user-list.js';
 import { type Env, parseOtpConfig } from '../lambdas/config.js';
 import { deleteAccount } from '../lambdas/core/account.js';
@@ -158,6 +158,21 @@ const COMMANDS = {
     minArgs: 0,
     maxArgs: 0,
     options: ['limit', 'cursor'],
+  },
+  'index-sessions': {
+    usage: 'index-sessions',
+    summary: 'once after upgrading: index the sessions from before the user index (scans the whole table)',
+    help: [
+      'Puts the refresh-token families written before the user index (byUser) existed into it, so that',
+      'deleting an account (DELETE /me, remove) also deletes those sessions instead of leaving them to',
+      'expire. A family is indexed at its next refresh anyway; this covers the idle ones. Run it once',
+      'after deploying the version that added the index; running it again does nothing new.',
+      '',
+      'This SCANS THE TABLE (every item is read) and writes one update per family it indexes.',
+    ].join('\n'),
+    minArgs: 0,
+    maxArgs: 0,
+    options: [],
   },
 } as const satisfies Record<string, CommandSpec>;
 
@@ -446,7 +461,18 @@ const RUN: Record<CommandName, (context: Context) => Promise<number>> = {
   revoke: runRevoke,
   remove: runRemove,
   list: runList,
+  'index-sessions': runIndexSessions,
 };
+
+async function runIndexSessions(context: Context): Promise<number> {
+  const { scanned, indexed } = await indexLegacyFamilies(context.target.documents, context.target.tableName);
+  emit(
+    context,
+    { scanned, indexed },
+    `${indexed} session${indexed === 1 ? '' : 's'} indexed (${scanned} items scanned)`,
+  );
+  return EXIT.ok;
+}
 
 async function runAdd(context: Context): Promise<number> {
   const numbers = context.invocation.args.flatMap((arg) => arg.split(',')).filter((n) => n.trim() !== '');
@@ -548,7 +574,7 @@ async function runRemove(context: Context): Promise<number> {
         clock: context.clock,
         policy: parseOtpConfig(context.env),
       },
-      { userId: user.userId, phoneNumber: phone.e164 },
+      { userId: user.userId, phoneNumber: phone.e164, sessionEpoch: user.sessionEpoch ?? 0 },
     );
   } catch (error) {
     // The core's answers are the route's: the user left the number since our read, or it is contended.

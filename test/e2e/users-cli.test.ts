@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
 import { DynamoDbUserFamilies } from '../../lambdas/adapters/dynamodb-user-families.js';
@@ -419,6 +419,36 @@ describe('users remove', () => {
     expect(app.sms.sent).toHaveLength(smsBefore);
     expect((await cli(app, ['add', A])).stdout).toBe(`${A_MASKED}: created\n`);
     expect((await app.login(A)).sub).not.toBe(user.sub);
+  });
+});
+
+describe('users index-sessions', () => {
+  it('indexes the families from before the user index, so deleting the account deletes them too', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    const documents = createDocumentClient(app.client);
+    // As a family written by the version before the index: no userKey.
+    const [family] = (
+      await documents.send(new ScanCommand({ TableName: app.tableName, FilterExpression: 'begins_with(pk, :f)', ExpressionAttributeValues: { ':f': 'FAM#' } }))
+    ).Items ?? [];
+    const { userKey: _dropped, ...legacy } = family ?? {};
+    await documents.send(new PutCommand({ TableName: app.tableName, Item: legacy }));
+    expect(await new DynamoDbUserFamilies(documents, app.tableName).familyIdsOf(user.sub)).toEqual([]);
+
+    const run = await cli(app, ['index-sessions', '--json']);
+    expect(run.code).toBe(0);
+    expect(jsonLines(run.stdout)).toEqual([{ scanned: expect.any(Number), indexed: 1 }]);
+    expect(await new DynamoDbUserFamilies(documents, app.tableName).familyIdsOf(user.sub)).toHaveLength(1);
+    // Again: nothing left to index.
+    expect(jsonLines((await cli(app, ['index-sessions', '--json'])).stdout)).toEqual([
+      { scanned: expect.any(Number), indexed: 0 },
+    ]);
+
+    expect((await app.deleteAccount(user.access)).status).toBe(204);
+    const left = await documents.send(
+      new ScanCommand({ TableName: app.tableName, FilterExpression: 'begins_with(pk, :f)', ExpressionAttributeValues: { ':f': 'FAM#' } }),
+    );
+    expect(left.Items).toEqual([]);
   });
 });
 
