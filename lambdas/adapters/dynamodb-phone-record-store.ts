@@ -25,6 +25,8 @@ interface PhoneItem {
   /** A pending number change to this number: the user it is for and the secret of its code. */
   changeUserId?: string;
   changeSecret?: string;
+  /** On a user's record: the number a change code went to. */
+  changeTo?: string;
   otpStep?: number;
   otpExpiresAt?: number;
   otpConsumed?: boolean;
@@ -56,6 +58,7 @@ function toRecord(item: PhoneItem): PhoneRecord {
     ...(item.changeUserId && item.changeSecret
       ? { change: { userId: item.changeUserId, secret: item.changeSecret } }
       : {}),
+    ...(item.changeTo === undefined ? {} : { pendingChangeTo: item.changeTo }),
     ...(item.otpStep === undefined || item.otpExpiresAt === undefined
       ? {}
       : { code: { step: item.otpStep, expiresAt: item.otpExpiresAt, consumed: item.otpConsumed === true } }),
@@ -82,6 +85,7 @@ export function phoneItem(record: PhoneRecord, version: number): PhoneItem {
     sessionEpoch: user?.sessionEpoch,
     changeUserId: record.change?.userId,
     changeSecret: record.change?.secret,
+    changeTo: record.pendingChangeTo,
     otpStep: code?.step,
     otpExpiresAt: code?.expiresAt,
     otpConsumed: code?.consumed,
@@ -289,6 +293,17 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
 
   endSessions(phoneNumber: string, args: { userId: string; sessionEpoch: number }): Promise<boolean> {
     return endUserSessions(this.client, this.tableName, phoneNumber, args);
+  }
+
+  async withdrawChange(phoneNumber: string, userId: string): Promise<void> {
+    await this.updateIgnoringCondition({
+      Key: phoneKeyOf(phoneNumber),
+      // The change's secret goes and its code is spent; the number's counters stay.
+      UpdateExpression: 'SET otpConsumed = :true REMOVE changeUserId, changeSecret ADD #version :one',
+      ConditionExpression: 'changeUserId = :userId',
+      ExpressionAttributeNames: { '#version': 'version' },
+      ExpressionAttributeValues: { ':true': true, ':userId': userId, ':one': 1 },
+    });
   }
 
   private async updateIgnoringCondition(input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName'>) {

@@ -107,7 +107,15 @@ export async function deleteAccount(deps: DeleteAccountDeps, subject: AccountSub
     if (!holdsNumber(record, subject)) throw new AuthError('invalid_token', { detail: 'account_gone' });
     // Conditioned on the version read: a login finishing meanwhile makes us read again.
     if (await deps.records.save(planVacatedRecord(record, now, deps.policy), version)) {
-      return deleteFamiliesOf(deps.families, subject.userId);
+      const cleanup = await deleteFamiliesOf(deps.families, subject.userId);
+      if (!record.pendingChangeTo) return cleanup;
+      // A change the user asked for still names it on the other number: withdraw it too.
+      try {
+        await deps.records.withdrawChange(record.pendingChangeTo, subject.userId);
+        return cleanup;
+      } catch (error) {
+        return { ...cleanup, cleanupError: cleanup.cleanupError ?? error };
+      }
     }
   }
   throw new AuthError('rate_limited', { retryAfterSeconds: 1 });
@@ -167,7 +175,8 @@ export async function requestNumberChange(
       countryCounted = true;
     }
     if (!testCode && !callerCharged) {
-      if (!(await deps.records.save(planCallerCharge(caller.record, now, policy), caller.version))) continue;
+      const changeTo = taken ? undefined : phone.e164;
+      if (!(await deps.records.save(planCallerCharge(caller.record, now, policy, changeTo), caller.version))) continue;
       callerCharged = true;
     }
     if (taken) throw new AuthError('phone_number_taken');

@@ -56,6 +56,11 @@ export interface PhoneRecord {
   readonly code?: PendingCode;
   /** Set while the pending code is a number change's, not a login's. */
   readonly change?: PendingNumberChange;
+  /**
+   * On the record of a user who asked to move: the number the change code went to, so that deleting
+   * the account can withdraw that pending change (it names the user) instead of leaving it to expire.
+   */
+  readonly pendingChangeTo?: string;
   /** Highest TOTP step ever issued; a new send always moves past it, so no code is ever valid twice. */
   readonly lastStep?: number;
   /** Wrong codes counted since the count last aged out; read it through {@link failedAttemptsAt}. */
@@ -207,6 +212,8 @@ function planCodeSend(
     failedAttempts: record.failedAttempts,
     ...(record.lastFailedAt === undefined ? {} : { lastFailedAt: record.lastFailedAt }),
     sendTimes: sendTimesWith(record, now),
+    // A login send on the user's own number keeps the pointer to a change the user asked for.
+    ...('user' in holder && record.pendingChangeTo ? { pendingChangeTo: record.pendingChangeTo } : {}),
     ...retentionFields('user' in holder ? holder.user : undefined, now, limits),
   };
   return { next, step };
@@ -237,8 +244,13 @@ export function planUnknownNumberSend(record: PhoneRecord, now: number, limits: 
  * change the number costs the caller one send of their own budget, so one account cannot spray codes
  * at many new numbers, nor probe which numbers are taken faster than its send limits.
  */
-export function planCallerCharge(record: PhoneRecord, now: number, limits: SendLimits): PhoneRecord {
-  return { ...record, sendTimes: sendTimesWith(record, now), ...retentionFields(record.user, now, limits) };
+export function planCallerCharge(record: PhoneRecord, now: number, limits: SendLimits, changeTo?: string): PhoneRecord {
+  return {
+    ...record,
+    sendTimes: sendTimesWith(record, now),
+    ...(changeTo === undefined ? {} : { pendingChangeTo: changeTo }),
+    ...retentionFields(record.user, now, limits),
+  };
 }
 
 /**

@@ -68,6 +68,8 @@ export interface PhoneRecordStore {
    * already ended cannot end newer ones). False when refused.
    */
   endSessions(phoneNumber: string, args: { userId: string; sessionEpoch: number }): Promise<boolean>;
+  /** Withdraws the number change pending on `phoneNumber` if it is `userId`'s; nothing otherwise. */
+  withdrawChange(phoneNumber: string, userId: string): Promise<void>;
 }
 
 /**

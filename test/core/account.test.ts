@@ -81,6 +81,7 @@ class MemoryRecords implements PhoneRecordStore {
   consumeCode = vi.fn(async () => true);
   recordFailedAttempt = vi.fn(async () => ({ outcome: 'counted' as const, failedAttempts: 1 }));
   endSessions = vi.fn(async () => true);
+  withdrawChange = vi.fn(async (_phoneNumber: string, _userId: string) => {});
   record(phoneNumber: string): PhoneRecord | undefined {
     return this.items.get(phoneNumber)?.record;
   }
@@ -149,6 +150,23 @@ describe('deleteAccount', () => {
     expect(found.deleteFamilies).toHaveBeenCalledWith(['fam-a', 'fam-b']);
   });
 
+  it('withdraws the change the user asked for, and reports its failure without failing the deletion', async () => {
+    const records = new MemoryRecords([{ ...holder(), pendingChangeTo: NEW }]);
+    expect(await deleteAccount({ records, families: families([]), clock, policy: POLICY }, SUBJECT)).toEqual({
+      familiesDeleted: 0,
+    });
+    expect(records.withdrawChange).toHaveBeenCalledWith(NEW, 'user-1');
+    expect(records.record(OLD)).not.toHaveProperty('pendingChangeTo');
+
+    const failing = new MemoryRecords([{ ...holder(), pendingChangeTo: NEW }]);
+    const broken = new Error('throttled');
+    failing.withdrawChange.mockRejectedValueOnce(broken);
+    expect(await deleteAccount({ records: failing, families: families([]), clock, policy: POLICY }, SUBJECT)).toEqual({
+      familiesDeleted: 0,
+      cleanupError: broken,
+    });
+  });
+
   it('reads again after a lost race, and gives up with 429 rate_limited after four', async () => {
     const records = new MemoryRecords([holder()]);
     records.losing = 3;
@@ -195,6 +213,7 @@ describe('requestNumberChange', () => {
 
     expect(result).toMatchObject({ expiresIn: 300, outcome: 'sent', phone: { e164: NEW } });
     expect(records.record(OLD)?.sendTimes).toEqual([T0 - 5000, T0]);
+    expect(records.record(OLD)?.pendingChangeTo).toBe(NEW);
     const step = totpStepAt(T0);
     expect(records.record(NEW)).toEqual({
       phoneNumber: NEW,
@@ -257,6 +276,7 @@ describe('requestNumberChange', () => {
 
     expect(records.record(NEW)).toEqual(taken);
     expect(records.record(OLD)?.sendTimes).toEqual([T0 - 5000, T0]);
+    expect(records.record(OLD)).not.toHaveProperty('pendingChangeTo');
     expect(deps.sms.send).not.toHaveBeenCalled();
   });
 

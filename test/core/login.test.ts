@@ -113,6 +113,7 @@ function scriptedRecords(
           : { outcome: 'refused' },
     ),
     endSessions: vi.fn(async () => true),
+    withdrawChange: vi.fn(async () => {}),
   } satisfies PhoneRecordStore;
 }
 

@@ -428,9 +428,16 @@ describe('users index-sessions', () => {
     const user = await app.login(A);
     const documents = createDocumentClient(app.client);
     // As a family written by the version before the index: no userKey.
-    const [family] = (
-      await documents.send(new ScanCommand({ TableName: app.tableName, FilterExpression: 'begins_with(pk, :f)', ExpressionAttributeValues: { ':f': 'FAM#' } }))
-    ).Items ?? [];
+    const [family] =
+      (
+        await documents.send(
+          new ScanCommand({
+            TableName: app.tableName,
+            FilterExpression: 'begins_with(pk, :f)',
+            ExpressionAttributeValues: { ':f': 'FAM#' },
+          }),
+        )
+      ).Items ?? [];
     const { userKey: _dropped, ...legacy } = family ?? {};
     await documents.send(new PutCommand({ TableName: app.tableName, Item: legacy }));
     expect(await new DynamoDbUserFamilies(documents, app.tableName).familyIdsOf(user.sub)).toEqual([]);
@@ -446,7 +453,11 @@ describe('users index-sessions', () => {
 
     expect((await app.deleteAccount(user.access)).status).toBe(204);
     const left = await documents.send(
-      new ScanCommand({ TableName: app.tableName, FilterExpression: 'begins_with(pk, :f)', ExpressionAttributeValues: { ':f': 'FAM#' } }),
+      new ScanCommand({
+        TableName: app.tableName,
+        FilterExpression: 'begins_with(pk, :f)',
+        ExpressionAttributeValues: { ':f': 'FAM#' },
+      }),
     );
     expect(left.Items).toEqual([]);
   });

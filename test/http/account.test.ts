@@ -73,6 +73,35 @@ describe('DELETE /me', () => {
     expect((await app.refresh(user.refresh)).status).toBe(401);
   });
 
+  it('withdraws a number change the user had asked for: nothing on the other number names the user', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    expect((await app.changeNumber(user.access, B)).status).toBe(200);
+    expect(await item(app, `PHONE#${B}`)).toMatchObject({ changeUserId: user.sub });
+
+    expect((await app.deleteAccount(user.access)).status).toBe(204);
+
+    const target = await item(app, `PHONE#${B}`);
+    expect(target).not.toHaveProperty('changeUserId');
+    expect(target).not.toHaveProperty('changeSecret');
+    expect(target?.otpConsumed).toBe(true);
+    // B's counters stay (the send to it counted), as for any number that was texted.
+    expect(target?.sendTimes).toHaveLength(1);
+    expect(JSON.stringify(await allItems(app))).not.toContain(user.sub);
+  });
+
+  it('leaves a change of another user alone, and needs no write when none was asked for', async () => {
+    const app = await createTestApp();
+    const mover = await app.login(C);
+    expect((await app.changeNumber(mover.access, B)).status).toBe(200);
+    const user = await app.login(A);
+
+    expect((await app.deleteAccount(user.access)).status).toBe(204);
+
+    expect(await item(app, `PHONE#${B}`)).toMatchObject({ changeUserId: mover.sub });
+    expect((await app.verifyNumberChange(mover.access, B, app.sms.lastCodeFor(B))).status).toBe(200);
+  });
+
   it('under closed signup, the number gets no SMS until an operator adds it again', async () => {
     const app = await createTestApp({ SIGNUP_MODE: 'closed' });
     await provisionUser(app.records, A, app.clock);

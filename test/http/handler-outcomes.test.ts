@@ -59,6 +59,7 @@ function records(record: PhoneRecord): PhoneRecordStore {
     consumeCode: async () => true,
     recordFailedAttempt: async () => ({ outcome: 'refused' }),
     endSessions: async () => true,
+    withdrawChange: async () => {},
   };
 }
 
