@@ -8,7 +8,10 @@ import {
   lockState,
   type PhoneRecord,
   pendingCodeAt,
+  planCallerCharge,
+  planNumberChangeSend,
   planSend,
+  planVacatedRecord,
   recentSends,
   retentionFor,
   type SendLimits,
@@ -390,5 +393,34 @@ describe('pendingCodeAt', () => {
 
   it('returns nothing when no code was sent', () => {
     expect(pendingCodeAt(record(), T0)).toBeUndefined();
+  });
+});
+
+describe('the pointer to a number change the user asked for (pendingChangeTo)', () => {
+  const limits = {
+    otpTtlSeconds: 300,
+    otpMaxAttempts: 5,
+    otpLockoutSeconds: 900,
+    sendCooldownSeconds: 60,
+    sendMaxPerHour: 5,
+    sendMaxPerDay: 10,
+  };
+  const user: UserAccount = { userId: 'u', totpSecret: 'S', status: 'active', createdAt: 0 };
+  const withPointer = { ...emptyRecord('+919876543210'), user, pendingChangeTo: '+919876543211' };
+
+  it('survives a login send on the user own number, and is never set by a change send', () => {
+    expect(planSend(withPointer, user, 1_800_000_000, limits).next.pendingChangeTo).toBe('+919876543211');
+    expect(planSend(emptyRecord('+919876543210'), user, 1_800_000_000, limits).next).not.toHaveProperty(
+      'pendingChangeTo',
+    );
+    expect(
+      planNumberChangeSend(withPointer, { userId: 'u2', secret: 'X' }, 1_800_000_000, limits).next,
+    ).not.toHaveProperty('pendingChangeTo');
+  });
+
+  it('is set by the caller charge only for a change that will be sent, and dropped by the vacated record', () => {
+    expect(planCallerCharge(withPointer, 1_800_000_000, limits, '+919876543212').pendingChangeTo).toBe('+919876543212');
+    expect(planCallerCharge(emptyRecord('+919876543210'), 1_800_000_000, limits)).not.toHaveProperty('pendingChangeTo');
+    expect(planVacatedRecord(withPointer, 1_800_000_000, limits)).not.toHaveProperty('pendingChangeTo');
   });
 });

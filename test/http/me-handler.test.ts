@@ -54,6 +54,27 @@ describe('GET /me', () => {
   });
 
   it.each([
+    ['absent (a token from before the claim): epoch 0', {}, undefined, 200],
+    ['a decimal string, as the authorizer passes claims', { session_epoch: '2' }, 2, 200],
+    ['another epoch than the user holds', { session_epoch: '1' }, 2, 401],
+    ['not a number', { session_epoch: 'abc' }, undefined, 401],
+    ['negative', { session_epoch: '-1' }, undefined, 401],
+    ['a fraction', { session_epoch: '0.5' }, undefined, 401],
+  ] as const)('reads the session_epoch claim %s', async (_case, claim, userEpoch, status) => {
+    const record: PhoneRecord = {
+      ...HOLDER,
+      user: { ...HOLDER.user, ...(userEpoch === undefined ? {} : { sessionEpoch: userEpoch }) } as PhoneRecord['user'],
+    };
+    const response = await invoke(
+      me(record).handler,
+      apiEvent('GET', '/me', undefined, { claims: { ...ACCESS, ...claim } }),
+    );
+
+    expect(response.status).toBe(status);
+    if (status === 401) expect(response.body.code).toBe('invalid_token');
+  });
+
+  it.each([
     ['no authorizer', undefined],
     ['an authorizer without JWT claims (a Lambda authorizer, say)', { lambda: { sub: 'user-1' } }],
     ['claims of a token that is not an access token', { jwt: { claims: { ...ACCESS, token_use: 'id' } } }],
