@@ -12,6 +12,7 @@ import type {
   VersionedPhoneRecord,
 } from '../../lambdas/core/ports.js';
 import { generateSigningKey, importKeySet, type KeySet, planRotation } from '../../lambdas/core/signing-keys.js';
+import { TEST_OTP_POLICY } from '../helpers/fixtures.js';
 
 // The account use cases against an in-memory record store with DynamoDB's version rule, whose
 // writes can be made to lose races on demand. The DynamoDB adapters themselves, and the routes end to
@@ -26,24 +27,7 @@ const NEW_SECRET = 'KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU';
 const USER: UserAccount = { userId: 'user-1', totpSecret: SECRET, status: 'active', createdAt: T0 - 100 };
 const SUBJECT = { userId: 'user-1', phoneNumber: OLD, sessionEpoch: 0 };
 
-const POLICY: OtpPolicy = {
-  otpTtlSeconds: 300,
-  otpMaxAttempts: 5,
-  otpLockoutSeconds: 900,
-  sendCooldownSeconds: 60,
-  sendMaxPerHour: 5,
-  sendMaxPerDay: 10,
-  signupMode: 'closed',
-  smsTemplate: 'Code {code}',
-  smsTemplates: new Map(),
-  androidAppHash: undefined,
-  webOtpDomain: undefined,
-  sendMaxPerIpPerHour: 10,
-  sendMaxPerCountryPerHour: undefined,
-  allowedCountries: [],
-  allowedNumberTypes: ['MOBILE', 'FIXED_LINE_OR_MOBILE'],
-  testPhoneNumbers: new Map(),
-};
+const POLICY: OtpPolicy = { ...TEST_OTP_POLICY, signupMode: 'closed' };
 
 let keySet: KeySet;
 beforeAll(async () => {

@@ -16,6 +16,7 @@ import type {
   VersionedPhoneRecord,
 } from '../../lambdas/core/ports.js';
 import { generateSigningKey, importKeySet, type KeySet, planRotation } from '../../lambdas/core/signing-keys.js';
+import { TEST_OTP_POLICY } from '../helpers/fixtures.js';
 import { authError } from './auth-error.js';
 
 // Use cases against scripted ports: each test says what the store answers and checks what the use
@@ -30,24 +31,7 @@ const US_PHONE = '+12015550123';
 const SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
 const DECOY_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 
-const POLICY: OtpPolicy = {
-  otpTtlSeconds: 300,
-  otpMaxAttempts: 5,
-  otpLockoutSeconds: 900,
-  sendCooldownSeconds: 60,
-  sendMaxPerHour: 5,
-  sendMaxPerDay: 10,
-  signupMode: 'open',
-  smsTemplate: 'Code {code}',
-  smsTemplates: new Map(),
-  androidAppHash: undefined,
-  webOtpDomain: undefined,
-  sendMaxPerIpPerHour: 10,
-  sendMaxPerCountryPerHour: undefined,
-  allowedCountries: [],
-  allowedNumberTypes: ['MOBILE', 'FIXED_LINE_OR_MOBILE'],
-  testPhoneNumbers: new Map(),
-};
+const POLICY: OtpPolicy = TEST_OTP_POLICY;
 
 const SESSIONS = {
   issuer: 'https://auth.test',

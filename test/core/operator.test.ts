@@ -3,20 +3,14 @@ import { countLiveSessions, isLiveSession, planUnlock, summarizeNumber } from '.
 import { emptyRecord, lockState, type PhoneRecord, type SendLimits } from '../../lambdas/core/phone-record.js';
 import type { RefreshFamily } from '../../lambdas/core/ports.js';
 import { MAX_FAMILY_GENERATION } from '../../lambdas/core/sessions.js';
+import { TEST_SEND_LIMITS } from '../helpers/fixtures.js';
 
 const HOUR = 3600;
 const DAY = 86_400;
 const NOW = 1_800_000_000;
 const PHONE = '+919876543210';
 
-const LIMITS: SendLimits = {
-  otpTtlSeconds: 300,
-  otpMaxAttempts: 5,
-  otpLockoutSeconds: 900,
-  sendCooldownSeconds: 60,
-  sendMaxPerHour: 5,
-  sendMaxPerDay: 10,
-};
+const LIMITS: SendLimits = TEST_SEND_LIMITS;
 
 const USER = {
   userId: 'user-1',

@@ -18,6 +18,7 @@ import {
   type UserAccount,
   type UserStatus,
 } from '../../lambdas/core/phone-record.js';
+import { TEST_SEND_LIMITS } from '../helpers/fixtures.js';
 import { authError } from './auth-error.js';
 
 const MINUTE = 60;
@@ -27,14 +28,7 @@ const DAY = 86_400;
 const T0 = 1_800_000_000;
 const STEP_AT_T0 = totpStepAt(T0);
 
-const LIMITS: SendLimits = {
-  otpTtlSeconds: 300,
-  otpMaxAttempts: 5,
-  otpLockoutSeconds: 900,
-  sendCooldownSeconds: 60,
-  sendMaxPerHour: 5,
-  sendMaxPerDay: 10,
-};
+const LIMITS: SendLimits = TEST_SEND_LIMITS;
 
 const PHONE = '+919876543210';
 
@@ -397,14 +391,7 @@ describe('pendingCodeAt', () => {
 });
 
 describe('the pointer to a number change the user asked for (pendingChangeTo)', () => {
-  const limits = {
-    otpTtlSeconds: 300,
-    otpMaxAttempts: 5,
-    otpLockoutSeconds: 900,
-    sendCooldownSeconds: 60,
-    sendMaxPerHour: 5,
-    sendMaxPerDay: 10,
-  };
+  const limits = LIMITS;
   const user: UserAccount = { userId: 'u', totpSecret: 'S', status: 'active', createdAt: 0 };
   const withPointer = { ...emptyRecord('+919876543210'), user, pendingChangeTo: '+919876543211' };
 

@@ -8,6 +8,7 @@ import { hashRefreshToken, newFamilyId, newRefreshToken } from '../../lambdas/co
 import { makeRefreshTokenHandler } from '../../lambdas/http/refresh-token-handler.js';
 import { makeSendOtpHandler } from '../../lambdas/http/send-otp-handler.js';
 import { makeVerifyOtpHandler } from '../../lambdas/http/verify-otp-handler.js';
+import { TEST_OTP_POLICY } from '../helpers/fixtures.js';
 import { firstKeySetDocument } from '../helpers/keys.js';
 import { apiEvent, invoke } from '../helpers/test-app.js';
 import { recordingTelemetry } from './recording-telemetry.js';
@@ -19,24 +20,7 @@ const T0 = 1_800_000_000;
 const PHONE = '+919876543210';
 const SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
 const clock = { now: () => T0 * 1000 };
-const POLICY: OtpPolicy = {
-  otpTtlSeconds: 300,
-  otpMaxAttempts: 5,
-  otpLockoutSeconds: 900,
-  sendCooldownSeconds: 0,
-  sendMaxPerHour: 5,
-  sendMaxPerDay: 10,
-  signupMode: 'open',
-  smsTemplate: 'Code {code}',
-  smsTemplates: new Map(),
-  androidAppHash: undefined,
-  webOtpDomain: undefined,
-  sendMaxPerIpPerHour: 10,
-  sendMaxPerCountryPerHour: undefined,
-  allowedCountries: [],
-  allowedNumberTypes: ['MOBILE', 'FIXED_LINE_OR_MOBILE'],
-  testPhoneNumbers: new Map(),
-};
+const POLICY: OtpPolicy = { ...TEST_OTP_POLICY, sendCooldownSeconds: 0 };
 const SESSIONS = {
   issuer: 'https://auth.test',
   audience: 'otp-login',
