@@ -1,5 +1,4 @@
-import { type Clock, epochSeconds, HOUR, MAX_WRITE_TRIES } from './clock.js';
-import { CountryBudgetSpentError, countryBudgetOf } from './country-budget.js';
+import { type Clock, epochSeconds, MAX_WRITE_TRIES } from './clock.js';
 import { AuthError } from './errors.js';
 import {
   countWrongCode,
@@ -8,6 +7,7 @@ import {
   type OtpPolicy,
   parseAllowedPhone,
   refuseAfterLostRaces,
+  SendCharges,
   type SendOtpDeps,
   type SendOtpResult,
 } from './login.js';
@@ -143,10 +143,7 @@ export async function requestNumberChange(
   const { subject } = input;
   const phone = parseNewNumber(input.phoneNumber, subject, policy);
   const testCode = policy.testPhoneNumbers.get(phone.e164);
-  // Test numbers are never texted, so no country budget applies to them.
-  const countryBudget = testCode ? undefined : countryBudgetOf(phone, policy.sendMaxPerCountryPerHour);
-  let ipCounted = false;
-  let countryCounted = false;
+  const charges = new SendCharges(deps, phone, input.sourceIp, testCode !== undefined);
   let callerCharged = false;
 
   for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
@@ -161,19 +158,9 @@ export async function requestNumberChange(
       assertNotLocked(target.record, now, policy);
       if (!testCode) assertSendAllowed(target.record, now, policy);
     }
-    if (!testCode && !ipCounted) {
-      if (!(await deps.ipLimiter.tryConsume(input.sourceIp, now, policy.sendMaxPerIpPerHour))) {
-        throw new AuthError('rate_limited', { retryAfterSeconds: HOUR - (now % HOUR) });
-      }
-      ipCounted = true;
-    }
+    await charges.chargeIp(now);
     // As on /send-otp: counted once every other check has passed, only for a request that will send.
-    if (!taken && countryBudget && !countryCounted) {
-      if (!(await deps.countryLimiter.tryConsume(countryBudget.key, now, countryBudget.maxPerHour))) {
-        throw new CountryBudgetSpentError(countryBudget.key, now);
-      }
-      countryCounted = true;
-    }
+    if (!taken) await charges.chargeCountry(now);
     if (!testCode && !callerCharged) {
       const changeTo = taken ? undefined : phone.e164;
       if (!(await deps.records.save(planCallerCharge(caller.record, now, policy, changeTo), caller.version))) continue;

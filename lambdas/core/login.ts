@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Clock, epochSeconds, HOUR, MAX_WRITE_TRIES } from './clock.js';
-import { CountryBudgetSpentError, type CountryBudgets, countryBudgetOf } from './country-budget.js';
+import { type CountryBudget, CountryBudgetSpentError, type CountryBudgets, countryBudgetOf } from './country-budget.js';
 import { AuthError } from './errors.js';
 import { codeAtStep, codesMatch, isWellFormedCode, newTotpSecret, totpStepAt } from './otp-code.js';
 import { type PhoneNumber, type PhoneNumberType, parsePhoneNumber } from './phone.js';
@@ -108,12 +108,7 @@ export async function sendOtp(
     outcome,
     phone,
   });
-  // Test numbers are never texted, so no country budget applies to them.
-  const countryBudget = testCode ? undefined : countryBudgetOf(phone, policy.sendMaxPerCountryPerHour);
-  let ipCounted = false;
-  let countryCounted = false;
-  // Checked without counting, for an unknown number; a retry that finds a user counts all the same.
-  let countryChecked = false;
+  const charges = new SendCharges(deps, phone, input.sourceIp, testCode !== undefined);
 
   for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
     const now = epochSeconds(deps.clock);
@@ -121,34 +116,19 @@ export async function sendOtp(
     assertNotLocked(record, now, policy);
     // Test numbers cost nothing, so they skip the send limits; never the attempt budget.
     if (!testCode) assertSendAllowed(record, now, policy);
-    if (!testCode && !ipCounted) {
-      if (!(await deps.ipLimiter.tryConsume(input.sourceIp, now, policy.sendMaxPerIpPerHour))) {
-        throw new AuthError('rate_limited', { retryAfterSeconds: HOUR - (now % HOUR) });
-      }
-      ipCounted = true;
-    }
+    await charges.chargeIp(now);
     // Closed signup: an unknown number gets the very same answer and no SMS. Its send is still
     // counted, so the cooldown and hour/day limits cannot tell it from a known number.
     if (!record.user && policy.signupMode === 'closed') {
       // Nothing is sent, so nothing is counted; but a spent country budget must refuse it as it
       // would refuse a known number, or the 429s of a spent hour would tell which numbers have accounts.
-      if (countryBudget && !countryChecked) {
-        if (!(await deps.countryLimiter.hasRoom(countryBudget.key, now, countryBudget.maxPerHour))) {
-          throw new CountryBudgetSpentError(countryBudget.key, now);
-        }
-        countryChecked = true;
-      }
+      await charges.checkCountry(now);
       if (!(await deps.records.save(planUnknownNumberSend(record, now, policy), version))) continue;
       return answer('unknown_number');
     }
     // Counted last, once every other check has passed, so only requests that will really send spend
-    // the country's budget; once per request, even when the record write below is retried.
-    if (countryBudget && !countryCounted) {
-      if (!(await deps.countryLimiter.tryConsume(countryBudget.key, now, countryBudget.maxPerHour))) {
-        throw new CountryBudgetSpentError(countryBudget.key, now);
-      }
-      countryCounted = true;
-    }
+    // the country's budget.
+    await charges.chargeCountry(now);
 
     const user = record.user ?? newUser(deps, now);
     const { next, step } = planSend(record, user, now, policy);
@@ -159,6 +139,57 @@ export async function sendOtp(
     return answer('sent');
   }
   throw new AuthError('rate_limited', { retryAfterSeconds: 1 });
+}
+
+/**
+ * The per-IP and per-destination-country counters a request that texts a code spends: each at most
+ * once per request, however often its record write is retried. A test number is never texted, so it
+ * spends neither. Shared by every route that sends a code, so each holds the same limits.
+ */
+export class SendCharges {
+  private readonly countryBudget: CountryBudget | undefined;
+  private ipCounted = false;
+  private countryCounted = false;
+  // Checked without counting (an unknown number); a retry that finds a user still counts.
+  private countryChecked = false;
+
+  constructor(
+    private readonly deps: Pick<SendOtpDeps, 'ipLimiter' | 'countryLimiter' | 'policy'>,
+    phone: PhoneNumber,
+    private readonly sourceIp: string,
+    private readonly testNumber: boolean,
+  ) {
+    this.countryBudget = testNumber ? undefined : countryBudgetOf(phone, deps.policy.sendMaxPerCountryPerHour);
+  }
+
+  /** Counts the request in its client IP's hour; `rate_limited` until the hour ends when it is full. */
+  async chargeIp(now: number): Promise<void> {
+    if (this.testNumber || this.ipCounted) return;
+    if (!(await this.deps.ipLimiter.tryConsume(this.sourceIp, now, this.deps.policy.sendMaxPerIpPerHour))) {
+      throw new AuthError('rate_limited', { retryAfterSeconds: HOUR - (now % HOUR) });
+    }
+    this.ipCounted = true;
+  }
+
+  /** Counts the send in its destination country's hour: call it once every other check has passed. */
+  async chargeCountry(now: number): Promise<void> {
+    const budget = this.countryBudget;
+    if (!budget || this.countryCounted) return;
+    if (!(await this.deps.countryLimiter.tryConsume(budget.key, now, budget.maxPerHour))) {
+      throw new CountryBudgetSpentError(budget.key, now);
+    }
+    this.countryCounted = true;
+  }
+
+  /** Refuses as {@link chargeCountry} would, counting nothing: for a request that sends nothing. */
+  async checkCountry(now: number): Promise<void> {
+    const budget = this.countryBudget;
+    if (!budget || this.countryChecked) return;
+    if (!(await this.deps.countryLimiter.hasRoom(budget.key, now, budget.maxPerHour))) {
+      throw new CountryBudgetSpentError(budget.key, now);
+    }
+    this.countryChecked = true;
+  }
 }
 
 /**
