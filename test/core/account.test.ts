@@ -43,6 +43,8 @@ const clock: Clock = { now: () => T0 * 1000 };
 class MemoryRecords implements PhoneRecordStore {
   readonly items = new Map<string, { record: PhoneRecord; version: number }>();
   losing = 0;
+  /** Numbers whose next write loses its race, once each. */
+  readonly losingOnce = new Set<string>();
   saves = 0;
   constructor(records: PhoneRecord[] = []) {
     for (const record of records) this.items.set(record.phoneNumber, { record, version: 1 });
@@ -53,7 +55,7 @@ class MemoryRecords implements PhoneRecordStore {
   async save(record: PhoneRecord, seenVersion: number): Promise<boolean> {
     this.saves++;
     const current = this.items.get(record.phoneNumber)?.version ?? 0;
-    if (this.losing > 0 || current !== seenVersion) {
+    if (this.losing > 0 || current !== seenVersion || this.losingOnce.delete(record.phoneNumber)) {
       this.losing = Math.max(0, this.losing - 1);
       return false;
     }
@@ -238,6 +240,42 @@ describe('requestNumberChange', () => {
       requestNumberChange(deps, { subject: SUBJECT, phoneNumber: NEW, sourceIp: 'ip' }),
     ).rejects.toMatchObject({ code: 'rate_limited', retryAfterSeconds: 1 });
     expect(deps.sms.send).not.toHaveBeenCalled();
+    expect(records.saves).toBe(4);
+  });
+
+  it("charges the caller once when the new number's write loses its race after the charge", async () => {
+    const records = new MemoryRecords([holder()]);
+    records.losingOnce.add(NEW);
+    const deps = requestDeps(records, {
+      sendMaxPerCountryPerHour: { byCountry: new Map([['IN', 100]]), otherCountries: undefined },
+    });
+
+    expect((await requestNumberChange(deps, { subject: SUBJECT, phoneNumber: NEW, sourceIp: 'ip' })).outcome).toBe(
+      'sent',
+    );
+
+    expect(records.record(OLD)?.sendTimes).toEqual([T0 - 5000, T0]);
+    expect(deps.ipLimiter.tryConsume).toHaveBeenCalledTimes(1);
+    expect(deps.countryLimiter.tryConsume).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers 409 for a taken number whatever its own limits, spending none of its country budget', async () => {
+    const taken = {
+      ...emptyRecord(NEW),
+      user: { ...USER, userId: 'user-2' },
+      sendTimes: [T0 - 10, T0 - 20, T0 - 30, T0 - 40, T0 - 50],
+      failedAttempts: 5,
+      lastFailedAt: T0 - 5,
+    };
+    const records = new MemoryRecords([holder(), taken]);
+    const deps = requestDeps(records, {
+      sendMaxPerCountryPerHour: { byCountry: new Map([['IN', 100]]), otherCountries: undefined },
+    });
+
+    await expect(
+      requestNumberChange(deps, { subject: SUBJECT, phoneNumber: NEW, sourceIp: 'ip' }),
+    ).rejects.toMatchObject({ code: 'phone_number_taken' });
+    expect(deps.countryLimiter.tryConsume).not.toHaveBeenCalled();
   });
 
   it('answers 429 with the rest of the hour when the IP is over its limit, charging nobody', async () => {
@@ -273,7 +311,12 @@ describe('requestNumberChange', () => {
   });
 
   it('sends nothing for a test number and skips the send limits, but still binds the change', async () => {
-    const records = new MemoryRecords([{ ...holder(), sendTimes: [T0 - 10, T0 - 20, T0 - 30, T0 - 40, T0 - 50] }]);
+    // Both the caller's and the test number's own hour are spent: neither limit applies.
+    const spent = [T0 - 10, T0 - 20, T0 - 30, T0 - 40, T0 - 50];
+    const records = new MemoryRecords([
+      { ...holder(), sendTimes: spent },
+      { ...emptyRecord(NEW), sendTimes: spent },
+    ]);
     const deps = requestDeps(records, { testPhoneNumbers: new Map([[NEW, '123456']]) });
 
     const result = await requestNumberChange(deps, { subject: SUBJECT, phoneNumber: NEW, sourceIp: 'ip' });
