@@ -19,14 +19,14 @@ import {
   type Env,
   parseKeyCacheSeconds,
   parseOtpConfig,
+  parseOtpConfigReporting,
   parseSettings,
   parseTokenConfig,
   requireString,
 } from './config.js';
 import type { Clock } from './core/clock.js';
-import type { OtpPolicy } from './core/login.js';
 import type { SigningKeySource, SmsSender } from './core/ports.js';
-import { reportSmsTemplates } from './core/sms-message.js';
+import type { SmsTemplateReport } from './core/sms-message.js';
 import type { ApiHandler } from './http/api-event.js';
 import { makeChangePhoneNumberHandler } from './http/change-phone-number-handler.js';
 import { makeDeleteAccountHandler } from './http/delete-account-handler.js';
@@ -68,13 +68,8 @@ function cachedKeys(runtime: Base & Pick<Runtime, 'keys'>): SigningKeySource {
  * Logs what each SMS template costs, once per container: a template of two segments doubles the
  * bill of every login it serves, so it is a warning that names it.
  */
-function logSmsTemplates(policy: OtpPolicy, telemetry: Telemetry): void {
-  const templates = { default: policy.smsTemplate, byCountry: policy.smsTemplates };
-  for (const { name, encoding, units, bytes, segments } of reportSmsTemplates(
-    templates,
-    policy.otpTtlSeconds,
-    policy,
-  )) {
+function logSmsTemplates(reports: readonly SmsTemplateReport[], telemetry: Telemetry): void {
+  for (const { name, encoding, units, bytes, segments } of reports) {
     const fields = { template: name, encoding, units, bytes, segments };
     if (segments > 1) telemetry.logger.warn(`SMS template ${name} costs ${segments} segments per message`, fields);
     else telemetry.logger.info(`SMS template ${name} costs 1 segment per message`, fields);
@@ -83,8 +78,8 @@ function logSmsTemplates(policy: OtpPolicy, telemetry: Telemetry): void {
 
 export function composeSendOtp(runtime: Base & Pick<Runtime, 'documents' | 'sms'>): ApiHandler {
   const { documents, tableName } = table(runtime);
-  const policy = parseOtpConfig(runtime.env);
-  logSmsTemplates(policy, runtime.telemetry);
+  const { policy, templates } = parseOtpConfigReporting(runtime.env);
+  logSmsTemplates(templates, runtime.telemetry);
   return makeSendOtpHandler(
     {
       records: new DynamoDbPhoneRecordStore(documents, tableName),

@@ -5,7 +5,7 @@ import { OTP_DIGITS } from './core/otp-code.js';
 import { MAX_SEND_HISTORY } from './core/phone-record.js';
 import { PHONE_NUMBER_TYPES, type PhoneNumberType } from './core/phone-types.js';
 import { MAX_FAMILY_GENERATION, type SessionSettings } from './core/sessions.js';
-import { reportSmsTemplates } from './core/sms-message.js';
+import { reportSmsTemplates, type SmsTemplateReport } from './core/sms-message.js';
 
 /**
  * Every setting, declared once: its environment variable, default, bounds, group and one-line doc.
@@ -615,8 +615,15 @@ export function requireString(env: Env, name: string): string {
 
 /** The OTP policy of send-otp and verify-otp. */
 export function parseOtpConfig(env: Env): OtpPolicy {
+  return parseOtpConfigReporting(env).policy;
+}
+
+/**
+ * The OTP policy and what each of its SMS templates costs, measured once: every template as it will
+ * be sent, so a template autofill cannot read fails at start, not per SMS.
+ */
+export function parseOtpConfigReporting(env: Env): { policy: OtpPolicy; templates: SmsTemplateReport[] } {
   const config = parseSettings(env, 'otp');
-  // Every template as it will be sent, so a template autofill cannot read fails at start, not per SMS.
   const reports = reportSmsTemplates(
     { default: config.smsTemplate, byCountry: config.smsTemplates },
     config.otpTtlSeconds,
@@ -626,7 +633,7 @@ export function parseOtpConfig(env: Env): OtpPolicy {
     if (report.problem)
       throw new ConfigError(`Environment variable ${report.name.replace('.', ' for ')} ${report.problem}`);
   }
-  return config;
+  return { policy: config, templates: reports };
 }
 
 /** Token lifetimes, with the limits that tie them together. */
