@@ -48,12 +48,12 @@ export function instructionTarget(floorName: string): number {
 }
 
 /** Whether valgrind runs here; a reason to skip the section when it does not. */
-export async function valgrindMissing(): Promise<string | undefined> {
+export async function valgrindMissing(valgrind: string = VALGRIND): Promise<string | undefined> {
   try {
-    await run(VALGRIND, ['--version']);
+    await run(valgrind, ['--version']);
     return undefined;
   } catch (error) {
-    return `${VALGRIND} does not run here (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): install valgrind for the instruction counts`;
+    return `${valgrind} does not run here (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): install valgrind for the instruction counts`;
   }
 }
 
@@ -64,8 +64,9 @@ export async function valgrindMissing(): Promise<string | undefined> {
 export async function measureColdInstructions(
   handlers: readonly HandlerBundles[],
   progress: (line: string) => void,
+  valgrind: string = VALGRIND,
 ): Promise<InstructionReport> {
-  const missing = await valgrindMissing();
+  const missing = await valgrindMissing(valgrind);
   if (missing) return { skipped: missing };
 
   const homeDir = join(BUILD_DIR, 'empty-home');
@@ -83,7 +84,7 @@ export async function measureColdInstructions(
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const [key, file] = next;
-      counts.set(key, await countImportInstructions(file, importEnv(homeDir, key)));
+      counts.set(key, await countImportInstructions(file, importEnv(homeDir, key), valgrind));
       progress(`instructions: ${key} (${counts.size}/${files.size})`);
     }
   };
@@ -110,7 +111,11 @@ export async function measureColdInstructions(
 }
 
 /** Instructions callgrind counts for a fresh, deterministic `node` that imports the file and exits. */
-export async function countImportInstructions(file: string, env: NodeJS.ProcessEnv): Promise<number> {
+export async function countImportInstructions(
+  file: string,
+  env: NodeJS.ProcessEnv,
+  valgrind: string = VALGRIND,
+): Promise<number> {
   const script = `import(${JSON.stringify(pathToFileURL(file).href)})`;
   const args = [
     '--tool=callgrind',
@@ -122,7 +127,7 @@ export async function countImportInstructions(file: string, env: NodeJS.ProcessE
     '-e',
     script,
   ];
-  const { stderr } = await run(VALGRIND, args, {
+  const { stderr } = await run(valgrind, args, {
     env,
     cwd: BUILD_DIR,
     timeout: 300_000,
