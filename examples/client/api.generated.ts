@@ -23,26 +23,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/send-otp/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Send a login code by SMS (Django-era spelling)
-         * @description `POST /send-otp`, as the Django service's clients spell it. In AWS it may answer `308` to the slash-free path.
-         */
-        post: operations["sendOtpTrailingSlash"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/verify-otp": {
         parameters: {
             query?: never;
@@ -62,26 +42,6 @@ export interface paths {
          *     a stable opaque user id, never the phone number. The refresh token is opaque.
          */
         post: operations["verifyOtp"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/verify-otp/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Trade a login code for tokens (Django-era spelling)
-         * @description `POST /verify-otp`, as the Django service's clients spell it. In AWS it may answer `308` to the slash-free path.
-         */
-        post: operations["verifyOtpTrailingSlash"];
         delete?: never;
         options?: never;
         head?: never;
@@ -112,26 +72,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/token/refresh/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Rotate a refresh token (Django-era spelling)
-         * @description `POST /token/refresh`, as the Django service's clients spell it. In AWS it may answer `308` to the slash-free path.
-         */
-        post: operations["refreshTokenTrailingSlash"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/logout": {
         parameters: {
             query?: never;
@@ -155,26 +95,6 @@ export interface paths {
          *     the signature; the `/me` routes refuse them at once (their `session_epoch` claim is past).
          */
         post: operations["logout"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/logout/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Revoke a refresh token's family (Django-era spelling)
-         * @description `POST /logout`, as the Django service's clients spell it. In AWS it may answer `308` to the slash-free path.
-         */
-        post: operations["logoutTrailingSlash"];
         delete?: never;
         options?: never;
         head?: never;
@@ -433,6 +353,8 @@ export interface components {
             openapi: string;
             info: Record<string, never>;
             paths: Record<string, never>;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * @description What went wrong, for programs. The set is closed: a new code is a breaking change.
@@ -847,25 +769,6 @@ export interface operations {
             503: components["responses"]["SendOtpUnavailable"];
         };
     };
-    sendOtpTrailingSlash: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: components["requestBodies"]["SendOtp"];
-        responses: {
-            200: components["responses"]["OtpSent"];
-            308: components["responses"]["SlashFreeRedirect"];
-            400: components["responses"]["SendOtpBadRequest"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            429: components["responses"]["LoginRefused"];
-            500: components["responses"]["InternalError"];
-            503: components["responses"]["SendOtpUnavailable"];
-        };
-    };
     verifyOtp: {
         parameters: {
             query?: never;
@@ -876,25 +779,6 @@ export interface operations {
         requestBody: components["requestBodies"]["VerifyOtp"];
         responses: {
             200: components["responses"]["Tokens"];
-            400: components["responses"]["VerifyOtpBadRequest"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            429: components["responses"]["LoginRefused"];
-            500: components["responses"]["InternalError"];
-            503: components["responses"]["ServiceUnavailable"];
-        };
-    };
-    verifyOtpTrailingSlash: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: components["requestBodies"]["VerifyOtp"];
-        responses: {
-            200: components["responses"]["Tokens"];
-            308: components["responses"]["SlashFreeRedirect"];
             400: components["responses"]["VerifyOtpBadRequest"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -922,26 +806,6 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    refreshTokenTrailingSlash: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: components["requestBodies"]["Refresh"];
-        responses: {
-            200: components["responses"]["Tokens"];
-            308: components["responses"]["SlashFreeRedirect"];
-            400: components["responses"]["RequestInvalid"];
-            401: components["responses"]["RefreshTokenInvalid"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            429: components["responses"]["Throttled"];
-            500: components["responses"]["InternalError"];
-            503: components["responses"]["ServiceUnavailable"];
-        };
-    };
     logout: {
         parameters: {
             query?: never;
@@ -952,26 +816,6 @@ export interface operations {
         requestBody: components["requestBodies"]["Logout"];
         responses: {
             204: components["responses"]["LoggedOut"];
-            400: components["responses"]["RequestInvalid"];
-            401: components["responses"]["RefreshTokenInvalid"];
-            413: components["responses"]["PayloadTooLarge"];
-            415: components["responses"]["UnsupportedMediaType"];
-            429: components["responses"]["Throttled"];
-            500: components["responses"]["InternalError"];
-            503: components["responses"]["ServiceUnavailable"];
-        };
-    };
-    logoutTrailingSlash: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: components["requestBodies"]["Logout"];
-        responses: {
-            204: components["responses"]["LoggedOut"];
-            308: components["responses"]["SlashFreeRedirect"];
             400: components["responses"]["RequestInvalid"];
             401: components["responses"]["RefreshTokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];

@@ -5,13 +5,11 @@
  *   npx tsx examples/client/login.ts http://127.0.0.1:3000 +919876543210
  *
  * With SMS_OUTBOX_FILE (or .local/outbox.jsonl) present it reads the code from there; otherwise it
- * asks for the code on the terminal, as an app would ask its user.
+ * asks for the code on the terminal, as an app would ask its user. A send cooldown left by an earlier
+ * run (429 with Retry-After up to 60 s) is waited out by the client.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import { pathToFileURL } from 'node:url';
+import { announcedSleep, describeFailure, localCodeReader, print, type ReadCode } from './cli.js';
 import {
   type ClientOptions,
   createOtpLoginClient,
@@ -28,7 +26,7 @@ export interface LoginFlowOptions extends ClientOptions {
   /** E.164, as the SMS outbox records it. */
   readonly phoneNumber: string;
   /** The code the user received, once the SMS has been sent. */
-  readonly readCode: (phoneNumber: string) => Promise<string>;
+  readonly readCode: ReadCode;
   readonly log?: (line: string) => void;
 }
 
@@ -66,43 +64,21 @@ export async function runLoginFlow(options: LoginFlowOptions): Promise<LoginFlow
   return { sub: me.sub, codeExpiresIn, accessExpiresIn: tokens.expires_in };
 }
 
-/** Reads the newest code sent to a number from the local server's SMS outbox (JSON lines). */
-export function codeFromOutbox(outboxFile: string): (phoneNumber: string) => Promise<string> {
-  return async (phoneNumber) => {
-    const lines = (await readFile(outboxFile, 'utf8')).split('\n').filter(Boolean);
-    const entries = lines.map((line) => JSON.parse(line) as { phone_number: string; message: string });
-    const message = entries.filter((entry) => entry.phone_number === phoneNumber).at(-1)?.message ?? '';
-    const code = /\b\d{6}\b/.exec(message)?.[0];
-    if (!code) throw new Error(`no code for ${phoneNumber} in ${outboxFile}`);
-    return code;
-  };
-}
-
-async function codeFromTerminal(phoneNumber: string): Promise<string> {
-  const terminal = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    return (await terminal.question(`Code sent to ${phoneNumber}: `)).trim();
-  } finally {
-    terminal.close();
-  }
-}
-
 async function main(): Promise<void> {
   const [baseUrl = 'http://127.0.0.1:3000', phoneNumber = '+919876543210'] = process.argv.slice(2);
-  const outbox = resolve(process.env.SMS_OUTBOX_FILE || '.local/outbox.jsonl');
   const result = await runLoginFlow({
     baseUrl,
     phoneNumber,
-    readCode: existsSync(outbox) ? codeFromOutbox(outbox) : codeFromTerminal,
-    log: (line) => process.stdout.write(`${line}\n`),
+    readCode: localCodeReader(),
+    log: print,
+    sleep: announcedSleep(print),
   });
-  process.stdout.write(`done: user ${result.sub}\n`);
+  print(`done: user ${result.sub}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main().catch((error: unknown) => {
-    const detail = error instanceof OtpLoginError ? ` (${error.status} ${error.code ?? 'from API Gateway'})` : '';
-    process.stderr.write(`login failed: ${(error as Error).message}${detail}\n`);
+    process.stderr.write(`login failed: ${describeFailure(error)}\n`);
     process.exit(1);
   });
 }

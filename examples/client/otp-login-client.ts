@@ -17,10 +17,56 @@ type ErrorBody = components['schemas']['Error'] | components['schemas']['Gateway
 export interface ClientOptions {
   /** A custom fetch (tests, logging, certificate pinning); defaults to the global fetch. */
   readonly fetch?: (request: Request) => Promise<Response>;
+  /**
+   * The longest `Retry-After` (seconds) of a `429` or `503` the client waits out itself, then retries
+   * the request once; a longer wait is left to the caller, as an {@link OtpLoginError} with
+   * `retryAfterSeconds`. `0` never waits.
+   * @default 60 (one `SEND_COOLDOWN_SECONDS` at its default)
+   */
+  readonly maxRetryWaitSeconds?: number;
+  /** How the client waits before its retry (tests pass one that does not); defaults to a timer. */
+  readonly sleep?: (milliseconds: number) => Promise<void>;
 }
 
+/** The default of {@link ClientOptions.maxRetryWaitSeconds}. */
+export const MAX_RETRY_WAIT_SECONDS = 60;
+
 export function createOtpLoginClient(baseUrl: string, options: ClientOptions = {}): OtpLoginClient {
-  return createClient<paths>({ baseUrl, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const fetch = options.fetch ?? ((request: Request) => globalThis.fetch(request));
+  const maxWait = options.maxRetryWaitSeconds ?? MAX_RETRY_WAIT_SECONDS;
+  const sleep =
+    options.sleep ?? ((milliseconds: number) => new Promise<void>((done) => setTimeout(done, milliseconds)));
+  return createClient<paths>({ baseUrl, fetch: retryingOnce(fetch, maxWait, sleep) });
+}
+
+/**
+ * A `429` or `503` with `Retry-After` was not acted on: waiting that long and sending the request
+ * again is what the service asks (a send cooldown, a starting server, AWS throttling). Only once,
+ * and only for a short wait: a second refusal, or a long lockout, goes to the caller to show.
+ * A refused request changed nothing, so sending it again cannot do anything twice.
+ */
+function retryingOnce(
+  fetch: (request: Request) => Promise<Response>,
+  maxWaitSeconds: number,
+  sleep: (milliseconds: number) => Promise<void>,
+): (request: Request) => Promise<Response> {
+  return async (request) => {
+    // The body can be read once: keep a copy for the retry before sending.
+    const retry = request.clone();
+    const first = await fetch(request);
+    const wait = retryAfterSeconds(first);
+    if ((first.status !== 429 && first.status !== 503) || wait === undefined || wait > maxWaitSeconds) return first;
+    await first.body?.cancel();
+    await sleep(wait * 1000);
+    return fetch(retry);
+  };
+}
+
+/** `Retry-After` in seconds, as this service sends it (never an HTTP date). */
+function retryAfterSeconds(response: Response): number | undefined {
+  const header = response.headers.get('retry-after');
+  const seconds = Number(header);
+  return header !== null && Number.isInteger(seconds) && seconds > 0 ? seconds : undefined;
 }
 
 /**
@@ -42,10 +88,11 @@ export class OtpLoginError extends Error {
 }
 
 function refused(response: Response, body: ErrorBody | undefined): OtpLoginError {
-  const retryAfter = Number(response.headers.get('retry-after'));
-  const retryAfterSeconds = Number.isInteger(retryAfter) && retryAfter > 0 ? retryAfter : undefined;
-  if (body && 'code' in body) return new OtpLoginError(response.status, body.code, body.error, retryAfterSeconds);
-  return new OtpLoginError(response.status, undefined, body?.message ?? response.statusText, retryAfterSeconds);
+  const wait = retryAfterSeconds(response);
+  const sentence = body && 'code' in body ? body.error : (body?.message ?? response.statusText);
+  // Said in the message too, so that whoever reads only the message knows how long to wait.
+  const message = wait === undefined ? sentence : `${sentence} Retry after ${wait} s.`;
+  return new OtpLoginError(response.status, body && 'code' in body ? body.code : undefined, message, wait);
 }
 
 /** Sends the login code by SMS; resolves with how many seconds the code stays valid. */

@@ -5,6 +5,10 @@
  * must be of a documented media type and match its schema. Schemas are validated by Ajv (JSON
  * Schema 2020-12, the dialect of OpenAPI 3.1) against the document itself, so the check cannot
  * drift from the contract clients generate their code from.
+ *
+ * The document leaves response objects open (clients must ignore unknown fields, so a field can be
+ * added without breaking an app already in the stores); the check closes them, so the service
+ * cannot grow a field the document does not list.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -52,19 +56,56 @@ type JsonObject = { [key: string]: Json };
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const DOCUMENT_ID = 'openapi.json';
+/** Where the document lists the Django-era trailing-slash spellings, outside `paths` (generators skip them). */
+const TRAILING_SLASH_PATHS = 'x-trailing-slash-paths';
 
-export function loadContract(file: string = OPENAPI_FILE): Contract {
-  return createContract(parse(readFileSync(file, 'utf8')) as JsonObject);
+export interface ContractOptions {
+  /**
+   * Checks bodies as if every object schema of `components.schemas` that does not set
+   * `additionalProperties` set it to `false`: a field the document does not list is a violation.
+   * @default true
+   */
+  readonly closeObjects?: boolean;
 }
 
-export function createContract(document: JsonObject): Contract {
+export function loadContract(file: string = OPENAPI_FILE, options: ContractOptions = {}): Contract {
+  return createContract(parse(readFileSync(file, 'utf8')) as JsonObject, options);
+}
+
+/**
+ * A copy of the document whose named object schemas refuse properties they do not list, unless they
+ * say `additionalProperties` themselves (the OpenAPI document served at /openapi.json does).
+ * Fragments inside `allOf` that narrow one property are left as they are.
+ */
+export function closeObjectSchemas(document: JsonObject): JsonObject {
+  const copy = structuredClone(document);
+  const schemas = ((copy.components as JsonObject | undefined)?.schemas ?? {}) as JsonObject;
+  for (const schema of Object.values(schemas)) {
+    if (schema && typeof schema === 'object' && !Array.isArray(schema) && 'properties' in schema) {
+      if (!('additionalProperties' in schema)) schema.additionalProperties = false;
+    }
+  }
+  return copy;
+}
+
+export function createContract(original: JsonObject, options: ContractOptions = {}): Contract {
+  const document = options.closeObjects === false ? original : closeObjectSchemas(original);
   const bodies = new Ajv2020({ allErrors: true, strict: true });
   // Header values are strings on the wire; `Retry-After: 5` must satisfy `type: integer`.
   const headers = new Ajv2020({ allErrors: true, strict: true, coerceTypes: true });
   for (const ajv of [bodies, headers]) {
     addFormats(ajv);
     // The document's top-level fields are not schema keywords; only fragments of it are compiled.
-    ajv.addVocabulary(['openapi', 'info', 'servers', 'tags', 'paths', 'components', 'x-default-route']);
+    ajv.addVocabulary([
+      'openapi',
+      'info',
+      'servers',
+      'tags',
+      'paths',
+      'components',
+      'x-default-route',
+      TRAILING_SLASH_PATHS,
+    ]);
     ajv.addSchema(document, DOCUMENT_ID);
   }
   const compiled = new Map<string, ValidateFunction>();
@@ -153,12 +194,14 @@ function responseFor(
   path: string,
   status: number,
 ): { pointer: string; object: JsonObject } | { problem: string } {
-  const pathItem = (document.paths as JsonObject)[path] as JsonObject | undefined;
+  const listing = Object.hasOwn(document.paths as JsonObject, path) ? 'paths' : TRAILING_SLASH_PATHS;
+  const listed = (document[listing] ?? {}) as JsonObject;
+  const pathItem = Object.hasOwn(listed, path) ? (listed[path] as JsonObject) : undefined;
   const lower = method.toLowerCase();
   let base: string;
   let allowed: (code: string) => boolean = () => true;
   if (pathItem && lower in pathItem && METHODS.includes(lower)) {
-    base = `/paths/${pointerToken(path)}/${lower}/responses`;
+    base = `/${listing}/${pointerToken(path)}/${lower}/responses`;
   } else {
     // Unrouted: an unknown path is never 405, a known path with another method never 404.
     base = '/x-default-route/responses';
@@ -169,7 +212,7 @@ function responseFor(
   const code = [String(status), `${String(status)[0]}XX`, 'default'].find((c) => c in responses && allowed(c));
   if (!code) {
     const listed = Object.keys(responses).filter(allowed).join(', ');
-    const operation = base.startsWith('/paths') ? 'this operation' : 'a request no operation matches';
+    const operation = base.startsWith('/x-default-route') ? 'a request no operation matches' : 'this operation';
     return { problem: `status ${status} is not documented for ${operation} (documented: ${listed})` };
   }
   return resolve(document, `${base}/${pointerToken(code)}`);

@@ -1,12 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { codeFromOutbox, runLoginFlow } from '../../examples/client/login.js';
+import { runChangeNumberFlow } from '../../examples/client/change-number.js';
+import { codeFromOutbox } from '../../examples/client/cli.js';
+import { runDeleteAccountFlow } from '../../examples/client/delete-account.js';
+import { runLoginFlow } from '../../examples/client/login.js';
 import {
   confirmNumberChange,
   createOtpLoginClient,
@@ -28,6 +32,7 @@ import { isLoopback, listeningSockets } from './listening-sockets.js';
  * generate their code from cannot drift from what the server does.
  */
 const contract = loadContract();
+const run = promisify(execFile);
 
 /** `npm start` exactly as a developer runs it, on a free port, with its own data directory. */
 async function freePort(): Promise<number> {
@@ -362,6 +367,56 @@ describe('npm start (local mode, embedded DynamoDB Local)', () => {
     expect(gone).toBeInstanceOf(OtpLoginError);
     expect(gone).toMatchObject({ status: 401, code: 'invalid_token' });
   });
+
+  it('runs the deletion and number-change examples (examples/client) through the typed client', async () => {
+    const readCode = codeFromOutbox(join(server.dataDir, 'outbox.jsonl'));
+    const steps: string[] = [];
+    const log = (line: string) => steps.push(line);
+    const [first, second] = ['+919876543217', '+919876543218'];
+
+    const moved = await runChangeNumberFlow({
+      baseUrl: server.url,
+      phoneNumber: first,
+      newPhoneNumber: second,
+      readCode,
+      fetch: contract.checkingFetch,
+      log,
+    });
+    expect(moved).toEqual({ sub: expect.any(String), phoneNumber: second });
+    const deleted = await runDeleteAccountFlow({
+      baseUrl: server.url,
+      phoneNumber: second,
+      readCode,
+      fetch: contract.checkingFetch,
+      log,
+    });
+    // The account deleted is the one the number moved with.
+    expect(deleted).toEqual({ deletedSub: moved.sub });
+    expect(steps).toEqual([
+      `signed in as ${moved.sub} on ${first}`,
+      `code sent to ${second}, valid for 300 s`,
+      `number changed: ${moved.sub} is now on ${second}`,
+      'the tokens from before the change are refused; keep the new pair',
+      `signed in as ${moved.sub}`,
+      'account deleted',
+      'its tokens are refused: /me and /token/refresh answer 401 invalid_token',
+    ]);
+  });
+
+  it('runs the example scripts as a reader does: npx tsx examples/client/<script>.ts <url> <numbers>', async () => {
+    const env = { ...process.env, SMS_OUTBOX_FILE: join(server.dataDir, 'outbox.jsonl') };
+    const tsx = (script: string, ...args: string[]) =>
+      run('npx', ['tsx', `examples/client/${script}.ts`, server.url, ...args], { env, timeout: 60_000 });
+
+    const login = await tsx('login', '+919876543219');
+    expect(login.stdout).toMatch(/^code sent, valid for 300 s\n[\s\S]*\ndone: user \S+\n$/);
+    const change = await tsx('change-number', '+919876543219', '+919876543220');
+    expect(change.stdout).toMatch(
+      /\nnumber changed: \S+ is now on \+919876543220\n[\s\S]*\ndone: user \S+ on \+919876543220\n$/,
+    );
+    const deletion = await tsx('delete-account', '+919876543220');
+    expect(deletion.stdout).toMatch(/\naccount deleted\n[\s\S]*\ndone: user \S+ deleted; \+919876543220 is free\n$/);
+  }, 90_000);
 
   it('publishes JWKS (public parts only) and OpenID discovery pointing at it', async () => {
     const discovery = (await get(`${server.url}/.well-known/openid-configuration`)).body as { jwks_uri: string };

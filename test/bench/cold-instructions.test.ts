@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { HANDLERS } from '../../bench/bundles.js';
+import { instructionTarget, measureColdInstructions } from '../../bench/cold-instructions.js';
+
+describe('the cold-import instruction targets of npm run bench', () => {
+  it('allows 1.30x the floor to the functions that carry the login libraries, 1.20x to the others', () => {
+    const targets = Object.fromEntries(HANDLERS.map((h) => [h.name, instructionTarget(h.clients.join('+'))]));
+    expect(targets).toEqual({
+      'send-otp': 1.3,
+      'send-otp-end-user-messaging': 1.3,
+      'verify-otp': 1.3,
+      'refresh-token': 1.3,
+      'change-phone-number': 1.3,
+      'verify-phone-number': 1.3,
+      'rotate-signing-key': 1.3,
+      logout: 1.2,
+      me: 1.2,
+      'delete-account': 1.2,
+      'well-known': 1.2,
+      'not-found': 1.2,
+    });
+  });
+
+  it('says valgrind is missing and skips the section, rather than failing the bench', async () => {
+    const progress: string[] = [];
+    const report = await measureColdInstructions(
+      HANDLERS as never,
+      (line) => progress.push(line),
+      '/nonexistent/valgrind',
+    );
+    expect(report).toEqual({ skipped: expect.stringMatching(/^\/nonexistent\/valgrind does not run here \(ENOENT\)/) });
+    expect(progress).toEqual([]);
+  });
+});
