@@ -6,6 +6,7 @@ import { codeAtStep, totpStepAt } from '../../lambdas/core/otp-code.js';
 import { parsePhoneNumber } from '../../lambdas/core/phone.js';
 import { emptyRecord, type PhoneRecord, type UserAccount, type UserStatus } from '../../lambdas/core/phone-record.js';
 import type {
+  CountryCharge,
   CountrySendLimiter,
   FailedAttemptOutcome,
   IpRateLimiter,
@@ -102,7 +103,7 @@ function scriptedRecords(
 }
 
 function allowingIp(allowed = true) {
-  return { tryConsume: vi.fn(async () => allowed) } satisfies IpRateLimiter;
+  return { tryConsume: vi.fn(async () => allowed), refund: vi.fn(async () => {}) } satisfies IpRateLimiter;
 }
 
 /** An SMS provider that accepts after `delaySeconds` (moving the clock), or refuses with `failure`. */
@@ -115,8 +116,14 @@ function sms(clock: MovableClock, options: { delaySeconds?: number; failure?: Er
   } satisfies SmsSender;
 }
 
+const CHARGE: CountryCharge = { country: 'IN', windowStart: T0 - (T0 % 3600), shard: 7 };
+
 function countryLimiter(room = true) {
-  return { tryConsume: vi.fn(async () => room), hasRoom: vi.fn(async () => room) } satisfies CountrySendLimiter;
+  return {
+    tryConsume: vi.fn(async (): Promise<CountryCharge | undefined> => (room ? CHARGE : undefined)),
+    refund: vi.fn(async (_charge: CountryCharge) => {}),
+    hasRoom: vi.fn(async () => room),
+  } satisfies CountrySendLimiter;
 }
 
 function sendDeps(
@@ -369,9 +376,12 @@ describe('sendOtp', () => {
         order.push('save');
         return true;
       });
-      const ipLimiter = { tryConsume: vi.fn(async () => order.push('ip') > 0) };
+      const ipLimiter = { tryConsume: vi.fn(async () => order.push('ip') > 0), refund: vi.fn(async () => {}) };
       const country = countryLimiter();
-      country.tryConsume.mockImplementation(async () => order.push('country') > 0);
+      country.tryConsume.mockImplementation(async () => {
+        order.push('country');
+        return CHARGE;
+      });
       const deps = sendDeps(records, {
         policy: { sendMaxPerCountryPerHour: budgets },
         ipLimiter,
