@@ -130,7 +130,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'DELETE /me: deletes the user and every session',
     publicReason: null,
     // The record loses its user; the families are found through the user index and deleted.
-    // UpdateItem: withdraws a number change the user had asked for, on the other number's record.
+    // UpdateItem: withdraws each number change the user had asked for, on the other numbers' records.
     table: { phone: ['GetItem', 'PutItem', 'UpdateItem'], user: ['Query'], family: ['DeleteItem'] },
     signingKey: false,
     sms: false,

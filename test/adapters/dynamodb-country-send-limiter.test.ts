@@ -86,7 +86,8 @@ describe('DynamoDbCountrySendLimiter', () => {
   });
 
   it('gives a refunded send back to the shard it was taken from, never below zero', async () => {
-    const limiter = new DynamoDbCountrySendLimiter(documents, tableName, () => 1);
+    const picks = [1, 0, 0, 0];
+    const limiter = new DynamoDbCountrySendLimiter(documents, tableName, () => picks.shift() ?? 0);
 
     const charge = await limiter.tryConsume('NL', now, 2);
     expect(charge).toEqual({ country: 'NL', windowStart: hourStart, shard: 1 });
@@ -97,7 +98,7 @@ describe('DynamoDbCountrySendLimiter', () => {
     expect(await shardCounts('NL', 2)).toEqual([1, 0]);
     await limiter.refund(charge as CountryCharge);
     expect(await shardCounts('NL', 2)).toEqual([1, 0]);
-    // The refund reopened the window, though this limiter had just seen it spent.
+    // Shard 0 drawn and full: the refund reopened the window, though this limiter had just seen it spent.
     expect(await limiter.tryConsume('NL', now, 2)).toEqual(charge);
     // A window nobody counted in is not created by a refund.
     await limiter.refund({ country: 'NL', windowStart: hourStart + HOUR, shard: 0 });
