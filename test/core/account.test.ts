@@ -329,6 +329,54 @@ describe('requestNumberChange', () => {
     expect(records.record(NEW)?.change?.userId).toBe('user-1');
   });
 
+  it('charges the caller before looking at the new number: a locked number or one at its limits costs a send too', async () => {
+    const locked = { ...emptyRecord(NEW), failedAttempts: 5, lastFailedAt: T0 - 5 };
+    const records = new MemoryRecords([holder(), locked]);
+    const deps = requestDeps(records);
+
+    await expect(
+      requestNumberChange(deps, { subject: SUBJECT, phoneNumber: NEW, sourceIp: 'ip' }),
+    ).rejects.toMatchObject({ code: 'too_many_attempts' });
+    expect(records.record(OLD)?.sendTimes).toEqual([T0 - 5000, T0]);
+    expect(records.record(NEW)).toEqual(locked);
+    expect(deps.ipLimiter.tryConsume).not.toHaveBeenCalled();
+
+    const cooling = new MemoryRecords([holder(), { ...emptyRecord(NEW), sendTimes: [T0 - 1] }]);
+    const coolingDeps = requestDeps(cooling, { sendCooldownSeconds: 60 });
+    await expect(
+      requestNumberChange(coolingDeps, { subject: SUBJECT, phoneNumber: NEW, sourceIp: 'ip' }),
+    ).rejects.toMatchObject({ code: 'rate_limited', retryAfterSeconds: 59 });
+    expect(cooling.record(OLD)?.sendTimes).toEqual([T0 - 5000, T0]);
+  });
+
+  it('refuses on the caller budget first, charging nothing and looking at nothing else', async () => {
+    const spent = [T0 - 10, T0 - 20, T0 - 30, T0 - 40, T0 - 50];
+    const records = new MemoryRecords([{ ...holder(), sendTimes: spent }]);
+    const deps = requestDeps(records);
+
+    await expect(
+      requestNumberChange(deps, { subject: SUBJECT, phoneNumber: NEW, sourceIp: 'ip' }),
+    ).rejects.toMatchObject({ code: 'rate_limited' });
+    expect(records.saves).toBe(0);
+    expect(records.withdrawChange).not.toHaveBeenCalled();
+  });
+
+  it('withdraws the earlier changes whose code has expired before forgetting them, and keeps live ones', async () => {
+    const pendingChanges = [
+      { phoneNumber: '+919876543212', requestedAt: T0 - 300 - 61 },
+      { phoneNumber: '+919876543213', requestedAt: T0 - 300 - 60 },
+    ];
+    const records = new MemoryRecords([{ ...holder(), pendingChanges }]);
+
+    await requestNumberChange(requestDeps(records), { subject: SUBJECT, phoneNumber: NEW, sourceIp: 'ip' });
+
+    expect(records.withdrawChange.mock.calls).toEqual([['+919876543212', 'user-1']]);
+    expect(records.record(OLD)?.pendingChanges).toEqual([
+      { phoneNumber: '+919876543213', requestedAt: T0 - 360 },
+      { phoneNumber: NEW, requestedAt: T0 },
+    ]);
+  });
+
   it('sends nothing for a test number and skips the send limits, but still binds the change', async () => {
     // Both the caller's and the test number's own hour are spent: neither limit applies.
     const spent = [T0 - 10, T0 - 20, T0 - 30, T0 - 40, T0 - 50];
