@@ -76,8 +76,13 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'POST /send-otp: sends a login code by SMS',
     publicReason:
       'Login starts here, before the caller has any token; abuse is bounded by per-number, per-IP and per-country limits in the function and by route throttling.',
-    // The country counter is read (never counted) for closed signup's unknown numbers.
-    table: { phone: ['GetItem', 'PutItem', 'UpdateItem'], ip: ['UpdateItem'], country: ['GetItem', 'UpdateItem'] },
+    // The country's shards are counted, given back (UpdateItem), and read all at once (BatchGetItem)
+    // when the shard tried is full; one is read (GetItem) for closed signup's unknown numbers.
+    table: {
+      phone: ['GetItem', 'PutItem', 'UpdateItem'],
+      ip: ['UpdateItem'],
+      country: ['GetItem', 'BatchGetItem', 'UpdateItem'],
+    },
     signingKey: false,
     sms: true,
     settings: ['otp', 'sms'],
@@ -125,7 +130,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     description: 'DELETE /me: deletes the user and every session',
     publicReason: null,
     // The record loses its user; the families are found through the user index and deleted.
-    // UpdateItem: withdraws a number change the user had asked for, on the other number's record.
+    // UpdateItem: withdraws each number change the user had asked for, on the other numbers' records.
     table: { phone: ['GetItem', 'PutItem', 'UpdateItem'], user: ['Query'], family: ['DeleteItem'] },
     signingKey: false,
     sms: false,
@@ -134,7 +139,8 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   'change-phone-number': {
     description: 'POST /me/phone-number: sends a code to the number the user moves to',
     publicReason: null,
-    table: { phone: ['GetItem', 'PutItem', 'UpdateItem'], ip: ['UpdateItem'], country: ['UpdateItem'] },
+    // As send-otp, less the read of one shard: a number change is never answered without counting.
+    table: { phone: ['GetItem', 'PutItem', 'UpdateItem'], ip: ['UpdateItem'], country: ['BatchGetItem', 'UpdateItem'] },
     signingKey: false,
     sms: true,
     settings: ['otp', 'sms'],

@@ -154,10 +154,12 @@ export interface paths {
          * @description Sends a 6-digit code to the new number. The new number gets every rule of `/send-otp`
          *     (country, number type, lockout, cooldown, hour, day, client-IP and per-country limits),
          *     whatever `SIGNUP_MODE`, and
-         *     every request also counts as one send against the caller's own number's hour and day
-         *     limits, so an account cannot spray codes or probe numbers. A number that belongs to another
+         *     every request first counts as one send against the caller's own number's hour and day
+         *     limits, whatever the new number's state, so an account cannot spray codes or probe numbers
+         *     (at most `SEND_MAX_PER_DAY` a day). A number that belongs to another
          *     user is `409 phone_number_taken` (also counted against the caller; the other user is not
-         *     touched); the user's current number is `400 invalid_request`. The code only confirms this
+         *     touched), a locked one or one at its send limits `429` (counted too); the user's current
+         *     number is `400 invalid_request`. The code only confirms this
          *     change by this user: it never logs anyone in.
          */
         post: operations["requestPhoneNumberChange"];

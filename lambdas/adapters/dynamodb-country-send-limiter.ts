@@ -1,16 +1,31 @@
 import { randomInt } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { HOUR } from '../core/clock.js';
-import type { CountrySendLimiter } from '../core/ports.js';
+import type { CountryCharge, CountrySendLimiter } from '../core/ports.js';
 import { isConditionFailure } from './dynamodb-document-client.js';
 import { KEY_PREFIXES, TTL_ATTRIBUTE } from './table-keys.js';
 
 /**
  * Shards per country. DynamoDB serves about 1,000 writes/s per partition key; a request that reaches
- * the counter writes one shard (1 WCU, refused or not), so 16 shards carry 10,000 sends/s to one
- * country at 625 writes/s per shard on average (docs/architecture.md has the arithmetic).
+ * the counter writes one shard (1 WCU, refused or not) while the budget has room, so 16 shards carry
+ * 10,000 sends/s to one country at 625 writes/s per shard on average (docs/architecture.md has the
+ * arithmetic, and what a spent country costs).
  */
 export const COUNTRY_SHARDS = 16;
+
+/**
+ * How long a container trusts a read that showed every shard of a window full: within it, a request
+ * whose shard is full is refused without reading all 16 again. Only a refund can reopen a spent
+ * window, so a read that old is wrong only if a refund landed since; and without the memo, a flood at
+ * a spent country would read each shard once per request, past the 3,000 reads/s a partition serves.
+ */
+export const SPENT_MEMO_SECONDS = 1;
+
+/** Rounds of read-then-try before giving up; see {@link DynamoDbCountrySendLimiter.tryConsume}. */
+const MAX_ROUNDS = COUNTRY_SHARDS + 1;
+
+/** BatchGetItem may leave keys unprocessed under load; read those again this many times at most. */
+const MAX_BATCH_READS = 4;
 
 /** Shards of a budget: never more than the budget, so every shard holds at least one send. */
 export function shardCount(maxPerHour: number): number {
@@ -23,33 +38,101 @@ export function shardShare(maxPerHour: number, index: number): number {
   return Math.floor(maxPerHour / shards) + (index < maxPerHour % shards ? 1 : 0);
 }
 
+function windowOf(now: number): number {
+  return now - (now % HOUR);
+}
+
+function shardKey(country: string, windowStart: number, shard: number) {
+  return { pk: `${KEY_PREFIXES.country}${country}#${shard}`, sk: `SEND#${windowStart}` };
+}
+
 /**
- * The per-country budget as `COUNTRY_SHARDS` counters per country and hour
+ * The per-country budget as up to `COUNTRY_SHARDS` counters per country and hour
  * (`CTRY#<country>#<shard>` / `SEND#<window start>`), each a guarded ADD against its share. Each shard
- * is exact under any contention, so the country never exceeds its budget; a request picks one shard
- * at random and is refused when that shard is full, even if others still have room (a retry may
- * land on one that has).
+ * is exact under any contention and the shares add up to the budget, so the country never exceeds
+ * it. A send tries one shard at random (one write, the common case); only when that shard is full
+ * does it read every shard (one strongly consistent BatchGetItem) and try those that showed room, so
+ * a send is refused only when one consistent read showed every shard full.
  */
 export class DynamoDbCountrySendLimiter implements CountrySendLimiter {
+  // Per country: the window and the second a read last showed every shard full.
+  private readonly spentSeen = new Map<string, { windowStart: number; at: number }>();
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-    /** Picks a shard in [0, shards); random by default, fixed in tests. */
+    /** Picks the first shard to try in [0, shards); random by default, fixed in tests. */
     private readonly pickShard: (shards: number) => number = (shards) => randomInt(shards),
   ) {}
 
-  async tryConsume(country: string, now: number, maxPerHour: number): Promise<boolean> {
-    const { key, share, windowStart } = this.shard(country, now, maxPerHour);
+  /**
+   * Each round reads every shard and tries, in random order, those that showed room; a round ends
+   * with no send only if every one of them was full by the time it was tried, so without refunds
+   * each round leaves fewer shards open and `MAX_ROUNDS` rounds always end in a send or a read that
+   * shows the budget spent. Only refunds racing with the rounds can exhaust them (then: refused).
+   */
+  async tryConsume(country: string, now: number, maxPerHour: number): Promise<CountryCharge | undefined> {
+    const windowStart = windowOf(now);
+    const first = this.pickShard(shardCount(maxPerHour));
+    if (await this.add(country, windowStart, first, maxPerHour)) return { country, windowStart, shard: first };
+    if (this.knownSpent(country, windowStart, now)) return undefined;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const open = await this.openShards(country, windowStart, now, maxPerHour);
+      if (open.length === 0) return undefined;
+      for (const shard of shuffled(open)) {
+        if (await this.add(country, windowStart, shard, maxPerHour)) return { country, windowStart, shard };
+      }
+    }
+    return undefined;
+  }
+
+  async refund(charge: CountryCharge): Promise<void> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: key,
+          Key: shardKey(charge.country, charge.windowStart, charge.shard),
+          UpdateExpression: 'ADD #count :minusOne',
+          // Never below zero, and never recreates an item TTL has already removed.
+          ConditionExpression: '#count > :zero',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    // The window has room again; a container that saw it spent must look again.
+    this.spentSeen.delete(charge.country);
+  }
+
+  /** One random shard first (the same single call a send makes); every shard only when that one is full. */
+  async hasRoom(country: string, now: number, maxPerHour: number): Promise<boolean> {
+    const windowStart = windowOf(now);
+    const first = this.pickShard(shardCount(maxPerHour));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: shardKey(country, windowStart, first), ConsistentRead: true }),
+    );
+    if (((Item?.count as number | undefined) ?? 0) < shardShare(maxPerHour, first)) return true;
+    if (this.knownSpent(country, windowStart, now)) return false;
+    return (await this.openShards(country, windowStart, now, maxPerHour)).length > 0;
+  }
+
+  private async add(country: string, windowStart: number, shard: number, maxPerHour: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: shardKey(country, windowStart, shard),
           UpdateExpression: 'ADD #count :one SET #ttl = :ttl',
           // Exact under any contention, in one call: the increment happens only while below the share.
           ConditionExpression: 'attribute_not_exists(#count) OR #count < :max',
           ExpressionAttributeNames: { '#count': 'count', '#ttl': TTL_ATTRIBUTE },
-          ExpressionAttributeValues: { ':one': 1, ':max': share, ':ttl': windowStart + 2 * HOUR },
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':max': shardShare(maxPerHour, shard),
+            ':ttl': windowStart + 2 * HOUR,
+          },
         }),
       );
       return true;
@@ -59,21 +142,47 @@ export class DynamoDbCountrySendLimiter implements CountrySendLimiter {
     }
   }
 
-  async hasRoom(country: string, now: number, maxPerHour: number): Promise<boolean> {
-    const { key, share } = this.shard(country, now, maxPerHour);
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+  /** The shards below their share, from one strongly consistent read of all of them; remembers a spent window. */
+  private async openShards(country: string, windowStart: number, now: number, maxPerHour: number): Promise<number[]> {
+    const shards = shardCount(maxPerHour);
+    const counts = new Map<string, number>();
+    let keys = Array.from({ length: shards }, (_, shard) => shardKey(country, windowStart, shard));
+    for (let read = 0; keys.length > 0; read++) {
+      if (read === MAX_BATCH_READS) throw new Error('BatchGetItem left country shards unprocessed');
+      const { Responses, UnprocessedKeys } = await this.client.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [this.tableName]: {
+              Keys: keys,
+              ConsistentRead: true,
+              ProjectionExpression: 'pk, #count',
+              ExpressionAttributeNames: { '#count': 'count' },
+            },
+          },
+        }),
+      );
+      for (const item of Responses?.[this.tableName] ?? []) counts.set(String(item.pk), Number(item.count ?? 0));
+      keys = (UnprocessedKeys?.[this.tableName]?.Keys ?? []) as typeof keys;
+    }
+    const open = Array.from({ length: shards }, (_, shard) => shard).filter(
+      (shard) => (counts.get(shardKey(country, windowStart, shard).pk) ?? 0) < shardShare(maxPerHour, shard),
     );
-    return ((Item?.count as number | undefined) ?? 0) < share;
+    if (open.length === 0) this.spentSeen.set(country, { windowStart, at: now });
+    return open;
   }
 
-  private shard(country: string, now: number, maxPerHour: number) {
-    const windowStart = now - (now % HOUR);
-    const index = this.pickShard(shardCount(maxPerHour));
-    return {
-      key: { pk: `${KEY_PREFIXES.country}${country}#${index}`, sk: `SEND#${windowStart}` },
-      share: shardShare(maxPerHour, index),
-      windowStart,
-    };
+  private knownSpent(country: string, windowStart: number, now: number): boolean {
+    const seen = this.spentSeen.get(country);
+    return seen !== undefined && seen.windowStart === windowStart && now - seen.at < SPENT_MEMO_SECONDS;
   }
+}
+
+/** Fisher-Yates, so concurrent fallbacks spread over the open shards instead of piling onto the first. */
+function shuffled(items: readonly number[]): number[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [out[i], out[j]] = [out[j] as number, out[i] as number];
+  }
+  return out;
 }

@@ -18,7 +18,7 @@ export class DynamoDbIpRateLimiter implements IpRateLimiter {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `${KEY_PREFIXES.ip}${rateLimitKeyForIp(ip)}`, sk: `SEND#${windowStart}` },
+          Key: ipKey(ip, windowStart),
           UpdateExpression: 'ADD #count :one SET #ttl = :ttl',
           // Exact under any contention, in one call: the increment happens only while below the limit.
           ConditionExpression: 'attribute_not_exists(#count) OR #count < :max',
@@ -32,4 +32,26 @@ export class DynamoDbIpRateLimiter implements IpRateLimiter {
       throw error;
     }
   }
+
+  async refund(ip: string, chargedAt: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: ipKey(ip, chargedAt - (chargedAt % HOUR)),
+          UpdateExpression: 'ADD #count :minusOne',
+          // Never below zero, and never recreates an item TTL has already removed.
+          ConditionExpression: '#count > :zero',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+}
+
+function ipKey(ip: string, windowStart: number) {
+  return { pk: `${KEY_PREFIXES.ip}${rateLimitKeyForIp(ip)}`, sk: `SEND#${windowStart}` };
 }

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { PhoneRecord, UserAccount } from '../core/phone-record.js';
+import type { PendingChangeTarget, PhoneRecord, UserAccount } from '../core/phone-record.js';
 import type {
   ConsumeCodeArgs,
   FailedAttemptArgs,
@@ -25,8 +25,11 @@ interface PhoneItem {
   /** A pending number change to this number: the user it is for and the secret of its code. */
   changeUserId?: string;
   changeSecret?: string;
-  /** On a user's record: the number a change code went to. */
-  changeTo?: string;
+  /**
+   * On a user's record: the numbers change codes went to, and when. A string in items written before
+   * a user could have more than one (read as one change requested long ago).
+   */
+  changeTo?: string | { to: string; at: number }[];
   otpStep?: number;
   otpExpiresAt?: number;
   otpConsumed?: boolean;
@@ -58,7 +61,7 @@ function toRecord(item: PhoneItem): PhoneRecord {
     ...(item.changeUserId && item.changeSecret
       ? { change: { userId: item.changeUserId, secret: item.changeSecret } }
       : {}),
-    ...(item.changeTo === undefined ? {} : { pendingChangeTo: item.changeTo }),
+    ...(item.changeTo === undefined ? {} : { pendingChanges: pendingChangesOf(item.changeTo) }),
     ...(item.otpStep === undefined || item.otpExpiresAt === undefined
       ? {}
       : { code: { step: item.otpStep, expiresAt: item.otpExpiresAt, consumed: item.otpConsumed === true } }),
@@ -68,6 +71,11 @@ function toRecord(item: PhoneItem): PhoneRecord {
     sendTimes: item.sendTimes ?? [],
     ...(item.ttl === undefined ? {} : { retainUntil: item.ttl }),
   };
+}
+
+function pendingChangesOf(changeTo: NonNullable<PhoneItem['changeTo']>): PendingChangeTarget[] {
+  if (typeof changeTo === 'string') return [{ phoneNumber: changeTo, requestedAt: 0 }];
+  return changeTo.map((c) => ({ phoneNumber: c.to, requestedAt: c.at }));
 }
 
 /** The item of a whole record at `version` (also written by the number move's transaction). */
@@ -85,7 +93,7 @@ export function phoneItem(record: PhoneRecord, version: number): PhoneItem {
     sessionEpoch: user?.sessionEpoch,
     changeUserId: record.change?.userId,
     changeSecret: record.change?.secret,
-    changeTo: record.pendingChangeTo,
+    changeTo: record.pendingChanges?.map((c) => ({ to: c.phoneNumber, at: c.requestedAt })),
     otpStep: code?.step,
     otpExpiresAt: code?.expiresAt,
     otpConsumed: code?.consumed,

@@ -45,10 +45,12 @@ export type ItemKind = keyof typeof KEY_PREFIXES;
 
 /**
  * Item actions the handlers use: every read is a GetItem by key, every write a conditional Put or
- * Update (a transaction is authorized as its item actions); DeleteItem removes a deleted account's
- * families; Query is only ever granted on {@link USER_INDEX}, whose partitions are one user's families.
+ * Update (a transaction is authorized as its item actions); BatchGetItem reads all the shards of a
+ * country's hour at once (IAM checks each key's prefix, as for a GetItem); DeleteItem removes a deleted
+ * account's families; Query is only ever granted on {@link USER_INDEX}, whose partitions are one
+ * user's families.
  */
-export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
+export type ItemAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
 
 /** The item actions a function may call, per kind of item; kinds not listed are out of reach. */
 export type ItemAccess = Readonly<Partial<Record<ItemKind, readonly ItemAction[]>>>;

@@ -24,6 +24,7 @@ import {
   planNumberChangeSend,
   planVacatedRecord,
   type SendLimits,
+  staleChangeTargets,
   type UserAccount,
 } from './phone-record.js';
 import type { NumberHolders, NumberMoves, PhoneRecordStore, UserFamilies } from './ports.js';
@@ -108,10 +109,10 @@ export async function deleteAccount(deps: DeleteAccountDeps, subject: AccountSub
     // Conditioned on the version read: a login finishing meanwhile makes us read again.
     if (await deps.records.save(planVacatedRecord(record, now, deps.policy), version)) {
       const cleanup = await deleteFamiliesOf(deps.families, subject.userId);
-      if (!record.pendingChangeTo) return cleanup;
-      // A change the user asked for still names it on the other number: withdraw it too.
+      // Every change the user asked for still names it on the other number: withdraw each.
+      const targets = (record.pendingChanges ?? []).map((c) => c.phoneNumber);
       try {
-        await deps.records.withdrawChange(record.pendingChangeTo, subject.userId);
+        await withdrawChanges(deps.records, targets, subject.userId);
         return cleanup;
       } catch (error) {
         return { ...cleanup, cleanupError: cleanup.cleanupError ?? error };
@@ -119,6 +120,13 @@ export async function deleteAccount(deps: DeleteAccountDeps, subject: AccountSub
     }
   }
   throw new AuthError('rate_limited', { retryAfterSeconds: 1 });
+}
+
+/** Withdraws the user's changes on each number (a no-op where the change is no longer the user's). */
+async function withdrawChanges(records: PhoneRecordStore, targets: readonly string[], userId: string): Promise<void> {
+  const results = await Promise.allSettled(targets.map((target) => records.withdrawChange(target, userId)));
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 export interface RequestNumberChangeDeps extends SendOtpDeps {
@@ -129,10 +137,12 @@ export interface RequestNumberChangeDeps extends SendOtpDeps {
 /**
  * Sends a code to the number the user wants to move to. The new number gets every rule of
  * `/send-otp` (country, number type, lockout, cooldown, hour/day, per-IP and per-country limits)
- * whatever the signup mode, and every request also costs the caller one send of their own number's
- * hour and day budget, so an account can neither spray codes at many numbers nor probe which are
- * taken faster than its send limits (not its cooldown: a user may change the number right after
- * logging in). A number held by another user answers `409 phone_number_taken`, charged to the
+ * whatever the signup mode. Every request that gets this far first costs the caller one send of their
+ * own number's hour and day budget, before the new number is looked at: whatever its state (free,
+ * taken, locked, in cooldown, at its cap, its country spent), the answer tells the caller something
+ * about it, so an account learns at most `SEND_MAX_PER_DAY` such facts a day and cannot spray codes
+ * at many numbers faster than its send limits (not its cooldown: a user may change the number right
+ * after logging in). A number held by another user answers `409 phone_number_taken`, charged to the
  * caller only: the other user's record is not touched.
  */
 export async function requestNumberChange(
@@ -146,36 +156,45 @@ export async function requestNumberChange(
   const charges = new SendCharges(deps, phone, input.sourceIp, testCode !== undefined);
   let callerCharged = false;
 
-  for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
-    const now = epochSeconds(deps.clock);
-    const caller = await deps.records.get(subject.phoneNumber, now);
-    if (!holdsNumber(caller.record, subject)) throw new AuthError('invalid_token', { detail: 'account_gone' });
-    const target = await deps.records.get(phone.e164, now);
-    const taken = target.record.user?.status === 'active';
-    // Test numbers cost nothing, so they skip the send limits, as on /send-otp.
-    if (!testCode && !callerCharged) assertSendAllowed(caller.record, now, policy, { cooldown: false });
-    if (!taken) {
+  return charges.settle(async () => {
+    for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
+      const now = epochSeconds(deps.clock);
+      const caller = await deps.records.get(subject.phoneNumber, now);
+      if (!holdsNumber(caller.record, subject)) throw new AuthError('invalid_token', { detail: 'account_gone' });
+      const target = await deps.records.get(phone.e164, now);
+      const taken = target.record.user?.status === 'active';
+      // The caller pays before any refusal that depends on the target. Test numbers cost nothing, as
+      // on /send-otp.
+      if (!testCode && !callerCharged) {
+        assertSendAllowed(caller.record, now, policy, { cooldown: false });
+        // Changes whose code has expired are withdrawn before the record forgets them.
+        await withdrawChanges(deps.records, staleChangeTargets(caller.record, now, policy), subject.userId);
+        const changeTo = taken ? undefined : phone.e164;
+        if (!(await deps.records.save(planCallerCharge(caller.record, now, policy, changeTo), caller.version)))
+          continue;
+        callerCharged = true;
+      }
+      if (taken) {
+        await charges.chargeIp(now);
+        charges.answered();
+        throw new AuthError('phone_number_taken');
+      }
       assertNotLocked(target.record, now, policy);
       if (!testCode) assertSendAllowed(target.record, now, policy);
-    }
-    await charges.chargeIp(now);
-    // As on /send-otp: counted once every other check has passed, only for a request that will send.
-    if (!taken) await charges.chargeCountry(now);
-    if (!testCode && !callerCharged) {
-      const changeTo = taken ? undefined : phone.e164;
-      if (!(await deps.records.save(planCallerCharge(caller.record, now, policy, changeTo), caller.version))) continue;
-      callerCharged = true;
-    }
-    if (taken) throw new AuthError('phone_number_taken');
+      await charges.chargeIp(now);
+      // As on /send-otp: counted once every other check has passed, given back if nothing is sent.
+      await charges.chargeCountry(now);
 
-    const change = { userId: subject.userId, secret: deps.newChangeSecret?.() ?? newTotpSecret() };
-    const { next, step } = planNumberChangeSend(target.record, change, now, policy);
-    if (!(await deps.records.save(next, target.version))) continue;
-    if (testCode) return { expiresIn: policy.otpTtlSeconds, outcome: 'test_number', phone };
-    await deliverCode(deps, phone, codeAtStep(change.secret, step), next);
-    return { expiresIn: policy.otpTtlSeconds, outcome: 'sent', phone };
-  }
-  throw new AuthError('rate_limited', { retryAfterSeconds: 1 });
+      const change = { userId: subject.userId, secret: deps.newChangeSecret?.() ?? newTotpSecret() };
+      const { next, step } = planNumberChangeSend(target.record, change, now, policy);
+      if (!(await deps.records.save(next, target.version))) continue;
+      charges.recorded();
+      if (testCode) return { expiresIn: policy.otpTtlSeconds, outcome: 'test_number', phone };
+      await deliverCode(deps, phone, codeAtStep(change.secret, step), next);
+      return { expiresIn: policy.otpTtlSeconds, outcome: 'sent', phone };
+    }
+    throw new AuthError('rate_limited', { retryAfterSeconds: 1 });
+  });
 }
 
 function parseNewNumber(raw: string, subject: AccountSubject, policy: OtpPolicy): PhoneNumber {
@@ -236,7 +255,13 @@ export async function confirmNumberChange(
     if (target.record.user?.status === 'active') throw new AuthError('phone_number_taken');
     const caller = await deps.records.get(subject.phoneNumber, now);
     if (!holdsNumber(caller.record, subject)) throw new AuthError('invalid_token', { detail: 'account_gone' });
-    const moved = planMovedRecord(target.record, caller.record.user, now, deps.newTotpSecret?.() ?? newTotpSecret());
+    const moved = planMovedRecord(
+      target.record,
+      caller.record.user,
+      now,
+      deps.newTotpSecret?.() ?? newTotpSecret(),
+      caller.record.pendingChanges,
+    );
     const { family, tokens } = await newSession(
       deps,
       { userId: subject.userId, phoneNumber: phone.e164 },

@@ -17,6 +17,7 @@ import {
   type UserAccount,
 } from './phone-record.js';
 import type {
+  CountryCharge,
   CountrySendLimiter,
   IpRateLimiter,
   PhoneRecordStore,
@@ -94,7 +95,9 @@ function newUser(deps: SendOtpDeps, now: number): UserAccount {
 
 /**
  * Sends a code to a number. Order matters: every check that can refuse runs before anything is
- * written or sent, and the per-number limits are re-checked on every lost write race.
+ * written or sent, and the per-number limits are re-checked on every lost write race. The per-IP and
+ * per-country units taken before the record write are given back if the request ends without
+ * sending (see {@link SendCharges}).
  */
 export async function sendOtp(
   deps: SendOtpDeps,
@@ -110,48 +113,65 @@ export async function sendOtp(
   });
   const charges = new SendCharges(deps, phone, input.sourceIp, testCode !== undefined);
 
-  for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
-    const now = epochSeconds(deps.clock);
-    const { record, version } = await deps.records.get(phone.e164, now);
-    assertNotLocked(record, now, policy);
-    // Test numbers cost nothing, so they skip the send limits; never the attempt budget.
-    if (!testCode) assertSendAllowed(record, now, policy);
-    await charges.chargeIp(now);
-    // Closed signup: an unknown number gets the very same answer and no SMS. Its send is still
-    // counted, so the cooldown and hour/day limits cannot tell it from a known number.
-    if (!record.user && policy.signupMode === 'closed') {
-      // Nothing is sent, so nothing is counted; but a spent country budget must refuse it as it
-      // would refuse a known number, or the 429s of a spent hour would tell which numbers have accounts.
-      await charges.checkCountry(now);
-      if (!(await deps.records.save(planUnknownNumberSend(record, now, policy), version))) continue;
-      return answer('unknown_number');
+  return charges.settle(async () => {
+    for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
+      const now = epochSeconds(deps.clock);
+      const { record, version } = await deps.records.get(phone.e164, now);
+      assertNotLocked(record, now, policy);
+      // Test numbers cost nothing, so they skip the send limits; never the attempt budget.
+      if (!testCode) assertSendAllowed(record, now, policy);
+      await charges.chargeIp(now);
+      // Closed signup: an unknown number gets the very same answer and no SMS. Its send is still
+      // counted, so the cooldown and hour/day limits cannot tell it from a known number.
+      if (!record.user && policy.signupMode === 'closed') {
+        // Nothing is sent, so nothing is counted; but a spent country budget must refuse it as it
+        // would refuse a known number, or the 429s of a spent hour would tell which numbers have accounts.
+        await charges.checkCountry(now);
+        if (!(await deps.records.save(planUnknownNumberSend(record, now, policy), version))) continue;
+        charges.recorded();
+        return answer('unknown_number');
+      }
+      // Counted last, once every other check has passed; held across lost write races and given back
+      // if the request ends without sending, so the budget counts exactly the SMS sent.
+      await charges.chargeCountry(now);
+
+      const user = record.user ?? newUser(deps, now);
+      const { next, step } = planSend(record, user, now, policy);
+      if (!(await deps.records.save(next, version))) continue;
+      charges.recorded();
+      if (testCode) return answer('test_number');
+
+      await deliverCode(deps, phone, codeAtStep(user.totpSecret, step), next);
+      return answer('sent');
     }
-    // Counted last, once every other check has passed, so only requests that will really send spend
-    // the country's budget.
-    await charges.chargeCountry(now);
-
-    const user = record.user ?? newUser(deps, now);
-    const { next, step } = planSend(record, user, now, policy);
-    if (!(await deps.records.save(next, version))) continue;
-    if (testCode) return answer('test_number');
-
-    await deliverCode(deps, phone, codeAtStep(user.totpSecret, step), next);
-    return answer('sent');
-  }
-  throw new AuthError('rate_limited', { retryAfterSeconds: 1 });
+    throw new AuthError('rate_limited', { retryAfterSeconds: 1 });
+  });
 }
 
 /**
  * The per-IP and per-destination-country counters a request that texts a code spends: each at most
  * once per request, however often its record write is retried. A test number is never texted, so it
  * spends neither. Shared by every route that sends a code, so each holds the same limits.
+ *
+ * Units are taken before the version-conditioned record write (a limit must hold before anything is
+ * written) and held across lost write races; {@link settle} gives back what a request that ends in an
+ * error holds but did not use:
+ * - the country unit unless an SMS may have left: kept once the record write succeeded, except when
+ *   the provider refused the message (`sms_unavailable`: nothing was sent), so a country's budget goes
+ *   down by exactly the SMS sent to it;
+ * - the IP unit unless the request's final attempt passed the per-number checks: the IP budget counts
+ *   requests answered on their merits (sent, answered as if sent, refused by the country budget or by
+ *   the provider, or a number-change target found taken), not requests refused by a per-number limit
+ *   after losing a race, which would have cost nothing had they lost no race.
  */
 export class SendCharges {
   private readonly countryBudget: CountryBudget | undefined;
-  private ipCounted = false;
-  private countryCounted = false;
+  private ipChargedAt: number | undefined;
+  private ipEarned = false;
+  private countryCharge: CountryCharge | undefined;
   // Checked without counting (an unknown number); a retry that finds a user still counts.
   private countryChecked = false;
+  private written = false;
 
   constructor(
     private readonly deps: Pick<SendOtpDeps, 'ipLimiter' | 'countryLimiter' | 'policy'>,
@@ -164,21 +184,23 @@ export class SendCharges {
 
   /** Counts the request in its client IP's hour; `rate_limited` until the hour ends when it is full. */
   async chargeIp(now: number): Promise<void> {
-    if (this.testNumber || this.ipCounted) return;
+    if (this.testNumber || this.ipChargedAt !== undefined) return;
     if (!(await this.deps.ipLimiter.tryConsume(this.sourceIp, now, this.deps.policy.sendMaxPerIpPerHour))) {
       throw new AuthError('rate_limited', { retryAfterSeconds: HOUR - (now % HOUR) });
     }
-    this.ipCounted = true;
+    this.ipChargedAt = now;
   }
 
   /** Counts the send in its destination country's hour: call it once every other check has passed. */
   async chargeCountry(now: number): Promise<void> {
     const budget = this.countryBudget;
-    if (!budget || this.countryCounted) return;
-    if (!(await this.deps.countryLimiter.tryConsume(budget.key, now, budget.maxPerHour))) {
+    if (!budget || this.countryCharge) return;
+    const charge = await this.deps.countryLimiter.tryConsume(budget.key, now, budget.maxPerHour);
+    if (!charge) {
+      this.ipEarned = true;
       throw new CountryBudgetSpentError(budget.key, now);
     }
-    this.countryCounted = true;
+    this.countryCharge = charge;
   }
 
   /** Refuses as {@link chargeCountry} would, counting nothing: for a request that sends nothing. */
@@ -186,9 +208,44 @@ export class SendCharges {
     const budget = this.countryBudget;
     if (!budget || this.countryChecked) return;
     if (!(await this.deps.countryLimiter.hasRoom(budget.key, now, budget.maxPerHour))) {
+      this.ipEarned = true;
       throw new CountryBudgetSpentError(budget.key, now);
     }
     this.countryChecked = true;
+  }
+
+  /** The request is answered on the target's state without a send (a taken number): its IP unit stays. */
+  answered(): void {
+    this.ipEarned = true;
+  }
+
+  /** The record write that commits the send succeeded: from here on an SMS may leave. */
+  recorded(): void {
+    this.written = true;
+    this.ipEarned = true;
+  }
+
+  /** Runs the request; if it ends in an error, gives back the units it holds but did not use. */
+  async settle<T>(request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      await this.release(error);
+      throw error;
+    }
+  }
+
+  private async release(error: unknown): Promise<void> {
+    const providerRefused = error instanceof AuthError && error.code === 'sms_unavailable';
+    const country = this.countryCharge;
+    const refunds: Promise<void>[] = [];
+    if (country && (!this.written || providerRefused)) refunds.push(this.deps.countryLimiter.refund(country));
+    if (this.ipChargedAt !== undefined && !this.ipEarned) {
+      refunds.push(this.deps.ipLimiter.refund(this.sourceIp, this.ipChargedAt));
+    }
+    // A refund that fails keeps its unit: the limit errs on the strict side, and the request's own
+    // answer (the error being thrown) is what the client must see.
+    await Promise.allSettled(refunds);
   }
 }
 

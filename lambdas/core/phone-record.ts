@@ -28,6 +28,18 @@ export interface PendingNumberChange {
   readonly secret: string;
 }
 
+/** A number the user asked to move to, and when (the time of the caller charge that named it). */
+export interface PendingChangeTarget {
+  readonly phoneNumber: string;
+  readonly requestedAt: number;
+}
+
+/**
+ * Longer than any request can run (API Gateway gives up after 30 s, the functions after 10 s by
+ * default): a request older than this has written its change code, if it ever will.
+ */
+export const REQUEST_MAX_SECONDS = 60;
+
 /** The code of the latest send: only its TOTP step is stored, never the code itself. */
 export interface PendingCode {
   readonly step: number;
@@ -57,10 +69,11 @@ export interface PhoneRecord {
   /** Set while the pending code is a number change's, not a login's. */
   readonly change?: PendingNumberChange;
   /**
-   * On the record of a user who asked to move: the number the change code went to, so that deleting
-   * the account can withdraw that pending change (it names the user) instead of leaving it to expire.
+   * On the record of a user who asked to move: every number a change code went to whose record may
+   * still hold the change (it names the user and holds the change's secret), so that deleting the
+   * account can withdraw each instead of leaving them until their records expire.
    */
-  readonly pendingChangeTo?: string;
+  readonly pendingChanges?: readonly PendingChangeTarget[];
   /** Highest TOTP step ever issued; a new send always moves past it, so no code is ever valid twice. */
   readonly lastStep?: number;
   /** Wrong codes counted since the count last aged out; read it through {@link failedAttemptsAt}. */
@@ -212,8 +225,8 @@ function planCodeSend(
     failedAttempts: record.failedAttempts,
     ...(record.lastFailedAt === undefined ? {} : { lastFailedAt: record.lastFailedAt }),
     sendTimes: sendTimesWith(record, now),
-    // A login send on the user's own number keeps the pointer to a change the user asked for.
-    ...('user' in holder && record.pendingChangeTo ? { pendingChangeTo: record.pendingChangeTo } : {}),
+    // A login send on the user's own number keeps the changes the user asked for.
+    ...('user' in holder && record.pendingChanges?.length ? { pendingChanges: record.pendingChanges } : {}),
     ...retentionFields('user' in holder ? holder.user : undefined, now, limits),
   };
   return { next, step };
@@ -242,15 +255,33 @@ export function planUnknownNumberSend(record: PhoneRecord, now: number, limits: 
 /**
  * The caller's own record after a number-change request is counted against it: every request to
  * change the number costs the caller one send of their own budget, so one account cannot spray codes
- * at many new numbers, nor probe which numbers are taken faster than its send limits.
+ * at many new numbers, nor probe which numbers are taken faster than its send limits. `changeTo`, the
+ * number a change code may now go to, joins the pending changes; those {@link staleChangeTargets}
+ * names leave them (the caller withdraws them first).
  */
 export function planCallerCharge(record: PhoneRecord, now: number, limits: SendLimits, changeTo?: string): PhoneRecord {
+  const stale = new Set(staleChangeTargets(record, now, limits));
+  const kept = (record.pendingChanges ?? []).filter((c) => !stale.has(c.phoneNumber) && c.phoneNumber !== changeTo);
+  const pendingChanges = changeTo === undefined ? kept : [...kept, { phoneNumber: changeTo, requestedAt: now }];
+  const { pendingChanges: _old, ...rest } = record;
   return {
-    ...record,
+    ...rest,
     sendTimes: sendTimesWith(record, now),
-    ...(changeTo === undefined ? {} : { pendingChangeTo: changeTo }),
+    ...(pendingChanges.length ? { pendingChanges } : {}),
     ...retentionFields(record.user, now, limits),
   };
+}
+
+/**
+ * The pending changes whose code has certainly expired (the request that sent it ended long ago), so
+ * they can be withdrawn and forgotten: withdrawing keeps the set as small as the live codes (at most
+ * the caller's sends of one code lifetime), while merely forgetting one would leave its record holding
+ * the user's id for as long as anyone kept writing to it.
+ */
+export function staleChangeTargets(record: PhoneRecord, now: number, limits: SendLimits): string[] {
+  return (record.pendingChanges ?? [])
+    .filter((c) => c.requestedAt + limits.otpTtlSeconds + REQUEST_MAX_SECONDS < now)
+    .map((c) => c.phoneNumber);
 }
 
 /**
@@ -291,11 +322,21 @@ export function planVacatedRecord(record: PhoneRecord, now: number, limits: Send
  * epoch, so every family from before the move ends even if the user moves back later, and a new TOTP
  * secret, since steps are counted per number: with the old secret a code texted to the old number
  * could be valid again on the new one), the change code spent, the attempt count cleared as after any
- * successful code; its send history stays, so the move resets no limit.
+ * successful code; its send history stays, so the move resets no limit. The user's other pending
+ * number changes come along, so deleting the account later still withdraws them.
  */
-export function planMovedRecord(to: PhoneRecord, user: UserAccount, now: number, totpSecret: string): PhoneRecord {
+export function planMovedRecord(
+  to: PhoneRecord,
+  user: UserAccount,
+  now: number,
+  totpSecret: string,
+  pendingChanges: readonly PendingChangeTarget[] = [],
+): PhoneRecord {
+  // The other changes the user asked for still name it: the user's new record must list them.
+  const others = pendingChanges.filter((c) => c.phoneNumber !== to.phoneNumber);
   return {
     phoneNumber: to.phoneNumber,
+    ...(others.length ? { pendingChanges: others } : {}),
     user: { ...user, totpSecret, status: 'active', verifiedAt: now, sessionEpoch: (user.sessionEpoch ?? 0) + 1 },
     ...(to.code ? { code: { ...to.code, consumed: true } } : {}),
     ...(to.lastStep === undefined ? {} : { lastStep: to.lastStep }),

@@ -103,17 +103,42 @@ export interface NumberHolders {
 export interface IpRateLimiter {
   /** Counts one send for `ip` in the window holding `now`; false when the window is full. */
   tryConsume(ip: string, now: number, maxPerHour: number): Promise<boolean>;
+  /**
+   * Gives back one send counted by `tryConsume(ip, chargedAt)` for a request that ended without
+   * sending (never below zero). Best effort: the caller may ignore a failure, which keeps the unit.
+   */
+  refund(ip: string, chargedAt: number): Promise<void>;
+}
+
+/**
+ * One send counted against a country's budget, as `tryConsume` counted it, so that `refund` gives it
+ * back to the very counter it was taken from (the budget is sharded; see the adapter).
+ */
+export interface CountryCharge {
+  readonly country: string;
+  /** Start of the hourly window the send was counted in. */
+  readonly windowStart: number;
+  readonly shard: number;
 }
 
 /**
  * Per-destination-country send budget in fixed hourly windows (`SEND_MAX_PER_COUNTRY_PER_HOUR`):
  * the one limit an SMS-pumping attack spread over many IPs and many numbers cannot dodge.
- * Implementations must hold `maxPerHour` atomically under any concurrency, and must not let one hot
- * country serialize on a single item.
+ * Implementations must hold `maxPerHour` atomically under any concurrency, must refuse only when the
+ * budget is spent (never because one part of it is full), and must not let one hot country
+ * serialize on a single item.
  */
 export interface CountrySendLimiter {
-  /** Counts one send to `country` in the window holding `now`; false (nothing counted) when the budget is spent. */
-  tryConsume(country: string, now: number, maxPerHour: number): Promise<boolean>;
+  /**
+   * Counts one send to `country` in the window holding `now`; undefined (nothing counted) when the
+   * budget is spent.
+   */
+  tryConsume(country: string, now: number, maxPerHour: number): Promise<CountryCharge | undefined>;
+  /**
+   * Gives back a counted send whose SMS never left (the request was refused after all, or the
+   * provider refused the message), so the budget counts exactly the SMS sent. Never below zero.
+   */
+  refund(charge: CountryCharge): Promise<void>;
   /**
    * Whether `tryConsume` would count a send now, without counting one: for requests that send
    * nothing but must answer as if they did (closed signup's unknown numbers).

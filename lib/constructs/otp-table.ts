@@ -21,7 +21,14 @@ export type { ItemAccess, ItemAction, ItemKind };
 export { KEY_PREFIXES };
 
 // Alphabetical, as IAM's console shows them.
-const ITEM_ACTION_ORDER: readonly ItemAction[] = ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'];
+const ITEM_ACTION_ORDER: readonly ItemAction[] = [
+  'BatchGetItem',
+  'DeleteItem',
+  'GetItem',
+  'PutItem',
+  'Query',
+  'UpdateItem',
+];
 
 export interface OtpTableProps {
   /**

@@ -7,6 +7,7 @@ import {
   shardShare,
 } from '../../lambdas/adapters/dynamodb-country-send-limiter.js';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
+import type { CountryCharge } from '../../lambdas/core/ports.js';
 import { createTestTable } from '../helpers/dynamodb.js';
 
 const HOUR = 3600;
@@ -62,44 +63,108 @@ describe('DynamoDbCountrySendLimiter', () => {
     expect(counts).toEqual(Array.from({ length: COUNTRY_SHARDS }, (_, shard) => shardShare(40, shard)));
   });
 
-  it('never admits more than the budget when shards are picked at random', async () => {
+  it('admits exactly the budget when shards are picked at random: a full shard falls back to those with room', async () => {
     const limiter = new DynamoDbCountrySendLimiter(documents, tableName);
 
-    const results = await Promise.all(Array.from({ length: 120 }, () => limiter.tryConsume('US', now, 30)));
+    const results = await Promise.all(Array.from({ length: 40 }, () => limiter.tryConsume('US', now, 30)));
 
-    const admitted = results.filter(Boolean).length;
-    expect(admitted).toBeLessThanOrEqual(30);
-    // Each of the 16 shards saw 120 / 16 = 7.5 sends on average against a share of 1 or 2; a shard
-    // that got none would be the only way to stay below the budget.
-    expect(admitted).toBeGreaterThan(20);
+    // 2.5 picks per shard on average against shares of 1 or 2: without the fallback, shards drawn
+    // too rarely would leave the budget unspent while others refuse.
+    expect(results.filter(Boolean)).toHaveLength(30);
+    expect(await shardCounts('US', 30)).toEqual(Array.from({ length: 16 }, (_, shard) => shardShare(30, shard)));
   });
 
-  it('refuses a send when its shard is full while another shard still has room', async () => {
-    const shards = [0, 0, 1];
-    const limiter = new DynamoDbCountrySendLimiter(documents, tableName, () => shards.shift() ?? 0);
-
-    expect(await limiter.tryConsume('GB', now, 32)).toBe(true);
-    expect(await limiter.tryConsume('GB', now, 32)).toBe(true);
-    expect(await limiter.tryConsume('GB', now, 32)).toBe(true);
-    expect(await limiter.tryConsume('GB', now, 32)).toBe(false); // shard 0 held 2 of 32
-  });
-
-  it('answers hasRoom from the same shard without counting anything', async () => {
+  it('sends to the last unit of the budget one after another, whichever shard each request draws first', async () => {
+    // Every request draws shard 0: the first fills it, the others must find shards 1 and 2.
     const limiter = new DynamoDbCountrySendLimiter(documents, tableName, () => 0);
 
-    expect(await limiter.hasRoom('FR', now, 1)).toBe(true);
-    expect(await limiter.hasRoom('FR', now, 1)).toBe(true);
-    expect(await limiter.tryConsume('FR', now, 1)).toBe(true);
-    expect(await limiter.hasRoom('FR', now, 1)).toBe(false);
-    expect(await limiter.tryConsume('FR', now, 1)).toBe(false);
+    expect(await limiter.tryConsume('GB', now, 3)).toEqual({ country: 'GB', windowStart: hourStart, shard: 0 });
+    expect((await limiter.tryConsume('GB', now, 3))?.shard).toBeOneOf([1, 2]);
+    expect((await limiter.tryConsume('GB', now, 3))?.shard).toBeOneOf([1, 2]);
+    expect(await limiter.tryConsume('GB', now, 3)).toBeUndefined();
+    expect(await shardCounts('GB', 3)).toEqual([1, 1, 1]);
+  });
+
+  it('gives a refunded send back to the shard it was taken from, never below zero', async () => {
+    const picks = [1, 0, 0, 0];
+    const limiter = new DynamoDbCountrySendLimiter(documents, tableName, () => picks.shift() ?? 0);
+
+    const charge = await limiter.tryConsume('NL', now, 2);
+    expect(charge).toEqual({ country: 'NL', windowStart: hourStart, shard: 1 });
+    expect(await limiter.tryConsume('NL', now, 2)).toMatchObject({ shard: 0 });
+    expect(await limiter.tryConsume('NL', now, 2)).toBeUndefined();
+
+    await limiter.refund(charge as CountryCharge);
+    expect(await shardCounts('NL', 2)).toEqual([1, 0]);
+    await limiter.refund(charge as CountryCharge);
+    expect(await shardCounts('NL', 2)).toEqual([1, 0]);
+    // Shard 0 drawn and full: the refund reopened the window, though this limiter had just seen it spent.
+    expect(await limiter.tryConsume('NL', now, 2)).toEqual(charge);
+    // A window nobody counted in is not created by a refund.
+    await limiter.refund({ country: 'NL', windowStart: hourStart + HOUR, shard: 0 });
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: tableName, Key: { pk: 'CTRY#NL#0', sk: `SEND#${hourStart + HOUR}` } }),
+    );
+    expect(Item).toBeUndefined();
+  });
+
+  it('refuses a spent country with one write and one read of every shard, then one write within the second', async () => {
+    const calls: string[] = [];
+    const counting = {
+      send: (command: { constructor: { name: string } }) => {
+        calls.push(command.constructor.name);
+        return documents.send(command as never);
+      },
+    } as unknown as typeof documents;
+    const limiter = new DynamoDbCountrySendLimiter(counting, tableName, () => 5);
+    for (let i = 0; i < 16; i++) expect(await limiter.tryConsume('BR', now, 16)).toBeDefined();
+    calls.length = 0;
+
+    expect(await limiter.tryConsume('BR', now, 16)).toBeUndefined();
+    expect(calls).toEqual(['UpdateCommand', 'BatchGetCommand']);
+    calls.length = 0;
+    expect(await limiter.tryConsume('BR', now, 16)).toBeUndefined();
+    expect(calls).toEqual(['UpdateCommand']);
+    calls.length = 0;
+    expect(await limiter.tryConsume('BR', now + 1, 16)).toBeUndefined();
+    expect(calls).toEqual(['UpdateCommand', 'BatchGetCommand']);
+  });
+
+  it('answers hasRoom from every shard without counting anything', async () => {
+    const limiter = new DynamoDbCountrySendLimiter(documents, tableName, () => 0);
+
+    expect(await limiter.hasRoom('FR', now, 2)).toBe(true);
+    expect(await limiter.tryConsume('FR', now, 2)).toMatchObject({ shard: 0 });
+    // Shard 0 is full, shard 1 is not.
+    expect(await limiter.hasRoom('FR', now, 2)).toBe(true);
+    expect(await shardCounts('FR', 2)).toEqual([1, 0]);
+    expect(await limiter.tryConsume('FR', now, 2)).toMatchObject({ shard: 1 });
+    expect(await limiter.hasRoom('FR', now, 2)).toBe(false);
+    expect(await limiter.tryConsume('FR', now, 2)).toBeUndefined();
   });
 
   it('opens a fresh window the next hour and counts other countries separately', async () => {
     const limiter = new DynamoDbCountrySendLimiter(documents, tableName, () => 0);
 
-    expect(await limiter.tryConsume('DE', hourStart, 1)).toBe(true);
-    expect(await limiter.tryConsume('DE', hourStart + HOUR - 1, 1)).toBe(false);
-    expect(await limiter.tryConsume('AT', hourStart, 1)).toBe(true);
-    expect(await limiter.tryConsume('DE', hourStart + HOUR, 1)).toBe(true);
+    expect(await limiter.tryConsume('DE', hourStart, 1)).toBeDefined();
+    expect(await limiter.tryConsume('DE', hourStart + HOUR - 1, 1)).toBeUndefined();
+    expect(await limiter.tryConsume('AT', hourStart, 1)).toBeDefined();
+    expect(await limiter.tryConsume('DE', hourStart + HOUR, 1)).toEqual({
+      country: 'DE',
+      windowStart: hourStart + HOUR,
+      shard: 0,
+    });
   });
 });
+
+/** Each shard's count this hour (0 where no item). */
+async function shardCounts(country: string, budget: number): Promise<number[]> {
+  return Promise.all(
+    Array.from({ length: shardCount(budget) }, async (_, shard) => {
+      const { Item } = await documents.send(
+        new GetCommand({ TableName: tableName, Key: { pk: `CTRY#${country}#${shard}`, sk: `SEND#${hourStart}` } }),
+      );
+      return Number(Item?.count ?? 0);
+    }),
+  );
+}

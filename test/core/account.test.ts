@@ -5,6 +5,7 @@ import type { OtpPolicy } from '../../lambdas/core/login.js';
 import { codeAtStep, totpStepAt } from '../../lambdas/core/otp-code.js';
 import { emptyRecord, type PhoneRecord, type UserAccount } from '../../lambdas/core/phone-record.js';
 import type {
+  CountryCharge,
   NumberMoves,
   PhoneRecordStore,
   RefreshFamily,
@@ -21,6 +22,7 @@ import { TEST_OTP_POLICY } from '../helpers/fixtures.js';
 const T0 = 1_800_000_000 + 1000; // 1000 s into an hour
 const OLD = '+919876543210';
 const NEW = '+919876543211';
+const THIRD = '+919876543212';
 const SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
 const CHANGE_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXQ';
 const NEW_SECRET = 'KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU';
@@ -38,6 +40,7 @@ beforeAll(async () => {
 });
 
 const clock: Clock = { now: () => T0 * 1000 };
+const CHARGE: CountryCharge = { country: 'IN', windowStart: T0 - 1000, shard: 3 };
 
 /** Records by number with DynamoDB's version guard; `losing` writes lose their race first. */
 class MemoryRecords implements PhoneRecordStore {
@@ -85,8 +88,12 @@ function families(ids: string[] = ['fam-a', 'fam-b']) {
 function requestDeps(records: MemoryRecords, policy: Partial<OtpPolicy> = {}) {
   return {
     records,
-    ipLimiter: { tryConsume: vi.fn(async () => true) },
-    countryLimiter: { tryConsume: vi.fn(async () => true), hasRoom: vi.fn(async () => true) },
+    ipLimiter: { tryConsume: vi.fn(async () => true), refund: vi.fn(async () => {}) },
+    countryLimiter: {
+      tryConsume: vi.fn(async (): Promise<CountryCharge | undefined> => CHARGE),
+      refund: vi.fn(async (_charge: CountryCharge) => {}),
+      hasRoom: vi.fn(async () => true),
+    },
     sms: { send: vi.fn(async (_phone: string, _message: string) => {}) },
     clock,
     policy: { ...POLICY, ...policy },
@@ -136,15 +143,22 @@ describe('deleteAccount', () => {
     expect(found.deleteFamilies).toHaveBeenCalledWith(['fam-a', 'fam-b']);
   });
 
-  it('withdraws the change the user asked for, and reports its failure without failing the deletion', async () => {
-    const records = new MemoryRecords([{ ...holder(), pendingChangeTo: NEW }]);
+  it('withdraws every change the user asked for, and reports a failure without failing the deletion', async () => {
+    const pendingChanges = [
+      { phoneNumber: NEW, requestedAt: T0 - 100 },
+      { phoneNumber: THIRD, requestedAt: T0 - 50 },
+    ];
+    const records = new MemoryRecords([{ ...holder(), pendingChanges }]);
     expect(await deleteAccount({ records, families: families([]), clock, policy: POLICY }, SUBJECT)).toEqual({
       familiesDeleted: 0,
     });
-    expect(records.withdrawChange).toHaveBeenCalledWith(NEW, 'user-1');
-    expect(records.record(OLD)).not.toHaveProperty('pendingChangeTo');
+    expect(records.withdrawChange.mock.calls).toEqual([
+      [NEW, 'user-1'],
+      [THIRD, 'user-1'],
+    ]);
+    expect(records.record(OLD)).not.toHaveProperty('pendingChanges');
 
-    const failing = new MemoryRecords([{ ...holder(), pendingChangeTo: NEW }]);
+    const failing = new MemoryRecords([{ ...holder(), pendingChanges }]);
     const broken = new Error('throttled');
     failing.withdrawChange.mockRejectedValueOnce(broken);
     expect(await deleteAccount({ records: failing, families: families([]), clock, policy: POLICY }, SUBJECT)).toEqual({
@@ -199,7 +213,7 @@ describe('requestNumberChange', () => {
 
     expect(result).toMatchObject({ expiresIn: 300, outcome: 'sent', phone: { e164: NEW } });
     expect(records.record(OLD)?.sendTimes).toEqual([T0 - 5000, T0]);
-    expect(records.record(OLD)?.pendingChangeTo).toBe(NEW);
+    expect(records.record(OLD)?.pendingChanges).toEqual([{ phoneNumber: NEW, requestedAt: T0 }]);
     const step = totpStepAt(T0);
     expect(records.record(NEW)).toEqual({
       phoneNumber: NEW,
@@ -278,13 +292,18 @@ describe('requestNumberChange', () => {
     expect(deps.countryLimiter.tryConsume).not.toHaveBeenCalled();
   });
 
-  it('answers 429 with the rest of the hour when the IP is over its limit, charging nobody', async () => {
+  it('answers 429 with the rest of the hour when the IP is over its limit, having charged the caller only', async () => {
     const records = new MemoryRecords([holder()]);
-    const deps = { ...requestDeps(records), ipLimiter: { tryConsume: vi.fn(async () => false) } };
+    const deps = {
+      ...requestDeps(records),
+      ipLimiter: { tryConsume: vi.fn(async () => false), refund: vi.fn(async () => {}) },
+    };
     await expect(
       requestNumberChange(deps, { subject: SUBJECT, phoneNumber: NEW, sourceIp: 'ip' }),
     ).rejects.toMatchObject({ code: 'rate_limited', retryAfterSeconds: 3600 - 1000 });
-    expect(records.saves).toBe(0);
+    expect(records.saves).toBe(1);
+    expect(records.record(OLD)?.sendTimes).toEqual([T0 - 5000, T0]);
+    expect(records.record(NEW)).toBeUndefined();
   });
 
   it('answers phone_number_taken for an active user of the number, after charging only the caller', async () => {
@@ -298,7 +317,7 @@ describe('requestNumberChange', () => {
 
     expect(records.record(NEW)).toEqual(taken);
     expect(records.record(OLD)?.sendTimes).toEqual([T0 - 5000, T0]);
-    expect(records.record(OLD)).not.toHaveProperty('pendingChangeTo');
+    expect(records.record(OLD)).not.toHaveProperty('pendingChanges');
     expect(deps.sms.send).not.toHaveBeenCalled();
   });
 
@@ -308,6 +327,54 @@ describe('requestNumberChange', () => {
     await requestNumberChange(requestDeps(records), { subject: SUBJECT, phoneNumber: NEW, sourceIp: 'ip' });
     expect(records.record(NEW)?.user).toBeUndefined();
     expect(records.record(NEW)?.change?.userId).toBe('user-1');
+  });
+
+  it('charges the caller before looking at the new number: a locked number or one at its limits costs a send too', async () => {
+    const locked = { ...emptyRecord(NEW), failedAttempts: 5, lastFailedAt: T0 - 5 };
+    const records = new MemoryRecords([holder(), locked]);
+    const deps = requestDeps(records);
+
+    await expect(
+      requestNumberChange(deps, { subject: SUBJECT, phoneNumber: NEW, sourceIp: 'ip' }),
+    ).rejects.toMatchObject({ code: 'too_many_attempts' });
+    expect(records.record(OLD)?.sendTimes).toEqual([T0 - 5000, T0]);
+    expect(records.record(NEW)).toEqual(locked);
+    expect(deps.ipLimiter.tryConsume).not.toHaveBeenCalled();
+
+    const cooling = new MemoryRecords([holder(), { ...emptyRecord(NEW), sendTimes: [T0 - 1] }]);
+    const coolingDeps = requestDeps(cooling, { sendCooldownSeconds: 60 });
+    await expect(
+      requestNumberChange(coolingDeps, { subject: SUBJECT, phoneNumber: NEW, sourceIp: 'ip' }),
+    ).rejects.toMatchObject({ code: 'rate_limited', retryAfterSeconds: 59 });
+    expect(cooling.record(OLD)?.sendTimes).toEqual([T0 - 5000, T0]);
+  });
+
+  it('refuses on the caller budget first, charging nothing and looking at nothing else', async () => {
+    const spent = [T0 - 10, T0 - 20, T0 - 30, T0 - 40, T0 - 50];
+    const records = new MemoryRecords([{ ...holder(), sendTimes: spent }]);
+    const deps = requestDeps(records);
+
+    await expect(
+      requestNumberChange(deps, { subject: SUBJECT, phoneNumber: NEW, sourceIp: 'ip' }),
+    ).rejects.toMatchObject({ code: 'rate_limited' });
+    expect(records.saves).toBe(0);
+    expect(records.withdrawChange).not.toHaveBeenCalled();
+  });
+
+  it('withdraws the earlier changes whose code has expired before forgetting them, and keeps live ones', async () => {
+    const pendingChanges = [
+      { phoneNumber: '+919876543212', requestedAt: T0 - 300 - 61 },
+      { phoneNumber: '+919876543213', requestedAt: T0 - 300 - 60 },
+    ];
+    const records = new MemoryRecords([{ ...holder(), pendingChanges }]);
+
+    await requestNumberChange(requestDeps(records), { subject: SUBJECT, phoneNumber: NEW, sourceIp: 'ip' });
+
+    expect(records.withdrawChange.mock.calls).toEqual([['+919876543212', 'user-1']]);
+    expect(records.record(OLD)?.pendingChanges).toEqual([
+      { phoneNumber: '+919876543213', requestedAt: T0 - 360 },
+      { phoneNumber: NEW, requestedAt: T0 },
+    ]);
   });
 
   it('sends nothing for a test number and skips the send limits, but still binds the change', async () => {

@@ -6,6 +6,7 @@ import { codeAtStep, totpStepAt } from '../../lambdas/core/otp-code.js';
 import { parsePhoneNumber } from '../../lambdas/core/phone.js';
 import { emptyRecord, type PhoneRecord, type UserAccount, type UserStatus } from '../../lambdas/core/phone-record.js';
 import type {
+  CountryCharge,
   CountrySendLimiter,
   FailedAttemptOutcome,
   IpRateLimiter,
@@ -102,7 +103,7 @@ function scriptedRecords(
 }
 
 function allowingIp(allowed = true) {
-  return { tryConsume: vi.fn(async () => allowed) } satisfies IpRateLimiter;
+  return { tryConsume: vi.fn(async () => allowed), refund: vi.fn(async () => {}) } satisfies IpRateLimiter;
 }
 
 /** An SMS provider that accepts after `delaySeconds` (moving the clock), or refuses with `failure`. */
@@ -115,8 +116,14 @@ function sms(clock: MovableClock, options: { delaySeconds?: number; failure?: Er
   } satisfies SmsSender;
 }
 
+const CHARGE: CountryCharge = { country: 'IN', windowStart: T0 - (T0 % 3600), shard: 7 };
+
 function countryLimiter(room = true) {
-  return { tryConsume: vi.fn(async () => room), hasRoom: vi.fn(async () => room) } satisfies CountrySendLimiter;
+  return {
+    tryConsume: vi.fn(async (): Promise<CountryCharge | undefined> => (room ? CHARGE : undefined)),
+    refund: vi.fn(async (_charge: CountryCharge) => {}),
+    hasRoom: vi.fn(async () => room),
+  } satisfies CountrySendLimiter;
 }
 
 function sendDeps(
@@ -369,9 +376,12 @@ describe('sendOtp', () => {
         order.push('save');
         return true;
       });
-      const ipLimiter = { tryConsume: vi.fn(async () => order.push('ip') > 0) };
+      const ipLimiter = { tryConsume: vi.fn(async () => order.push('ip') > 0), refund: vi.fn(async () => {}) };
       const country = countryLimiter();
-      country.tryConsume.mockImplementation(async () => order.push('country') > 0);
+      country.tryConsume.mockImplementation(async () => {
+        order.push('country');
+        return CHARGE;
+      });
       const deps = sendDeps(records, {
         policy: { sendMaxPerCountryPerHour: budgets },
         ipLimiter,
@@ -507,6 +517,110 @@ describe('sendOtp', () => {
         authError('rate_limited', { retryAfterSeconds: 2600 }),
       );
       expect(records.save).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('giving back the units of a request that sends nothing', () => {
+    const budgets = { byCountry: new Map([['IN', 5000]]), otherCountries: undefined };
+
+    it('gives back the IP and country units when a lost race ends in a per-number refusal', async () => {
+      const records = scriptedRecords([record(), record({ sendTimes: [T0] })], { saves: [false] });
+      const deps = sendDeps(records, { policy: { sendMaxPerCountryPerHour: budgets, sendCooldownSeconds: 60 } });
+
+      await expect(sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).rejects.toThrow(
+        authError('rate_limited', { retryAfterSeconds: 60 }),
+      );
+      expect(deps.countryLimiter.refund).toHaveBeenCalledExactlyOnceWith(CHARGE);
+      expect(deps.ipLimiter.refund).toHaveBeenCalledExactlyOnceWith('203.0.113.7', T0);
+      expect(deps.sms.send).not.toHaveBeenCalled();
+    });
+
+    it('gives back both when every write race is lost', async () => {
+      const records = scriptedRecords([record()], { saves: [false, false, false, false] });
+      const deps = sendDeps(records, { policy: { sendMaxPerCountryPerHour: budgets } });
+
+      await expect(sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).rejects.toThrow(
+        authError('rate_limited', { retryAfterSeconds: 1 }),
+      );
+      expect(deps.countryLimiter.tryConsume).toHaveBeenCalledTimes(1);
+      expect(deps.countryLimiter.refund).toHaveBeenCalledExactlyOnceWith(CHARGE);
+      expect(deps.ipLimiter.refund).toHaveBeenCalledTimes(1);
+    });
+
+    it('gives back the country unit but keeps the IP unit when the provider refuses the message', async () => {
+      const clock = new MovableClock(T0);
+      const deps = sendDeps(scriptedRecords([record()]), {
+        policy: { sendMaxPerCountryPerHour: budgets },
+        clock,
+        sms: sms(clock, { failure: new Error('provider down') }),
+      });
+
+      await expect(sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).rejects.toThrow(
+        authError('sms_unavailable'),
+      );
+      expect(deps.countryLimiter.refund).toHaveBeenCalledExactlyOnceWith(CHARGE);
+      expect(deps.ipLimiter.refund).not.toHaveBeenCalled();
+    });
+
+    it('keeps both once the provider took the message, even if a later write fails', async () => {
+      const clock = new MovableClock(T0);
+      const records = scriptedRecords([record()]);
+      records.extendCode.mockRejectedValueOnce(new Error('throttled'));
+      const deps = sendDeps(records, {
+        policy: { sendMaxPerCountryPerHour: budgets },
+        clock,
+        sms: sms(clock, { delaySeconds: 5 }),
+      });
+
+      await expect(sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).rejects.toThrow('throttled');
+      expect(deps.sms.send).toHaveBeenCalledTimes(1);
+      expect(deps.countryLimiter.refund).not.toHaveBeenCalled();
+      expect(deps.ipLimiter.refund).not.toHaveBeenCalled();
+    });
+
+    it('keeps the IP unit of a request the country budget refused, and of a closed-signup unknown number', async () => {
+      const spent = sendDeps(scriptedRecords([record()]), {
+        policy: { sendMaxPerCountryPerHour: budgets },
+        countryLimiter: countryLimiter(false),
+      });
+      await expect(sendOtp(spent, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).rejects.toBeInstanceOf(
+        CountryBudgetSpentError,
+      );
+      expect(spent.ipLimiter.refund).not.toHaveBeenCalled();
+      expect(spent.countryLimiter.refund).not.toHaveBeenCalled();
+
+      const unknownSpent = sendDeps(scriptedRecords([record()]), {
+        policy: { sendMaxPerCountryPerHour: budgets, signupMode: 'closed' },
+        countryLimiter: countryLimiter(false),
+      });
+      await expect(sendOtp(unknownSpent, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).rejects.toBeInstanceOf(
+        CountryBudgetSpentError,
+      );
+      expect(unknownSpent.ipLimiter.refund).not.toHaveBeenCalled();
+
+      const unknownRaced = sendDeps(scriptedRecords([record(), record({ sendTimes: [T0] })], { saves: [false] }), {
+        policy: { sendMaxPerCountryPerHour: budgets, signupMode: 'closed', sendCooldownSeconds: 60 },
+      });
+      await expect(sendOtp(unknownRaced, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).rejects.toThrow(
+        authError('rate_limited', { retryAfterSeconds: 60 }),
+      );
+      expect(unknownRaced.ipLimiter.refund).toHaveBeenCalledTimes(1);
+      expect(unknownRaced.countryLimiter.refund).not.toHaveBeenCalled();
+    });
+
+    it('answers with the refusal even when a refund fails (the unit then stays spent)', async () => {
+      const records = scriptedRecords([record(), record({ sendTimes: [T0] })], { saves: [false] });
+      const country = countryLimiter();
+      country.refund.mockRejectedValueOnce(new Error('throttled'));
+      const deps = sendDeps(records, {
+        policy: { sendMaxPerCountryPerHour: budgets, sendCooldownSeconds: 60 },
+        countryLimiter: country,
+      });
+
+      await expect(sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).rejects.toThrow(
+        authError('rate_limited', { retryAfterSeconds: 60 }),
+      );
+      expect(deps.ipLimiter.refund).toHaveBeenCalledTimes(1);
     });
   });
 

@@ -9,12 +9,15 @@ import {
   type PhoneRecord,
   pendingCodeAt,
   planCallerCharge,
+  planMovedRecord,
   planNumberChangeSend,
   planSend,
   planVacatedRecord,
+  REQUEST_MAX_SECONDS,
   recentSends,
   retentionFor,
   type SendLimits,
+  staleChangeTargets,
   type UserAccount,
   type UserStatus,
 } from '../../lambdas/core/phone-record.js';
@@ -390,24 +393,55 @@ describe('pendingCodeAt', () => {
   });
 });
 
-describe('the pointer to a number change the user asked for (pendingChangeTo)', () => {
+describe('the number changes the user asked for (pendingChanges)', () => {
   const limits = LIMITS;
+  const T = 1_800_000_000;
   const user: UserAccount = { userId: 'u', totpSecret: 'S', status: 'active', createdAt: 0 };
-  const withPointer = { ...emptyRecord('+919876543210'), user, pendingChangeTo: '+919876543211' };
+  const pendingChanges = [{ phoneNumber: '+919876543211', requestedAt: T - 10 }];
+  const withChanges = { ...emptyRecord('+919876543210'), user, pendingChanges };
 
-  it('survives a login send on the user own number, and is never set by a change send', () => {
-    expect(planSend(withPointer, user, 1_800_000_000, limits).next.pendingChangeTo).toBe('+919876543211');
-    expect(planSend(emptyRecord('+919876543210'), user, 1_800_000_000, limits).next).not.toHaveProperty(
-      'pendingChangeTo',
+  it('survive a login send on the user own number, and are never set by a change send', () => {
+    expect(planSend(withChanges, user, T, limits).next.pendingChanges).toEqual(pendingChanges);
+    expect(planSend(emptyRecord('+919876543210'), user, T, limits).next).not.toHaveProperty('pendingChanges');
+    expect(planNumberChangeSend(withChanges, { userId: 'u2', secret: 'X' }, T, limits).next).not.toHaveProperty(
+      'pendingChanges',
     );
-    expect(
-      planNumberChangeSend(withPointer, { userId: 'u2', secret: 'X' }, 1_800_000_000, limits).next,
-    ).not.toHaveProperty('pendingChangeTo');
   });
 
-  it('is set by the caller charge only for a change that will be sent, and dropped by the vacated record', () => {
-    expect(planCallerCharge(withPointer, 1_800_000_000, limits, '+919876543212').pendingChangeTo).toBe('+919876543212');
-    expect(planCallerCharge(emptyRecord('+919876543210'), 1_800_000_000, limits)).not.toHaveProperty('pendingChangeTo');
-    expect(planVacatedRecord(withPointer, 1_800_000_000, limits)).not.toHaveProperty('pendingChangeTo');
+  it('gain each change that will be sent (once per number), and are dropped by the vacated record', () => {
+    expect(planCallerCharge(withChanges, T, limits, '+919876543212').pendingChanges).toEqual([
+      ...pendingChanges,
+      { phoneNumber: '+919876543212', requestedAt: T },
+    ]);
+    expect(planCallerCharge(withChanges, T, limits, '+919876543211').pendingChanges).toEqual([
+      { phoneNumber: '+919876543211', requestedAt: T },
+    ]);
+    expect(planCallerCharge(withChanges, T, limits).pendingChanges).toEqual(pendingChanges);
+    expect(planCallerCharge(emptyRecord('+919876543210'), T, limits)).not.toHaveProperty('pendingChanges');
+    expect(planVacatedRecord(withChanges, T, limits)).not.toHaveProperty('pendingChanges');
+  });
+
+  it('name as stale, and then forget, only changes whose code has certainly expired', () => {
+    const expiry = limits.otpTtlSeconds + REQUEST_MAX_SECONDS;
+    const record = {
+      ...withChanges,
+      pendingChanges: [
+        { phoneNumber: '+919876543211', requestedAt: T - expiry - 1 },
+        { phoneNumber: '+919876543212', requestedAt: T - expiry },
+      ],
+    };
+    expect(staleChangeTargets(record, T, limits)).toEqual(['+919876543211']);
+    expect(planCallerCharge(record, T, limits).pendingChanges).toEqual([
+      { phoneNumber: '+919876543212', requestedAt: T - expiry },
+    ]);
+  });
+
+  it('follow the user to the number it moves to, less that number', () => {
+    const both = [...pendingChanges, { phoneNumber: '+919876543212', requestedAt: T - 5 }];
+    const moved = planMovedRecord(emptyRecord('+919876543211'), user, T, 'NEW', both);
+    expect(moved.pendingChanges).toEqual([{ phoneNumber: '+919876543212', requestedAt: T - 5 }]);
+    expect(planMovedRecord(emptyRecord('+919876543211'), user, T, 'NEW', pendingChanges)).not.toHaveProperty(
+      'pendingChanges',
+    );
   });
 });

@@ -544,14 +544,18 @@ describe('changing the number', () => {
     expect(await item(app, `PHONE#${B}`)).toEqual(before);
   });
 
-  it('applies the send limits of the new number', async () => {
-    const app = await createTestApp({ SEND_MAX_PER_HOUR: '2' });
+  it('applies the send limits of the new number, the refusal costing the caller a send', async () => {
+    const app = await createTestApp({ SEND_MAX_PER_HOUR: '3' });
     const user = await app.login(A);
-    expect((await app.sendOtp(B)).status).toBe(200);
-    expect((await app.sendOtp(B)).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await app.sendOtp(B)).status).toBe(200);
 
     expect(await app.changeNumber(user.access, B)).toMatchObject({ status: 429, body: { code: 'rate_limited' } });
     expect((await app.changeNumber(user.access, C)).status).toBe(200);
+    // The login, the refused request and the change to C: the caller's hour is spent.
+    expect(await app.changeNumber(user.access, '+919876543213')).toMatchObject({
+      status: 429,
+      body: { code: 'rate_limited' },
+    });
   });
 
   it('charges the caller one send per request: the caller hour limit stops a spray of new numbers', async () => {

@@ -50,6 +50,7 @@ function recordCalls(app: TestApp): { take(): string[]; takeCalls(): Call[] } {
   app.client.middlewareStack.add(
     (next, context) => async (args) => {
       const input = args.input as {
+        RequestItems?: Record<string, { Keys?: RawKey[]; ConsistentRead?: boolean }>;
         Key?: RawKey;
         Item?: RawKey;
         ConsistentRead?: boolean;
@@ -59,10 +60,15 @@ function recordCalls(app: TestApp): { take(): string[]; takeCalls(): Call[] } {
       const action = String(context.commandName).replace(/Command$/, '');
       // A Query's partition is its key condition's value; on the user index, `USER#<sub>`.
       const queried = action === 'Query' ? Object.values(input.ExpressionAttributeValues ?? {})[0] : undefined;
+      // A BatchGetItem here reads one kind of item (a country's shards): its first key names it.
+      const batch = Object.values(input.RequestItems ?? {})[0];
       calls.push({
         action,
-        kind: action === 'TransactWriteItems' ? 'items' : kindOf(text(queried ?? input.Key?.pk ?? input.Item?.pk)),
-        consistentRead: input.ConsistentRead === true,
+        kind:
+          action === 'TransactWriteItems'
+            ? 'items'
+            : kindOf(text(queried ?? batch?.Keys?.[0]?.pk ?? input.Key?.pk ?? input.Item?.pk)),
+        consistentRead: (batch?.ConsistentRead ?? input.ConsistentRead) === true,
         ...(action === 'TransactWriteItems' ? { items: transactionItems(args.input as never) } : {}),
       });
       return next(args);
@@ -108,6 +114,22 @@ describe('DynamoDB calls per request (success paths: at most 3, send-otp with a 
       'UpdateItem ip',
       'UpdateItem country',
       'PutItem phone',
+    ]);
+    expect(allowedByRegistry('send-otp', made)).toBe(true);
+  });
+
+  it("send-otp when the country's budget is spent: the drawn shard refuses, one read of every shard, no record write", async () => {
+    const app = await createTestApp({ SEND_MAX_PER_COUNTRY_PER_HOUR: 'IN=1' });
+    expect((await app.sendOtp(OTHER)).status).toBe(200);
+    const calls = recordCalls(app);
+
+    expect((await app.sendOtp(PHONE)).status).toBe(429);
+    const made = calls.takeCalls();
+    expect(made).toEqual([
+      { action: 'GetItem', kind: 'phone', consistentRead: true },
+      { action: 'UpdateItem', kind: 'ip', consistentRead: false },
+      { action: 'UpdateItem', kind: 'country', consistentRead: false },
+      { action: 'BatchGetItem', kind: 'country', consistentRead: true },
     ]);
     expect(allowedByRegistry('send-otp', made)).toBe(true);
   });
@@ -204,7 +226,7 @@ describe('DynamoDB calls per request (success paths: at most 3, send-otp with a 
     ]);
   });
 
-  it('POST /me/phone-number: read both numbers, count the IP, charge the caller, write the new number', async () => {
+  it('POST /me/phone-number: read both numbers, charge the caller, count the IP, write the new number', async () => {
     const app = await createTestApp();
     const { access } = await app.login(PHONE);
     const calls = recordCalls(app);
@@ -213,10 +235,29 @@ describe('DynamoDB calls per request (success paths: at most 3, send-otp with a 
     expect(calls.takeCalls().map((c) => [c.action, c.kind])).toEqual([
       ['GetItem', 'phone'],
       ['GetItem', 'phone'],
+      ['PutItem', 'phone'],
       ['UpdateItem', 'ip'],
       ['PutItem', 'phone'],
-      ['PutItem', 'phone'],
     ]);
+  });
+
+  it("POST /me/phone-number when the country's budget is spent: the caller pays, every shard is read, nothing is sent", async () => {
+    const app = await createTestApp({ SEND_MAX_PER_COUNTRY_PER_HOUR: 'IN=1' });
+    const { access } = await app.login('+12015550123');
+    expect((await app.sendOtp(PHONE)).status).toBe(200);
+    const calls = recordCalls(app);
+
+    expect((await app.changeNumber(access, OTHER)).status).toBe(429);
+    const made = calls.takeCalls();
+    expect(made.map((c) => `${c.action} ${c.kind}`)).toEqual([
+      'GetItem phone',
+      'GetItem phone',
+      'PutItem phone',
+      'UpdateItem ip',
+      'UpdateItem country',
+      'BatchGetItem country',
+    ]);
+    expect(allowedByRegistry('change-phone-number', made)).toBe(true);
   });
 
   it('POST /me/phone-number/verify: read both numbers, move in one transaction, delete the old families', async () => {

@@ -61,8 +61,12 @@ function sendOtp(signupMode: OtpPolicy['signupMode']) {
   const handler = makeSendOtpHandler(
     {
       records: records(emptyRecord(PHONE)),
-      ipLimiter: { tryConsume: async () => true },
-      countryLimiter: { tryConsume: async () => true, hasRoom: async () => true },
+      ipLimiter: { tryConsume: async () => true, refund: async () => {} },
+      countryLimiter: {
+        tryConsume: async () => ({ country: 'IN', windowStart: 0, shard: 0 }),
+        refund: async () => {},
+        hasRoom: async () => true,
+      },
       sms: { send: vi.fn(async () => {}) },
       clock,
       policy: { ...POLICY, signupMode },

@@ -74,7 +74,7 @@ const SAMPLE_KEYS = {
   retiredRefreshToken: 'RT#9b74c9897bac770ffc029102a200c5de',
 } as const;
 type SampleKey = keyof typeof SAMPLE_KEYS;
-const ITEM_ACTIONS = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan'] as const;
+const ITEM_ACTIONS = ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan'] as const;
 type ItemAction = (typeof ITEM_ACTIONS)[number];
 
 /** Whether the registry lets a function call an action on a kind of item; everything else must be denied. */
