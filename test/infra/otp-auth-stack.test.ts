@@ -823,13 +823,19 @@ describe('OtpAuthStack', () => {
 
     it('alarms on any spent country budget, and on each country SEND_MAX_PER_COUNTRY_PER_HOUR names', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', budgetAlarm([{ Name: 'service', Value: 'otp-login' }]));
-      const budgeted = synthStack({ config: { SEND_MAX_PER_COUNTRY_PER_HOUR: 'IN=5000,US=2000,*=200' } }).template;
+      const budgeted = synthStack({
+        config: {
+          SEND_MAX_PER_COUNTRY_PER_HOUR: 'IN=5000,US=2000,+881=20,*=200',
+          ALLOWED_GLOBAL_CALLING_CODES: '+881',
+        },
+      }).template;
 
       const perCountry = Object.values(budgeted.findResources('AWS::CloudWatch::Alarm'))
         .map((alarm) => alarm.Properties)
         .filter((alarm) => alarm.MetricName === 'CountryBudgetSpent' && alarm.Dimensions.length === 2);
       expect(perCountry).toEqual(
-        ['IN', 'US'].map((country) =>
+        // A non-geographic plan is named as its numbers count: `+881`, the metric's country dimension.
+        ['IN', 'US', '+881'].map((country) =>
           expect.objectContaining(
             budgetAlarm([
               { Name: 'country', Value: country },
@@ -873,6 +879,16 @@ describe('OtpAuthStack', () => {
 
     it('accepts test phone numbers outside production', () => {
       expect(() => synthStack({ config: { TEST_PHONE_NUMBERS: '+12015550123:424242' } })).not.toThrow();
+    });
+
+    it.each([
+      ['SEND_MAX_PER_COUNTRY_PER_HOUR', 'UK=100,EL=50', /SEND_MAX_PER_COUNTRY_PER_HOUR names UK, .*did you mean GB\?/],
+      ['SEND_MAX_PER_COUNTRY_PER_HOUR', 'GB=100,EL=50', /SEND_MAX_PER_COUNTRY_PER_HOUR names EL, .*did you mean GR\?/],
+      ['SMS_TEMPLATES', '{"UK":"Code {code}"}', /SMS_TEMPLATES names UK, .*did you mean GB\?/],
+      ['SMS_TEMPLATES', '{"ZZ":"Code {code}"}', /SMS_TEMPLATES names ZZ, a country code the phone library/],
+      ['ALLOWED_COUNTRIES', 'IN,UK', /ALLOWED_COUNTRIES names UK, .*did you mean GB\?/],
+    ])('fails the synth on %s=%s: a code the phone library does not know matches no number', (name, value, message) => {
+      expect(() => synthStack({ config: { [name]: value } })).toThrow(message);
     });
 
     it('fails the synth on a value the functions would reject', () => {
