@@ -23,7 +23,8 @@ export class ConfigError extends Error {
 /**
  * Which functions get a setting: `common` every API function; `table` and `signingKey` those that
  * use them; `rotation` the key rotation; `httpApi` none, as API Gateway itself applies it (and the
- * local server in its place); the others as the function registry lists them.
+ * local server in its place); `stack` none, nor the local server: the stack's API Gateway throttling
+ * and alarms in AWS; the others as the function registry lists them.
  */
 export type SettingGroup =
   | 'common'
@@ -34,7 +35,8 @@ export type SettingGroup =
   | 'table'
   | 'signingKey'
   | 'rotation'
-  | 'httpApi';
+  | 'httpApi'
+  | 'stack';
 
 export interface Setting<N extends string = string, T = unknown, G extends SettingGroup = SettingGroup> {
   readonly name: N;
@@ -367,6 +369,13 @@ export function parseAllowedOrigins(raw: string | undefined): readonly string[] 
   return origins;
 }
 
+/**
+ * API Gateway's default account quota in a region (requests per second, and burst): a throttle above
+ * it never applies.
+ */
+export const API_GATEWAY_MAX_RATE = 10_000;
+export const API_GATEWAY_MAX_BURST = 5_000;
+
 const keyCacheSeconds = int('KEY_CACHE_SECONDS', 'keys', {
   default: 300,
   min: 0,
@@ -627,6 +636,36 @@ export const SETTINGS = {
     doc: 'comma-separated exact origins (`https://app.example.com`) whose browser apps may call the API (CORS, in AWS and in `npm start`); `*` any origin (refused with `-c production=true`)',
     parse: (value) => parseAllowedOrigins(value),
   }),
+  sendOtpThrottlePerSecond: int('SEND_OTP_THROTTLE_PER_SECOND', 'stack', {
+    default: 10,
+    min: 1,
+    max: API_GATEWAY_MAX_RATE,
+    doc: "API Gateway's steady rate of `POST /send-otp` requests per second, all clients together (AWS only): it caps the account's SMS spend, and one source's flood denies everyone, so size it from your peak logins (docs/security.md)",
+  }),
+  sendOtpThrottleBurst: int('SEND_OTP_THROTTLE_BURST', 'stack', {
+    default: 20,
+    min: 1,
+    max: API_GATEWAY_MAX_BURST,
+    doc: '`POST /send-otp` requests API Gateway lets through at once above that rate (AWS only)',
+  }),
+  apiThrottlePerSecond: int('API_THROTTLE_PER_SECOND', 'stack', {
+    default: 50,
+    min: 1,
+    max: API_GATEWAY_MAX_RATE,
+    doc: "the stage's default throttle: requests per second API Gateway lets through on each route without one of its own (AWS only)",
+  }),
+  apiThrottleBurst: int('API_THROTTLE_BURST', 'stack', {
+    default: 100,
+    min: 1,
+    max: API_GATEWAY_MAX_BURST,
+    doc: "the stage's default burst: requests at once above that rate on each such route (AWS only)",
+  }),
+  smsVolumeAlarmPerHour: int('SMS_VOLUME_ALARM_PER_HOUR', 'stack', {
+    default: 500,
+    min: 1,
+    max: MAX_COUNTRY_BUDGET,
+    doc: 'codes sent within an hour at which the SMS-volume (pumping) alarm fires: a few times your busiest legitimate hour',
+  }),
 } as const satisfies Record<string, Setting>;
 
 type Settings = typeof SETTINGS;
@@ -749,4 +788,9 @@ export function parseRotationTiming(env: Env): { publishLeadSeconds: number; ret
 /** What API Gateway applies before the functions run: the origins its CORS configuration allows. */
 export function parseHttpApiConfig(env: Env): SettingValues<'httpApi'> {
   return parseSettings(env, 'httpApi');
+}
+
+/** What the stack applies in AWS, around the functions: API Gateway's throttling and the SMS-volume alarm. */
+export function parseStackConfig(env: Env): SettingValues<'stack'> {
+  return parseSettings(env, 'stack');
 }
