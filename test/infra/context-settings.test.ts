@@ -78,16 +78,30 @@ describe('editDistance', () => {
   });
 });
 
-describe('npx tsx bin/app.ts (what cdk synth runs) with -c ALLOWED_COUNTRY=XX', () => {
-  it('fails before building anything, naming the closest setting', () => {
-    // The CDK CLI hands -c context to the app in CDK_CONTEXT_JSON.
-    const run = spawnSync('npx', ['tsx', 'bin/app.ts'], {
+describe('npx tsx bin/app.ts (what cdk synth runs)', () => {
+  // The CDK CLI hands -c context to the app in CDK_CONTEXT_JSON; bundling is skipped, as the synth
+  // must fail before it gets there.
+  const synth = (context: Record<string, unknown>) =>
+    spawnSync('npx', ['tsx', 'bin/app.ts'], {
       encoding: 'utf8',
-      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ ALLOWED_COUNTRY: 'XX', production: false }) },
+      env: {
+        ...process.env,
+        CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [], production: false, ...context }),
+      },
       timeout: 120_000,
     });
 
+  it('fails on -c ALLOWED_COUNTRY=XX, naming the closest setting', () => {
+    const run = synth({ ALLOWED_COUNTRY: 'XX' });
+
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('-c ALLOWED_COUNTRY is not a setting: did you mean ALLOWED_COUNTRIES?');
+  }, 150_000);
+
+  it('fails on -c SEND_MAX_PER_COUNTRY_PER_HOUR=UK=100,EL=50, naming the setting, the code and GB', () => {
+    const run = synth({ SEND_MAX_PER_COUNTRY_PER_HOUR: 'UK=100,EL=50' });
+
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/SEND_MAX_PER_COUNTRY_PER_HOUR names UK, .*did you mean GB\?/);
   }, 150_000);
 });
