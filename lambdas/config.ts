@@ -725,6 +725,14 @@ export function parseOtpConfig(env: Env): OtpPolicy {
  */
 export function parseOtpConfigReporting(env: Env): { policy: OtpPolicy; templates: SmsTemplateReport[] } {
   const config = parseSettings(env, 'otp');
+  // A budget for a plan whose numbers are refused would build an alarm that can never fire.
+  for (const key of config.sendMaxPerCountryPerHour?.byCountry.keys() ?? []) {
+    if (key.startsWith('+') && !config.allowedGlobalCallingCodes.includes(key.slice(1))) {
+      throw new ConfigError(
+        `Environment variable SEND_MAX_PER_COUNTRY_PER_HOUR budgets ${key}, whose numbers are refused: name it in ALLOWED_GLOBAL_CALLING_CODES too, or drop the budget`,
+      );
+    }
+  }
   const reports = reportSmsTemplates(
     { default: config.smsTemplate, byCountry: config.smsTemplates },
     config.otpTtlSeconds,

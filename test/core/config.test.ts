@@ -258,6 +258,16 @@ describe('parseOtpConfig', () => {
     expect(error.message).toContain(hint);
   });
 
+  it('refuses a +code budget whose numbers ALLOWED_GLOBAL_CALLING_CODES does not allow: it could never be spent', () => {
+    const error = configErrorFrom(() =>
+      parseOtpConfig({ SEND_MAX_PER_COUNTRY_PER_HOUR: '+881=20,+870=5', ALLOWED_GLOBAL_CALLING_CODES: '+870' }),
+    );
+
+    expect(error.message).toBe(
+      'Environment variable SEND_MAX_PER_COUNTRY_PER_HOUR budgets +881, whose numbers are refused: name it in ALLOWED_GLOBAL_CALLING_CODES too, or drop the budget',
+    );
+  });
+
   it.each(['IND', 'I', 'I1', 'IN;US'])('refuses ALLOWED_COUNTRIES=%s, naming the variable', (value) => {
     const error = configErrorFrom(() => parseOtpConfig({ ALLOWED_COUNTRIES: value }));
 
