@@ -162,6 +162,16 @@ function verifyDeps(records: PhoneRecordStore, policy: Partial<OtpPolicy> = {}) 
   };
 }
 
+/** What a call threw, so a test can check the logged detail as well as the code. */
+function thrownBy(call: () => unknown): unknown {
+  try {
+    call();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to throw');
+}
+
 describe('parseAllowedPhone', () => {
   it('accepts any valid number when ALLOWED_COUNTRIES is empty', () => {
     expect(parseAllowedPhone(US_PHONE, { ...POLICY, allowedCountries: [] }).e164).toBe(US_PHONE);
@@ -187,7 +197,10 @@ describe('parseAllowedPhone', () => {
     'refuses %s, typed MOBILE, with unsupported_phone_number unless its calling code is named',
     (_what, input, e164, code) => {
       expect(parsePhoneNumber(input)).toMatchObject({ e164, country: undefined, callingCode: code, type: 'MOBILE' });
-      expect(() => parseAllowedPhone(input, POLICY)).toThrow(authError('unsupported_phone_number'));
+      expect(thrownBy(() => parseAllowedPhone(input, POLICY))).toMatchObject({
+        code: 'unsupported_phone_number',
+        detail: `global calling code +${code}`,
+      });
       expect(() => parseAllowedPhone(input, { ...POLICY, allowedGlobalCallingCodes: ['882', '883'] })).toThrow(
         authError('unsupported_phone_number'),
       );
@@ -216,7 +229,11 @@ describe('parseAllowedPhone', () => {
     ['an international freephone number (+800)', '+80012345678', 'TOLL_FREE'],
   ])('refuses %s with unsupported_phone_number under the default types', (_what, number, type) => {
     expect(parsePhoneNumber(number).type).toBe(type);
-    expect(() => parseAllowedPhone(number, POLICY)).toThrow(authError('unsupported_phone_number'));
+    // +800 named, so that the type is what refuses it; the log says which type.
+    expect(thrownBy(() => parseAllowedPhone(number, { ...POLICY, allowedGlobalCallingCodes: ['800'] }))).toMatchObject({
+      code: 'unsupported_phone_number',
+      detail: type,
+    });
   });
 
   it('checks the country before the type: a toll-free number of a country not served is country_not_allowed', () => {
