@@ -1,5 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { unknownSettingsProblem } from '../lib/context-settings.js';
 import { CONFIG_NAMES, type OtpAuthConfig, OtpAuthStack } from '../lib/otp-auth-stack.js';
 
 // The only place that reads context (and, when asked to, the environment).
@@ -33,6 +34,10 @@ function positiveAmount(name: string): number | undefined {
   }
   return Number(value);
 }
+
+// A mistyped setting (`-c ALLOWED_COUNTRY=IN`) must stop the synth, not deploy without the limit.
+const unknownSettings = unknownSettingsProblem(Object.keys(app.node.getAllContext() as Record<string, unknown>));
+if (unknownSettings) throw new Error(unknownSettings);
 
 // Environment variables are opt-in: a shell set up for the local server must not leak into a deployment.
 const configFromEnv = flag('configFromEnv', false);

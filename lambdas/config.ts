@@ -3,6 +3,7 @@ import type { CountryBudgets } from './core/country-budget.js';
 import type { OtpPolicy } from './core/login.js';
 import { OTP_DIGITS } from './core/otp-code.js';
 import { MAX_SEND_HISTORY } from './core/phone-record.js';
+import { CALLING_CODES, NON_GEOGRAPHIC_CALLING_CODES, PHONE_REGIONS } from './core/phone-regions.generated.js';
 import { PHONE_NUMBER_TYPES, type PhoneNumberType } from './core/phone-types.js';
 import { MAX_FAMILY_GENERATION, type SessionSettings } from './core/sessions.js';
 import { reportSmsTemplates, type SmsTemplateReport } from './core/sms-message.js';
@@ -22,7 +23,8 @@ export class ConfigError extends Error {
 /**
  * Which functions get a setting: `common` every API function; `table` and `signingKey` those that
  * use them; `rotation` the key rotation; `httpApi` none, as API Gateway itself applies it (and the
- * local server in its place); the others as the function registry lists them.
+ * local server in its place); `stack` none, nor the local server: the stack's API Gateway throttling
+ * and alarms in AWS; the others as the function registry lists them.
  */
 export type SettingGroup =
   | 'common'
@@ -33,7 +35,8 @@ export type SettingGroup =
   | 'table'
   | 'signingKey'
   | 'rotation'
-  | 'httpApi';
+  | 'httpApi'
+  | 'stack';
 
 export interface Setting<N extends string = string, T = unknown, G extends SettingGroup = SettingGroup> {
   readonly name: N;
@@ -156,12 +159,71 @@ export function parseAllowedNumberTypes(raw: string | undefined): readonly Phone
   return types as PhoneNumberType[];
 }
 
+/** Codes people write for a country that are not its ISO 3166-1 alpha-2 code. */
+export const COUNTRY_CODE_ALIASES: Readonly<Record<string, string>> = {
+  // The United Kingdom's ISO code is GB; UK is only its top-level domain.
+  UK: 'GB',
+  // The European Union writes Greece EL; ISO writes GR.
+  EL: 'GR',
+};
+
+const KNOWN_REGIONS = new Set(PHONE_REGIONS);
+
+/**
+ * A country code as a setting names it, upper-cased, or a ConfigError naming the setting and the
+ * code: a code the phone library does not know would match no number, so a budget, template or
+ * allowed country written with it would silently do nothing (`UK` for GB, `EL` for GR).
+ */
+export function parseCountryCode(setting: string, raw: string): string {
+  const code = raw.trim().toUpperCase();
+  if (!/^[A-Z]{2}$/.test(code)) {
+    throw new ConfigError(`Environment variable ${setting} has "${raw}", not an ISO 3166 alpha-2 code`);
+  }
+  if (!KNOWN_REGIONS.has(code)) {
+    const alias = COUNTRY_CODE_ALIASES[code];
+    throw new ConfigError(
+      `Environment variable ${setting} names ${code}, a country code the phone library (libphonenumber-js) does not know: ` +
+        (alias ? `did you mean ${alias}?` : 'use ISO 3166-1 alpha-2 codes such as GB, IN or US'),
+    );
+  }
+  return code;
+}
+
+/**
+ * A non-geographic calling code as `ALLOWED_GLOBAL_CALLING_CODES` or `SEND_MAX_PER_COUNTRY_PER_HOUR`
+ * names it (`+881`, or `881`), returned without its `+`. A country's code is refused: countries are
+ * named by ISO code, so that one code (+1, +44) never stands for several countries.
+ */
+export function parseGlobalCallingCode(setting: string, raw: string): string {
+  const code = raw.trim().replace(/^\+/, '');
+  if ((NON_GEOGRAPHIC_CALLING_CODES as readonly string[]).includes(code)) return code;
+  const hint = CALLING_CODES.includes(code)
+    ? `+${code} is a country's calling code; name countries in ALLOWED_COUNTRIES and SEND_MAX_PER_COUNTRY_PER_HOUR by ISO code`
+    : `expected one of ${NON_GEOGRAPHIC_CALLING_CODES.map((c) => `+${c}`).join(', ')}`;
+  throw new ConfigError(
+    `Environment variable ${setting} has "${raw.trim()}", not a non-geographic calling code: ${hint}`,
+  );
+}
+
+/** Parses `+881,+882`: the non-geographic calling codes whose numbers may get a code, without `+`. */
+export function parseAllowedGlobalCallingCodes(raw: string | undefined): readonly string[] {
+  const codes = (raw ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => parseGlobalCallingCode('ALLOWED_GLOBAL_CALLING_CODES', entry));
+  return [...new Set(codes)];
+}
+
 /** The largest hourly budget of one country: 10,000 sends/s for an hour. */
 export const MAX_COUNTRY_BUDGET = 36_000_000;
 
-const COUNTRY_BUDGET_ENTRY = /^([A-Za-z]{2}|\*)=(\d+)$/;
+const COUNTRY_BUDGET_ENTRY = /^([A-Za-z]{2}|\*|\+\d{1,3})=(\d+)$/;
 
-/** Parses `IN=5000,US=2000,*=200`; undefined (no cap) when blank. */
+/**
+ * Parses `IN=5000,US=2000,+881=20,*=200`; undefined (no cap) when blank. A non-geographic plan is
+ * named `+<calling code>`, the key its numbers count against (country-budget.ts).
+ */
 export function parseCountryBudgets(raw: string | undefined): CountryBudgets | undefined {
   if (raw === undefined) return undefined;
   const byCountry = new Map<string, number>();
@@ -170,13 +232,19 @@ export function parseCountryBudgets(raw: string | undefined): CountryBudgets | u
     const trimmed = entry.trim();
     if (!trimmed) continue;
     const match = COUNTRY_BUDGET_ENTRY.exec(trimmed.replace(/\s*=\s*/, '='));
-    const country = match?.[1]?.toUpperCase();
+    const name = match?.[1]?.toUpperCase();
     const budget = Number(match?.[2]);
-    if (!country || !(budget >= 1 && budget <= MAX_COUNTRY_BUDGET)) {
+    if (!name || !(budget >= 1 && budget <= MAX_COUNTRY_BUDGET)) {
       throw new ConfigError(
-        `Environment variable SEND_MAX_PER_COUNTRY_PER_HOUR has "${trimmed}"; expected COUNTRY=budget entries (ISO 3166 alpha-2 or *, 1-${MAX_COUNTRY_BUDGET}) separated by commas`,
+        `Environment variable SEND_MAX_PER_COUNTRY_PER_HOUR has "${trimmed}"; expected COUNTRY=budget entries (ISO 3166 alpha-2, +<non-geographic calling code> or *, 1-${MAX_COUNTRY_BUDGET}) separated by commas`,
       );
     }
+    const country =
+      name === '*'
+        ? name
+        : name.startsWith('+')
+          ? `+${parseGlobalCallingCode('SEND_MAX_PER_COUNTRY_PER_HOUR', name)}`
+          : parseCountryCode('SEND_MAX_PER_COUNTRY_PER_HOUR', name);
     if (byCountry.has(country) || (country === '*' && otherCountries !== undefined)) {
       throw new ConfigError(`Environment variable SEND_MAX_PER_COUNTRY_PER_HOUR names ${country} twice`);
     }
@@ -201,10 +269,7 @@ export function parseSmsTemplates(raw: string | undefined): ReadonlyMap<string, 
     throw new ConfigError('Environment variable SMS_TEMPLATES must be a JSON object, such as {"IN":"Code {code}"}');
   }
   for (const [key, template] of Object.entries(parsed)) {
-    const country = key.toUpperCase();
-    if (!/^[A-Z]{2}$/.test(country)) {
-      throw new ConfigError(`Environment variable SMS_TEMPLATES has "${key}", not an ISO 3166 alpha-2 code`);
-    }
+    const country = parseCountryCode('SMS_TEMPLATES', key);
     if (typeof template !== 'string' || !template.includes('{code}')) {
       throw new ConfigError(`Environment variable SMS_TEMPLATES has a template for ${country} without {code}`);
     }
@@ -303,6 +368,13 @@ export function parseAllowedOrigins(raw: string | undefined): readonly string[] 
   if (problem) throw new ConfigError(`Environment variable ALLOWED_ORIGINS ${problem}`);
   return origins;
 }
+
+/**
+ * API Gateway's default account quota in a region (requests per second, and burst): a throttle above
+ * it never applies.
+ */
+export const API_GATEWAY_MAX_RATE = 10_000;
+export const API_GATEWAY_MAX_BURST = 5_000;
 
 const keyCacheSeconds = int('KEY_CACHE_SECONDS', 'keys', {
   default: 300,
@@ -484,25 +556,24 @@ export const SETTINGS = {
   sendMaxPerCountryPerHour: text('SEND_MAX_PER_COUNTRY_PER_HOUR', 'otp', {
     shownDefault: 'no cap',
     example: 'IN=5000,US=2000,*=200',
-    doc: `SMS per destination country per hour, across all numbers and IPs: \`IN=5000,US=2000,*=200\` (\`*\`: each other country, and each non-geographic plan); 1-${MAX_COUNTRY_BUDGET} each; a country not listed, without \`*\`, has no cap`,
+    doc: `SMS per destination country per hour, across all numbers and IPs: \`IN=5000,US=2000,*=200\` (\`*\`: each other country, and each non-geographic plan; \`+881=20\` names one of those); 1-${MAX_COUNTRY_BUDGET} each; a country not listed, without \`*\`, has no cap`,
     parse: (value) => parseCountryBudgets(value),
   }),
   allowedCountries: text('ALLOWED_COUNTRIES', 'otp', {
     shownDefault: 'all',
     example: 'IN,US',
-    doc: 'comma-separated ISO 3166 alpha-2 codes',
-    parse: (value): readonly string[] => {
-      const codes = (value ?? '')
+    doc: 'comma-separated ISO 3166 alpha-2 codes (each one the phone library knows); numbers of no country need `ALLOWED_GLOBAL_CALLING_CODES`',
+    parse: (value): readonly string[] =>
+      (value ?? '')
         .split(',')
-        .map((c) => c.trim().toUpperCase())
-        .filter(Boolean);
-      for (const code of codes) {
-        if (!/^[A-Z]{2}$/.test(code)) {
-          throw new ConfigError(`Environment variable ALLOWED_COUNTRIES has "${code}", not an ISO 3166 alpha-2 code`);
-        }
-      }
-      return codes;
-    },
+        .filter((c) => c.trim())
+        .map((c) => parseCountryCode('ALLOWED_COUNTRIES', c)),
+  }),
+  allowedGlobalCallingCodes: text('ALLOWED_GLOBAL_CALLING_CODES', 'otp', {
+    shownDefault: 'none',
+    example: '+881,+882',
+    doc: `comma-separated non-geographic calling codes (of ${NON_GEOGRAPHIC_CALLING_CODES.map((c) => `\`+${c}\``).join(', ')}: freephone, satellite such as Iridium and Inmarsat, international networks) whose numbers may get a code, whatever \`ALLOWED_COUNTRIES\` says; numbers of any other such code get \`unsupported_phone_number\` (with \`ALLOWED_COUNTRIES\` set, \`country_not_allowed\`)`,
+    parse: (value): readonly string[] => parseAllowedGlobalCallingCodes(value),
   }),
   allowedNumberTypes: text('ALLOWED_NUMBER_TYPES', 'otp', {
     shownDefault: '`MOBILE,FIXED_LINE_OR_MOBILE`',
@@ -565,6 +636,36 @@ export const SETTINGS = {
     doc: 'comma-separated exact origins (`https://app.example.com`) whose browser apps may call the API (CORS, in AWS and in `npm start`); `*` any origin (refused with `-c production=true`)',
     parse: (value) => parseAllowedOrigins(value),
   }),
+  sendOtpThrottlePerSecond: int('SEND_OTP_THROTTLE_PER_SECOND', 'stack', {
+    default: 10,
+    min: 1,
+    max: API_GATEWAY_MAX_RATE,
+    doc: "API Gateway's steady rate of `POST /send-otp` requests per second, all clients together (AWS only): it caps the account's SMS spend, and one source's flood denies everyone, so size it from your peak logins (docs/security.md)",
+  }),
+  sendOtpThrottleBurst: int('SEND_OTP_THROTTLE_BURST', 'stack', {
+    default: 20,
+    min: 1,
+    max: API_GATEWAY_MAX_BURST,
+    doc: '`POST /send-otp` requests API Gateway lets through at once above that rate (AWS only)',
+  }),
+  apiThrottlePerSecond: int('API_THROTTLE_PER_SECOND', 'stack', {
+    default: 50,
+    min: 1,
+    max: API_GATEWAY_MAX_RATE,
+    doc: "the stage's default throttle: requests per second API Gateway lets through on each route without one of its own (AWS only)",
+  }),
+  apiThrottleBurst: int('API_THROTTLE_BURST', 'stack', {
+    default: 100,
+    min: 1,
+    max: API_GATEWAY_MAX_BURST,
+    doc: "the stage's default burst: requests at once above that rate on each such route (AWS only)",
+  }),
+  smsVolumeAlarmPerHour: int('SMS_VOLUME_ALARM_PER_HOUR', 'stack', {
+    default: 500,
+    min: 1,
+    max: MAX_COUNTRY_BUDGET,
+    doc: 'codes sent within an hour at which the SMS-volume (pumping) alarm fires: a few times your busiest legitimate hour',
+  }),
 } as const satisfies Record<string, Setting>;
 
 type Settings = typeof SETTINGS;
@@ -624,6 +725,14 @@ export function parseOtpConfig(env: Env): OtpPolicy {
  */
 export function parseOtpConfigReporting(env: Env): { policy: OtpPolicy; templates: SmsTemplateReport[] } {
   const config = parseSettings(env, 'otp');
+  // A budget for a plan whose numbers are refused would build an alarm that can never fire.
+  for (const key of config.sendMaxPerCountryPerHour?.byCountry.keys() ?? []) {
+    if (key.startsWith('+') && !config.allowedGlobalCallingCodes.includes(key.slice(1))) {
+      throw new ConfigError(
+        `Environment variable SEND_MAX_PER_COUNTRY_PER_HOUR budgets ${key}, whose numbers are refused: name it in ALLOWED_GLOBAL_CALLING_CODES too, or drop the budget`,
+      );
+    }
+  }
   const reports = reportSmsTemplates(
     { default: config.smsTemplate, byCountry: config.smsTemplates },
     config.otpTtlSeconds,
@@ -687,4 +796,9 @@ export function parseRotationTiming(env: Env): { publishLeadSeconds: number; ret
 /** What API Gateway applies before the functions run: the origins its CORS configuration allows. */
 export function parseHttpApiConfig(env: Env): SettingValues<'httpApi'> {
   return parseSettings(env, 'httpApi');
+}
+
+/** What the stack applies in AWS, around the functions: API Gateway's throttling and the SMS-volume alarm. */
+export function parseStackConfig(env: Env): SettingValues<'stack'> {
+  return parseSettings(env, 'stack');
 }

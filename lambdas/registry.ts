@@ -8,7 +8,7 @@ import { HOLDER_ATTRIBUTES, type ItemAccess, type ReadableAttributes } from './a
 import type { SettingGroup } from './config.js';
 
 /** Groups of settings a function may be given (lambdas/config.ts); the others follow from its other fields. */
-export type SettingsGroup = Exclude<SettingGroup, 'common' | 'table' | 'signingKey' | 'rotation' | 'httpApi'>;
+export type SettingsGroup = Exclude<SettingGroup, 'common' | 'table' | 'signingKey' | 'rotation' | 'httpApi' | 'stack'>;
 
 export interface RouteSpec {
   readonly method: 'GET' | 'POST' | 'DELETE';

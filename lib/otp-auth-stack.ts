@@ -15,6 +15,7 @@ import {
   parseOtpConfig,
   parseRotationTiming,
   parseSmsConfig,
+  parseStackConfig,
   parseTokenConfig,
   type SmsConfig,
   type SmsProvider,
@@ -86,6 +87,7 @@ export interface OtpAuthStackProps extends StackProps {
   readonly config?: OtpAuthConfig;
   /** @default 90 */
   readonly keyRotationDays?: number;
+  /** Thresholds given here win over the settings (`SMS_VOLUME_ALARM_PER_HOUR`). @default - from the settings */
   readonly alarmThresholds?: OtpAlarmThresholds;
   /**
    * Monthly SMS budget in US dollars (`-c smsMonthlyBudgetUsd`): an alarm fires at 80% of it.
@@ -94,7 +96,10 @@ export interface OtpAuthStackProps extends StackProps {
   readonly smsMonthlyBudgetUsd?: number;
   /** An SNS topic every alarm notifies. @default - no notification */
   readonly alarmTopicArn?: string;
-  /** Stage-wide API throttling. @default { rateLimit: 50, burstLimit: 100 } */
+  /**
+   * Stage-wide API throttling; given here, it wins over the settings.
+   * @default - `API_THROTTLE_PER_SECOND` (50) and `API_THROTTLE_BURST` (100)
+   */
   readonly throttle?: ThrottleSettings;
   /** @default RemovalPolicy.RETAIN */
   readonly tableRemovalPolicy?: RemovalPolicy;
@@ -125,6 +130,7 @@ export class OtpAuthStack extends Stack {
     const timing = validateConfig(config, this.audience);
     const countryBudgets = parseOtpConfig(config).sendMaxPerCountryPerHour;
     const { allowedOrigins } = parseHttpApiConfig(config);
+    const limits = parseStackConfig(config);
     // Logs go with a stack that is not production; production keeps them past `cdk destroy`.
     const logRemovalPolicy = props.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
@@ -143,7 +149,11 @@ export class OtpAuthStack extends Stack {
       audience: this.audience,
       allowedOrigins,
       production: props.production,
-      ...(props.throttle ? { throttle: props.throttle } : {}),
+      throttle: props.throttle ?? { rateLimit: limits.apiThrottlePerSecond, burstLimit: limits.apiThrottleBurst },
+      // Every call may cost an SMS: this route's own, tighter throttle caps what a flood can spend.
+      functionThrottles: {
+        'send-otp': { rateLimit: limits.sendOtpThrottlePerSecond, burstLimit: limits.sendOtpThrottleBurst },
+      },
     });
     this.issuer = this.api.issuer;
     // Invoked with `{}` under `sam local`, the rotation copies a deployed key set's public keys to DynamoDB Local.
@@ -168,7 +178,7 @@ export class OtpAuthStack extends Stack {
       ...(props.smsMonthlyBudgetUsd !== undefined
         ? { smsSpend: { monthlyBudgetUsd: props.smsMonthlyBudgetUsd, provider: parseSmsConfig(config).smsProvider } }
         : {}),
-      ...(props.alarmThresholds ? { thresholds: props.alarmThresholds } : {}),
+      thresholds: { otpSentPerHour: limits.smsVolumeAlarmPerHour, ...props.alarmThresholds },
       ...(props.alarmTopicArn
         ? { alarmActions: [new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn))] }
         : {}),

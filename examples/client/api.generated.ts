@@ -485,7 +485,9 @@ export interface components {
          * @description The body or the phone number is not acceptable: not a valid number, from a country not
          *     served (`ALLOWED_COUNTRIES`), or of a type that may not receive codes (`ALLOWED_NUMBER_TYPES`;
          *     by default only mobile numbers and those that may be mobile: premium-rate, toll-free, shared-cost,
-         *     personal, VoIP, UAN, pager, voicemail and fixed-line numbers are `unsupported_phone_number`).
+         *     personal, VoIP, UAN, pager, voicemail and fixed-line numbers are `unsupported_phone_number`,
+         *     and so are numbers of no country, such as +870 and +881 satellite phones, unless
+         *     `ALLOWED_GLOBAL_CALLING_CODES` names their calling code).
          */
         SendOtpBadRequest: {
             headers: {

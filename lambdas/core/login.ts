@@ -40,6 +40,12 @@ export interface OtpPolicy extends SendLimits {
   /** Per destination country and hour; undefined: no country cap. */
   readonly sendMaxPerCountryPerHour: CountryBudgets | undefined;
   readonly allowedCountries: readonly string[];
+  /**
+   * Non-geographic calling codes (`881`, without `+`) whose numbers may get a code: satellite and
+   * other global-service numbers are typed MOBILE, cost far more than a country's, and no user of a
+   * country-scoped service needs them, so each must be named.
+   */
+  readonly allowedGlobalCallingCodes: readonly string[];
   /** libphonenumber types a code may be sent to; premium rate, toll-free and the like are where SMS pumping pays. */
   readonly allowedNumberTypes: readonly PhoneNumberType[];
   readonly testPhoneNumbers: ReadonlyMap<string, string>;
@@ -65,15 +71,22 @@ export interface SendOtpResult {
 /**
  * Parses a number a code may be sent to, or refuses it before anything is read, written or sent:
  * every route that sends a code (or checks one) calls this. The country comes first, so a number
- * from a country not served says so whatever its type.
+ * from a country not served says so whatever its type. A number of no country (+800, +870, +881, ...)
+ * is served only when `allowedGlobalCallingCodes` names its code, whatever the countries are.
  */
 export function parseAllowedPhone(
   raw: string,
-  policy: Pick<OtpPolicy, 'allowedCountries' | 'allowedNumberTypes'>,
+  policy: Pick<OtpPolicy, 'allowedCountries' | 'allowedNumberTypes' | 'allowedGlobalCallingCodes'>,
 ): PhoneNumber {
   const phone = parsePhoneNumber(raw);
   const allowed = policy.allowedCountries;
-  if (allowed.length > 0 && (!phone.country || !allowed.includes(phone.country))) {
+  if (!phone.country) {
+    if (!policy.allowedGlobalCallingCodes.includes(phone.callingCode)) {
+      throw new AuthError(allowed.length > 0 ? 'country_not_allowed' : 'unsupported_phone_number', {
+        detail: `global calling code +${phone.callingCode}`,
+      });
+    }
+  } else if (allowed.length > 0 && !allowed.includes(phone.country)) {
     throw new AuthError('country_not_allowed');
   }
   if (!phone.type || !policy.allowedNumberTypes.includes(phone.type)) {

@@ -1,19 +1,39 @@
 /**
  * Masking for logs, apart from phone.ts so that code which only masks (the redaction of error text in
- * every function) does not bundle libphonenumber and its metadata.
+ * every function) does not bundle libphonenumber and its metadata: the calling codes alone are enough.
  */
+import { CALLING_CODES } from './phone-regions.generated.js';
 
-/** `+919876543210` -> `+91******3210`: enough to correlate log lines, never enough to dial. */
+/** Digits of a national significant number masked whatever its length: a 4-digit number (Tokelau) shows 1. */
+export const MIN_MASKED_DIGITS = 3;
+/** Digits shown at most, enough to tell numbers apart in logs. */
+const MAX_VISIBLE_DIGITS = 4;
+
+/**
+ * `+919876543210` -> `+91******3210`: enough to correlate log lines, never enough to dial. At least half
+ * of the national significant number is masked, and never fewer than {@link MIN_MASKED_DIGITS} digits,
+ * so a short plan's number (`+6907290` -> `+690***0`, `+50051234` -> `+500***34`) does not show whole.
+ */
 export function maskPhoneNumber(e164: string, callingCode?: string): string {
-  const code = callingCode ?? guessCallingCode(e164);
-  const national = e164.slice(1 + code.length);
-  const visible = national.slice(-4);
-  return `+${code}${'*'.repeat(Math.max(0, national.length - visible.length))}${visible}`;
+  const code = callingCode ?? callingCodeOf(e164);
+  return `+${code}${maskNationalNumber(e164.slice(1 + code.length))}`;
 }
 
-// Masking must never fail or reveal more than intended, even for odd input: assume a 1-3 digit code.
-function guessCallingCode(e164: string): string {
+/** The last digits of a national number that may be shown: at most 4, with at least half masked, and 3. */
+export function maskNationalNumber(national: string): string {
+  const masked = Math.max(MIN_MASKED_DIGITS, Math.ceil(national.length / 2));
+  const visible = Math.min(MAX_VISIBLE_DIGITS, Math.max(0, national.length - masked));
+  return `${'*'.repeat(national.length - visible)}${national.slice(national.length - visible)}`;
+}
+
+const CALLING_CODE_SET = new Set(CALLING_CODES);
+
+// Calling codes are prefix-free, so the first 1-3 digits name at most one. Input that starts with none
+// is no number; its first digit stands as the code so that masking still hides the rest, and never fails.
+function callingCodeOf(e164: string): string {
   const digits = e164.replace(/\D/g, '');
-  if (digits.startsWith('1') || digits.startsWith('7')) return digits.slice(0, 1);
-  return digits.slice(0, Math.min(2, Math.max(0, digits.length - 6)));
+  for (let length = 1; length <= 3; length++) {
+    if (CALLING_CODE_SET.has(digits.slice(0, length))) return digits.slice(0, length);
+  }
+  return digits.slice(0, 1);
 }

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { AuthErrorCode } from '../core/errors.js';
-import { maskPhoneNumber } from '../core/phone-mask.js';
+import { maskNationalNumber, maskPhoneNumber } from '../core/phone-mask.js';
 import { COUNTRY_DIMENSION, METRIC, METRICS_NAMESPACE, type MetricName, SERVICE_NAME } from './metric-names.js';
 
 export { COUNTRY_DIMENSION, METRIC, METRICS_NAMESPACE, type MetricName, SERVICE_NAME } from './metric-names.js';
@@ -100,8 +100,9 @@ const SET_ASIDE = /\uE000(\d+)\uE001/g;
 /**
  * Masks what could be a phone number or a login code in error text (SDKs can echo input back):
  * - a run of 7 to 15 digits (an E.164 number, with or without its +, or a national one, possibly
- *   written with spaces, dots, hyphens or parentheses) keeps its last 4 digits, and a + number its
- *   calling code too, as `maskPhoneNumber` does: `+919876543210` -> `+91******3210`;
+ *   written with spaces, dots, hyphens or parentheses) keeps at most its last 4 digits, half of them
+ *   or fewer, and a + number its calling code too, as `maskPhoneNumber` does: `+919876543210` ->
+ *   `+91******3210`, `+6907290` -> `+690***0`;
  * - exactly 6 digits on their own (a code; this service issues no other length) become `******`;
  * - a longer run (numbers written next to each other) is masked whole.
  * Kept readable: IPv4 and IPv6 addresses, ports, `host:port`, ISO 8601 timestamps and clock times,
@@ -122,7 +123,7 @@ function maskDigitRun(run: string): string {
   if (digits.length > 15) return run.replace(/\d/g, '*');
   if (digits.length >= 7) {
     if (run.startsWith('+')) return maskPhoneNumber(`+${digits}`);
-    return `${'*'.repeat(digits.length - 4)}${digits.slice(-4)}`;
+    return maskNationalNumber(digits);
   }
   return /^\d{6}$/.test(run) ? '******' : run;
 }

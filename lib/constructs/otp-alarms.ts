@@ -11,7 +11,7 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 
-import type { SmsProvider } from '../../lambdas/config.js';
+import { parseStackConfig, type SmsProvider } from '../../lambdas/config.js';
 import { COUNTRY_DIMENSION, METRIC, METRICS_NAMESPACE, SERVICE_NAME } from '../../lambdas/http/metric-names.js';
 
 /** Share of the monthly SMS budget at which the spend alarm fires. */
@@ -37,7 +37,7 @@ export interface OtpAlarmThresholds {
   /**
    * Codes sent within an hour. Far above normal login volume, sends are someone pumping SMS to
    * premium-rate numbers on our bill. Set it to a few times the busiest legitimate hour.
-   * @default 500
+   * @default - the default of `SMS_VOLUME_ALARM_PER_HOUR`: 500
    */
   readonly otpSentPerHour?: number;
   /**
@@ -118,7 +118,7 @@ export class OtpAlarms extends Construct {
     this.smsPumpingVolume = new Alarm(this, 'SmsPumpingVolume', {
       alarmDescription: 'Unusually many login codes sent within an hour: possible SMS pumping (toll fraud).',
       metric: otpMetric(METRIC.sent, hour),
-      threshold: t.otpSentPerHour ?? 500,
+      threshold: t.otpSentPerHour ?? parseStackConfig({}).smsVolumeAlarmPerHour,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,

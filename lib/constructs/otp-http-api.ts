@@ -18,7 +18,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ANY_ORIGIN, allowedOriginsProblem, CORS_POLICY } from '../../lambdas/config.js';
+import { ANY_ORIGIN, allowedOriginsProblem, CORS_POLICY, parseStackConfig } from '../../lambdas/config.js';
 import { ROUTES, type Route } from '../../lambdas/http/routes.js';
 import { FUNCTIONS, type FunctionName } from '../../lambdas/registry.js';
 
@@ -70,6 +70,9 @@ function routeId(method: Route['method'], path: string): string {
   return words.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
 }
 
+/** The settings' defaults, so that the construct used on its own throttles as the stack does. */
+const DEFAULT_LIMITS = parseStackConfig({});
+
 const METHODS: Readonly<Record<Route['method'], HttpMethod>> = {
   GET: HttpMethod.GET,
   POST: HttpMethod.POST,
@@ -81,12 +84,13 @@ export interface OtpHttpApiProps {
   readonly audience: string;
   /**
    * Stage-wide throttling (requests per second, and burst).
-   * @default { rateLimit: 50, burstLimit: 100 }
+   * @default - the defaults of `API_THROTTLE_PER_SECOND` and `API_THROTTLE_BURST`: 50, burst 100
    */
   readonly throttle?: ThrottleSettings;
   /**
    * Tighter throttling for the routes of particular functions.
-   * @default - send-otp at 10 per second, burst 20: every call may cost an SMS.
+   * @default - send-otp at the defaults of `SEND_OTP_THROTTLE_PER_SECOND` and `SEND_OTP_THROTTLE_BURST`:
+   * 10 per second, burst 20, as every call may cost an SMS.
    */
   readonly functionThrottles?: Partial<Record<FunctionName, ThrottleSettings>>;
   /** @default RetentionDays.ONE_MONTH */
@@ -164,7 +168,10 @@ export class OtpHttpApi extends Construct {
     this.stage = this.httpApi.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
-      throttle: props.throttle ?? { rateLimit: 50, burstLimit: 100 },
+      throttle: props.throttle ?? {
+        rateLimit: DEFAULT_LIMITS.apiThrottlePerSecond,
+        burstLimit: DEFAULT_LIMITS.apiThrottleBurst,
+      },
       accessLogSettings: {
         destination: new LogGroupLogDestination(this.accessLogs),
         // Request metadata only: the bodies carry phone numbers, codes and tokens.
@@ -245,7 +252,12 @@ export class OtpHttpApi extends Construct {
   }
 
   private throttleRoutes(routes: readonly { route: Route; construct: HttpRoute; key: string }[]): void {
-    const throttles = this.props.functionThrottles ?? { 'send-otp': { rateLimit: 10, burstLimit: 20 } };
+    const throttles = this.props.functionThrottles ?? {
+      'send-otp': {
+        rateLimit: DEFAULT_LIMITS.sendOtpThrottlePerSecond,
+        burstLimit: DEFAULT_LIMITS.sendOtpThrottleBurst,
+      },
+    };
     const settings: Record<string, { ThrottlingRateLimit?: number; ThrottlingBurstLimit?: number }> = {};
     for (const { route, construct, key } of routes) {
       const throttle = throttles[route.fn];

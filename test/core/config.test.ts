@@ -14,6 +14,7 @@ import {
   SETTINGS,
 } from '../../lambdas/config.js';
 import { MAX_SEND_HISTORY } from '../../lambdas/core/phone-record.js';
+import { PHONE_REGIONS } from '../../lambdas/core/phone-regions.generated.js';
 import { MAX_FAMILY_GENERATION } from '../../lambdas/core/sessions.js';
 
 const DAY = 86_400;
@@ -49,6 +50,7 @@ describe('parseOtpConfig', () => {
       sendMaxPerIpPerHour: 100,
       sendMaxPerCountryPerHour: undefined,
       allowedCountries: [],
+      allowedGlobalCallingCodes: [],
       allowedNumberTypes: ['MOBILE', 'FIXED_LINE_OR_MOBILE'],
       testPhoneNumbers: new Map(),
     });
@@ -80,8 +82,9 @@ describe('parseOtpConfig', () => {
       SEND_MAX_PER_HOUR: '7',
       SEND_MAX_PER_DAY: '20',
       SEND_MAX_PER_IP_PER_HOUR: '250',
-      SEND_MAX_PER_COUNTRY_PER_HOUR: 'in=5000, US = 2000,*=200',
+      SEND_MAX_PER_COUNTRY_PER_HOUR: 'in=5000, US = 2000,+881=20,*=200',
       ALLOWED_COUNTRIES: 'in, us',
+      ALLOWED_GLOBAL_CALLING_CODES: '+881, 870',
       ALLOWED_NUMBER_TYPES: 'mobile, FIXED_LINE',
       TEST_PHONE_NUMBERS: '+12015550123:424242',
     };
@@ -106,10 +109,12 @@ describe('parseOtpConfig', () => {
         byCountry: new Map([
           ['IN', 5000],
           ['US', 2000],
+          ['+881', 20],
         ]),
         otherCountries: 200,
       },
       allowedCountries: ['IN', 'US'],
+      allowedGlobalCallingCodes: ['881', '870'],
       allowedNumberTypes: ['MOBILE', 'FIXED_LINE'],
       testPhoneNumbers: new Map([['+12015550123', '424242']]),
     });
@@ -186,6 +191,81 @@ describe('parseOtpConfig', () => {
 
   it('upper-cases ALLOWED_COUNTRIES and skips empty entries', () => {
     expect(parseOtpConfig({ ALLOWED_COUNTRIES: ' in ,,Us, ' }).allowedCountries).toEqual(['IN', 'US']);
+  });
+
+  it.each([
+    ['ALLOWED_COUNTRIES', 'IN,UK', 'UK', 'did you mean GB?'],
+    ['ALLOWED_COUNTRIES', 'el', 'EL', 'did you mean GR?'],
+    ['ALLOWED_COUNTRIES', 'ZZ', 'ZZ', 'use ISO 3166-1 alpha-2 codes such as GB, IN or US'],
+    ['SEND_MAX_PER_COUNTRY_PER_HOUR', 'UK=100,EL=50', 'UK', 'did you mean GB?'],
+    ['SEND_MAX_PER_COUNTRY_PER_HOUR', 'IN=100,EL=50', 'EL', 'did you mean GR?'],
+    ['SEND_MAX_PER_COUNTRY_PER_HOUR', 'ZZ=5', 'ZZ', 'use ISO 3166-1 alpha-2 codes'],
+    ['SMS_TEMPLATES', '{"UK":"Your code {code}"}', 'UK', 'did you mean GB?'],
+    ['SMS_TEMPLATES', '{"IN":"Code {code}","zz":"Code {code}"}', 'ZZ', 'use ISO 3166-1 alpha-2 codes'],
+  ])('refuses %s=%s, naming the setting and the unknown code %s', (name, value, code, hint) => {
+    const error = configErrorFrom(() => parseOtpConfig({ [name]: value }));
+
+    expect(error.message).toMatch(
+      new RegExp(
+        `^Environment variable ${name} names ${code}, a country code the phone library \\(libphonenumber-js\\) does not know: `,
+      ),
+    );
+    expect(error.message).toContain(hint);
+  });
+
+  it('accepts every region the phone library knows in every country setting, GB and GR among them', () => {
+    const config = parseOtpConfig({
+      ALLOWED_COUNTRIES: PHONE_REGIONS.join(','),
+      SEND_MAX_PER_COUNTRY_PER_HOUR: PHONE_REGIONS.map((region) => `${region}=1`).join(','),
+      SMS_TEMPLATES: JSON.stringify(Object.fromEntries(PHONE_REGIONS.map((region) => [region, 'Code {code}']))),
+    });
+    expect(config.allowedCountries).toEqual(PHONE_REGIONS);
+    expect([...(config.sendMaxPerCountryPerHour?.byCountry.keys() ?? [])]).toEqual(PHONE_REGIONS);
+    expect([...config.smsTemplates.keys()]).toEqual(PHONE_REGIONS);
+    expect(PHONE_REGIONS).toEqual(expect.arrayContaining(['GB', 'GR', 'IN', 'US']));
+  });
+
+  it.each([
+    ['+881,+882', ['881', '882']],
+    [' 870 ,+870,,', ['870']],
+    ['', []],
+  ])('reads ALLOWED_GLOBAL_CALLING_CODES=%j as %j', (value, codes) => {
+    expect(parseOtpConfig({ ALLOWED_GLOBAL_CALLING_CODES: value }).allowedGlobalCallingCodes).toEqual(codes);
+  });
+
+  it.each([
+    ['+44', "+44 is a country's calling code; name countries in ALLOWED_COUNTRIES"],
+    ['+1', "+1 is a country's calling code"],
+    ['+999', 'expected one of +800, +808, +870, +878, +881, +882, +883, +888, +979'],
+    ['GB', 'expected one of +800'],
+    ['+8816', 'expected one of +800'],
+  ])('refuses ALLOWED_GLOBAL_CALLING_CODES=%s, naming the variable', (value, hint) => {
+    const error = configErrorFrom(() => parseOtpConfig({ ALLOWED_GLOBAL_CALLING_CODES: value }));
+
+    expect(error.message).toContain(
+      `Environment variable ALLOWED_GLOBAL_CALLING_CODES has "${value}", not a non-geographic calling code: `,
+    );
+    expect(error.message).toContain(hint);
+  });
+
+  it.each([
+    ['+44=100', "+44 is a country's calling code"],
+    ['+999=5', 'expected one of +800'],
+  ])('refuses SEND_MAX_PER_COUNTRY_PER_HOUR=%s: a +code must be non-geographic', (value, hint) => {
+    const error = configErrorFrom(() => parseOtpConfig({ SEND_MAX_PER_COUNTRY_PER_HOUR: value }));
+
+    expect(error.message).toContain('Environment variable SEND_MAX_PER_COUNTRY_PER_HOUR has');
+    expect(error.message).toContain(hint);
+  });
+
+  it('refuses a +code budget whose numbers ALLOWED_GLOBAL_CALLING_CODES does not allow: it could never be spent', () => {
+    const error = configErrorFrom(() =>
+      parseOtpConfig({ SEND_MAX_PER_COUNTRY_PER_HOUR: '+881=20,+870=5', ALLOWED_GLOBAL_CALLING_CODES: '+870' }),
+    );
+
+    expect(error.message).toBe(
+      'Environment variable SEND_MAX_PER_COUNTRY_PER_HOUR budgets +881, whose numbers are refused: name it in ALLOWED_GLOBAL_CALLING_CODES too, or drop the budget',
+    );
   });
 
   it.each(['IND', 'I', 'I1', 'IN;US'])('refuses ALLOWED_COUNTRIES=%s, naming the variable', (value) => {

@@ -169,26 +169,62 @@ function verifyDeps(records: PhoneRecordStore, policy: Partial<OtpPolicy> = {}) 
   };
 }
 
+/** What a call threw, so a test can check the logged detail as well as the code. */
+function thrownBy(call: () => unknown): unknown {
+  try {
+    call();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to throw');
+}
+
 describe('parseAllowedPhone', () => {
   it('accepts any valid number when ALLOWED_COUNTRIES is empty', () => {
-    expect(
-      parseAllowedPhone(US_PHONE, { allowedCountries: [], allowedNumberTypes: POLICY.allowedNumberTypes }).e164,
-    ).toBe(US_PHONE);
+    expect(parseAllowedPhone(US_PHONE, { ...POLICY, allowedCountries: [] }).e164).toBe(US_PHONE);
   });
 
   it('accepts a number of an allowed country and refuses one of any other', () => {
-    expect(
-      parseAllowedPhone(PHONE, { allowedCountries: ['IN'], allowedNumberTypes: POLICY.allowedNumberTypes }).country,
-    ).toBe('IN');
-    expect(() =>
-      parseAllowedPhone(US_PHONE, { allowedCountries: ['IN'], allowedNumberTypes: POLICY.allowedNumberTypes }),
-    ).toThrow(authError('country_not_allowed'));
+    expect(parseAllowedPhone(PHONE, { ...POLICY, allowedCountries: ['IN'] }).country).toBe('IN');
+    expect(() => parseAllowedPhone(US_PHONE, { ...POLICY, allowedCountries: ['IN'] })).toThrow(
+      authError('country_not_allowed'),
+    );
   });
 
   it('refuses a non-geographic number once countries are restricted: it belongs to none of them', () => {
-    expect(() =>
-      parseAllowedPhone('+80012345678', { allowedCountries: ['IN'], allowedNumberTypes: POLICY.allowedNumberTypes }),
-    ).toThrow(authError('country_not_allowed'));
+    expect(() => parseAllowedPhone('+80012345678', { ...POLICY, allowedCountries: ['IN'] })).toThrow(
+      authError('country_not_allowed'),
+    );
+  });
+
+  it.each([
+    ['an Iridium number (+881)', '+8816 31234567', '+881631234567', '881'],
+    ['an Inmarsat number (+870)', '+870 773 111 632', '+870773111632', '870'],
+  ])(
+    'refuses %s, typed MOBILE, with unsupported_phone_number unless its calling code is named',
+    (_what, input, e164, code) => {
+      expect(parsePhoneNumber(input)).toMatchObject({ e164, country: undefined, callingCode: code, type: 'MOBILE' });
+      expect(thrownBy(() => parseAllowedPhone(input, POLICY))).toMatchObject({
+        code: 'unsupported_phone_number',
+        detail: `global calling code +${code}`,
+      });
+      expect(() => parseAllowedPhone(input, { ...POLICY, allowedGlobalCallingCodes: ['882', '883'] })).toThrow(
+        authError('unsupported_phone_number'),
+      );
+
+      expect(parseAllowedPhone(input, { ...POLICY, allowedGlobalCallingCodes: [code] }).e164).toBe(e164);
+      // Named, it is served even where countries are restricted: the setting is its own allow list.
+      expect(
+        parseAllowedPhone(input, { ...POLICY, allowedCountries: ['IN'], allowedGlobalCallingCodes: [code] }).e164,
+      ).toBe(e164);
+    },
+  );
+
+  it('still checks the type of a number whose global calling code is named', () => {
+    expect(parsePhoneNumber('+80012345678').type).toBe('TOLL_FREE');
+    expect(() => parseAllowedPhone('+80012345678', { ...POLICY, allowedGlobalCallingCodes: ['800'] })).toThrow(
+      authError('unsupported_phone_number'),
+    );
   });
 
   it.each([
@@ -200,7 +236,11 @@ describe('parseAllowedPhone', () => {
     ['an international freephone number (+800)', '+80012345678', 'TOLL_FREE'],
   ])('refuses %s with unsupported_phone_number under the default types', (_what, number, type) => {
     expect(parsePhoneNumber(number).type).toBe(type);
-    expect(() => parseAllowedPhone(number, POLICY)).toThrow(authError('unsupported_phone_number'));
+    // +800 named, so that the type is what refuses it; the log says which type.
+    expect(thrownBy(() => parseAllowedPhone(number, { ...POLICY, allowedGlobalCallingCodes: ['800'] }))).toMatchObject({
+      code: 'unsupported_phone_number',
+      detail: type,
+    });
   });
 
   it('checks the country before the type: a toll-free number of a country not served is country_not_allowed', () => {
@@ -399,7 +439,7 @@ describe('sendOtp', () => {
     it('gives a country not listed the * budget, and a non-geographic plan its own counter', async () => {
       const country = countryLimiter();
       const deps = sendDeps(scriptedRecords([record()]), {
-        policy: { sendMaxPerCountryPerHour: budgets },
+        policy: { sendMaxPerCountryPerHour: budgets, allowedGlobalCallingCodes: ['870'] },
         countryLimiter: country,
       });
 

@@ -11,6 +11,7 @@ import { DEFAULT_ALLOWED_NUMBER_TYPES } from '../../lambdas/config.js';
 import { AuthError } from '../../lambdas/core/errors.js';
 import { type OtpPolicy, parseAllowedPhone } from '../../lambdas/core/login.js';
 import { PHONE_NUMBER_TYPES, type PhoneNumberType } from '../../lambdas/core/phone.js';
+import { NON_GEOGRAPHIC_CALLING_CODES } from '../../lambdas/core/phone-regions.generated.js';
 
 const { PhoneNumberUtil, PhoneNumberType: GoogleType, PhoneNumberFormat } = googleLibphonenumber;
 // The non-geographic methods exist in the library but not in @types/google-libphonenumber.
@@ -64,12 +65,17 @@ const SERVICE_METADATA_DIFFERS: Readonly<Record<string, PhoneNumberType | 'inval
   '+2908999': 'FIXED_LINE_OR_MOBILE', // TA FIXED_LINE
 };
 
-const OPEN: Pick<OtpPolicy, 'allowedCountries' | 'allowedNumberTypes'> = {
+// These tests are about types: every non-geographic plan is named, so its examples are judged by type.
+const OPEN: Pick<OtpPolicy, 'allowedCountries' | 'allowedNumberTypes' | 'allowedGlobalCallingCodes'> = {
   allowedCountries: [],
   allowedNumberTypes: DEFAULT_ALLOWED_NUMBER_TYPES,
+  allowedGlobalCallingCodes: NON_GEOGRAPHIC_CALLING_CODES,
 };
 
-function outcome(e164: string, policy: Pick<OtpPolicy, 'allowedCountries' | 'allowedNumberTypes'>): string {
+function outcome(
+  e164: string,
+  policy: Pick<OtpPolicy, 'allowedCountries' | 'allowedNumberTypes' | 'allowedGlobalCallingCodes'>,
+): string {
   try {
     return `accepted ${parseAllowedPhone(e164, policy).type}`;
   } catch (error) {
@@ -111,7 +117,11 @@ describe('ALLOWED_NUMBER_TYPES on the example numbers of every region and type',
   });
 
   it.each(PHONE_NUMBER_TYPES)('with only %s allowed, accepts exactly the examples of that type', (allowedType) => {
-    const policy = { allowedCountries: [], allowedNumberTypes: [allowedType] };
+    const policy = {
+      allowedCountries: [],
+      allowedNumberTypes: [allowedType],
+      allowedGlobalCallingCodes: NON_GEOGRAPHIC_CALLING_CODES,
+    };
     const mismatches = EXAMPLES.filter(
       (example) => outcome(example.e164, policy) !== expectedOutcome(example, [allowedType]),
     ).map((example) => `${example.where} ${example.e164}`);
@@ -119,9 +129,27 @@ describe('ALLOWED_NUMBER_TYPES on the example numbers of every region and type',
     expect(mismatches).toEqual([]);
   });
 
+  it('refuses every non-geographic example with unsupported_phone_number unless ALLOWED_GLOBAL_CALLING_CODES names its code', () => {
+    const global = EXAMPLES.filter((example) => example.where.startsWith('+'));
+    expect(global.map((example) => example.where.split(' ')[0])).toEqual(
+      expect.arrayContaining(NON_GEOGRAPHIC_CALLING_CODES.map((code) => `+${code}`)),
+    );
+    const everyType = { allowedCountries: [], allowedNumberTypes: PHONE_NUMBER_TYPES };
+    for (const example of global) {
+      expect([example.where, outcome(example.e164, { ...everyType, allowedGlobalCallingCodes: [] })]).toEqual([
+        example.where,
+        'unsupported_phone_number',
+      ]);
+    }
+  });
+
   it('knows where the two metadata versions disagree, and only there', () => {
     const disagreeing = EXAMPLES.filter((example) => {
-      const ours = outcome(example.e164, { allowedCountries: [], allowedNumberTypes: PHONE_NUMBER_TYPES });
+      const ours = outcome(example.e164, {
+        allowedCountries: [],
+        allowedNumberTypes: PHONE_NUMBER_TYPES,
+        allowedGlobalCallingCodes: NON_GEOGRAPHIC_CALLING_CODES,
+      });
       return ours !== `accepted ${example.type}`;
     }).map((example) => example.e164);
 

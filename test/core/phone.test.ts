@@ -88,12 +88,73 @@ describe('maskPhoneNumber', () => {
   });
 });
 
+describe('maskPhoneNumber on short national numbers', () => {
+  it.each([
+    // Tokelau: 4-digit numbers. Keeping the last 4 logged them whole.
+    ['+6907290', '690', '+690***0'],
+    // Falklands: 5-digit numbers. Keeping the last 4 hid one digit.
+    ['+50051234', '500', '+500***34'],
+    ['+50061234', '500', '+500***34'],
+    ['+50031234', '500', '+500***34'],
+  ])('masks at least half of %s and at least 3 digits', (e164, callingCode, masked) => {
+    expect(parsePhoneNumber(e164)).toMatchObject({ e164, callingCode });
+    expect(maskPhoneNumber(e164, callingCode)).toBe(masked);
+    expect(maskPhoneNumber(e164)).toBe(masked);
+  });
+
+  it.each([
+    [1, '*'],
+    [2, '**'],
+    [3, '***'],
+    [4, '***4'],
+    [5, '***45'],
+    [6, '***456'],
+    [7, '****567'],
+    [8, '****5678'],
+    [9, '*****6789'],
+    [12, '********9012'],
+  ])('of a %i-digit national number shows %s', (length, masked) => {
+    const national = '123456789012'.slice(0, length);
+    expect(maskPhoneNumber(`+91${national}`, '91')).toBe(`+91${masked}`);
+  });
+
+  it('keeps the last 4 digits of an Indian number, which masks 6 of its 10', () => {
+    expect(maskPhoneNumber('+919876543210')).toBe('+91******3210');
+  });
+
+  it.each([
+    ['+881631234567', '+881*****4567'],
+    ['+870773111632', '+870*****1632'],
+  ])('finds the non-geographic calling code of %s when none is given', (e164, masked) => {
+    expect(maskPhoneNumber(e164)).toBe(masked);
+  });
+});
+
 describe('maskPhoneNumber on input too short to be a number', () => {
   it.each([
-    ['+4412345', '+4**2345'],
-    ['+44123', '+*4123'],
-  ])('shows no more of %s than its last 4 digits and a calling code shorter than the rest', (input, masked) => {
+    ['+4412345', '+44***45'],
+    ['+44123', '+44***'],
+    ['+4', '+4'],
+    // No calling code starts with 0: the first digit stands as one, and the rest is masked by the rule.
+    ['+0123456', '+0***456'],
+  ])('masks %s by the same rule, with the calling code its digits start with', (input, masked) => {
     expect(maskPhoneNumber(input)).toBe(masked);
+  });
+});
+
+describe('the region and calling-code lists (phone-regions.generated.ts)', () => {
+  it("are libphonenumber-js's own: every region getCountries() knows, every calling code", async () => {
+    const { getCountries, getCountryCallingCode } = await import('libphonenumber-js/max');
+    const { CALLING_CODES, NON_GEOGRAPHIC_CALLING_CODES, PHONE_REGIONS } = await import(
+      '../../lambdas/core/phone-regions.generated.js'
+    );
+    expect(PHONE_REGIONS).toEqual([...getCountries()].sort());
+    expect(PHONE_REGIONS).toContain('GB');
+    expect(PHONE_REGIONS).not.toContain('UK');
+    expect(new Set(CALLING_CODES)).toEqual(
+      new Set([...getCountries().map((c) => getCountryCallingCode(c)), ...NON_GEOGRAPHIC_CALLING_CODES]),
+    );
+    expect(NON_GEOGRAPHIC_CALLING_CODES).toEqual(['800', '808', '870', '878', '881', '882', '883', '888', '979']);
   });
 });
 

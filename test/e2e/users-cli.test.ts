@@ -196,6 +196,27 @@ describe('users add', () => {
   });
 });
 
+describe('short numbers in the CLI output', () => {
+  it('masks at least half of a Tokelau or Falklands number, at least 3 digits, in every command', async () => {
+    const app = await createTestApp({ SIGNUP_MODE: 'closed' });
+    const added = await cli(app, ['add', '+6907290', '+500 51234']);
+    expect(added).toEqual({ code: 0, stdout: '+690***0: created\n+500***34: created\n', stderr: '' });
+
+    const listed = await cli(app, ['list']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('+690***0');
+    expect(listed.stdout).toContain('+500***34');
+    const shown = await cli(app, ['show', '+6907290']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('+690***0');
+    for (const run of [added, listed, shown]) {
+      expect(run.stdout).not.toMatch(/7290|1234|290\b/);
+    }
+    const json = await cli(app, ['--json', 'unlock', '+6907290']);
+    expect(jsonLines(json.stdout)).toEqual([expect.objectContaining({ phoneNumber: '+690***0' })]);
+  });
+});
+
 describe('users show', () => {
   it('shows an active user: times, no lockout, sends, live sessions; never the secret', async () => {
     const app = await createTestApp();

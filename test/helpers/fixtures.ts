@@ -33,6 +33,7 @@ export const TEST_OTP_POLICY: OtpPolicy = {
   sendMaxPerIpPerHour: 10,
   sendMaxPerCountryPerHour: undefined,
   allowedCountries: [],
+  allowedGlobalCallingCodes: [],
   allowedNumberTypes: ['MOBILE', 'FIXED_LINE_OR_MOBILE'],
   testPhoneNumbers: new Map(),
 };

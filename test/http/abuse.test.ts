@@ -350,6 +350,51 @@ describe('SMS pumping: per-number and per-IP send limits', () => {
   });
 });
 
+describe('numbers of no country (satellite, freephone, international networks)', () => {
+  const IRIDIUM = '+8816 31234567';
+  const INMARSAT = '+870 773 111 632';
+
+  it.each([
+    ['an Iridium', IRIDIUM],
+    ['an Inmarsat', INMARSAT],
+  ])(
+    'refuses %s number, typed MOBILE, on every route that sends or checks a code, storing and sending nothing',
+    async (_what, number) => {
+      const app = await createTestApp();
+      const user = await app.login('+919876543210');
+      const before = await app.countItems();
+      const sentBefore = app.sms.sent.length;
+      const refused = { status: 400, body: { code: 'unsupported_phone_number' } };
+
+      expect(await app.sendOtp(number)).toMatchObject(refused);
+      expect(await app.verifyOtp(number, '123456')).toMatchObject(refused);
+      expect(await app.changeNumber(user.access, number)).toMatchObject(refused);
+      expect(await app.verifyNumberChange(user.access, number, '123456')).toMatchObject(refused);
+      expect(app.sms.sent).toHaveLength(sentBefore);
+      expect(await app.countItems()).toBe(before);
+    },
+  );
+
+  it('sends to them once ALLOWED_GLOBAL_CALLING_CODES names their calling codes, each with its own +code budget', async () => {
+    const app = await createTestApp({
+      ALLOWED_GLOBAL_CALLING_CODES: '+881,+870',
+      ALLOWED_COUNTRIES: 'IN',
+      SEND_MAX_PER_COUNTRY_PER_HOUR: '+881=1,*=100',
+    });
+
+    expect((await app.sendOtp(IRIDIUM)).status).toBe(200);
+    expect((await app.sendOtp(INMARSAT)).status).toBe(200);
+    expect(app.sms.sent.map((sms) => sms.phoneNumber)).toEqual(['+881631234567', '+870773111632']);
+    expect((await app.verifyOtp(IRIDIUM, app.sms.lastCodeFor('+881631234567'))).status).toBe(200);
+    // +881's budget of one is spent; another +881 number is refused, another plan is not.
+    expect(await app.sendOtp('+881631234568')).toMatchObject({ status: 429, body: { code: 'rate_limited' } });
+    // Only the codes named: a +882 mobile is still refused (with ALLOWED_COUNTRIES set, as outside
+    // the countries served), and so are countries outside ALLOWED_COUNTRIES.
+    expect(await app.sendOtp('+8823421234')).toMatchObject({ status: 400, body: { code: 'country_not_allowed' } });
+    expect((await app.sendOtp('+447911123456')).body.code).toBe('country_not_allowed');
+  });
+});
+
 describe('TEST_PHONE_NUMBERS', () => {
   it('accepts the fixed code without sending an SMS, skips send limits, but not the attempt budget', async () => {
     const app = await createTestApp({

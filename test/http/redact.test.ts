@@ -27,7 +27,13 @@ describe('redact', () => {
     ['a number run into a code', '+919876543210 123456', '+************ ******'],
     ['a number in a URL path', 'http://localhost:8000/users/9876543210', 'http://localhost:8000/users/******3210'],
     ['epoch seconds, which read like a national number', 'at 1750000000', 'at ******0000'],
-    ['a 7-digit local number, the shortest one masked as a number', 'call 5551234', 'call ***1234'],
+    [
+      'a 7-digit local number, the shortest one masked as a number, with at least half masked',
+      'call 5551234',
+      'call ****234',
+    ],
+    ['a Tokelau number, whose 4 national digits are shown as 1', 'to +6907290 failed', 'to +690***0 failed'],
+    ['a Falklands number written with a space, 2 of its 5 digits shown', 'to +500 51234 failed', 'to +500***34 failed'],
     ['a 15-digit E.164 number, the longest there is', '+123456789012345', '+1**********2345'],
     ['16 digits, more than any number has, masked whole', '+1234567890123456', '+****************'],
     [
@@ -89,7 +95,7 @@ describe('redact, next to a colon', () => {
     ['201-555-0123:9', '******0123:9'],
     ['+1 201-555-0123:', '+1******0123:'],
     ['+44 20 7946 0958:', '+44******0958:'],
-    ['x:555-0123', 'x:***0123'],
+    ['x:555-0123', 'x:****123'],
     ['98.765.432.10', '******3210'],
   ])('still masks the number in %j: a port keeps only digits that stand alone', (text, masked) => {
     expect(redact(text)).toBe(masked);

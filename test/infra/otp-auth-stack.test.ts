@@ -181,6 +181,34 @@ describe('OtpAuthStack', () => {
       }
     });
 
+    it('takes both throttles from the settings', () => {
+      const { template: tuned } = synthStack({
+        config: {
+          SEND_OTP_THROTTLE_PER_SECOND: '3',
+          SEND_OTP_THROTTLE_BURST: '6',
+          API_THROTTLE_PER_SECOND: '40',
+          API_THROTTLE_BURST: '80',
+        },
+      });
+      const stage = Object.values(tuned.findResources('AWS::ApiGatewayV2::Stage'))[0]?.Properties;
+      expect(stage.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 40, ThrottlingBurstLimit: 80 });
+      expect(stage.RouteSettings).toEqual({
+        'POST /send-otp': { ThrottlingRateLimit: 3, ThrottlingBurstLimit: 6 },
+        'POST /send-otp/{proxy+}': { ThrottlingRateLimit: 3, ThrottlingBurstLimit: 6 },
+      });
+    });
+
+    it.each([
+      ['SEND_OTP_THROTTLE_PER_SECOND', '0', 'must be between 1 and 10000, got 0'],
+      ['SEND_OTP_THROTTLE_PER_SECOND', '2.5', 'must be a whole number'],
+      ['SEND_OTP_THROTTLE_BURST', '5001', 'must be between 1 and 5000, got 5001'],
+      ['API_THROTTLE_PER_SECOND', '10001', 'must be between 1 and 10000, got 10001'],
+      ['API_THROTTLE_BURST', 'lots', 'must be a whole number'],
+      ['SMS_VOLUME_ALARM_PER_HOUR', '0', 'must be between 1 and 36000000, got 0'],
+    ])('fails the synth on %s=%s', (name, value, message) => {
+      expect(() => synthStack({ config: { [name]: value } })).toThrow(`Environment variable ${name} ${message}`);
+    });
+
     it('throttles the stage, and send-otp tighter, and logs request metadata but no body', () => {
       const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0]?.Properties;
       expect(stage).toMatchObject({
@@ -307,8 +335,13 @@ describe('OtpAuthStack', () => {
 
     it('hands every configuration name to some function', () => {
       const given = new Set(FUNCTION_NAMES.flatMap((name) => expectedEnv(name)));
-      // The rotation function gets these two computed; AUDIENCE is common; the HTTP API applies its own.
-      const computed = new Set(['KEY_PUBLISH_LEAD_SECONDS', 'KEY_RETAIN_SECONDS', ...configNamesOf(['httpApi'])]);
+      // The rotation function gets these two computed; AUDIENCE is common; the HTTP API applies its own;
+      // the stack applies the throttles and alarm thresholds itself.
+      const computed = new Set([
+        'KEY_PUBLISH_LEAD_SECONDS',
+        'KEY_RETAIN_SECONDS',
+        ...configNamesOf(['httpApi', 'stack']),
+      ]);
       expect(CONFIG_NAMES.filter((name) => !given.has(name) && !computed.has(name))).toEqual([]);
     });
   });
@@ -755,6 +788,22 @@ describe('OtpAuthStack', () => {
       custom.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'RefreshTokenReuse', Threshold: 3 });
     });
 
+    it('takes the SMS-volume threshold from SMS_VOLUME_ALARM_PER_HOUR, and props over it', () => {
+      const fromSetting = synthStack({ config: { SMS_VOLUME_ALARM_PER_HOUR: '1200' } }).template;
+      const volume = (t: typeof template) =>
+        Object.values(t.findResources('AWS::CloudWatch::Alarm'))
+          .map((alarm) => alarm.Properties)
+          .filter((alarm) => alarm.MetricName === 'OtpSent')
+          .map((alarm) => alarm.Threshold);
+      expect(volume(template)).toEqual([500]);
+      expect(volume(fromSetting)).toEqual([1200]);
+      const both = synthStack({
+        config: { SMS_VOLUME_ALARM_PER_HOUR: '1200' },
+        alarmThresholds: { otpSentPerHour: 42 },
+      }).template;
+      expect(volume(both)).toEqual([42]);
+    });
+
     it('notifies alarmTopicArn from every alarm, the reused-token alarm included', () => {
       const topicArn = 'arn:aws:sns:eu-west-1:123456789012:alarms';
       const alarms = Object.values(
@@ -823,13 +872,19 @@ describe('OtpAuthStack', () => {
 
     it('alarms on any spent country budget, and on each country SEND_MAX_PER_COUNTRY_PER_HOUR names', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', budgetAlarm([{ Name: 'service', Value: 'otp-login' }]));
-      const budgeted = synthStack({ config: { SEND_MAX_PER_COUNTRY_PER_HOUR: 'IN=5000,US=2000,*=200' } }).template;
+      const budgeted = synthStack({
+        config: {
+          SEND_MAX_PER_COUNTRY_PER_HOUR: 'IN=5000,US=2000,+881=20,*=200',
+          ALLOWED_GLOBAL_CALLING_CODES: '+881',
+        },
+      }).template;
 
       const perCountry = Object.values(budgeted.findResources('AWS::CloudWatch::Alarm'))
         .map((alarm) => alarm.Properties)
         .filter((alarm) => alarm.MetricName === 'CountryBudgetSpent' && alarm.Dimensions.length === 2);
       expect(perCountry).toEqual(
-        ['IN', 'US'].map((country) =>
+        // A non-geographic plan is named as its numbers count: `+881`, the metric's country dimension.
+        ['IN', 'US', '+881'].map((country) =>
           expect.objectContaining(
             budgetAlarm([
               { Name: 'country', Value: country },
@@ -873,6 +928,16 @@ describe('OtpAuthStack', () => {
 
     it('accepts test phone numbers outside production', () => {
       expect(() => synthStack({ config: { TEST_PHONE_NUMBERS: '+12015550123:424242' } })).not.toThrow();
+    });
+
+    it.each([
+      ['SEND_MAX_PER_COUNTRY_PER_HOUR', 'UK=100,EL=50', /SEND_MAX_PER_COUNTRY_PER_HOUR names UK, .*did you mean GB\?/],
+      ['SEND_MAX_PER_COUNTRY_PER_HOUR', 'GB=100,EL=50', /SEND_MAX_PER_COUNTRY_PER_HOUR names EL, .*did you mean GR\?/],
+      ['SMS_TEMPLATES', '{"UK":"Code {code}"}', /SMS_TEMPLATES names UK, .*did you mean GB\?/],
+      ['SMS_TEMPLATES', '{"ZZ":"Code {code}"}', /SMS_TEMPLATES names ZZ, a country code the phone library/],
+      ['ALLOWED_COUNTRIES', 'IN,UK', /ALLOWED_COUNTRIES names UK, .*did you mean GB\?/],
+    ])('fails the synth on %s=%s: a code the phone library does not know matches no number', (name, value, message) => {
+      expect(() => synthStack({ config: { [name]: value } })).toThrow(message);
     });
 
     it('fails the synth on a value the functions would reject', () => {

@@ -98,6 +98,31 @@ describe('startLocalServer while it starts', () => {
   });
 });
 
+describe('startLocalServer with a country code the phone library does not know', () => {
+  let dataDir: string;
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'otp-local-config-'));
+  });
+  afterEach(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['SEND_MAX_PER_COUNTRY_PER_HOUR', 'UK=100,EL=50', /SEND_MAX_PER_COUNTRY_PER_HOUR names UK, .*did you mean GB\?/],
+    ['SMS_TEMPLATES', '{"ZZ":"Code {code}"}', /SMS_TEMPLATES names ZZ, a country code the phone library/],
+    ['ALLOWED_COUNTRIES', 'IN,EL', /ALLOWED_COUNTRIES names EL, .*did you mean GR\?/],
+  ])('refuses to start with %s=%s, naming the setting and the code', async (name, value, message) => {
+    const starting = startLocalServer({
+      env: localEnv(dataDir, { [name]: value }),
+      port: await freePort(),
+      log: () => {},
+    });
+
+    await expect(starting).rejects.toThrow(message);
+  });
+});
+
 describe('the local server', () => {
   let dataDir: string;
   let server: LocalServer;
