@@ -122,11 +122,11 @@ describe('issueTokens', () => {
 describe('auth_time across refreshes', () => {
   it("carries the family's login time, not the refresh's, in every rotated access token", async () => {
     const tokens = chain(2);
-    const families = scriptedFamilies([familyOf(tokens, { authTime: T0 - 3600 })]);
+    const families = scriptedFamilies([familyOf(tokens, { authTime: T0 - 3600, sessionEpoch: 2 })]);
 
-    const result = await refreshTokens(deps(families), tokens[1] ?? '');
+    const result = await refreshTokens(deps(families, ownerRecords({ sessionEpoch: 2 })), tokens[1] ?? '');
 
-    expect(decodeJwt(result.tokens.access)).toMatchObject({ iat: T0, auth_time: T0 - 3600 });
+    expect(decodeJwt(result.tokens.access)).toMatchObject({ iat: T0, auth_time: T0 - 3600, session_epoch: 2 });
   });
 
   it('carries it in a grace replay too', async () => {
