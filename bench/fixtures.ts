@@ -73,6 +73,7 @@ async function seedRefreshToken(table: BenchTable): Promise<string> {
     createdAt: now,
     headHash: hashRefreshToken(token),
     generation: 0,
+    authTime: now,
   });
   return token;
 }
@@ -116,6 +117,11 @@ export function routeEvents(table: BenchTable, policy: OtpPolicy) {
     logout: () => withRefresh('/logout'),
     me: async () => get('/me', { claims: await signedIn() }),
     deleteAccount: async () => apiEvent('DELETE', '/me', undefined, { claims: await signedIn() }),
+    // A login an hour old: refused from the claims alone, before any AWS call.
+    deleteAccountStaleLogin: async () =>
+      apiEvent('DELETE', '/me', undefined, {
+        claims: { ...(await signedIn()), auth_time: String(nowSeconds() - 3600) },
+      }),
     changeNumber: async () =>
       apiEvent('POST', '/me/phone-number', { phone_number: randomPhoneNumber() }, { claims: await signedIn() }),
     verifyNumberChange: async () => {
@@ -140,6 +146,9 @@ function authorizerClaims(user: { userId: string; phoneNumber: string }): Record
     iat: String(now),
     exp: String(now + 900),
     jti: randomUUID(),
+    // A login just now: the account routes need a recent one (RECENT_LOGIN_MAX_AGE_SECONDS).
+    auth_time: String(now),
+    session_epoch: '0',
   };
 }
 

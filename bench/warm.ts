@@ -178,6 +178,7 @@ function routeCases(app: InstrumentedApp, table: BenchTable): RouteCase[] {
     route('POST /logout', h.logout, 204, events.logout),
     route('GET /me', h.me, 200, events.me),
     route('DELETE /me', h['delete-account'], 204, events.deleteAccount),
+    route('DELETE /me (login not recent)', h['delete-account'], 403, events.deleteAccountStaleLogin),
     route('POST /me/phone-number', h['change-phone-number'], 200, events.changeNumber, 0),
     route('POST /me/phone-number/verify', h['verify-phone-number'], 200, events.verifyNumberChange, 1),
     route('GET /.well-known/jwks.json', h['well-known'], 200, events.jwks),

@@ -18,8 +18,10 @@ import {
   ENV,
   type Env,
   parseKeyCacheSeconds,
+  parseNumberChangeNotice,
   parseOtpConfig,
   parseOtpConfigReporting,
+  parseRecentLoginMaxAge,
   parseSettings,
   parseTokenConfig,
   requireString,
@@ -151,6 +153,7 @@ export function composeDeleteAccount(runtime: Base & Pick<Runtime, 'documents'>)
       families: new DynamoDbUserFamilies(documents, tableName),
       clock: runtime.clock,
       policy: parseOtpConfig(runtime.env),
+      recentLoginMaxAgeSeconds: parseRecentLoginMaxAge(runtime.env),
     },
     runtime.telemetry,
   );
@@ -166,22 +169,29 @@ export function composeChangePhoneNumber(runtime: Base & Pick<Runtime, 'document
       sms: runtime.sms,
       clock: runtime.clock,
       policy: parseOtpConfig(runtime.env),
+      recentLoginMaxAgeSeconds: parseRecentLoginMaxAge(runtime.env),
     },
     runtime.telemetry,
   );
 }
 
-export function composeVerifyPhoneNumber(runtime: Base & Pick<Runtime, 'documents' | 'keys'>): ApiHandler {
+/** Texts the old number once the move is done, so it is given the SMS sender too. */
+export function composeVerifyPhoneNumber(runtime: Base & Pick<Runtime, 'documents' | 'keys' | 'sms'>): ApiHandler {
   const { documents, tableName } = table(runtime);
+  const notice = parseNumberChangeNotice(runtime.env);
+  logSmsTemplates(notice.reports, runtime.telemetry);
   return makeVerifyPhoneNumberHandler(
     {
       records: new DynamoDbPhoneRecordStore(documents, tableName),
       moves: new DynamoDbNumberMoves(documents, tableName),
       families: new DynamoDbUserFamilies(documents, tableName),
       keys: cachedKeys(runtime),
+      sms: runtime.sms,
+      numberChangedNotice: notice.templates,
       clock: runtime.clock,
       policy: parseOtpConfig(runtime.env),
       sessions: parseTokenConfig(runtime.env),
+      recentLoginMaxAgeSeconds: parseRecentLoginMaxAge(runtime.env),
     },
     runtime.telemetry,
   );

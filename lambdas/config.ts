@@ -6,7 +6,7 @@ import { MAX_SEND_HISTORY } from './core/phone-record.js';
 import { CALLING_CODES, NON_GEOGRAPHIC_CALLING_CODES, PHONE_REGIONS } from './core/phone-regions.generated.js';
 import { PHONE_NUMBER_TYPES, type PhoneNumberType } from './core/phone-types.js';
 import { MAX_FAMILY_GENERATION, type SessionSettings } from './core/sessions.js';
-import { reportSmsTemplates, type SmsTemplateReport } from './core/sms-message.js';
+import { reportSmsTemplates, type SmsTemplateReport, type SmsTemplates, smsSize } from './core/sms-message.js';
 
 /**
  * Every setting, declared once: its environment variable, default, bounds, group and one-line doc.
@@ -24,7 +24,8 @@ export class ConfigError extends Error {
  * Which functions get a setting: `common` every API function; `table` and `signingKey` those that
  * use them; `rotation` the key rotation; `httpApi` none, as API Gateway itself applies it (and the
  * local server in its place); `stack` none, nor the local server: the stack's API Gateway throttling
- * and alarms in AWS; the others as the function registry lists them.
+ * and alarms in AWS; the others as the function registry lists them (`recentLogin`: the routes that
+ * can take an account away; `numberChangeNotice`: the one that completes a move).
  */
 export type SettingGroup =
   | 'common'
@@ -32,6 +33,8 @@ export type SettingGroup =
   | 'sms'
   | 'tokens'
   | 'keys'
+  | 'recentLogin'
+  | 'numberChangeNotice'
   | 'table'
   | 'signingKey'
   | 'rotation'
@@ -111,6 +114,14 @@ function required(name: string): (value: string | undefined) => string {
 }
 
 export const DEFAULT_SMS_TEMPLATE = 'Your code is {code}. It expires in {minutes} minutes.';
+
+/**
+ * What the old number is told when its account moves away. No link (a link in an unexpected SMS is
+ * what phishing looks like, and trains users to tap one) and no code: only that it happened, and what
+ * to do if it was not them.
+ */
+export const DEFAULT_NUMBER_CHANGED_TEMPLATE =
+  'The phone number on your account was changed to another number. If this was not you, contact support.';
 
 /** API Gateway caches a JWKS for up to two hours. */
 export const API_GATEWAY_JWKS_CACHE_SECONDS = 7200;
@@ -255,25 +266,47 @@ export function parseCountryBudgets(raw: string | undefined): CountryBudgets | u
   return { byCountry, otherCountries };
 }
 
-/** Parses `{"IN":"Aapka code {code} hai."}`: country codes upper-cased, each template a string with `{code}`. */
-export function parseSmsTemplates(raw: string | undefined): ReadonlyMap<string, string> {
+/** Why a login template cannot be used, or undefined. */
+function loginTemplateProblem(template: string): string | undefined {
+  return template.includes('{code}') ? undefined : 'without {code}';
+}
+
+/** Why a number-change notice cannot be used, or undefined: it carries no code, so a placeholder would be sent as typed. */
+export function noticeTemplateProblem(template: string): string | undefined {
+  if (template.trim() === '') return 'that is empty';
+  if (/\{(?:code|minutes)\}/.test(template)) return 'with {code} or {minutes}, which a notice has none of';
+  return undefined;
+}
+
+/**
+ * Parses `{"IN":"Aapka code {code} hai."}`: country codes upper-cased, each template a string that
+ * `problemOf` accepts (`SMS_TEMPLATES`: one with `{code}`). Every per-country template setting goes
+ * through here, so its country codes are checked one way.
+ */
+export function parseSmsTemplates(
+  raw: string | undefined,
+  setting = 'SMS_TEMPLATES',
+  problemOf: (template: string) => string | undefined = loginTemplateProblem,
+): ReadonlyMap<string, string> {
   const templates = new Map<string, string>();
   if (raw === undefined) return templates;
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new ConfigError('Environment variable SMS_TEMPLATES must be a JSON object, such as {"IN":"Code {code}"}');
+    throw new ConfigError(`Environment variable ${setting} must be a JSON object, such as {"IN":"Code {code}"}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError('Environment variable SMS_TEMPLATES must be a JSON object, such as {"IN":"Code {code}"}');
+    throw new ConfigError(`Environment variable ${setting} must be a JSON object, such as {"IN":"Code {code}"}`);
   }
   for (const [key, template] of Object.entries(parsed)) {
-    const country = parseCountryCode('SMS_TEMPLATES', key);
-    if (typeof template !== 'string' || !template.includes('{code}')) {
-      throw new ConfigError(`Environment variable SMS_TEMPLATES has a template for ${country} without {code}`);
+    const country = parseCountryCode(setting, key);
+    // Not a string reads as an empty template: refused by every check, in that check's words.
+    const problem = problemOf(typeof template === 'string' ? template : '');
+    if (problem !== undefined) {
+      throw new ConfigError(`Environment variable ${setting} has a template for ${country} ${problem}`);
     }
-    if (templates.has(country)) throw new ConfigError(`Environment variable SMS_TEMPLATES names ${country} twice`);
+    if (templates.has(country)) throw new ConfigError(`Environment variable ${setting} names ${country} twice`);
     templates.set(country, template);
   }
   return templates;
@@ -439,6 +472,25 @@ export const SETTINGS = {
     doc: 'JSON object from ISO 3166 alpha-2 country code to template (placeholders as `SMS_TEMPLATE`), chosen by the destination number; other countries get `SMS_TEMPLATE`. Each template is checked at start and its SMS segments logged (a 2-segment one as a warning)',
     parse: (value): ReadonlyMap<string, string> => parseSmsTemplates(value),
   }),
+  smsNumberChangedTemplate: text('SMS_NUMBER_CHANGED_TEMPLATE', 'numberChangeNotice', {
+    shownDefault: `\`${DEFAULT_NUMBER_CHANGED_TEMPLATE}\``,
+    example: 'Your account moved to another number. Not you? Call us.',
+    doc: 'the one SMS sent to the old number when a number change completes (not counted against its send limits; never to a test number); no placeholders, no code: put no link in it either',
+    parse: (value) => {
+      const template = value ?? DEFAULT_NUMBER_CHANGED_TEMPLATE;
+      const problem = noticeTemplateProblem(template);
+      if (problem)
+        throw new ConfigError(`Environment variable SMS_NUMBER_CHANGED_TEMPLATE must not be a template ${problem}`);
+      return template;
+    },
+  }),
+  smsNumberChangedTemplates: text('SMS_NUMBER_CHANGED_TEMPLATES', 'numberChangeNotice', {
+    shownDefault: '-',
+    example: '{"FR":"Le numéro de votre compte a été changé."}',
+    doc: 'JSON object from ISO 3166 alpha-2 country code to that notice, chosen by the old number, as `SMS_TEMPLATES` is for codes; other countries get `SMS_NUMBER_CHANGED_TEMPLATE`',
+    parse: (value): ReadonlyMap<string, string> =>
+      parseSmsTemplates(value, 'SMS_NUMBER_CHANGED_TEMPLATES', noticeTemplateProblem),
+  }),
   androidAppHash: text('ANDROID_APP_HASH', 'otp', {
     shownDefault: '-',
     example: 'FA+9qCX9VSu',
@@ -586,6 +638,12 @@ export const SETTINGS = {
     example: '+12015550123:424242',
     doc: '`+12015550123:424242,...`: fixed codes, no SMS, no send limits (refused with `-c production=true`)',
     parse: (value): ReadonlyMap<string, string> => parseTestPhoneNumbers(value),
+  }),
+  recentLoginMaxAgeSeconds: int('RECENT_LOGIN_MAX_AGE_SECONDS', 'recentLogin', {
+    default: 300,
+    min: 30,
+    max: DAY,
+    doc: 'how recent the login behind an access token (its `auth_time`) must be for `DELETE /me`, `POST /me/phone-number` and its verify; older: `403 recent_login_required`, and the app logs in again with a code',
   }),
   tableName: text('TABLE_NAME', 'table', {
     shownDefault: 'set by the stack',
@@ -777,6 +835,28 @@ export function parseSmsConfig(env: Env): SmsConfig {
     }
   }
   return config;
+}
+
+/** Seconds since the login behind a token within which the account routes accept it. */
+export function parseRecentLoginMaxAge(env: Env): number {
+  return parseSettings(env, 'recentLogin').recentLoginMaxAgeSeconds;
+}
+
+/**
+ * The number-change notice's templates, and what each costs (as the login templates are reported,
+ * so a two-segment notice shows in the logs at start).
+ */
+export function parseNumberChangeNotice(env: Env): { templates: SmsTemplates; reports: SmsTemplateReport[] } {
+  const config = parseSettings(env, 'numberChangeNotice');
+  const templates = { default: config.smsNumberChangedTemplate, byCountry: config.smsNumberChangedTemplates };
+  const named: [string, string][] = [
+    [ENV.smsNumberChangedTemplate, templates.default],
+    ...[...templates.byCountry].map(([country, t]): [string, string] => [
+      `${ENV.smsNumberChangedTemplates}.${country}`,
+      t,
+    ]),
+  ];
+  return { templates, reports: named.map(([name, template]) => ({ name, ...smsSize(template) })) };
 }
 
 /** Seconds a Lambda keeps the parsed signing keys before it reads the secret again. */

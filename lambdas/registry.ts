@@ -134,7 +134,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     table: { phone: ['GetItem', 'PutItem', 'UpdateItem'], user: ['Query'], family: ['DeleteItem'] },
     signingKey: false,
     sms: false,
-    settings: ['otp'],
+    settings: ['otp', 'recentLogin'],
   },
   'change-phone-number': {
     description: 'POST /me/phone-number: sends a code to the number the user moves to',
@@ -143,7 +143,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     table: { phone: ['GetItem', 'PutItem', 'UpdateItem'], ip: ['UpdateItem'], country: ['BatchGetItem', 'UpdateItem'] },
     signingKey: false,
     sms: true,
-    settings: ['otp', 'sms'],
+    settings: ['otp', 'sms', 'recentLogin'],
   },
   'verify-phone-number': {
     description: 'POST /me/phone-number/verify: moves the user to the new number',
@@ -155,8 +155,9 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
       user: ['Query'],
     },
     signingKey: true,
-    sms: false,
-    settings: ['otp', 'tokens', 'keys'],
+    // One SMS per completed move: the notice to the old number.
+    sms: true,
+    settings: ['otp', 'sms', 'tokens', 'keys', 'recentLogin', 'numberChangeNotice'],
   },
   'well-known': {
     description: 'GET /.well-known/*, /openapi.json: JWKS, OpenID configuration and the API contract',

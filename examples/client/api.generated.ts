@@ -38,8 +38,10 @@ export interface paths {
          *     `400 invalid_otp` and spends one attempt of the number's budget; after `OTP_MAX_ATTEMPTS`
          *     wrong codes the number is locked (`429 too_many_attempts`, even for the right code) for
          *     `OTP_LOCKOUT_SECONDS`. The access token is an RS256 JWT (`kid` header; claims `iss`, `sub`,
-         *     `aud`, `iat`, `exp`, `jti`, `token_use: "access"`, `phone_number`, `session_epoch`); `sub` is
-         *     a stable opaque user id, never the phone number. The refresh token is opaque.
+         *     `aud`, `iat`, `exp`, `jti`, `token_use: "access"`, `phone_number`, `session_epoch`, `auth_time`);
+         *     `sub` is a stable opaque user id, never the phone number. `auth_time` (OpenID Connect's) is
+         *     when the login that started the session happened, in epoch seconds: this code's proof here,
+         *     or a number change's confirmation; a refresh keeps it. The refresh token is opaque.
          */
         post: operations["verifyOtp"];
         delete?: never;
@@ -133,6 +135,11 @@ export interface paths {
          *     `OTP_LOCKOUT_SECONDS`, as for any number that asked for a code. Access tokens already held
          *     by other APIs that only check the signature stay valid until they expire, at most
          *     `ACCESS_TOKEN_TTL_SECONDS`.
+         *     A recent login is needed: the access token's `auth_time` at most
+         *     `RECENT_LOGIN_MAX_AGE_SECONDS` (default 300) ago, else `403 recent_login_required` with
+         *     nothing changed, sent or charged (an access token can leak wherever it is sent; a login
+         *     proves the number). The app then logs in again with a code sent to the current number and
+         *     retries with the new access token.
          */
         delete: operations["deleteMe"];
         options?: never;
@@ -161,6 +168,11 @@ export interface paths {
          *     touched), a locked one or one at its send limits `429` (counted too); the user's current
          *     number is `400 invalid_request`. The code only confirms this
          *     change by this user: it never logs anyone in.
+         *     A recent login is needed: the access token's `auth_time` at most
+         *     `RECENT_LOGIN_MAX_AGE_SECONDS` (default 300) ago, else `403 recent_login_required` with
+         *     nothing changed, sent or charged (an access token can leak wherever it is sent; a login
+         *     proves the number). The app then logs in again with a code sent to the current number and
+         *     retries with the new access token.
          */
         post: operations["requestPhoneNumberChange"];
         delete?: never;
@@ -186,7 +198,14 @@ export interface paths {
          *     no moment can both numbers log in to the user. Every other session of the user ends. Wrong
          *     codes spend the new number's attempt budget: `400 invalid_otp`, then `429
          *     too_many_attempts`. A number taken by another user in the meantime is `409
-         *     phone_number_taken`.
+         *     phone_number_taken`. Once moved, the old number gets one SMS saying the number on the account
+         *     was changed (`SMS_NUMBER_CHANGED_TEMPLATE`); its failure never fails the move. The new
+         *     tokens start a new session whose `auth_time` is now: the code proved the new number.
+         *     A recent login is needed: the access token's `auth_time` at most
+         *     `RECENT_LOGIN_MAX_AGE_SECONDS` (default 300) ago, else `403 recent_login_required` with
+         *     nothing changed, sent or charged (an access token can leak wherever it is sent; a login
+         *     proves the number). The app then logs in again with a code sent to the current number and
+         *     retries with the new access token.
          */
         post: operations["verifyPhoneNumberChange"];
         delete?: never;
@@ -363,7 +382,7 @@ export interface components {
          *     `internal_error` is the only code no `AuthError` carries.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "invalid_phone_number" | "country_not_allowed" | "unsupported_phone_number" | "invalid_otp" | "invalid_token" | "phone_number_taken" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "too_many_attempts" | "rate_limited" | "sms_unavailable" | "service_unavailable" | "internal_error";
+        ErrorCode: "invalid_request" | "invalid_phone_number" | "country_not_allowed" | "unsupported_phone_number" | "invalid_otp" | "invalid_token" | "recent_login_required" | "phone_number_taken" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "too_many_attempts" | "rate_limited" | "sms_unavailable" | "service_unavailable" | "internal_error";
         /** @description Every error the service answers. */
         Error: {
             /** @description A sentence for people, the same for every answer with this code. Do not parse it. */
@@ -466,6 +485,25 @@ export interface components {
                 "application/json": components["schemas"]["Error"] & {
                     /** @constant */
                     code?: "phone_number_taken";
+                };
+            };
+        };
+        /**
+         * @description The access token is valid, but the login behind it (`auth_time`) is older than
+         *     `RECENT_LOGIN_MAX_AGE_SECONDS`, or the token has no `auth_time`. Nothing was changed, sent or
+         *     charged. Log in again with a code sent to the current number (`/send-otp`, `/verify-otp`)
+         *     and retry with the new access token; refreshing does not help, as a refresh keeps
+         *     `auth_time`.
+         */
+        RecentLoginRequired: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @constant */
+                    code?: "recent_login_required";
                 };
             };
         };
@@ -856,6 +894,7 @@ export interface operations {
         responses: {
             204: components["responses"]["AccountDeleted"];
             401: components["responses"]["AccessTokenInvalid"];
+            403: components["responses"]["RecentLoginRequired"];
             429: components["responses"]["LoginRefused"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -873,6 +912,7 @@ export interface operations {
             200: components["responses"]["OtpSent"];
             400: components["responses"]["SendOtpBadRequest"];
             401: components["responses"]["AccessTokenInvalid"];
+            403: components["responses"]["RecentLoginRequired"];
             409: components["responses"]["PhoneNumberTaken"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -893,6 +933,7 @@ export interface operations {
             200: components["responses"]["Tokens"];
             400: components["responses"]["VerifyOtpBadRequest"];
             401: components["responses"]["AccessTokenInvalid"];
+            403: components["responses"]["RecentLoginRequired"];
             409: components["responses"]["PhoneNumberTaken"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];

@@ -17,6 +17,8 @@ interface FamilyItem {
   generation: number;
   revokedAt?: number;
   sessionEpoch?: number;
+  /** The login's time, the family's tokens' `auth_time`; absent on items written before it existed. */
+  authTime?: number;
   /** `USER#<sub>`: the user index's key, so deleting the account finds the family. */
   userKey?: string;
   ttl: number;
@@ -37,6 +39,7 @@ export function familyItem(family: RefreshFamily): FamilyItem {
     headHash: family.headHash,
     generation: family.generation,
     ...(family.sessionEpoch === undefined ? {} : { sessionEpoch: family.sessionEpoch }),
+    ...(family.authTime === undefined ? {} : { authTime: family.authTime }),
     ttl: family.familyExpiresAt,
   };
 }
@@ -66,6 +69,7 @@ export class DynamoDbRefreshFamilyStore implements RefreshFamilyStore {
       ...(item.rotatedAt === undefined ? {} : { rotatedAt: item.rotatedAt }),
       ...(item.revokedAt === undefined ? {} : { revokedAt: item.revokedAt }),
       ...(item.sessionEpoch === undefined ? {} : { sessionEpoch: item.sessionEpoch }),
+      ...(item.authTime === undefined ? {} : { authTime: item.authTime }),
     };
   }
 

@@ -11,6 +11,7 @@ import {
   type SendOtpDeps,
   type SendOtpResult,
 } from './login.js';
+import { type NumberChangeNotice, type NumberChangeNoticeDeps, noticeNumberChanged } from './number-change-notice.js';
 import { codeAtStep, codesMatch, isWellFormedCode, newTotpSecret, totpStepAt } from './otp-code.js';
 import type { PhoneNumber } from './phone.js';
 import {
@@ -36,6 +37,8 @@ export interface AccountSubject {
   readonly userId: string;
   readonly phoneNumber: string;
   readonly sessionEpoch: number;
+  /** The token's `auth_time`; undefined when it has none, or none that parses (never a recent login). */
+  readonly authTime?: number | undefined;
 }
 
 /**
@@ -204,7 +207,7 @@ function parseNewNumber(raw: string, subject: AccountSubject, policy: OtpPolicy)
   return phone;
 }
 
-export interface ConfirmNumberChangeDeps extends Omit<SessionDeps, 'refreshFamilies'> {
+export interface ConfirmNumberChangeDeps extends Omit<SessionDeps, 'refreshFamilies'>, NumberChangeNoticeDeps {
   readonly records: PhoneRecordStore;
   /** The user's login secret on the new number; random in production. */
   readonly newTotpSecret?: () => string;
@@ -217,6 +220,8 @@ export interface ConfirmNumberChangeResult extends FamilyCleanup {
   readonly tokens: TokenPair;
   readonly userId: string;
   readonly phone: PhoneNumber;
+  /** The SMS telling the old number of the move: sent after it, and never a reason for it to fail. */
+  readonly notice: NumberChangeNotice;
 }
 
 /**
@@ -224,7 +229,8 @@ export interface ConfirmNumberChangeResult extends FamilyCleanup {
  * carry the new number. One transaction writes both records and the new session, so at no moment
  * can both numbers, or neither, log in to the user, and a crash cannot lose it; the move also moves
  * the user's session epoch on, which ends every other family of the user (then deleted). Wrong codes
- * spend the new number's attempt budget, as on `/verify-otp`.
+ * spend the new number's attempt budget, as on `/verify-otp`. Once moved, the old number is told by
+ * one SMS; a refused or failed move sends it nothing.
  */
 export async function confirmNumberChange(
   deps: ConfirmNumberChangeDeps,
@@ -276,7 +282,8 @@ export async function confirmNumberChange(
     });
     if (!done) continue; // either record changed since read: read both again and decide again
     const cleanup = await deleteFamiliesOf(deps.families, subject.userId, family.familyId);
-    return { tokens, userId: subject.userId, phone, ...cleanup };
+    const notice = await noticeNumberChanged(deps, subject.phoneNumber);
+    return { tokens, userId: subject.userId, phone, ...cleanup, notice };
   }
   return refuseAfterLostRaces(deps, phone.e164);
 }

@@ -167,6 +167,11 @@ export interface RefreshFamily {
   readonly revokedAt?: number;
   /** The user's session epoch at login (absent: 0); it must still be the user's for the family to live. */
   readonly sessionEpoch?: number;
+  /**
+   * When the login that started the family happened: every access token of the family carries it as
+   * `auth_time`. Absent on families stored before it existed: their `createdAt` is that moment.
+   */
+  readonly authTime?: number;
 }
 
 export interface RefreshFamilyStore {

@@ -43,7 +43,7 @@ export const REFRESH_TOKEN_REUSE = 'refresh_token_reuse';
 /** The pair for a family ending at `familyExpiresAt`: the access token never outlives the family. */
 async function tokenPair(
   deps: Pick<SessionDeps, 'keys' | 'sessions'>,
-  subject: Subject,
+  subject: Subject & { readonly authTime: number },
   refresh: string,
   now: number,
   familyExpiresAt: number,
@@ -56,7 +56,8 @@ async function tokenPair(
 
 /**
  * A new session: its family (not yet stored) and the tokens to hand out once it is. `sessionEpoch` is
- * the user's at login: "sign out everywhere" moves the user's on and so ends this family.
+ * the user's at login: "sign out everywhere" moves the user's on and so ends this family. Only a
+ * proved SMS code starts a session, so its start is the session's `auth_time`, kept by every refresh.
  */
 export async function newSession(
   deps: Omit<SessionDeps, 'refreshFamilies'>,
@@ -75,9 +76,13 @@ export async function newSession(
     createdAt: now,
     headHash: hashRefreshToken(refresh),
     generation: 0,
+    authTime: now,
     ...(sessionEpoch === 0 ? {} : { sessionEpoch }),
   };
-  return { family, tokens: await tokenPair(deps, { ...subject, sessionEpoch }, refresh, now, familyExpiresAt) };
+  return {
+    family,
+    tokens: await tokenPair(deps, { ...subject, sessionEpoch, authTime: now }, refresh, now, familyExpiresAt),
+  };
 }
 
 /** Starts a new refresh-token family at login. */
@@ -90,6 +95,16 @@ export async function issueTokens(deps: SessionDeps, subject: Subject, sessionEp
 /** Refresh also reads who holds the number: a family lives only while its user holds the number. */
 export interface RefreshDeps extends SessionDeps {
   readonly holders: NumberHolders;
+}
+
+/**
+ * The `auth_time` every token of the family carries. A family stored before `authTime` existed was
+ * still created by the login that started it (verify-otp or a number change's confirmation; nothing
+ * else creates one), so its `createdAt` is that login's time: its old sessions age out of the
+ * recent-login routes exactly as new ones do.
+ */
+export function familyAuthTime(family: Pick<RefreshFamily, 'authTime' | 'createdAt'>): number {
+  return family.authTime ?? family.createdAt;
 }
 
 /** Whether `token` is an earlier token of the family: some number of derivations turns it into the head. */
@@ -133,7 +148,12 @@ export async function refreshTokens(deps: RefreshDeps, presented: string): Promi
       if (!ownsSession(holder, family)) throw new AuthError('invalid_token', { detail: 'session_ended' });
       ownerChecked = true;
     }
-    const subject = { userId: family.userId, phoneNumber: family.phoneNumber, sessionEpoch: family.sessionEpoch ?? 0 };
+    const subject = {
+      userId: family.userId,
+      phoneNumber: family.phoneNumber,
+      sessionEpoch: family.sessionEpoch ?? 0,
+      authTime: familyAuthTime(family),
+    };
     const keys = await deps.keys.load();
     const child = deriveChildRefreshToken(keys.refreshHmacKey, presented);
     const childHash = hashRefreshToken(child);

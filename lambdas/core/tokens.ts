@@ -21,6 +21,12 @@ export interface Subject {
   readonly phoneNumber: string;
   /** The user's session epoch when the session began (absent: 0): "sign out everywhere" moves it on. */
   readonly sessionEpoch?: number;
+  /**
+   * Epoch seconds of the login that started the session (an SMS code proved at `/verify-otp`, or at
+   * a number change's confirmation): OpenID Connect's `auth_time`. A refresh keeps it, so routes that
+   * need a recent login can tell a fresh login from a long-refreshed (or stolen) session.
+   */
+  readonly authTime?: number;
 }
 
 export interface AccessClaims extends JWTPayload {
@@ -33,6 +39,11 @@ export interface AccessClaims extends JWTPayload {
    * every claim; absent on tokens issued before it existed (read as 0).
    */
   session_epoch?: number | string;
+  /**
+   * When the login that started the session happened (see {@link Subject.authTime}); a number, or
+   * its decimal string behind API Gateway. Absent on tokens issued before it existed: never recent.
+   */
+  auth_time?: number | string;
 }
 
 /**
@@ -55,6 +66,8 @@ export async function signAccessToken(
     token_use: 'access',
     phone_number: subject.phoneNumber,
     session_epoch: subject.sessionEpoch ?? 0,
+    // Left out of the JSON when undefined: no claim rather than a made-up login time.
+    auth_time: subject.authTime,
   })
     .setProtectedHeader({ alg: SIGNING_ALG, kid: keys.signing.kid, typ: 'JWT' })
     .setIssuer(settings.issuer)

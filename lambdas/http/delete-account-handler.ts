@@ -1,14 +1,19 @@
 import { type DeleteAccountDeps, deleteAccount } from '../core/account.js';
+import { assertRecentLogin, type RecentLoginDeps } from '../core/recent-login.js';
 import { type ApiHandler, noContent } from './api-event.js';
 import { logFamilyCleanup } from './family-cleanup.js';
 import { handleApi } from './handle.js';
 import { accountSubject } from './me-handler.js';
 import { METRIC, type Telemetry } from './telemetry.js';
 
-/** `DELETE /me`: deletes the token's user, its number's ownership and every session. */
-export function makeDeleteAccountHandler(deps: DeleteAccountDeps, telemetry: Telemetry): ApiHandler {
+/**
+ * `DELETE /me`: deletes the token's user, its number's ownership and every session. Only after a
+ * recent login, checked before anything is read: a stolen access token alone cannot delete the account.
+ */
+export function makeDeleteAccountHandler(deps: DeleteAccountDeps & RecentLoginDeps, telemetry: Telemetry): ApiHandler {
   return handleApi(telemetry, async (event) => {
     const subject = accountSubject(event);
+    assertRecentLogin(deps, subject);
     const cleanup = await deleteAccount(deps, subject);
     telemetry.count(METRIC.accountDeleted);
     telemetry.logger.info('account deleted', { sub: subject.userId, families_deleted: cleanup.familiesDeleted });

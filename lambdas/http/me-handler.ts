@@ -24,7 +24,19 @@ export function accountSubject(event: ApiEvent): AccountSubject {
   // Tokens from before the claim existed carry none: epoch 0, which ends with the first sign-out.
   const sessionEpoch = Number(claims.session_epoch ?? 0);
   if (!Number.isSafeInteger(sessionEpoch) || sessionEpoch < 0) throw new AuthError('invalid_token');
-  return { userId: claims.sub, phoneNumber: claims.phone_number, sessionEpoch };
+  return { userId: claims.sub, phoneNumber: claims.phone_number, sessionEpoch, authTime: authTimeOf(claims.auth_time) };
+}
+
+/**
+ * The `auth_time` claim as epoch seconds, or undefined: API Gateway passes every claim as a string
+ * (`"1767225600"`), tests and the local server may pass the number. Anything else (absent, a
+ * fraction, an exponent, a sign, blanks, an array) is no login time at all, so the recent-login
+ * routes refuse it as not recent, while the routes that do not ask for one still serve the token.
+ */
+export function authTimeOf(claim: unknown): number | undefined {
+  const text = typeof claim === 'number' ? String(claim) : claim;
+  if (typeof text !== 'string' || !/^\d{1,15}$/.test(text)) return undefined;
+  return Number(text);
 }
 
 /** `GET /me`: the token's user, if it still exists and holds the token's number (one read). */

@@ -20,6 +20,12 @@ export const METRIC = {
   signedOutEverywhere: 'SignedOutEverywhere',
   accountDeleted: 'AccountDeleted',
   phoneNumberChanged: 'PhoneNumberChanged',
+  /** The SMS that tells a number its account moved away, sent after a completed number change. */
+  numberChangedNoticeSent: 'NumberChangedNoticeSent',
+  /** That SMS failed (the move is done regardless): the old number's owner was not told. */
+  numberChangedNoticeFailed: 'NumberChangedNoticeFailed',
+  /** An account route refused for want of a recent login: a stolen token tried, or an app that must log in again. */
+  recentLoginRequired: 'RecentLoginRequired',
   /** Families of a deleted or moved account left for TTL because deleting them failed (already ended). */
   sessionCleanupFailed: 'SessionCleanupFailed',
 } as const;

@@ -11,6 +11,8 @@ export const STATUS_BY_CODE: Record<AuthErrorCode, number> = {
   rate_limited: 429,
   sms_unavailable: 503,
   invalid_token: 401,
+  // The token is valid, only too old for this: 401 would make clients refresh, which keeps auth_time.
+  recent_login_required: 403,
   phone_number_taken: 409,
   not_found: 404,
   method_not_allowed: 405,

@@ -75,6 +75,7 @@ export const METRIC_BY_CODE: Partial<Record<AuthErrorCode, MetricName>> = {
   too_many_attempts: METRIC.locked,
   rate_limited: METRIC.rateLimited,
   sms_unavailable: METRIC.smsFailed,
+  recent_login_required: METRIC.recentLoginRequired,
 };
 
 // Kept as they are, so an operator can tell which endpoint, resource or request failed. Matched

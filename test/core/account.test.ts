@@ -434,6 +434,8 @@ describe('confirmNumberChange', () => {
       clock,
       policy: { ...POLICY, ...policy },
       newTotpSecret: () => NEW_SECRET,
+      sms: { send: vi.fn(async (_phoneNumber: string, _message: string) => {}) },
+      numberChangedNotice: { default: 'Your number was changed.', byCountry: new Map([['IN', 'Aapka number badla.']]) },
       sessions: {
         issuer: 'https://auth.test',
         audience: 'otp-login',
@@ -564,5 +566,72 @@ describe('confirmNumberChange', () => {
       confirmNumberChange(confirmDeps(records, { moveUser }), { subject: SUBJECT, phoneNumber: NEW, otp: rightCode() }),
     ).rejects.toMatchObject({ code: 'invalid_token', detail: 'account_gone' });
     expect(moveUser).not.toHaveBeenCalled();
+  });
+
+  it('tells the old number once, after the move, in its country template, and says so in the result', async () => {
+    const records = new MemoryRecords([holder(), pendingChange()]);
+    const moveUser = vi.fn(async () => true);
+    const deps = confirmDeps(records, { moveUser });
+    deps.sms.send.mockImplementation(async () => {
+      // Sent only once the move is done: never before the transaction that makes it true.
+      expect(moveUser).toHaveBeenCalledTimes(1);
+    });
+
+    const result = await confirmNumberChange(deps, { subject: SUBJECT, phoneNumber: NEW, otp: rightCode() });
+
+    expect(deps.sms.send.mock.calls).toEqual([[OLD, 'Aapka number badla.']]);
+    expect(result.notice).toEqual({ outcome: 'sent', maskedNumber: '+91******3210' });
+  });
+
+  it('uses the default notice for a country without one of its own', async () => {
+    const records = new MemoryRecords([holder(), pendingChange()]);
+    const deps = { ...confirmDeps(records, { moveUser: vi.fn(async () => true) }) };
+    const withoutIn = { ...deps, numberChangedNotice: { default: 'Your number was changed.', byCountry: new Map() } };
+
+    await confirmNumberChange(withoutIn, { subject: SUBJECT, phoneNumber: NEW, otp: rightCode() });
+
+    expect(deps.sms.send.mock.calls).toEqual([[OLD, 'Your number was changed.']]);
+  });
+
+  it('completes the move when the notice fails, handing the failure back to be logged and counted', async () => {
+    const records = new MemoryRecords([holder(), pendingChange()]);
+    const moveUser = vi.fn(async () => true);
+    const deps = confirmDeps(records, { moveUser });
+    const refused = new Error('provider down');
+    deps.sms.send.mockRejectedValueOnce(refused);
+
+    const result = await confirmNumberChange(deps, { subject: SUBJECT, phoneNumber: NEW, otp: rightCode() });
+
+    expect(moveUser).toHaveBeenCalledTimes(1);
+    expect(result).toMatchObject({ userId: 'user-1', phone: { e164: NEW } });
+    expect(result.notice).toEqual({ outcome: 'failed', maskedNumber: '+91******3210', error: refused });
+  });
+
+  it('never texts an old number that is a test number', async () => {
+    const records = new MemoryRecords([holder(), pendingChange()]);
+    const deps = confirmDeps(
+      records,
+      { moveUser: vi.fn(async () => true) },
+      { testPhoneNumbers: new Map([[OLD, '111111']]) },
+    );
+
+    const result = await confirmNumberChange(deps, { subject: SUBJECT, phoneNumber: NEW, otp: rightCode() });
+
+    expect(deps.sms.send).not.toHaveBeenCalled();
+    expect(result.notice.outcome).toBe('test_number');
+  });
+
+  it.each([
+    ['a wrong code', () => '000000', () => true],
+    ['a lost transaction, four times', () => rightCode(), () => false],
+  ])('sends no notice after %s', async (_case, otp, moved) => {
+    const records = new MemoryRecords([holder(), pendingChange()]);
+    const deps = confirmDeps(records, { moveUser: vi.fn(async () => moved()) });
+
+    await expect(confirmNumberChange(deps, { subject: SUBJECT, phoneNumber: NEW, otp: otp() })).rejects.toMatchObject({
+      code: expect.stringMatching(/^(invalid_otp|rate_limited)$/),
+    });
+
+    expect(deps.sms.send).not.toHaveBeenCalled();
   });
 });

@@ -2,11 +2,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
+  DEFAULT_NUMBER_CHANGED_TEMPLATE,
   DEFAULT_SMS_TEMPLATE,
   type Env,
   parseHttpApiConfig,
   parseKeyCacheSeconds,
+  parseNumberChangeNotice,
   parseOtpConfig,
+  parseRecentLoginMaxAge,
   parseRotationTiming,
   parseSmsConfig,
   parseTestPhoneNumbers,
@@ -591,6 +594,68 @@ describe('parseHttpApiConfig', () => {
 
     expect(error.message).toContain(`Environment variable ALLOWED_ORIGINS has "${origin}", not an origin`);
     expect(error.message).not.toContain('did you mean');
+  });
+});
+
+describe('RECENT_LOGIN_MAX_AGE_SECONDS', () => {
+  it('defaults to 300 and takes 30 to 86400', () => {
+    expect(parseRecentLoginMaxAge({})).toBe(300);
+    expect(parseRecentLoginMaxAge({ RECENT_LOGIN_MAX_AGE_SECONDS: '30' })).toBe(30);
+    expect(parseRecentLoginMaxAge({ RECENT_LOGIN_MAX_AGE_SECONDS: '86400' })).toBe(86_400);
+  });
+
+  it.each(['29', '86401', '0', '5m', '-1'])('refuses %s, naming the variable', (value) => {
+    expect(configErrorFrom(() => parseRecentLoginMaxAge({ RECENT_LOGIN_MAX_AGE_SECONDS: value })).message).toMatch(
+      /^Environment variable RECENT_LOGIN_MAX_AGE_SECONDS must be (between 30 and 86400|a whole number)/,
+    );
+  });
+});
+
+describe('the number-change notice templates', () => {
+  it('default to a text with no link, no code and no placeholder, one GSM-7 segment', () => {
+    const { templates, reports } = parseNumberChangeNotice({});
+    expect(templates).toEqual({ default: DEFAULT_NUMBER_CHANGED_TEMPLATE, byCountry: new Map() });
+    expect(DEFAULT_NUMBER_CHANGED_TEMPLATE).not.toMatch(/https?:|www\.|\.[a-z]{2,}\/|\d|\{/i);
+    expect(reports).toEqual([
+      { name: 'SMS_NUMBER_CHANGED_TEMPLATE', encoding: 'GSM-7', units: 101, bytes: 89, segments: 1 },
+    ]);
+  });
+
+  it('take a template per country, upper-casing its code, and report each', () => {
+    const { templates, reports } = parseNumberChangeNotice({
+      SMS_NUMBER_CHANGED_TEMPLATE: 'Changed.',
+      SMS_NUMBER_CHANGED_TEMPLATES: '{"in":"Number badla."}',
+    });
+    expect(templates).toEqual({ default: 'Changed.', byCountry: new Map([['IN', 'Number badla.']]) });
+    expect(reports.map((r) => r.name)).toEqual(['SMS_NUMBER_CHANGED_TEMPLATE', 'SMS_NUMBER_CHANGED_TEMPLATES.IN']);
+  });
+
+  it.each([
+    [
+      { SMS_NUMBER_CHANGED_TEMPLATE: 'Your code is {code}' },
+      'SMS_NUMBER_CHANGED_TEMPLATE must not be a template with {code}',
+    ],
+    [
+      { SMS_NUMBER_CHANGED_TEMPLATE: 'Valid {minutes} min' },
+      'SMS_NUMBER_CHANGED_TEMPLATE must not be a template with {code} or {minutes}',
+    ],
+    [
+      { SMS_NUMBER_CHANGED_TEMPLATES: '{"IN":"{code}"}' },
+      'SMS_NUMBER_CHANGED_TEMPLATES has a template for IN with {code}',
+    ],
+    [
+      { SMS_NUMBER_CHANGED_TEMPLATES: '{"IN":" "}' },
+      'SMS_NUMBER_CHANGED_TEMPLATES has a template for IN that is empty',
+    ],
+    [{ SMS_NUMBER_CHANGED_TEMPLATES: '{"IN":7}' }, 'SMS_NUMBER_CHANGED_TEMPLATES has a template for IN that is empty'],
+    [
+      { SMS_NUMBER_CHANGED_TEMPLATES: '{"IND":"x"}' },
+      'SMS_NUMBER_CHANGED_TEMPLATES has "IND", not an ISO 3166 alpha-2 code',
+    ],
+    [{ SMS_NUMBER_CHANGED_TEMPLATES: '["x"]' }, 'SMS_NUMBER_CHANGED_TEMPLATES must be a JSON object'],
+    [{ SMS_NUMBER_CHANGED_TEMPLATES: '{"IN":"a","in":"b"}' }, 'SMS_NUMBER_CHANGED_TEMPLATES names IN twice'],
+  ])('refuses %j', (env, message) => {
+    expect(configErrorFrom(() => parseNumberChangeNotice(env)).message).toContain(`Environment variable ${message}`);
   });
 });
 

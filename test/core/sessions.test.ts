@@ -107,9 +107,45 @@ describe('issueTokens', () => {
       createdAt: T0,
       headHash: hashRefreshToken(tokens.refresh),
       generation: 0,
+      authTime: T0,
     });
     expect(tokens).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
-    expect(decodeJwt(tokens.access)).toMatchObject({ sub: 'user-1', phone_number: '+919876543210', exp: T0 + 900 });
+    expect(decodeJwt(tokens.access)).toMatchObject({
+      sub: 'user-1',
+      phone_number: '+919876543210',
+      exp: T0 + 900,
+      auth_time: T0,
+    });
+  });
+});
+
+describe('auth_time across refreshes', () => {
+  it("carries the family's login time, not the refresh's, in every rotated access token", async () => {
+    const tokens = chain(2);
+    const families = scriptedFamilies([familyOf(tokens, { authTime: T0 - 3600, sessionEpoch: 2 })]);
+
+    const result = await refreshTokens(deps(families, ownerRecords({ sessionEpoch: 2 })), tokens[1] ?? '');
+
+    expect(decodeJwt(result.tokens.access)).toMatchObject({ iat: T0, auth_time: T0 - 3600, session_epoch: 2 });
+  });
+
+  it('carries it in a grace replay too', async () => {
+    const tokens = chain(3);
+    const families = scriptedFamilies([familyOf(tokens, { authTime: T0 - 7200 }, 2)]);
+
+    const result = await refreshTokens(deps(families), tokens[1] ?? '');
+
+    expect(result.outcome).toBe('grace_replay');
+    expect(decodeJwt(result.tokens.access)).toMatchObject({ iat: T0, auth_time: T0 - 7200 });
+  });
+
+  it('gives a family stored before authTime existed its creation time: the login that created it', async () => {
+    const tokens = chain(2);
+    const families = scriptedFamilies([familyOf(tokens)]);
+
+    const result = await refreshTokens(deps(families), tokens[1] ?? '');
+
+    expect(decodeJwt(result.tokens.access).auth_time).toBe(T0 - 10 * DAY);
   });
 });
 

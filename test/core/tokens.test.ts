@@ -65,6 +65,14 @@ function signWithTrustedKey(claims: Record<string, unknown>): Promise<string> {
 }
 
 describe('signAccessToken and verifyAccessToken', () => {
+  it('carry auth_time when the subject has one, and no such claim when it has none', async () => {
+    const withLogin = await signAccessToken(keys, SETTINGS, { ...SUBJECT, authTime: T0 - 120 }, T0);
+    const without = await signAccessToken(keys, SETTINGS, SUBJECT, T0);
+
+    expect((await verifyAccessToken(withLogin, keys.publicJwks, EXPECTED)).auth_time).toBe(T0 - 120);
+    expect(Object.keys(await verifyAccessToken(without, keys.publicJwks, EXPECTED))).not.toContain('auth_time');
+  });
+
   it('round-trip the access claims', async () => {
     const token = await signAccessToken(keys, SETTINGS, SUBJECT, T0);
 

@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
 import { DynamoDbPublicJwksStore } from '../../lambdas/adapters/dynamodb-public-jwks-store.js';
+import { DEFAULT_NUMBER_CHANGED_TEMPLATE } from '../../lambdas/config.js';
 import { publicJwksOf } from '../../lambdas/core/signing-keys.js';
 import type { ApiHandler } from '../../lambdas/http/api-event.js';
 import { FUNCTION_NAMES, type FunctionName } from '../../lambdas/registry.js';
@@ -111,6 +112,13 @@ describe('the Lambda entries', () => {
     expect(moved.status).toBe(200);
     const movedClaims = authorizerClaimsOf(String(moved.body.access));
     expect(movedClaims).toMatchObject({ sub: claims.sub, phone_number: OTHER });
+    // verify-phone-number's own SNS client tells the old number, once, as a transactional SMS.
+    expect(sns.commandCalls(PublishCommand).at(-1)?.args[0].input).toEqual({
+      PhoneNumber: THIRD,
+      Message: DEFAULT_NUMBER_CHANGED_TEMPLATE,
+      MessageAttributes: { 'AWS.SNS.SMS.SMSType': { DataType: 'String', StringValue: 'Transactional' } },
+    });
+    expect(sns.commandCalls(PublishCommand).filter((call) => call.args[0].input.PhoneNumber === THIRD)).toHaveLength(2);
 
     const deleted = await invoke(
       entries['delete-account'],

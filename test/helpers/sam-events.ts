@@ -45,9 +45,14 @@ export function routeKeysNeedingAnEvent(): string[] {
 }
 
 /** The event with its `<... from verify-otp>` placeholders filled in, as a user pastes tokens into a copy. */
-export function withTokens(event: ApiEvent, tokens: { refresh?: string; access?: string; sub?: string }): ApiEvent {
+export function withTokens(
+  event: ApiEvent,
+  tokens: { refresh?: string; access?: string; sub?: string; authTime?: number },
+): ApiEvent {
   let text = JSON.stringify(event);
   if (tokens.sub !== undefined) text = text.replaceAll('<sub from verify-otp>', tokens.sub);
+  // The account routes need a recent login: the auth_time of the access token verify-otp returned.
+  if (tokens.authTime !== undefined) text = text.replaceAll('<auth_time from verify-otp>', String(tokens.authTime));
   if (tokens.refresh !== undefined) text = text.replaceAll('<refresh token from verify-otp>', tokens.refresh);
   if (tokens.access !== undefined) text = text.replaceAll('<access token from verify-otp>', tokens.access);
   return JSON.parse(text) as ApiEvent;

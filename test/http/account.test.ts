@@ -127,7 +127,7 @@ describe('DELETE /me', () => {
       deleteFamilies: async () => {},
     };
     const handler = makeDeleteAccountHandler(
-      { records: app.records, families: failing, clock: app.clock, policy: app.policy },
+      { records: app.records, families: failing, clock: app.clock, policy: app.policy, recentLoginMaxAgeSeconds: 300 },
       recorded.telemetry,
     );
 

@@ -282,6 +282,20 @@ describe('DynamoDB calls per request (success paths: at most 3, send-otp with a 
     ]);
   });
 
+  it('the recent-login routes refuse an old login with no DynamoDB call at all', async () => {
+    const app = await createTestApp();
+    const { access } = await app.login(PHONE);
+    await app.changeNumber(access, OTHER);
+    const code = app.sms.lastCodeFor(OTHER);
+    app.clock.advance(301);
+    const calls = recordCalls(app);
+
+    expect((await app.deleteAccount(access)).status).toBe(403);
+    expect((await app.changeNumber(access, OTHER)).status).toBe(403);
+    expect((await app.verifyNumberChange(access, OTHER, code)).status).toBe(403);
+    expect(calls.take()).toEqual([]);
+  });
+
   it('well-known: one read of the public keys item per container and cache period, none in between', async () => {
     const app = await createTestApp();
     const store = new DynamoDbPublicJwksStore(createDocumentClient(app.client), app.tableName);

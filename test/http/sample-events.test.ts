@@ -28,7 +28,7 @@ describe('events/ samples for sam local', () => {
       doc.rotatedAt,
     );
   });
-  const answer = (name: string, tokens: { refresh?: string; sub?: string } = {}) => {
+  const answer = (name: string, tokens: { refresh?: string; sub?: string; authTime?: number } = {}) => {
     const event = withTokens(readEvent(name), tokens);
     return invoke(app.handlers[functionOf(event)], event);
   };
@@ -109,16 +109,23 @@ describe('events/ samples for sam local', () => {
   it('change the number with the fixed code of the second test number, then delete the account', async () => {
     expect((await answer('send-otp.json')).status).toBe(200);
     const verified = await answer('verify-otp.json');
-    const sub = String(decodeJwt(String(verified.body.access)).sub);
-    expect(await answer('change-phone-number.json', { sub })).toMatchObject({ status: 200, body: { expires_in: 300 } });
-    const moved = await answer('verify-phone-number.json', { sub });
+    const { sub: loggedIn, auth_time: authTime } = decodeJwt(String(verified.body.access));
+    const sub = String(loggedIn);
+    // As shipped, before the user pastes the login's auth_time: not a recent login.
+    expect(await answer('change-phone-number.json', { sub })).toMatchObject({
+      status: 403,
+      body: { code: 'recent_login_required' },
+    });
+    const tokens = { sub, authTime: Number(authTime) };
+    expect(await answer('change-phone-number.json', tokens)).toMatchObject({ status: 200, body: { expires_in: 300 } });
+    const moved = await answer('verify-phone-number.json', tokens);
     expect(moved.status).toBe(200);
     expect(decodeJwt(String(moved.body.access))).toMatchObject({ sub, phone_number: '+919876543211' });
 
     // delete-account.json names the first number, which the user has just left: 401 until the claims
     // say where the user is now.
-    expect(await answer('delete-account.json', { sub })).toMatchObject({ status: 401 });
-    const event = withTokens(readEvent('delete-account.json'), { sub });
+    expect(await answer('delete-account.json', tokens)).toMatchObject({ status: 401 });
+    const event = withTokens(readEvent('delete-account.json'), tokens);
     // ... and the session epoch of the tokens the move returned (a move starts a new epoch).
     const text = JSON.stringify(event)
       .replaceAll('+919876543210', '+919876543211')

@@ -38,6 +38,27 @@ describe('the login SMS as sent', () => {
         message: 'SMS template SMS_TEMPLATES.FR costs 2 segments per message',
         attributes: { template: 'SMS_TEMPLATES.FR', encoding: 'GSM-7', units: 186, bytes: 163, segments: 2 },
       },
+      // verify-phone-number's: the notice a completed number change sends the old number.
+      {
+        level: 'info',
+        message: 'SMS template SMS_NUMBER_CHANGED_TEMPLATE costs 1 segment per message',
+        attributes: { template: 'SMS_NUMBER_CHANGED_TEMPLATE', encoding: 'GSM-7', units: 101, bytes: 89, segments: 1 },
+      },
     ]);
+  });
+
+  it('warns about a number-change notice of two segments, naming its country', async () => {
+    const recording = recordingTelemetry();
+    const long = `Le numéro de votre compte a été changé. ${'Contactez-nous si ce n’était pas vous. '.repeat(2)}`;
+    await createTestApp(
+      { SMS_NUMBER_CHANGED_TEMPLATES: JSON.stringify({ FR: long }) },
+      { telemetry: recording.telemetry },
+    );
+
+    expect(recording.lines).toContainEqual({
+      level: 'warn',
+      message: 'SMS template SMS_NUMBER_CHANGED_TEMPLATES.FR costs 2 segments per message',
+      attributes: expect.objectContaining({ template: 'SMS_NUMBER_CHANGED_TEMPLATES.FR', encoding: 'UCS-2' }),
+    });
   });
 });

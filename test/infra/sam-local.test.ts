@@ -128,7 +128,7 @@ async function samInvokeApi(event: ApiEvent): Promise<{ status: number; body: Re
   return { status: result.statusCode, body: result.body ? (JSON.parse(result.body) as Record<string, unknown>) : {} };
 }
 
-const api = (name: string, tokens: { refresh?: string; sub?: string } = {}) =>
+const api = (name: string, tokens: { refresh?: string; sub?: string; authTime?: number } = {}) =>
   samInvokeApi(withTokens(readEvent(name), tokens));
 
 describe('sam local with the template npm run synth writes', () => {
@@ -276,19 +276,21 @@ describe('sam local with the template npm run synth writes', () => {
   it('changes the number with the second test number, then deletes the account: each a fresh process', async () => {
     expect((await api('send-otp.json')).status).toBe(200);
     const verified = await api('verify-otp.json');
-    const sub = String(decodeJwt(String(verified.body.access)).sub);
+    const { sub: loggedIn, auth_time: authTime } = decodeJwt(String(verified.body.access));
+    const sub = String(loggedIn);
+    const tokens = { sub, authTime: Number(authTime) };
 
-    expect(await api('change-phone-number.json', { sub })).toMatchObject({
+    expect(await api('change-phone-number.json', tokens)).toMatchObject({
       status: 200,
       body: { message: 'OTP sent' },
     });
-    const moved = await api('verify-phone-number.json', { sub });
+    const moved = await api('verify-phone-number.json', tokens);
     expect(moved.status).toBe(200);
     expect(decodeJwt(String(moved.body.access))).toMatchObject({ sub, phone_number: '+919876543211' });
 
     // The claims of the tokens the move returned: the new number, and the new session epoch.
     const deletion = JSON.parse(
-      JSON.stringify(withTokens(readEvent('delete-account.json'), { sub }))
+      JSON.stringify(withTokens(readEvent('delete-account.json'), tokens))
         .replaceAll('+919876543210', '+919876543211')
         .replaceAll('"session_epoch":"0"', `"session_epoch":"${decodeJwt(String(moved.body.access)).session_epoch}"`),
     ) as ApiEvent;

@@ -108,7 +108,8 @@ describe('the SMS provider decides the IAM of send-otp: exactly its action, neve
 
   it("bundles every function that sends SMS from the provider's own entry, so it holds only that client", () => {
     const senders = FUNCTION_NAMES.filter((name) => FUNCTIONS[name].sms);
-    expect(senders).toEqual(['send-otp', 'change-phone-number']);
+    // verify-phone-number: the one notice a completed number change sends the old number.
+    expect(senders).toEqual(['send-otp', 'change-phone-number', 'verify-phone-number']);
     for (const name of senders) {
       expect(lambdaEntryName(name, FUNCTIONS[name], 'sns')).toBe(name);
       expect(lambdaEntryName(name, FUNCTIONS[name], 'end-user-messaging')).toBe(`${name}-end-user-messaging`);
@@ -119,13 +120,14 @@ describe('the SMS provider decides the IAM of send-otp: exactly its action, neve
     }
   });
 
-  it('gives the number change exactly the send-otp SMS statement, whichever the provider', () => {
+  it('gives both number-change functions exactly the send-otp SMS statement, whichever the provider', () => {
     for (const config of [{}, EUM]) {
       const { byFunction } = smsStatements(config);
-      const sms = (name: 'send-otp' | 'change-phone-number') =>
+      const sms = (name: 'send-otp' | 'change-phone-number' | 'verify-phone-number') =>
         (byFunction[name] ?? []).filter((s) => [s.Action].flat().some((a) => /^(sns|sms-voice):/.test(String(a))));
       expect(sms('change-phone-number')).toEqual(sms('send-otp'));
-      expect(sms('change-phone-number')).toHaveLength(1);
+      expect(sms('verify-phone-number')).toEqual(sms('send-otp'));
+      expect(sms('verify-phone-number')).toHaveLength(1);
     }
   });
 

@@ -24,6 +24,8 @@ function claims(overrides: Record<string, unknown> = {}): Record<string, unknown
     exp: NOW + 300,
     token_use: 'access',
     phone_number: '+919876543210',
+    session_epoch: 0,
+    auth_time: NOW - 60,
     ...overrides,
   };
 }
@@ -60,6 +62,9 @@ describe('authorizeJwt, the local stand-in for API Gateway JWT authorizer', () =
         exp: String(NOW + 300),
         token_use: 'access',
         phone_number: '+919876543210',
+        // The numbers the recent-login routes read, as strings: the handlers parse them back.
+        session_epoch: '0',
+        auth_time: String(NOW - 60),
       },
     });
   });

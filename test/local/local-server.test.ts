@@ -214,6 +214,28 @@ describe('the local server', () => {
         nosniff: 'nosniff',
       });
     });
+    it('hands auth_time to the recent-login routes as API Gateway does: an old login is 403, a fresh one gets through', async () => {
+      const call = async (method: string, path: string, authTime: number, body?: unknown) => {
+        const token = await accessToken({}, { ...validClaims(), auth_time: authTime });
+        const response = await fetch(`${server.url}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          signal: AbortSignal.timeout(PROBE_DEADLINE_MS),
+        });
+        return { status: response.status, body: await response.json() };
+      };
+
+      expect(await call('DELETE', '/me', now() - 3600)).toMatchObject({
+        status: 403,
+        body: { code: 'recent_login_required' },
+      });
+      // A fresh login reaches the use case, which refuses the user's own number before any write.
+      expect(await call('POST', '/me/phone-number', now(), { phone_number: PHONE })).toMatchObject({
+        status: 400,
+        body: { code: 'invalid_request' },
+      });
+    });
   });
 
   describe('on an error no handler caught', () => {
