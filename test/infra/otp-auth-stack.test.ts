@@ -747,6 +747,25 @@ describe('OtpAuthStack', () => {
       });
     });
 
+    it('alarms on the first session cleanup that failed within 5 minutes: a deletion left families behind', () => {
+      const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
+        .map((resource) => resource.Properties)
+        .filter((properties) => properties.MetricName === 'SessionCleanupFailed');
+
+      expect(alarm).toEqual([
+        expect.objectContaining({
+          Namespace: 'OtpLogin',
+          Dimensions: [{ Name: 'service', Value: 'otp-login' }],
+          Statistic: 'Sum',
+          Period: 300,
+          EvaluationPeriods: 1,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+        }),
+      ]);
+    });
+
     it('takes thresholds from props', () => {
       const { template: custom } = synthStack({
         alarmThresholds: { otpSentPerHour: 42, refreshTokenReusePer5Minutes: 3 },
@@ -761,7 +780,7 @@ describe('OtpAuthStack', () => {
         synthStack({ alarmTopicArn: topicArn }).template.findResources('AWS::CloudWatch::Alarm'),
       );
 
-      expect(alarms).toHaveLength(7);
+      expect(alarms).toHaveLength(8);
       for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
     });
 
@@ -781,7 +800,7 @@ describe('OtpAuthStack', () => {
           EvaluationPeriods: 1,
           Threshold: 400,
           ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-          TreatMissingData: 'notBreaching',
+          TreatMissingData: 'missing',
         }),
       ]);
       expect(spendAlarms(synthStack({ smsMonthlyBudgetUsd: 99.99 }).template)[0]?.Threshold).toBe(79.99);
@@ -804,6 +823,8 @@ describe('OtpAuthStack', () => {
           Statistic: 'Maximum',
           Threshold: 800,
           AlarmActions: ['arn:aws:sns:eu-west-1:123456789012:alarms'],
+          // Without the AWSServiceRoleForSMSVoice role the metric never appears: INSUFFICIENT_DATA, never OK.
+          TreatMissingData: 'missing',
         }),
       ]);
       expect(spend[0]).not.toHaveProperty('Dimensions');
