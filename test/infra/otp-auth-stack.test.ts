@@ -1,6 +1,6 @@
 import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { KEY_PREFIXES, USER_INDEX } from '../../lambdas/adapters/table-keys.js';
 import { ConfigError, configNamesOf, SETTINGS, type Setting, type SmsProvider } from '../../lambdas/config.js';
 import { ROUTES } from '../../lambdas/http/routes.js';
@@ -10,6 +10,10 @@ import { OtpTable } from '../../lib/constructs/otp-table.js';
 import { SigningKey } from '../../lib/constructs/signing-key.js';
 import { CONFIG_NAMES, endpointUrlVariables, type OtpAuthConfig, type OtpAuthStack } from '../../lib/otp-auth-stack.js';
 import { actionsOf, appWithoutBundling, logicalId, roleStatements, type Statement, synthStack } from './synth.js';
+import { SYNTH_TIMEOUT_MS } from './timeouts.js';
+
+// Synths and bundles are slow on a busy machine: see SYNTH_TIMEOUT_MS.
+vi.setConfig({ testTimeout: SYNTH_TIMEOUT_MS, hookTimeout: SYNTH_TIMEOUT_MS });
 
 /** Every configuration value set, so each function's env shows exactly which ones it is given. */
 const FULL_CONFIG = Object.fromEntries(

@@ -1,9 +1,13 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { OtpTable } from '../../lib/constructs/otp-table.js';
 import { logicalId, roleStatements } from './synth.js';
+import { SYNTH_TIMEOUT_MS } from './timeouts.js';
+
+// Synths and bundles are slow on a busy machine: see SYNTH_TIMEOUT_MS.
+vi.setConfig({ testTimeout: SYNTH_TIMEOUT_MS, hookTimeout: SYNTH_TIMEOUT_MS });
 
 function tableAndRole() {
   const stack = new Stack(new App(), 'Table');
