@@ -41,23 +41,31 @@ function expectedEnv(name: FunctionName, smsProvider: SmsProvider = 'sns'): stri
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const READ_KEY = ['secretsmanager:GetSecretValue'];
 
+type TableStatement = { actions: string[]; leadingKeys: string[]; attributes?: string[]; noReturnValues?: true };
+
 /**
  * Each function's table statements: kinds of item with the same actions share one statement; a kind
- * readable only in part (registry `readable`) has one of its own.
+ * readable only in part (registry `readable`) has its GetItem in one of its own, limited to those
+ * attributes, and its writes in another that may not return values.
  */
-function tableStatements(name: FunctionName): { actions: string[]; leadingKeys: string[]; attributes?: string[] }[] {
-  const byActions = new Map<string, { actions: string[]; leadingKeys: string[]; attributes?: string[] }>();
+function tableStatements(name: FunctionName): TableStatement[] {
+  const byActions = new Map<string, TableStatement>();
+  const add = (kind: string, names: string[], limits: { attributes?: string[]; noReturnValues?: true }) => {
+    const key = `${names.join()}:${limits.attributes?.join() ?? ''}:${limits.noReturnValues ? 'none' : ''}`;
+    const statement = byActions.get(key) ?? { actions: names, leadingKeys: [], ...limits };
+    statement.leadingKeys.push(`${KEY_PREFIXES[kind as keyof typeof KEY_PREFIXES]}*`);
+    byActions.set(key, statement);
+  };
   for (const [kind, actions] of Object.entries(spec(name).table ?? {})) {
     const names = [...(actions ?? [])].sort().map((a) => `dynamodb:${a}`);
     const readable = spec(name).readable?.[kind as keyof typeof KEY_PREFIXES];
-    const key = readable ? `${names.join()}:${readable.join()}` : names.join();
-    const statement = byActions.get(key) ?? {
-      actions: names,
-      leadingKeys: [],
-      ...(readable ? { attributes: ['pk', 'sk', ...readable] } : {}),
-    };
-    statement.leadingKeys.push(`${KEY_PREFIXES[kind as keyof typeof KEY_PREFIXES]}*`);
-    byActions.set(key, statement);
+    if (!readable) {
+      add(kind, names, {});
+      continue;
+    }
+    add(kind, ['dynamodb:GetItem'], { attributes: ['pk', 'sk', ...readable] });
+    const writes = names.filter((a) => a !== 'dynamodb:GetItem');
+    if (writes.length > 0) add(kind, writes, { noReturnValues: true });
   }
   return [...byActions.values()];
 }
@@ -350,7 +358,7 @@ describe('OtpAuthStack', () => {
         const tableArn = { 'Fn::GetAtt': [logicalId(stack.table.table), 'Arn'] };
         const expected: Statement[] = [
           { Effect: 'Allow', Action: LOGS, Resource: { 'Fn::GetAtt': [logicalId(fn.logGroup), 'Arn'] } },
-          ...tableStatements(name).map(({ actions, leadingKeys, attributes }) => ({
+          ...tableStatements(name).map(({ actions, leadingKeys, attributes, noReturnValues }) => ({
             Effect: 'Allow',
             Action: action(actions),
             // Query only ever on the user index, never on the table.
@@ -365,6 +373,7 @@ describe('OtpAuthStack', () => {
                     StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
                   }
                 : {}),
+              ...(noReturnValues ? { StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' } } : {}),
             },
           })),
         ];
@@ -444,7 +453,7 @@ describe('OtpAuthStack', () => {
     it('lets refresh-token and /me read only who holds a number, never its secret or code state', () => {
       for (const name of ['refresh-token', 'me'] as const) {
         const read = statementsOf(name).find(
-          (s) => s.Action === 'dynamodb:GetItem' && JSON.stringify(s.Condition).includes('PHONE#'),
+          (s) => s.Action === 'dynamodb:GetItem' && JSON.stringify(s.Condition ?? {}).includes('PHONE#'),
         );
         expect(read?.Condition, name).toEqual({
           'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PHONE#*'] },
@@ -453,6 +462,56 @@ describe('OtpAuthStack', () => {
           },
           StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
         });
+      }
+    });
+
+    it('lets delete-account read only the holder, version, counters and pending change of a phone record, and write it without reading it back', () => {
+      const phoneStatements = statementsOf('delete-account').filter((s) =>
+        JSON.stringify(s.Condition ?? {}).includes('PHONE#'),
+      );
+
+      expect(sorted(phoneStatements)).toEqual(
+        sorted([
+          {
+            Effect: 'Allow',
+            Action: 'dynamodb:GetItem',
+            Resource: { 'Fn::GetAtt': [logicalId(stack.table.table), 'Arn'] },
+            Condition: {
+              'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PHONE#*'] },
+              'ForAllValues:StringEquals': {
+                'dynamodb:Attributes': [
+                  'pk',
+                  'sk',
+                  'userId',
+                  'status',
+                  'sessionEpoch',
+                  'ttl',
+                  'version',
+                  'phoneNumber',
+                  'changeTo',
+                  'lastStep',
+                  'failedAttempts',
+                  'lastFailedAt',
+                  'sendTimes',
+                ],
+              },
+              StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+            },
+          },
+          {
+            Effect: 'Allow',
+            Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+            Resource: { 'Fn::GetAtt': [logicalId(stack.table.table), 'Arn'] },
+            Condition: {
+              'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PHONE#*'] },
+              StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+            },
+          },
+        ]),
+      );
+      const readable = JSON.stringify(phoneStatements);
+      for (const secret of ['totpSecret', 'changeSecret', 'otpStep', 'otpExpiresAt', 'otpConsumed']) {
+        expect(readable).not.toContain(secret);
       }
     });
 
@@ -489,13 +548,22 @@ describe('OtpAuthStack', () => {
                 ? { 'Fn::Join': ['', [tableArn, `/index/${USER_INDEX.name}`]] }
                 : tableArn,
             );
-            // A read limited to some attributes adds exactly the two conditions that enforce it.
-            const limited = Object.keys(statement.Condition ?? {}).length > 1;
-            expect(Object.keys(statement.Condition ?? {})).toEqual(
-              limited
+            // A read limited to some attributes adds exactly the two conditions that enforce it, and
+            // the writes of such items the one that keeps them from returning the old item.
+            const conditions = Object.keys(statement.Condition ?? {});
+            const limitedRead = conditions.includes('ForAllValues:StringEquals');
+            const limitedWrite = !limitedRead && conditions.length > 1;
+            expect(conditions).toEqual(
+              limitedRead
                 ? ['ForAllValues:StringLike', 'ForAllValues:StringEquals', 'StringEqualsIfExists']
-                : ['ForAllValues:StringLike'],
+                : limitedWrite
+                  ? ['ForAllValues:StringLike', 'StringEqualsIfExists']
+                  : ['ForAllValues:StringLike'],
             );
+            if (limitedRead) expect(actions).toEqual(['dynamodb:GetItem']);
+            if (limitedWrite) {
+              expect(statement.Condition?.StringEqualsIfExists).toEqual({ 'dynamodb:ReturnValues': 'NONE' });
+            }
             expect(Object.keys(statement.Condition?.['ForAllValues:StringLike'] ?? {})).toEqual([
               'dynamodb:LeadingKeys',
             ]);
