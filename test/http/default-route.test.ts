@@ -86,6 +86,13 @@ describe('the $default route', () => {
     expect(response.headers.allow?.split(', ').sort()).toEqual([...allowed].sort());
   });
 
+  it('names the methods of the slash-free path for a trailing-slash spelling the table does not declare', async () => {
+    const response = await invoke(fallback(), apiEvent('PUT', '/me//', {}));
+
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBe('GET, DELETE');
+  });
+
   it('has a path with two methods in the table, so the test above checks a list, not one method', () => {
     expect(PATHS.some((path) => ROUTES.filter((r) => r.path === path).length > 1)).toBe(true);
   });
