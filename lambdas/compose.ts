@@ -6,6 +6,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CachedKeySource } from './adapters/cached-key-source.js';
+import { DynamoDbAccountDeletionRecords } from './adapters/dynamodb-account-deletion-records.js';
 import { DynamoDbCountrySendLimiter } from './adapters/dynamodb-country-send-limiter.js';
 import { DynamoDbIpRateLimiter } from './adapters/dynamodb-ip-rate-limiter.js';
 import { DynamoDbNumberMoves } from './adapters/dynamodb-number-moves.js';
@@ -149,7 +150,7 @@ export function composeDeleteAccount(runtime: Base & Pick<Runtime, 'documents'>)
   const { documents, tableName } = table(runtime);
   return makeDeleteAccountHandler(
     {
-      records: new DynamoDbPhoneRecordStore(documents, tableName),
+      records: new DynamoDbAccountDeletionRecords(documents, tableName),
       families: new DynamoDbUserFamilies(documents, tableName),
       clock: runtime.clock,
       policy: parseOtpConfig(runtime.env),

@@ -4,7 +4,12 @@
  * functions, grants and cdk-nag reasons, the local server, the tests and the bench all derive from
  * this, so a new function is one entry here plus its handler file.
  */
-import { HOLDER_ATTRIBUTES, type ItemAccess, type ReadableAttributes } from './adapters/table-keys.js';
+import {
+  DELETION_ATTRIBUTES,
+  HOLDER_ATTRIBUTES,
+  type ItemAccess,
+  type ReadableAttributes,
+} from './adapters/table-keys.js';
 import type { SettingGroup } from './config.js';
 
 /** Groups of settings a function may be given (lambdas/config.ts); the others follow from its other fields. */
@@ -27,7 +32,10 @@ export interface FunctionSpec {
   readonly publicReason: string | null;
   /** The item actions it calls, per kind of item; `null`: no table access at all. */
   readonly table: ItemAccess | null;
-  /** Kinds of item it may read only some attributes of (a projected GetItem). */
+  /**
+   * Kinds of item it may read only some attributes of (a projected GetItem); its writes to them, if
+   * any, may not return the old item (`ReturnValues` NONE).
+   */
   readonly readable?: ReadableAttributes;
   /** Reads the private signing keys from the secret. */
   readonly signingKey: boolean;
@@ -132,6 +140,8 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     // The record loses its user; the families are found through the user index and deleted.
     // UpdateItem: withdraws each number change the user had asked for, on the other numbers' records.
     table: { phone: ['GetItem', 'PutItem', 'UpdateItem'], user: ['Query'], family: ['DeleteItem'] },
+    // The holder, version, counters and pending change; never the TOTP secret, a change secret or the code.
+    readable: { phone: DELETION_ATTRIBUTES },
     signingKey: false,
     sms: false,
     settings: ['otp', 'recentLogin'],

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ANY_ORIGIN, CORS_POLICY } from '../lambdas/config.js';
 import type { ApiEvent, ApiHandler, ApiResult } from '../lambdas/http/api-event.js';
-import { MAX_BODY_BYTES, payloadV2Event } from '../lambdas/http/api-event.js';
+import { MAX_BODY_BYTES, payloadV2Event, varyOnOrigin } from '../lambdas/http/api-event.js';
 
 /**
  * Node HTTP <-> API Gateway HTTP API payload v2, the shape API Gateway hands our Lambdas:
@@ -104,15 +104,16 @@ export function withCorsHeaders(
 ): ApiResult {
   const allowOrigin = allowOriginFor(allowedOrigins, origin);
   if (allowOrigin === undefined) return result;
-  return {
+  const decorated = {
     ...result,
     headers: {
       ...result.headers,
       'access-control-allow-origin': allowOrigin,
       'access-control-expose-headers': CORS_POLICY.exposeHeaders.join(','),
-      ...varyOn(allowOrigin),
     },
   };
+  // The functions already send `Vary: Origin` on every answer; kept here for answers of the server's own.
+  return allowOrigin === ANY_ORIGIN ? decorated : varyOnOrigin(decorated);
 }
 
 export type { ApiHandler };

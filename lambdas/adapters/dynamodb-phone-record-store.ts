@@ -11,7 +11,7 @@ import { isConditionFailure } from './dynamodb-document-client.js';
 import { KEY_PREFIXES, TTL_ATTRIBUTE } from './table-keys.js';
 
 /** The phone record item: `PHONE#<e164>` / `USER`, holding the user and every per-number limit. */
-interface PhoneItem {
+export interface PhoneItem {
   pk: string;
   sk: 'USER';
   version: number;
@@ -43,7 +43,7 @@ interface PhoneItem {
 const SK = 'USER';
 export const phoneKeyOf = (phoneNumber: string) => ({ pk: `${KEY_PREFIXES.phone}${phoneNumber}`, sk: SK as 'USER' });
 
-function toRecord(item: PhoneItem): PhoneRecord {
+export function toRecord(item: PhoneItem): PhoneRecord {
   const user: UserAccount | undefined =
     item.userId && item.totpSecret && item.status
       ? {

@@ -38,6 +38,39 @@ export const KEY_PREFIXES = {
  */
 export const HOLDER_ATTRIBUTES = ['userId', 'status', 'sessionEpoch', TTL_ATTRIBUTE] as const;
 
+/**
+ * The attributes of a phone record the account deletion reads (the keys aside): who holds the number,
+ * the record's version and counters, which its one conditional write keeps, and the number change
+ * it asked for, which it withdraws. The deletion replaces the whole item, so it never needs the
+ * TOTP secret, a change secret or the code state; it is granted `GetItem` on exactly these.
+ */
+export const DELETION_ATTRIBUTES = [
+  ...HOLDER_ATTRIBUTES,
+  'version',
+  'phoneNumber',
+  'changeTo',
+  'lastStep',
+  'failedAttempts',
+  'lastFailedAt',
+  'sendTimes',
+] as const;
+
+/**
+ * The other attributes of a phone record, which the deletion never reads. With
+ * {@link DELETION_ATTRIBUTES} they name every attribute of the item, which the phone record
+ * adapter checks when it compiles: a new attribute must be put in one list or the other.
+ */
+export const DELETION_WITHHELD_ATTRIBUTES = [
+  'totpSecret',
+  'createdAt',
+  'verifiedAt',
+  'changeUserId',
+  'changeSecret',
+  'otpStep',
+  'otpExpiresAt',
+  'otpConsumed',
+] as const;
+
 /** The one index: refresh families by user (`userKey` = `USER#<sub>`), keys only. */
 export const USER_INDEX = { name: 'byUser', partitionKey: 'userKey' } as const;
 

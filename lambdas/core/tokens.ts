@@ -105,8 +105,19 @@ export async function verifyAccessToken(
   }
 }
 
+/**
+ * E.164: `+`, then at most 15 digits, the first not 0. Every number we sign is one; anything else (a
+ * `phone_number` past DynamoDB's 2048-byte key limit among them) is refused before it becomes a key.
+ */
+const E164 = /^\+[1-9][0-9]{1,14}$/;
+
 export function isAccessClaims(claims: JWTPayload | Record<string, unknown>): claims is AccessClaims {
-  return claims.token_use === 'access' && typeof claims.sub === 'string' && typeof claims.phone_number === 'string';
+  return (
+    claims.token_use === 'access' &&
+    typeof claims.sub === 'string' &&
+    typeof claims.phone_number === 'string' &&
+    E164.test(claims.phone_number)
+  );
 }
 
 /** A refresh-token family id: 128 random bits, base64url (22 characters). */

@@ -86,6 +86,19 @@ export function noContent(): ApiResult {
   return { statusCode: 204, headers: { 'cache-control': 'no-store' } };
 }
 
+/**
+ * Every answer of every route says it varies with `Origin`: API Gateway (or the local server) adds
+ * `Access-Control-Allow-Origin` to the answers for allowed origins only, so without it a shared cache
+ * could hand the allowed app a copy made for another origin, or none, and the browser would refuse
+ * it (the JWKS and /openapi.json are `public, max-age=300`). `Vary` is not a CORS header, so API
+ * Gateway passes it through even where it ignores the integration's CORS headers.
+ */
+export function varyOnOrigin(result: ApiResult): ApiResult {
+  const vary = String(result.headers?.vary ?? '');
+  if (/(^|,)\s*(origin|\*)\s*(,|$)/i.test(vary)) return result;
+  return { ...result, headers: { ...result.headers, vary: vary ? `${vary}, origin` : 'origin' } };
+}
+
 export function errorResult(error: AuthError): ApiResult {
   const headers: Record<string, string> = {};
   if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);

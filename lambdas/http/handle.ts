@@ -1,12 +1,13 @@
 import { AuthError, isAuthError } from '../core/errors.js';
-import { type ApiEvent, type ApiHandler, type ApiResult, errorResult, json } from './api-event.js';
-import { matchRoute } from './routes.js';
+import { type ApiEvent, type ApiHandler, type ApiResult, errorResult, json, varyOnOrigin } from './api-event.js';
+import { allowedMethods, matchRoute } from './routes.js';
 import { METRIC_BY_CODE, redact, type Telemetry } from './telemetry.js';
 
 /**
  * Wraps a route: expected failures become their JSON error with the mapped status; anything else
  * is a 500 whose body says nothing and whose cause is logged (redacted). Every line logged while the
  * request runs carries its request id and route, also when requests run concurrently (local server).
+ * Every answer carries `Vary: Origin` ({@link varyOnOrigin}).
  */
 export function handleApi(telemetry: Telemetry, route: (event: ApiEvent) => Promise<ApiResult>): ApiHandler {
   const { logger } = telemetry;
@@ -26,7 +27,10 @@ export function handleApi(telemetry: Telemetry, route: (event: ApiEvent) => Prom
           retry_after: error.retryAfterSeconds,
         });
         if (error.cause !== undefined) logger.warn('cause', { cause: describeError(error.cause) });
-        return errorResult(error);
+        const result = errorResult(error);
+        // Whichever function answers it, a 405 names every method of the path (RFC 9110 section 15.5.6).
+        if (error.code !== 'method_not_allowed') return result;
+        return { ...result, headers: { ...result.headers, allow: allowedMethods(event.rawPath).join(', ') } };
       }
       if (isTransient(error)) {
         logger.warn('transient AWS error', { cause: describeError(error) });
@@ -38,8 +42,12 @@ export function handleApi(telemetry: Telemetry, route: (event: ApiEvent) => Prom
       telemetry.flush();
     }
   };
-  return (event) =>
-    telemetry.inRequest({ request_id: event.requestContext?.requestId, route: event.routeKey }, () => handle(event));
+  return async (event) =>
+    varyOnOrigin(
+      await telemetry.inRequest({ request_id: event.requestContext?.requestId, route: event.routeKey }, () =>
+        handle(event),
+      ),
+    );
 }
 
 interface ErrorDescription {

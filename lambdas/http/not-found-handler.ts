@@ -1,5 +1,5 @@
 import { AuthError } from '../core/errors.js';
-import type { ApiEvent, ApiHandler } from './api-event.js';
+import { type ApiEvent, type ApiHandler, varyOnOrigin } from './api-event.js';
 import { handleApi } from './handle.js';
 import { canonicalPath, matchRoute } from './routes.js';
 import type { Telemetry } from './telemetry.js';
@@ -28,15 +28,9 @@ export function makeNotFoundHandler(telemetry: Telemetry): ApiHandler {
     // API Gateway routes every unmatched request to `$default`, OPTIONS included, even with CORS
     // configured; a preflight answered 405 would fail in the browser. A 2xx here is what API Gateway
     // decorates with the configured CORS headers (it ignores any the integration sets).
-    if (isCorsPreflight(event)) return { statusCode: 204, headers: { 'cache-control': 'no-store' } };
-    const result = await handle(event);
-    if (result.statusCode !== 405) return result;
-    return { ...result, headers: { ...result.headers, allow: allowedMethods(event.rawPath) } };
+    if (isCorsPreflight(event)) return varyOnOrigin({ statusCode: 204, headers: { 'cache-control': 'no-store' } });
+    return handle(event);
   };
-}
-
-function allowedMethods(path: string): string {
-  return ['GET', 'POST'].filter((m) => typeof matchRoute(m, path) === 'object').join(', ');
 }
 
 function isCorsPreflight(event: ApiEvent): boolean {

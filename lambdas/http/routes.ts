@@ -29,6 +29,16 @@ export function matchRoute(method: string, path: string): Route | 'not_found' | 
   return samePath.find((r) => r.method === method.toUpperCase()) ?? 'method_not_allowed';
 }
 
+/**
+ * Every method the routes of a path answer, in the table's order: the `Allow` header of a 405
+ * (RFC 9110 section 15.5.6 requires all of them), derived from the table so a new route is in it.
+ */
+export function allowedMethods(path: string): string[] {
+  const bare = canonicalPath(path);
+  const methods = ROUTES.filter((r) => r.path === path || r.path === bare).map((r) => r.method);
+  return [...new Set(methods)];
+}
+
 /** The path without trailing slashes, as routes are declared. A loop: a regex here backtracks on long runs. */
 export function canonicalPath(path: string): string {
   let end = path.length;

@@ -99,6 +99,8 @@ export class OtpAlarms extends Construct {
   readonly countryBudgetSpentIn: Readonly<Record<string, Alarm>>;
   /** The account's SMS spend this month reached 80% of `smsMonthlyBudgetUsd`. */
   readonly smsSpend: Alarm | undefined;
+  /** A deletion or number move left refresh families behind (deleting them failed). */
+  readonly sessionCleanupFailed: Alarm;
 
   constructor(scope: Construct, id: string, props: OtpAlarmsProps) {
     super(scope, id);
@@ -174,6 +176,19 @@ export class OtpAlarms extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
+    // Account deletion is a store rule: no item may keep the user's id. The answer was already 204 (or
+    // 200 after a move) and the families are ended, so only this alarm tells anyone they are still
+    // there, e.g. when the byUser index Query is denied after an IAM change. One is enough.
+    this.sessionCleanupFailed = new Alarm(this, 'SessionCleanupFailed', {
+      alarmDescription:
+        'A deleted or moved account left refresh-token families behind: deleting them failed (see the function log "ended sessions left for TTL"). Account deletion must leave no item holding the user id; find the cause and delete them.',
+      metric: otpMetric(METRIC.sessionCleanupFailed, fiveMinutes),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
     const budgetSpent = (id: string, description: string, metric: Metric) =>
       new Alarm(this, id, {
         alarmDescription: description,
@@ -207,7 +222,12 @@ export class OtpAlarms extends Construct {
         threshold: Math.round(monthlyBudgetUsd * SMS_SPEND_ALARM_SHARE * 100) / 100,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
+        // Missing, not breaching: End User Messaging publishes its spend only once the service-linked
+        // role AWSServiceRoleForSMSVoice exists, so "not breaching" showed OK for ever on an account
+        // without it. Missing shows INSUFFICIENT_DATA, which says we do not know. Not breaching either:
+        // AWS does not say the spend is published in hours without sends, and a quiet night would
+        // then page as overspent.
+        treatMissingData: TreatMissingData.MISSING,
       });
     }
 
@@ -221,6 +241,7 @@ export class OtpAlarms extends Construct {
       this.api5xx,
       this.rotationErrors,
       this.refreshTokenReuse,
+      this.sessionCleanupFailed,
     ]) {
       alarm.addAlarmAction(...(props.alarmActions ?? []));
     }

@@ -76,30 +76,42 @@ export class OtpTable extends Construct {
    * Exactly the item actions in `access`, on this table only, each limited with `dynamodb:LeadingKeys`
    * to the partition-key prefixes of its kinds of item. Kinds that share the same actions share one
    * statement. `Query` is granted on the user index only (its partition key is `USER#<sub>`), never
-   * on the table, and `Scan` never. Kinds listed in `readable` may only be read, and only those
-   * attributes (and the keys): `dynamodb:Attributes` with `dynamodb:Select` = `SPECIFIC_ATTRIBUTES`,
-   * so the function cannot fetch the rest of the item. The table is encrypted with the AWS-managed
-   * key, so no KMS grant is needed.
+   * on the table, and `Scan` never. Kinds listed in `readable` may be read only in those attributes
+   * (and the keys): their `GetItem` has a statement of its own with `dynamodb:Attributes` and
+   * `dynamodb:Select` = `SPECIFIC_ATTRIBUTES`, so the function cannot fetch the rest of the item, and
+   * their writes, if any, another with `dynamodb:ReturnValues` = `NONE`, so a write cannot hand back
+   * the old item either. The table is encrypted with the AWS-managed key, so no KMS grant is needed.
    */
   grantItemAccess(grantee: IGrantable, access: ItemAccess, readable: ReadableAttributes = {}): Grant {
-    const statements = new Map<string, { actions: ItemAction[]; prefixes: string[]; attributes?: string[] }>();
+    const statements = new Map<
+      string,
+      { actions: ItemAction[]; prefixes: string[]; attributes?: string[]; noReturnValues?: true }
+    >();
+    const add = (kind: ItemKind, actions: ItemAction[], limits: { attributes?: string[]; noReturnValues?: true }) => {
+      const key = [actions.join(), limits.attributes?.join() ?? '', limits.noReturnValues ? 'none' : ''].join(':');
+      const statement = statements.get(key) ?? { actions, prefixes: [], ...limits };
+      statement.prefixes.push(`${KEY_PREFIXES[kind]}*`);
+      statements.set(key, statement);
+    };
     for (const kind of Object.keys(KEY_PREFIXES) as ItemKind[]) {
       const listed = access[kind];
       if (listed === undefined) continue;
       const actions = ITEM_ACTION_ORDER.filter((a) => listed.includes(a));
       if (actions.length === 0) throw new Error(`${this.node.path}: no item action listed for ${kind} items`);
       const attributes = readable[kind];
-      if (attributes && actions.join() !== 'GetItem') {
+      if (!attributes) {
+        add(kind, actions, {});
+        continue;
+      }
+      if (!actions.includes('GetItem')) {
         throw new Error(`${this.node.path}: only a GetItem can be limited to attributes (${kind} items)`);
       }
-      const key = attributes ? `${actions.join()}:${attributes.join()}` : actions.join();
-      const statement = statements.get(key) ?? {
-        actions,
-        prefixes: [],
-        ...(attributes ? { attributes: [...TABLE_KEY_SCHEMA.map((k) => k.AttributeName), ...attributes] } : {}),
-      };
-      statement.prefixes.push(`${KEY_PREFIXES[kind]}*`);
-      statements.set(key, statement);
+      const writes = actions.filter((a) => a !== 'GetItem');
+      if (writes.some((a) => a === 'Query' || a === 'DeleteItem')) {
+        throw new Error(`${this.node.path}: a kind readable in part may only be written with PutItem or UpdateItem`);
+      }
+      add(kind, ['GetItem'], { attributes: [...TABLE_KEY_SCHEMA.map((k) => k.AttributeName), ...attributes] });
+      if (writes.length > 0) add(kind, writes, { noReturnValues: true });
     }
     for (const { actions } of statements.values()) {
       if (actions.includes('Query') && actions.length > 1) {
@@ -110,7 +122,7 @@ export class OtpTable extends Construct {
       throw new Error(`${this.node.path}: grantItemAccess needs at least one kind of item`);
     }
 
-    const grants = [...statements.values()].map(({ actions, prefixes, attributes }) =>
+    const grants = [...statements.values()].map(({ actions, prefixes, attributes, noReturnValues }) =>
       Grant.addToPrincipal({
         grantee,
         actions: actions.map((a) => `dynamodb:${a}`),
@@ -127,6 +139,7 @@ export class OtpTable extends Construct {
                 StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
               }
             : {}),
+          ...(noReturnValues ? { StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' } } : {}),
         },
       }),
     );

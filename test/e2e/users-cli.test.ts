@@ -756,7 +756,8 @@ describe('as a subprocess (npx tsx scripts/users.ts)', () => {
     const usage = spawnCli(['frob']);
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('users: unknown command "frob"');
-  });
+    // Five `npx tsx` processes, one after another: 37 s on a busy 2-core machine (load 14), past the 30 s default.
+  }, 180_000);
 
   it('npm run users -- --help prints the help', () => {
     const run = spawnSync('npm', ['run', '--silent', 'users', '--', '--help'], { encoding: 'utf8' });

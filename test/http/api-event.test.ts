@@ -8,6 +8,7 @@ import {
   noContent,
   payloadV2Event,
   readJsonObject,
+  varyOnOrigin,
 } from '../../lambdas/http/api-event.js';
 import { authError } from '../core/auth-error.js';
 
@@ -131,5 +132,22 @@ describe('readJsonObject', () => {
     ['a nested constructor key', '{"a":{"constructor":{"prototype":{}}}}'],
   ])('refuses %s as invalid_request', (_case, body) => {
     expect(() => readJsonObject(withBody(body))).toThrow(authError('invalid_request'));
+  });
+});
+
+describe('varyOnOrigin', () => {
+  it('adds Vary: origin to an answer without Vary', () => {
+    expect(varyOnOrigin({ statusCode: 200, headers: { 'cache-control': 'no-store' } })).toEqual({
+      statusCode: 200,
+      headers: { 'cache-control': 'no-store', vary: 'origin' },
+    });
+    expect(varyOnOrigin({ statusCode: 204 })).toEqual({ statusCode: 204, headers: { vary: 'origin' } });
+  });
+
+  it('appends origin to another Vary, and keeps one that already names it or *', () => {
+    expect(varyOnOrigin({ headers: { vary: 'accept-encoding' } }).headers?.vary).toBe('accept-encoding, origin');
+    expect(varyOnOrigin({ headers: { vary: 'Accept, Origin' } }).headers?.vary).toBe('Accept, Origin');
+    expect(varyOnOrigin({ headers: { vary: '*' } }).headers?.vary).toBe('*');
+    expect(varyOnOrigin({ headers: { vary: 'origin-agent' } }).headers?.vary).toBe('origin-agent, origin');
   });
 });

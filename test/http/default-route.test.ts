@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiEvent } from '../../lambdas/http/api-event.js';
 import { makeNotFoundHandler } from '../../lambdas/http/not-found-handler.js';
+import { ROUTES } from '../../lambdas/http/routes.js';
 import { apiEvent, invoke } from '../helpers/test-app.js';
 import { recordingTelemetry } from './recording-telemetry.js';
 
@@ -29,7 +30,7 @@ describe('the $default route', () => {
 
     expect(me.status).toBe(405);
     expect(me.body.code).toBe('method_not_allowed');
-    expect(me.headers.allow).toBe('GET');
+    expect(me.headers.allow).toBe('GET, DELETE');
     expect(send.status).toBe(405);
     expect(send.headers.allow).toBe('POST');
     expect(send.headers).not.toHaveProperty('location');
@@ -40,7 +41,7 @@ describe('the $default route', () => {
 
     expect(response).toEqual({
       statusCode: 308,
-      headers: { location: '../verify-otp', 'cache-control': 'no-store' },
+      headers: { location: '../verify-otp', 'cache-control': 'no-store', vary: 'origin' },
     });
   });
 
@@ -49,7 +50,7 @@ describe('the $default route', () => {
 
     const response = await fallback()(apiEvent('OPTIONS', '/anything', undefined, { headers }));
 
-    expect(response).toEqual({ statusCode: 204, headers: { 'cache-control': 'no-store' } });
+    expect(response).toEqual({ statusCode: 204, headers: { 'cache-control': 'no-store', vary: 'origin' } });
   });
 
   it('takes only an OPTIONS for a preflight, whatever headers another method carries', async () => {
@@ -67,5 +68,32 @@ describe('the $default route', () => {
 
     expect(response.status).toBe(405);
     expect(response.headers.allow).toBe('POST');
+  });
+
+  // Derived from the route table, so a route added to a path cannot be left out of its Allow.
+  const PATHS = [...new Set(ROUTES.map((r) => r.path))];
+  const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+  it.each(
+    PATHS.flatMap((path) => {
+      const allowed = ROUTES.filter((r) => r.path === path).map((r) => r.method);
+      return METHODS.filter((m) => !allowed.includes(m as never)).map((method) => ({ path, method, allowed }));
+    }),
+  )('answers $method $path 405 with every method of the path in Allow', async ({ path, method, allowed }) => {
+    const response = await invoke(fallback(), apiEvent(method, path, {}));
+
+    expect(response.status).toBe(405);
+    expect(response.body.code).toBe('method_not_allowed');
+    expect(response.headers.allow?.split(', ').sort()).toEqual([...allowed].sort());
+  });
+
+  it('names the methods of the slash-free path for a trailing-slash spelling the table does not declare', async () => {
+    const response = await invoke(fallback(), apiEvent('PUT', '/me//', {}));
+
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBe('GET, DELETE');
+  });
+
+  it('has a path with two methods in the table, so the test above checks a list, not one method', () => {
+    expect(PATHS.some((path) => ROUTES.filter((r) => r.path === path).length > 1)).toBe(true);
   });
 });

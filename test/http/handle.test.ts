@@ -26,6 +26,26 @@ function throttling(): Error {
 }
 
 describe('handleApi', () => {
+  it('answers a method its path has no route for 405, naming every method of the path in Allow', async () => {
+    const { call } = failingWith(new Error('the route must not run'));
+
+    const response = await call(apiEvent('PUT', '/me', {}));
+
+    expect(response.status).toBe(405);
+    expect(response.body.code).toBe('method_not_allowed');
+    expect(response.headers.allow).toBe('GET, DELETE');
+  });
+
+  it('leaves Allow off every other refusal', async () => {
+    const { call } = failingWith(new AuthError('invalid_request'));
+
+    const response = await call();
+
+    expect(response.status).toBe(400);
+    expect(response.headers).not.toHaveProperty('allow');
+    expect(response.headers.vary).toBe('origin');
+  });
+
   it('answers the route, flushing metrics once, inside the request keys of the event', async () => {
     const { telemetry, requests, flushes } = recordingTelemetry();
     const handler = handleApi(telemetry, async () => ({ statusCode: 200, body: '{}' }));

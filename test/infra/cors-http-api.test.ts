@@ -1,9 +1,13 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CORS_POLICY } from '../../lambdas/config.js';
 import { ROUTES } from '../../lambdas/http/routes.js';
 import { OtpHttpApi, type OtpHttpApiProps } from '../../lib/constructs/otp-http-api.js';
+import { SYNTH_TIMEOUT_MS } from './timeouts.js';
+
+// Synths and bundles are slow on a busy machine: see SYNTH_TIMEOUT_MS.
+vi.setConfig({ testTimeout: SYNTH_TIMEOUT_MS, hookTimeout: SYNTH_TIMEOUT_MS });
 
 /** The API construct alone: its CORS configuration does not depend on the functions behind it. */
 function synthApi(props: Partial<OtpHttpApiProps> = {}): Template {

@@ -1,11 +1,15 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { KEY_SET_WAIT } from '../../lambdas/adapters/secrets-manager-key-rotation.js';
 import { NodeFunction } from '../../lib/constructs/node-function.js';
 import { OtpTable } from '../../lib/constructs/otp-table.js';
 import { SigningKey, type SigningKeyProps } from '../../lib/constructs/signing-key.js';
 import { appWithoutBundling, logicalId, synthStack } from './synth.js';
+import { SYNTH_TIMEOUT_MS } from './timeouts.js';
+
+// Synths and bundles are slow on a busy machine: see SYNTH_TIMEOUT_MS.
+vi.setConfig({ testTimeout: SYNTH_TIMEOUT_MS, hookTimeout: SYNTH_TIMEOUT_MS });
 
 type Resource = {
   Type: string;

@@ -1,6 +1,6 @@
 import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { KEY_PREFIXES, USER_INDEX } from '../../lambdas/adapters/table-keys.js';
 import { ConfigError, configNamesOf, SETTINGS, type Setting, type SmsProvider } from '../../lambdas/config.js';
 import { ROUTES } from '../../lambdas/http/routes.js';
@@ -10,6 +10,10 @@ import { OtpTable } from '../../lib/constructs/otp-table.js';
 import { SigningKey } from '../../lib/constructs/signing-key.js';
 import { CONFIG_NAMES, endpointUrlVariables, type OtpAuthConfig, type OtpAuthStack } from '../../lib/otp-auth-stack.js';
 import { actionsOf, appWithoutBundling, logicalId, roleStatements, type Statement, synthStack } from './synth.js';
+import { SYNTH_TIMEOUT_MS } from './timeouts.js';
+
+// Synths and bundles are slow on a busy machine: see SYNTH_TIMEOUT_MS.
+vi.setConfig({ testTimeout: SYNTH_TIMEOUT_MS, hookTimeout: SYNTH_TIMEOUT_MS });
 
 /** Every configuration value set, so each function's env shows exactly which ones it is given. */
 const FULL_CONFIG = Object.fromEntries(
@@ -37,23 +41,31 @@ function expectedEnv(name: FunctionName, smsProvider: SmsProvider = 'sns'): stri
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const READ_KEY = ['secretsmanager:GetSecretValue'];
 
+type TableStatement = { actions: string[]; leadingKeys: string[]; attributes?: string[]; noReturnValues?: true };
+
 /**
  * Each function's table statements: kinds of item with the same actions share one statement; a kind
- * readable only in part (registry `readable`) has one of its own.
+ * readable only in part (registry `readable`) has its GetItem in one of its own, limited to those
+ * attributes, and its writes in another that may not return values.
  */
-function tableStatements(name: FunctionName): { actions: string[]; leadingKeys: string[]; attributes?: string[] }[] {
-  const byActions = new Map<string, { actions: string[]; leadingKeys: string[]; attributes?: string[] }>();
+function tableStatements(name: FunctionName): TableStatement[] {
+  const byActions = new Map<string, TableStatement>();
+  const add = (kind: string, names: string[], limits: { attributes?: string[]; noReturnValues?: true }) => {
+    const key = `${names.join()}:${limits.attributes?.join() ?? ''}:${limits.noReturnValues ? 'none' : ''}`;
+    const statement = byActions.get(key) ?? { actions: names, leadingKeys: [], ...limits };
+    statement.leadingKeys.push(`${KEY_PREFIXES[kind as keyof typeof KEY_PREFIXES]}*`);
+    byActions.set(key, statement);
+  };
   for (const [kind, actions] of Object.entries(spec(name).table ?? {})) {
     const names = [...(actions ?? [])].sort().map((a) => `dynamodb:${a}`);
     const readable = spec(name).readable?.[kind as keyof typeof KEY_PREFIXES];
-    const key = readable ? `${names.join()}:${readable.join()}` : names.join();
-    const statement = byActions.get(key) ?? {
-      actions: names,
-      leadingKeys: [],
-      ...(readable ? { attributes: ['pk', 'sk', ...readable] } : {}),
-    };
-    statement.leadingKeys.push(`${KEY_PREFIXES[kind as keyof typeof KEY_PREFIXES]}*`);
-    byActions.set(key, statement);
+    if (!readable) {
+      add(kind, names, {});
+      continue;
+    }
+    add(kind, ['dynamodb:GetItem'], { attributes: ['pk', 'sk', ...readable] });
+    const writes = names.filter((a) => a !== 'dynamodb:GetItem');
+    if (writes.length > 0) add(kind, writes, { noReturnValues: true });
   }
   return [...byActions.values()];
 }
@@ -379,7 +391,7 @@ describe('OtpAuthStack', () => {
         const tableArn = { 'Fn::GetAtt': [logicalId(stack.table.table), 'Arn'] };
         const expected: Statement[] = [
           { Effect: 'Allow', Action: LOGS, Resource: { 'Fn::GetAtt': [logicalId(fn.logGroup), 'Arn'] } },
-          ...tableStatements(name).map(({ actions, leadingKeys, attributes }) => ({
+          ...tableStatements(name).map(({ actions, leadingKeys, attributes, noReturnValues }) => ({
             Effect: 'Allow',
             Action: action(actions),
             // Query only ever on the user index, never on the table.
@@ -394,6 +406,7 @@ describe('OtpAuthStack', () => {
                     StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
                   }
                 : {}),
+              ...(noReturnValues ? { StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' } } : {}),
             },
           })),
         ];
@@ -473,7 +486,7 @@ describe('OtpAuthStack', () => {
     it('lets refresh-token and /me read only who holds a number, never its secret or code state', () => {
       for (const name of ['refresh-token', 'me'] as const) {
         const read = statementsOf(name).find(
-          (s) => s.Action === 'dynamodb:GetItem' && JSON.stringify(s.Condition).includes('PHONE#'),
+          (s) => s.Action === 'dynamodb:GetItem' && JSON.stringify(s.Condition ?? {}).includes('PHONE#'),
         );
         expect(read?.Condition, name).toEqual({
           'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PHONE#*'] },
@@ -482,6 +495,56 @@ describe('OtpAuthStack', () => {
           },
           StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
         });
+      }
+    });
+
+    it('lets delete-account read only the holder, version, counters and pending change of a phone record, and write it without reading it back', () => {
+      const phoneStatements = statementsOf('delete-account').filter((s) =>
+        JSON.stringify(s.Condition ?? {}).includes('PHONE#'),
+      );
+
+      expect(sorted(phoneStatements)).toEqual(
+        sorted([
+          {
+            Effect: 'Allow',
+            Action: 'dynamodb:GetItem',
+            Resource: { 'Fn::GetAtt': [logicalId(stack.table.table), 'Arn'] },
+            Condition: {
+              'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PHONE#*'] },
+              'ForAllValues:StringEquals': {
+                'dynamodb:Attributes': [
+                  'pk',
+                  'sk',
+                  'userId',
+                  'status',
+                  'sessionEpoch',
+                  'ttl',
+                  'version',
+                  'phoneNumber',
+                  'changeTo',
+                  'lastStep',
+                  'failedAttempts',
+                  'lastFailedAt',
+                  'sendTimes',
+                ],
+              },
+              StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+            },
+          },
+          {
+            Effect: 'Allow',
+            Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+            Resource: { 'Fn::GetAtt': [logicalId(stack.table.table), 'Arn'] },
+            Condition: {
+              'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PHONE#*'] },
+              StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+            },
+          },
+        ]),
+      );
+      const readable = JSON.stringify(phoneStatements);
+      for (const secret of ['totpSecret', 'changeSecret', 'otpStep', 'otpExpiresAt', 'otpConsumed']) {
+        expect(readable).not.toContain(secret);
       }
     });
 
@@ -518,13 +581,22 @@ describe('OtpAuthStack', () => {
                 ? { 'Fn::Join': ['', [tableArn, `/index/${USER_INDEX.name}`]] }
                 : tableArn,
             );
-            // A read limited to some attributes adds exactly the two conditions that enforce it.
-            const limited = Object.keys(statement.Condition ?? {}).length > 1;
-            expect(Object.keys(statement.Condition ?? {})).toEqual(
-              limited
+            // A read limited to some attributes adds exactly the two conditions that enforce it, and
+            // the writes of such items the one that keeps them from returning the old item.
+            const conditions = Object.keys(statement.Condition ?? {});
+            const limitedRead = conditions.includes('ForAllValues:StringEquals');
+            const limitedWrite = !limitedRead && conditions.length > 1;
+            expect(conditions).toEqual(
+              limitedRead
                 ? ['ForAllValues:StringLike', 'ForAllValues:StringEquals', 'StringEqualsIfExists']
-                : ['ForAllValues:StringLike'],
+                : limitedWrite
+                  ? ['ForAllValues:StringLike', 'StringEqualsIfExists']
+                  : ['ForAllValues:StringLike'],
             );
+            if (limitedRead) expect(actions).toEqual(['dynamodb:GetItem']);
+            if (limitedWrite) {
+              expect(statement.Condition?.StringEqualsIfExists).toEqual({ 'dynamodb:ReturnValues': 'NONE' });
+            }
             expect(Object.keys(statement.Condition?.['ForAllValues:StringLike'] ?? {})).toEqual([
               'dynamodb:LeadingKeys',
             ]);
@@ -780,6 +852,25 @@ describe('OtpAuthStack', () => {
       });
     });
 
+    it('alarms on the first session cleanup that failed within 5 minutes: a deletion left families behind', () => {
+      const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
+        .map((resource) => resource.Properties)
+        .filter((properties) => properties.MetricName === 'SessionCleanupFailed');
+
+      expect(alarm).toEqual([
+        expect.objectContaining({
+          Namespace: 'OtpLogin',
+          Dimensions: [{ Name: 'service', Value: 'otp-login' }],
+          Statistic: 'Sum',
+          Period: 300,
+          EvaluationPeriods: 1,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+        }),
+      ]);
+    });
+
     it('takes thresholds from props', () => {
       const { template: custom } = synthStack({
         alarmThresholds: { otpSentPerHour: 42, refreshTokenReusePer5Minutes: 3 },
@@ -810,7 +901,7 @@ describe('OtpAuthStack', () => {
         synthStack({ alarmTopicArn: topicArn }).template.findResources('AWS::CloudWatch::Alarm'),
       );
 
-      expect(alarms).toHaveLength(7);
+      expect(alarms).toHaveLength(8);
       for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
     });
 
@@ -830,7 +921,7 @@ describe('OtpAuthStack', () => {
           EvaluationPeriods: 1,
           Threshold: 400,
           ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-          TreatMissingData: 'notBreaching',
+          TreatMissingData: 'missing',
         }),
       ]);
       expect(spendAlarms(synthStack({ smsMonthlyBudgetUsd: 99.99 }).template)[0]?.Threshold).toBe(79.99);
@@ -853,6 +944,8 @@ describe('OtpAuthStack', () => {
           Statistic: 'Maximum',
           Threshold: 800,
           AlarmActions: ['arn:aws:sns:eu-west-1:123456789012:alarms'],
+          // Without the AWSServiceRoleForSMSVoice role the metric never appears: INSUFFICIENT_DATA, never OK.
+          TreatMissingData: 'missing',
         }),
       ]);
       expect(spend[0]).not.toHaveProperty('Dimensions');

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   type CfnResource,
   type CfnTemplate,
@@ -7,6 +7,10 @@ import {
   samFunctions,
   samResourceId,
 } from '../helpers/sam-env.js';
+import { SYNTH_TIMEOUT_MS } from './timeouts.js';
+
+// Synths and bundles are slow on a busy machine: see SYNTH_TIMEOUT_MS.
+vi.setConfig({ testTimeout: SYNTH_TIMEOUT_MS, hookTimeout: SYNTH_TIMEOUT_MS });
 
 /**
  * The rules test/helpers/sam-env.ts takes from SAM CLI's code, on templates small enough to read.

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startFakeAws } from '../../bench/fake-aws.js';
 import { configNamesOf, ENV } from '../../lambdas/config.js';
 import { type KeySetDocument, publicJwksOf } from '../../lambdas/core/signing-keys.js';
@@ -28,6 +28,10 @@ import {
 import { type InvokeOutcome, invokeBundle } from '../helpers/sam-invoke.js';
 import { synthLikeTheCli } from '../helpers/sam-synth.js';
 import { testKeySetDocument } from '../helpers/test-app.js';
+import { SYNTH_TIMEOUT_MS } from './timeouts.js';
+
+// Synths and bundles are slow on a busy machine: see SYNTH_TIMEOUT_MS.
+vi.setConfig({ testTimeout: SYNTH_TIMEOUT_MS, hookTimeout: SYNTH_TIMEOUT_MS });
 
 /** `sam local invoke <id>`: the construct id of each API function (aws:cdk:path OtpLogin/<id>/Resource). */
 const SAM_IDS: Readonly<Record<FunctionName, string>> = {

@@ -1,9 +1,13 @@
 import { existsSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FUNCTION_NAMES, FUNCTIONS } from '../../lambdas/registry.js';
 import { lambdaEntry } from '../../lib/constructs/bundling.js';
 import { lambdaEntryName, type OtpAuthConfig } from '../../lib/otp-auth-stack.js';
 import { actionsOf, findings, logicalId, roleStatements, synthStack } from './synth.js';
+import { SYNTH_TIMEOUT_MS } from './timeouts.js';
+
+// Synths and bundles are slow on a busy machine: see SYNTH_TIMEOUT_MS.
+vi.setConfig({ testTimeout: SYNTH_TIMEOUT_MS, hookTimeout: SYNTH_TIMEOUT_MS });
 
 const EUM = { SMS_PROVIDER: 'end-user-messaging' } as const;
 /** `arn:${Partition}:sms-voice:${Region}:${AccountId}:<resource>`, as CDK's formatArn writes it. */

@@ -9,9 +9,34 @@ export function appWithoutBundling(): App {
   return new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 }
 
+const synthesized = new Map<string, { stack: OtpAuthStack; template: Template }>();
+
+/** The props as a key: the same configuration, whatever the order its keys were written in. */
+function keyOf(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(keyOf).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    return `{${entries
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `${JSON.stringify(k)}:${keyOf(v)}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The example stack for these props, synthesized once per configuration per test file (each file
+ * runs in its own process): a synth is the slow part of these tests, and they only read the result.
+ * Do not add constructs to the stack returned; a configuration that fails to synth is not cached.
+ */
 export function synthStack(props: Partial<OtpAuthStackProps> = {}): { stack: OtpAuthStack; template: Template } {
+  const key = keyOf(props);
+  const cached = synthesized.get(key);
+  if (cached) return cached;
   const stack = new OtpAuthStack(appWithoutBundling(), 'OtpLoginTest', { production: false, ...props });
-  return { stack, template: Template.fromStack(stack) };
+  const result = { stack, template: Template.fromStack(stack) };
+  synthesized.set(key, result);
+  return result;
 }
 
 export function logicalId(construct: IConstruct): string {

@@ -149,11 +149,12 @@ describe('the local server with ALLOWED_ORIGINS, in API Gateway’s place', () =
   it.each([
     ['another origin', { origin: OTHER }],
     ['no Origin header (not a browser, or same-origin)', {}],
-  ])("leaves a function's answer to %s without CORS headers", async (_, headers) => {
+  ])("leaves a function's answer to %s without CORS headers, but varying on Origin for caches", async (_, headers) => {
     const answer = await call(`${server.url}/.well-known/openid-configuration`, 'GET', headers);
 
     expect(answer.status).toBe(200);
-    expect(corsHeaders(answer)).toEqual({});
+    expect(answer.headers['cache-control']).toBe('public, max-age=300');
+    expect(corsHeaders(answer)).toEqual({ vary: 'origin' });
   });
 });
 
@@ -170,9 +171,9 @@ describe('the local server without ALLOWED_ORIGINS', () => {
         const actual = await call(`${server.url}/.well-known/openid-configuration`, 'GET', { origin: APP });
 
         expect(preflight.status).toBe(204);
-        expect(corsHeaders(preflight)).toEqual({});
+        expect(corsHeaders(preflight)).toEqual({ vary: 'origin' });
         expect(actual.status).toBe(200);
-        expect(corsHeaders(actual)).toEqual({});
+        expect(corsHeaders(actual)).toEqual({ vary: 'origin' });
       } finally {
         await server.close();
       }
@@ -181,7 +182,7 @@ describe('the local server without ALLOWED_ORIGINS', () => {
 });
 
 describe('the local server with * in ALLOWED_ORIGINS', () => {
-  it('allows any origin with *, and no Vary since the answer is the same for all', async () => {
+  it('allows any origin with *; the server adds no Vary to its own answers, the functions send theirs', async () => {
     await withDataDir(async (dataDir) => {
       const server = await startLocalServer({
         env: { ...testDynamoDbEnv(), LOCAL_DATA_DIR: dataDir, ALLOWED_ORIGINS: '*' },
@@ -202,6 +203,7 @@ describe('the local server with * in ALLOWED_ORIGINS', () => {
         expect(corsHeaders(actual)).toEqual({
           'access-control-allow-origin': '*',
           'access-control-expose-headers': 'retry-after,www-authenticate',
+          vary: 'origin',
         });
       } finally {
         await server.close();
