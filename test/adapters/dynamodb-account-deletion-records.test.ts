@@ -30,7 +30,7 @@ function fullRecord(phoneNumber: string): PhoneRecord {
     },
     code: { step: 100, expiresAt: now + 300, consumed: true },
     change: { userId: 'someone-else', secret: 'CHANGESECRETCHANGESECRET' },
-    pendingChangeTo: '+919876500001',
+    pendingChanges: [{ phoneNumber: '+919876500001', requestedAt: now - 20 }],
     lastStep: 100,
     failedAttempts: 2,
     lastFailedAt: now - 10,
@@ -74,7 +74,7 @@ describe('DynamoDbAccountDeletionRecords', () => {
     expect(record).toEqual({
       phoneNumber: phone,
       user: { userId: `user-${phone}`, totpSecret: WITHHELD_SECRET, status: 'active', createdAt: 0, sessionEpoch: 3 },
-      pendingChangeTo: '+919876500001',
+      pendingChanges: [{ phoneNumber: '+919876500001', requestedAt: now - 20 }],
       lastStep: 100,
       failedAttempts: 2,
       lastFailedAt: now - 10,
