@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { HOUR } from '../core/clock.js';
+import { AuthError } from '../core/errors.js';
 import type { CountryCharge, CountrySendLimiter } from '../core/ports.js';
 import { isConditionFailure } from './dynamodb-document-client.js';
 import { KEY_PREFIXES, TTL_ATTRIBUTE } from './table-keys.js';
@@ -148,7 +149,8 @@ export class DynamoDbCountrySendLimiter implements CountrySendLimiter {
     const counts = new Map<string, number>();
     let keys = Array.from({ length: shards }, (_, shard) => shardKey(country, windowStart, shard));
     for (let read = 0; keys.length > 0; read++) {
-      if (read === MAX_BATCH_READS) throw new Error('BatchGetItem left country shards unprocessed');
+      // DynamoDB is shedding load: a short wait and a retry, never a 500.
+      if (read === MAX_BATCH_READS) throw new AuthError('service_unavailable', { retryAfterSeconds: 1 });
       const { Responses, UnprocessedKeys } = await this.client.send(
         new BatchGetCommand({
           RequestItems: {

@@ -168,3 +168,30 @@ async function shardCounts(country: string, budget: number): Promise<number[]> {
     }),
   );
 }
+
+describe('DynamoDbCountrySendLimiter when DynamoDB sheds load', () => {
+  it('answers 503 service_unavailable, not an internal error, when the shards stay unprocessed', async () => {
+    const table = await createTestTable();
+    const shedding = createDocumentClient(table.client);
+    // Every BatchGetItem comes back with all its keys unprocessed, as DynamoDB may answer under load.
+    shedding.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        const input = args.input as { RequestItems?: Record<string, unknown> };
+        if (input.RequestItems) {
+          (result.output as Record<string, unknown>).Responses = {};
+          (result.output as Record<string, unknown>).UnprocessedKeys = input.RequestItems;
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'shedBatchReads' },
+    );
+    const limiter = new DynamoDbCountrySendLimiter(shedding, table.tableName, () => 0);
+    expect(await limiter.tryConsume('IN', now, 2)).toBeDefined(); // shard 0 takes its one unit
+
+    await expect(limiter.tryConsume('IN', now, 2)).rejects.toMatchObject({
+      code: 'service_unavailable',
+      retryAfterSeconds: 1,
+    });
+  });
+});
