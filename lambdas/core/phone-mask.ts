@@ -26,6 +26,23 @@ export function maskNationalNumber(national: string): string {
   return `${'*'.repeat(national.length - visible)}${national.slice(national.length - visible)}`;
 }
 
+/**
+ * Digits written without a `+` (a national number, or an international one without its `+`, or with
+ * `00` before it): shows no more than either reading would, so `50051234` (Falklands, `+500 51234`)
+ * -> `******34`, not the 4 digits a national reading alone would keep.
+ */
+export function maskBareDigits(digits: string): string {
+  const international = digits.replace(/^0+/, '');
+  const asNational = visibleDigits(maskNationalNumber(digits));
+  const asInternational = international === '' ? 0 : visibleDigits(maskPhoneNumber(`+${international}`));
+  const visible = Math.min(asNational, asInternational);
+  return `${'*'.repeat(digits.length - visible)}${digits.slice(digits.length - visible)}`;
+}
+
+function visibleDigits(masked: string): number {
+  return masked.length - masked.lastIndexOf('*') - 1;
+}
+
 const CALLING_CODE_SET = new Set(CALLING_CODES);
 
 // Calling codes are prefix-free, so the first 1-3 digits name at most one. Input that starts with none

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { AuthErrorCode } from '../core/errors.js';
-import { maskNationalNumber, maskPhoneNumber } from '../core/phone-mask.js';
+import { maskBareDigits, maskPhoneNumber } from '../core/phone-mask.js';
 import { COUNTRY_DIMENSION, METRIC, METRICS_NAMESPACE, type MetricName, SERVICE_NAME } from './metric-names.js';
 
 export { COUNTRY_DIMENSION, METRIC, METRICS_NAMESPACE, type MetricName, SERVICE_NAME } from './metric-names.js';
@@ -103,7 +103,8 @@ const SET_ASIDE = /\uE000(\d+)\uE001/g;
  * - a run of 7 to 15 digits (an E.164 number, with or without its +, or a national one, possibly
  *   written with spaces, dots, hyphens or parentheses) keeps at most its last 4 digits, half of them
  *   or fewer, and a + number its calling code too, as `maskPhoneNumber` does: `+919876543210` ->
- *   `+91******3210`, `+6907290` -> `+690***0`;
+ *   `+91******3210`, `+6907290` -> `+690***0`; one without its + shows no more than it would with it
+ *   (`50051234` -> `******34`);
  * - exactly 6 digits on their own (a code; this service issues no other length) become `******`;
  * - a longer run (numbers written next to each other) is masked whole.
  * Kept readable: IPv4 and IPv6 addresses, ports, `host:port`, ISO 8601 timestamps and clock times,
@@ -124,7 +125,7 @@ function maskDigitRun(run: string): string {
   if (digits.length > 15) return run.replace(/\d/g, '*');
   if (digits.length >= 7) {
     if (run.startsWith('+')) return maskPhoneNumber(`+${digits}`);
-    return maskNationalNumber(digits);
+    return maskBareDigits(digits);
   }
   return /^\d{6}$/.test(run) ? '******' : run;
 }

@@ -28,9 +28,9 @@ describe('redact', () => {
     ['a number in a URL path', 'http://localhost:8000/users/9876543210', 'http://localhost:8000/users/******3210'],
     ['epoch seconds, which read like a national number', 'at 1750000000', 'at ******0000'],
     [
-      'a 7-digit local number, the shortest one masked as a number, with at least half masked',
+      'a 7-digit local number, the shortest one masked as a number, with at least half masked (and as +55 1234 would be)',
       'call 5551234',
-      'call ****234',
+      'call *****34',
     ],
     ['a Tokelau number, whose 4 national digits are shown as 1', 'to +6907290 failed', 'to +690***0 failed'],
     ['a Falklands number written with a space, 2 of its 5 digits shown', 'to +500 51234 failed', 'to +500***34 failed'],
@@ -89,13 +89,24 @@ describe('redact', () => {
   );
 });
 
+describe('redact, a short number written without its +', () => {
+  it.each([
+    ['50051234', '******34'], // +500 51234 (Falklands): 2 of its 5 national digits, as +500***34 shows
+    ['500 51234', '******34'],
+    ['0050051234', '********34'],
+    ['6907290', '******0'], // +690 7290 (Tokelau): 1 of its 4, as +690***0 shows
+  ])('shows no more of %j than the number with its + would', (text, masked) => {
+    expect(redact(text)).toBe(masked);
+  });
+});
+
 describe('redact, next to a colon', () => {
   it.each([
     ['(201) 555-0123: x', '******0123: x'],
     ['201-555-0123:9', '******0123:9'],
     ['+1 201-555-0123:', '+1******0123:'],
     ['+44 20 7946 0958:', '+44******0958:'],
-    ['x:555-0123', 'x:****123'],
+    ['x:555-0123', 'x:*****23'],
     ['98.765.432.10', '******3210'],
   ])('still masks the number in %j: a port keeps only digits that stand alone', (text, masked) => {
     expect(redact(text)).toBe(masked);
