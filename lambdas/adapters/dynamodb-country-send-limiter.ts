@@ -14,14 +14,6 @@ import { KEY_PREFIXES, TTL_ATTRIBUTE } from './table-keys.js';
  */
 export const COUNTRY_SHARDS = 16;
 
-/**
- * How long a container trusts a read that showed every shard of a window full: within it, a request
- * whose shard is full is refused without reading all 16 again. Only a refund can reopen a spent
- * window, so a read that old is wrong only if a refund landed since; and without the memo, a flood at
- * a spent country would read each shard once per request, past the 3,000 reads/s a partition serves.
- */
-export const SPENT_MEMO_SECONDS = 1;
-
 /** Rounds of read-then-try before giving up; see {@link DynamoDbCountrySendLimiter.tryConsume}. */
 const MAX_ROUNDS = COUNTRY_SHARDS + 1;
 
@@ -56,9 +48,6 @@ function shardKey(country: string, windowStart: number, shard: number) {
  * a send is refused only when one consistent read showed every shard full.
  */
 export class DynamoDbCountrySendLimiter implements CountrySendLimiter {
-  // Per country: the window and the second a read last showed every shard full.
-  private readonly spentSeen = new Map<string, { windowStart: number; at: number }>();
-
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -76,9 +65,8 @@ export class DynamoDbCountrySendLimiter implements CountrySendLimiter {
     const windowStart = windowOf(now);
     const first = this.pickShard(shardCount(maxPerHour));
     if (await this.add(country, windowStart, first, maxPerHour)) return { country, windowStart, shard: first };
-    if (this.knownSpent(country, windowStart, now)) return undefined;
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const open = await this.openShards(country, windowStart, now, maxPerHour);
+      const open = await this.openShards(country, windowStart, maxPerHour);
       if (open.length === 0) return undefined;
       for (const shard of shuffled(open)) {
         if (await this.add(country, windowStart, shard, maxPerHour)) return { country, windowStart, shard };
@@ -103,8 +91,6 @@ export class DynamoDbCountrySendLimiter implements CountrySendLimiter {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
-    // The window has room again; a container that saw it spent must look again.
-    this.spentSeen.delete(charge.country);
   }
 
   /** One random shard first (the same single call a send makes); every shard only when that one is full. */
@@ -115,8 +101,7 @@ export class DynamoDbCountrySendLimiter implements CountrySendLimiter {
       new GetCommand({ TableName: this.tableName, Key: shardKey(country, windowStart, first), ConsistentRead: true }),
     );
     if (((Item?.count as number | undefined) ?? 0) < shardShare(maxPerHour, first)) return true;
-    if (this.knownSpent(country, windowStart, now)) return false;
-    return (await this.openShards(country, windowStart, now, maxPerHour)).length > 0;
+    return (await this.openShards(country, windowStart, maxPerHour)).length > 0;
   }
 
   private async add(country: string, windowStart: number, shard: number, maxPerHour: number): Promise<boolean> {
@@ -143,8 +128,8 @@ export class DynamoDbCountrySendLimiter implements CountrySendLimiter {
     }
   }
 
-  /** The shards below their share, from one strongly consistent read of all of them; remembers a spent window. */
-  private async openShards(country: string, windowStart: number, now: number, maxPerHour: number): Promise<number[]> {
+  /** The shards below their share, from one strongly consistent read of all of them. */
+  private async openShards(country: string, windowStart: number, maxPerHour: number): Promise<number[]> {
     const shards = shardCount(maxPerHour);
     const counts = new Map<string, number>();
     let keys = Array.from({ length: shards }, (_, shard) => shardKey(country, windowStart, shard));
@@ -169,13 +154,7 @@ export class DynamoDbCountrySendLimiter implements CountrySendLimiter {
     const open = Array.from({ length: shards }, (_, shard) => shard).filter(
       (shard) => (counts.get(shardKey(country, windowStart, shard).pk) ?? 0) < shardShare(maxPerHour, shard),
     );
-    if (open.length === 0) this.spentSeen.set(country, { windowStart, at: now });
     return open;
-  }
-
-  private knownSpent(country: string, windowStart: number, now: number): boolean {
-    const seen = this.spentSeen.get(country);
-    return seen !== undefined && seen.windowStart === windowStart && now - seen.at < SPENT_MEMO_SECONDS;
   }
 }
 

@@ -108,7 +108,7 @@ describe('DynamoDbCountrySendLimiter', () => {
     expect(Item).toBeUndefined();
   });
 
-  it('refuses a spent country with one write and one read of every shard, then one write within the second', async () => {
+  it('refuses a spent country with one write and one read of every shard, every time', async () => {
     const calls: string[] = [];
     const counting = {
       send: (command: { constructor: { name: string } }) => {
@@ -124,10 +124,27 @@ describe('DynamoDbCountrySendLimiter', () => {
     expect(calls).toEqual(['UpdateCommand', 'BatchGetCommand']);
     calls.length = 0;
     expect(await limiter.tryConsume('BR', now, 16)).toBeUndefined();
-    expect(calls).toEqual(['UpdateCommand']);
-    calls.length = 0;
-    expect(await limiter.tryConsume('BR', now + 1, 16)).toBeUndefined();
     expect(calls).toEqual(['UpdateCommand', 'BatchGetCommand']);
+  });
+
+  it('sends with the unit another container gave back, right after seeing the country spent', async () => {
+    // Two containers: one holds the whole budget, the other has just been refused.
+    const other = new DynamoDbCountrySendLimiter(documents, tableName, roundRobin());
+    let pick = 0;
+    const mine = new DynamoDbCountrySendLimiter(documents, tableName, () => pick);
+    const held = [
+      await other.tryConsume('CL', now, 3),
+      await other.tryConsume('CL', now, 3),
+      await other.tryConsume('CL', now, 3),
+    ];
+    expect(held.every(Boolean)).toBe(true);
+    expect(await mine.tryConsume('CL', now, 3)).toBeUndefined();
+
+    await other.refund(held[0] as CountryCharge); // shard 0 has room again
+    pick = 1; // and this container draws a full one
+
+    expect(await mine.tryConsume('CL', now, 3)).toEqual({ country: 'CL', windowStart: hourStart, shard: 0 });
+    expect(await mine.hasRoom('CL', now, 3)).toBe(false);
   });
 
   it('answers hasRoom from every shard without counting anything', async () => {
