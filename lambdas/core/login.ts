@@ -285,8 +285,19 @@ export async function deliverCode(
     await deps.sms.send(phone.e164, message);
   } catch (error) {
     // The send stays counted (a failing provider cannot be hammered) but its code must not work.
-    await deps.records.cancelCode(phone.e164, step);
-    throw new AuthError('sms_unavailable', { cause: error });
+    // Nothing was sent whether or not the cancel lands, so the answer stays `sms_unavailable` (and
+    // the country unit goes back); a code that could not be cancelled expires with its TTL unseen.
+    const cancelled = await deps.records.cancelCode(phone.e164, step).then(
+      () => undefined,
+      (cancelError: unknown) => cancelError,
+    );
+    const cause =
+      cancelled === undefined
+        ? error
+        : new Error(`SMS provider refused (${String(error)}); cancelling the unsent code failed too`, {
+            cause: cancelled,
+          });
+    throw new AuthError('sms_unavailable', { cause });
   }
   const expiresAt = epochSeconds(deps.clock) + policy.otpTtlSeconds;
   if (written.code && expiresAt > written.code.expiresAt) await deps.records.extendCode(phone.e164, step, expiresAt);

@@ -602,6 +602,24 @@ describe('sendOtp', () => {
       expect(deps.ipLimiter.refund).not.toHaveBeenCalled();
     });
 
+    it('still answers sms_unavailable and gives back the country unit when cancelling the unsent code fails', async () => {
+      const clock = new MovableClock(T0);
+      const records = scriptedRecords([record()]);
+      records.cancelCode.mockRejectedValueOnce(new Error('cancel lost'));
+      const deps = sendDeps(records, {
+        policy: { sendMaxPerCountryPerHour: budgets },
+        clock,
+        sms: sms(clock, { failure: new Error('provider down') }),
+      });
+
+      const sent = sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' });
+      await expect(sent).rejects.toThrow(authError('sms_unavailable'));
+      await expect(sent).rejects.toMatchObject({
+        cause: { message: expect.stringMatching(/provider down.*cancelling/) },
+      });
+      expect(deps.countryLimiter.refund).toHaveBeenCalledExactlyOnceWith(CHARGE);
+    });
+
     it('keeps both once the provider took the message, even if a later write fails', async () => {
       const clock = new MovableClock(T0);
       const records = scriptedRecords([record()]);
