@@ -157,7 +157,7 @@ export async function requestNumberChange(
   const phone = parseNewNumber(input.phoneNumber, subject, policy);
   const testCode = policy.testPhoneNumbers.get(phone.e164);
   const charges = new SendCharges(deps, phone, input.sourceIp, testCode !== undefined);
-  let callerCharged = false;
+  let callerWritten = false;
 
   return charges.settle(async () => {
     for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
@@ -167,15 +167,15 @@ export async function requestNumberChange(
       const target = await deps.records.get(phone.e164, now);
       const taken = target.record.user?.status === 'active';
       // The caller pays before any refusal that depends on the target. Test numbers cost nothing, as
-      // on /send-otp.
-      if (!testCode && !callerCharged) {
-        assertSendAllowed(caller.record, now, policy, { cooldown: false });
+      // on /send-otp, but their change is listed too, so that a deletion withdraws it like any other.
+      const changeTo = taken ? undefined : phone.e164;
+      if (!callerWritten && (!testCode || changeTo !== undefined)) {
+        if (!testCode) assertSendAllowed(caller.record, now, policy, { cooldown: false });
         // Changes whose code has expired are withdrawn before the record forgets them.
         await withdrawChanges(deps.records, staleChangeTargets(caller.record, now, policy), subject.userId);
-        const changeTo = taken ? undefined : phone.e164;
-        if (!(await deps.records.save(planCallerCharge(caller.record, now, policy, changeTo), caller.version)))
-          continue;
-        callerCharged = true;
+        const charged = planCallerCharge(caller.record, now, policy, changeTo, { countSend: !testCode });
+        if (!(await deps.records.save(charged, caller.version))) continue;
+        callerWritten = true;
       }
       if (taken) {
         await charges.chargeIp(now);
@@ -191,6 +191,7 @@ export async function requestNumberChange(
       const change = { userId: subject.userId, secret: deps.newChangeSecret?.() ?? newTotpSecret() };
       const { next, step } = planNumberChangeSend(target.record, change, now, policy);
       if (!(await deps.records.save(next, target.version))) continue;
+      await assertStillHolder(deps.records, subject, phone.e164, now);
       charges.recorded();
       if (testCode) return { expiresIn: policy.otpTtlSeconds, outcome: 'test_number', phone };
       await deliverCode(deps, phone, codeAtStep(change.secret, step), next);
@@ -198,6 +199,25 @@ export async function requestNumberChange(
     }
     throw new AuthError('rate_limited', { retryAfterSeconds: 1 });
   });
+}
+
+/**
+ * Re-reads the caller after the change was written on the new number. A deletion (or a sign out
+ * everywhere) that landed between the caller's write, which listed the new number, and the change's
+ * write could not withdraw a change not yet there; every such deletion committed before this read, so
+ * the change is withdrawn here and nothing is sent. Any later deletion finds the change and withdraws
+ * it itself. Either way no record keeps the user's id or a change secret.
+ */
+async function assertStillHolder(
+  records: PhoneRecordStore,
+  subject: AccountSubject,
+  changedNumber: string,
+  now: number,
+): Promise<void> {
+  const { record } = await records.get(subject.phoneNumber, now);
+  if (holdsNumber(record, subject)) return;
+  await records.withdrawChange(changedNumber, subject.userId);
+  throw new AuthError('invalid_token', { detail: 'account_gone' });
 }
 
 function parseNewNumber(raw: string, subject: AccountSubject, policy: OtpPolicy): PhoneNumber {

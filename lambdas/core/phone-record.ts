@@ -259,14 +259,20 @@ export function planUnknownNumberSend(record: PhoneRecord, now: number, limits: 
  * number a change code may now go to, joins the pending changes; those {@link staleChangeTargets}
  * names leave them (the caller withdraws them first).
  */
-export function planCallerCharge(record: PhoneRecord, now: number, limits: SendLimits, changeTo?: string): PhoneRecord {
+export function planCallerCharge(
+  record: PhoneRecord,
+  now: number,
+  limits: SendLimits,
+  changeTo?: string,
+  { countSend = true }: { readonly countSend?: boolean } = {},
+): PhoneRecord {
   const stale = new Set(staleChangeTargets(record, now, limits));
   const kept = (record.pendingChanges ?? []).filter((c) => !stale.has(c.phoneNumber) && c.phoneNumber !== changeTo);
   const pendingChanges = changeTo === undefined ? kept : [...kept, { phoneNumber: changeTo, requestedAt: now }];
   const { pendingChanges: _old, ...rest } = record;
   return {
     ...rest,
-    sendTimes: sendTimesWith(record, now),
+    sendTimes: countSend ? sendTimesWith(record, now) : record.sendTimes,
     ...(pendingChanges.length ? { pendingChanges } : {}),
     ...retentionFields(record.user, now, limits),
   };

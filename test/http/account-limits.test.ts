@@ -1,7 +1,13 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { DynamoDbCountrySendLimiter } from '../../lambdas/adapters/dynamodb-country-send-limiter.js';
+import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
+import { DynamoDbIpRateLimiter } from '../../lambdas/adapters/dynamodb-ip-rate-limiter.js';
+import { DynamoDbPhoneRecordStore } from '../../lambdas/adapters/dynamodb-phone-record-store.js';
+import { makeChangePhoneNumberHandler } from '../../lambdas/http/change-phone-number-handler.js';
+import { createTelemetry } from '../../lambdas/http/telemetry.js';
 import { wrongCode } from '../helpers/fixtures.js';
-import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { apiEvent, authorizerClaimsOf, createTestApp, invoke, type TestApp } from '../helpers/test-app.js';
 
 const CALLER = '+919876543210';
 const REGISTERED = '+919876543220';
@@ -111,5 +117,60 @@ describe('DELETE /me after several number-change requests', () => {
 
     const items = await scanTable(app);
     for (const needle of [sub, neSecret]) expect(items.filter((item) => item.includes(needle))).toEqual([]);
+  });
+
+  it('withdraws a change to a test number too', async () => {
+    const TEST_NUMBER = '+12015550123';
+    const app = await createTestApp({ TEST_PHONE_NUMBERS: `${TEST_NUMBER}:424242` });
+    const { access, sub } = await app.login(CALLER);
+    const sendsBefore = await sendsOf(app, CALLER);
+    expect((await app.changeNumber(access, TEST_NUMBER)).status).toBe(200);
+    expect(await sendsOf(app, CALLER)).toBe(sendsBefore); // listed, not charged: test numbers cost nothing
+
+    expect((await app.deleteAccount(access)).status).toBe(204);
+
+    expect((await scanTable(app)).filter((item) => item.includes(sub) || item.includes('changeSecret'))).toEqual([]);
+  });
+
+  it('leaves nothing when the deletion lands between the caller charge and the change write, and sends nothing', async () => {
+    const app = await createTestApp();
+    const { access, sub } = await app.login(CALLER);
+    const documents = createDocumentClient(app.client);
+    const ipWindows = new DynamoDbIpRateLimiter(documents, app.tableName);
+    let deleted = false;
+    // The IP is counted after the caller's record is written and before the new number's is.
+    const ipLimiter = {
+      tryConsume: async (ip: string, now: number, max: number) => {
+        if (!deleted) {
+          deleted = true;
+          expect((await app.deleteAccount(access)).status).toBe(204);
+        }
+        return ipWindows.tryConsume(ip, now, max);
+      },
+      refund: (ip: string, at: number) => ipWindows.refund(ip, at),
+    };
+    const changePhoneNumber = makeChangePhoneNumberHandler(
+      {
+        records: new DynamoDbPhoneRecordStore(documents, app.tableName),
+        ipLimiter,
+        countryLimiter: new DynamoDbCountrySendLimiter(documents, app.tableName),
+        sms: app.sms,
+        clock: app.clock,
+        policy: app.policy,
+        recentLoginMaxAgeSeconds: 300,
+      },
+      createTelemetry(),
+    );
+    const smsBefore = app.sms.sent.length;
+
+    const answer = await invoke(
+      changePhoneNumber,
+      apiEvent('POST', '/me/phone-number', { phone_number: ND }, { claims: authorizerClaimsOf(access) }),
+    );
+
+    expect(deleted).toBe(true);
+    expect([answer.status, answer.body.code]).toEqual([401, 'invalid_token']);
+    expect(app.sms.sent.length).toBe(smsBefore);
+    expect((await scanTable(app)).filter((item) => item.includes(sub) || item.includes('changeSecret'))).toEqual([]);
   });
 });

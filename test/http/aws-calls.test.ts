@@ -226,7 +226,7 @@ describe('DynamoDB calls per request (success paths: at most 3, send-otp with a 
     ]);
   });
 
-  it('POST /me/phone-number: read both numbers, charge the caller, count the IP, write the new number', async () => {
+  it('POST /me/phone-number: read both numbers, charge the caller, count the IP, write the new number, read the caller again', async () => {
     const app = await createTestApp();
     const { access } = await app.login(PHONE);
     const calls = recordCalls(app);
@@ -238,6 +238,8 @@ describe('DynamoDB calls per request (success paths: at most 3, send-otp with a 
       ['PutItem', 'phone'],
       ['UpdateItem', 'ip'],
       ['PutItem', 'phone'],
+      // A deletion that landed between the two writes could not withdraw the change: it is caught here.
+      ['GetItem', 'phone'],
     ]);
   });
 
