@@ -188,6 +188,7 @@ export function composeVerifyPhoneNumber(runtime: Base & Pick<Runtime, 'document
       families: new DynamoDbUserFamilies(documents, tableName),
       keys: cachedKeys(runtime),
       sms: runtime.sms,
+      countryLimiter: new DynamoDbCountrySendLimiter(documents, tableName),
       numberChangedNotice: notice.templates,
       clock: runtime.clock,
       policy: parseOtpConfig(runtime.env),

@@ -163,6 +163,8 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
       phone: ['GetItem', 'PutItem', 'UpdateItem'],
       family: ['PutItem', 'DeleteItem'],
       user: ['Query'],
+      // The notice counts in the old number's country budget (an unconditional ADD).
+      country: ['UpdateItem'],
     },
     signingKey: true,
     // One SMS per completed move: the notice to the old number.

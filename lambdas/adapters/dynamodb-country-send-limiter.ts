@@ -93,6 +93,21 @@ export class DynamoDbCountrySendLimiter implements CountrySendLimiter {
     }
   }
 
+  async countSent(country: string, now: number, maxPerHour: number): Promise<void> {
+    const windowStart = windowOf(now);
+    // Any of the budget's shards will do (only their sum is read), and an unconditional ADD never refuses.
+    const shard = this.pickShard(shardCount(maxPerHour));
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: shardKey(country, windowStart, shard),
+        UpdateExpression: 'ADD #count :one SET #ttl = :ttl',
+        ExpressionAttributeNames: { '#count': 'count', '#ttl': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ':one': 1, ':ttl': windowStart + 2 * HOUR },
+      }),
+    );
+  }
+
   /** One random shard first (the same single call a send makes); every shard only when that one is full. */
   async hasRoom(country: string, now: number, maxPerHour: number): Promise<boolean> {
     const windowStart = windowOf(now);

@@ -1,7 +1,9 @@
+import { type Clock, epochSeconds } from './clock.js';
+import { countryBudgetOf } from './country-budget.js';
 import type { OtpPolicy } from './login.js';
 import { parsePhoneNumber } from './phone.js';
 import { maskPhoneNumber } from './phone-mask.js';
-import type { SmsSender } from './ports.js';
+import type { CountrySendLimiter, SmsSender } from './ports.js';
 import { type SmsTemplates, templateFor } from './sms-message.js';
 
 export interface NumberChangeNoticeDeps {
@@ -9,7 +11,10 @@ export interface NumberChangeNoticeDeps {
   readonly sms: SmsSender;
   /** `SMS_NUMBER_CHANGED_TEMPLATE` and `SMS_NUMBER_CHANGED_TEMPLATES`: no code, no link. */
   readonly numberChangedNotice: SmsTemplates;
-  readonly policy: Pick<OtpPolicy, 'testPhoneNumbers'>;
+  readonly policy: Pick<OtpPolicy, 'testPhoneNumbers' | 'sendMaxPerCountryPerHour'>;
+  /** The notice counts in its country's hourly budget like every SMS, though a spent one never stops it. */
+  readonly countryLimiter: Pick<CountrySendLimiter, 'countSent'>;
+  readonly clock: Clock;
 }
 
 /** What became of the notice; for logs and metrics, never for the client, whose move is done. */
@@ -19,6 +24,8 @@ export interface NumberChangeNotice {
   readonly maskedNumber: string;
   /** Why it was not sent, when it failed. */
   readonly error?: unknown;
+  /** Sent, but counting it in its country's budget failed: the budget is short of one SMS. */
+  readonly uncounted?: unknown;
 }
 
 /**
@@ -39,7 +46,14 @@ export async function noticeNumberChanged(
     const phone = parsePhoneNumber(oldNumber);
     maskedNumber = maskPhoneNumber(phone.e164, phone.callingCode);
     await deps.sms.send(phone.e164, templateFor(deps.numberChangedNotice, phone.country));
-    return { outcome: 'sent', maskedNumber };
+    const budget = countryBudgetOf(phone, deps.policy.sendMaxPerCountryPerHour);
+    if (!budget) return { outcome: 'sent', maskedNumber };
+    try {
+      await deps.countryLimiter.countSent(budget.key, epochSeconds(deps.clock), budget.maxPerHour);
+      return { outcome: 'sent', maskedNumber };
+    } catch (uncounted) {
+      return { outcome: 'sent', maskedNumber, uncounted };
+    }
   } catch (error) {
     return { outcome: 'failed', maskedNumber, error };
   }

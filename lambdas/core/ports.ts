@@ -144,6 +144,12 @@ export interface CountrySendLimiter {
    * nothing but must answer as if they did (closed signup's unknown numbers).
    */
   hasRoom(country: string, now: number, maxPerHour: number): Promise<boolean>;
+  /**
+   * Counts an SMS that was sent without asking (the notice to a number an account moved away from,
+   * which a spent budget must not silence): never refused, so the window may go past its budget,
+   * and later sends are refused for it, as the budget counts every SMS sent to the country.
+   */
+  countSent(country: string, now: number, maxPerHour: number): Promise<void>;
 }
 
 /**

@@ -31,6 +31,12 @@ export function makeVerifyPhoneNumberHandler(
     logFamilyCleanup(telemetry, result);
     const { notice } = result;
     if (notice.outcome === 'sent') telemetry.count(METRIC.numberChangedNoticeSent);
+    if (notice.uncounted !== undefined) {
+      telemetry.logger.warn('number change notice not counted in its country budget', {
+        phone: notice.maskedNumber,
+        cause: describeError(notice.uncounted),
+      });
+    }
     if (notice.outcome === 'failed') {
       telemetry.count(METRIC.numberChangedNoticeFailed);
       telemetry.logger.warn('number change notice not sent', {

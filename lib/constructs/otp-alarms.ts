@@ -118,8 +118,18 @@ export class OtpAlarms extends Construct {
     });
 
     this.smsPumpingVolume = new Alarm(this, 'SmsPumpingVolume', {
-      alarmDescription: 'Unusually many login codes sent within an hour: possible SMS pumping (toll fraud).',
-      metric: otpMetric(METRIC.sent, hour),
+      alarmDescription:
+        'Unusually many SMS (codes and number-change notices) sent within an hour: possible SMS pumping (toll fraud).',
+      // Every SMS the service sends: the notice to a number an account left is an SMS too.
+      metric: new MathExpression({
+        expression: 'FILL(sent, 0) + FILL(notices, 0)',
+        usingMetrics: {
+          sent: otpMetric(METRIC.sent, hour),
+          notices: otpMetric(METRIC.numberChangedNoticeSent, hour),
+        },
+        period: hour,
+        label: 'SMS sent',
+      }),
       threshold: t.otpSentPerHour ?? parseStackConfig({}).smsVolumeAlarmPerHour,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,

@@ -93,6 +93,7 @@ function requestDeps(records: MemoryRecords, policy: Partial<OtpPolicy> = {}) {
       tryConsume: vi.fn(async (): Promise<CountryCharge | undefined> => CHARGE),
       refund: vi.fn(async (_charge: CountryCharge) => {}),
       hasRoom: vi.fn(async () => true),
+      countSent: vi.fn(async () => {}),
     },
     sms: { send: vi.fn(async (_phone: string, _message: string) => {}) },
     clock,
@@ -436,6 +437,7 @@ describe('confirmNumberChange', () => {
       newTotpSecret: () => NEW_SECRET,
       sms: { send: vi.fn(async (_phoneNumber: string, _message: string) => {}) },
       numberChangedNotice: { default: 'Your number was changed.', byCountry: new Map([['IN', 'Aapka number badla.']]) },
+      countryLimiter: { countSent: vi.fn(async (_country: string, _now: number, _max: number) => {}) },
       sessions: {
         issuer: 'https://auth.test',
         audience: 'otp-login',

@@ -123,6 +123,7 @@ function countryLimiter(room = true) {
     tryConsume: vi.fn(async (): Promise<CountryCharge | undefined> => (room ? CHARGE : undefined)),
     refund: vi.fn(async (_charge: CountryCharge) => {}),
     hasRoom: vi.fn(async () => room),
+    countSent: vi.fn(async () => {}),
   } satisfies CountrySendLimiter;
 }
 

@@ -172,4 +172,18 @@ describe('SEND_MAX_PER_COUNTRY_PER_HOUR under concurrency (DynamoDB Local)', () 
     expect((await app.sendOtp('+919876543211')).status).toBe(200);
     expect((await app.sendOtp('+919876543212')).status).toBe(429);
   });
+
+  it('counts the notice a move texts to the old number, which a spent budget does not silence', async () => {
+    const app = await createTestApp({ SEND_MAX_PER_COUNTRY_PER_HOUR: 'IN=1' });
+    const user = await app.login('+919876543210'); // IN 1 of 1
+    expect((await app.changeNumber(user.access, '+447400123456')).status).toBe(200);
+    const moved = await app.verifyNumberChange(user.access, '+447400123456', app.sms.lastCodeFor('+447400123456'));
+    expect(moved.status).toBe(200);
+
+    const toIndia = app.sms.sent.filter((sms) => sms.phoneNumber.startsWith('+91'));
+    expect(toIndia).toHaveLength(2); // the login code and the notice
+    expect(await unitsSpent(app, 'CTRY#IN#')).toBe(2);
+    app.clock.advance(HOUR - (app.clock.seconds % HOUR) - 1); // later in the same hour
+    expect((await app.sendOtp('+919876543211')).status).toBe(429);
+  });
 });

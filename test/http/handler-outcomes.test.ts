@@ -66,6 +66,7 @@ function sendOtp(signupMode: OtpPolicy['signupMode']) {
         tryConsume: async () => ({ country: 'IN', windowStart: 0, shard: 0 }),
         refund: async () => {},
         hasRoom: async () => true,
+        countSent: async () => {},
       },
       sms: { send: vi.fn(async () => {}) },
       clock,

@@ -129,6 +129,14 @@ function functionProps(template: Template, stack: OtpAuthStack, name: FunctionNa
   return template.toJSON().Resources[logicalId(stack.functions[name])].Properties;
 }
 
+/** Thresholds of the SMS-volume alarm: the one whose math adds codes and notices. */
+function smsVolumeThresholds(t: { findResources(type: string): Record<string, { Properties?: unknown }> }): number[] {
+  return Object.values(t.findResources('AWS::CloudWatch::Alarm'))
+    .map((alarm) => alarm.Properties as { Threshold: number; Metrics?: { Expression?: string }[] })
+    .filter((alarm) => alarm.Metrics?.some((m) => m.Expression === 'FILL(sent, 0) + FILL(notices, 0)'))
+    .map((alarm) => alarm.Threshold);
+}
+
 describe('OtpAuthStack', () => {
   let stack: OtpAuthStack;
   let template: Template;
@@ -802,15 +810,30 @@ describe('OtpAuthStack', () => {
   });
 
   describe('alarms', () => {
-    it('alarms on failed SMS and on SMS-pumping volume', () => {
-      for (const metricName of ['SmsFailed', 'OtpSent']) {
-        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-          Namespace: 'OtpLogin',
-          MetricName: metricName,
-          Dimensions: [{ Name: 'service', Value: 'otp-login' }],
-          Statistic: 'Sum',
+    it('alarms on failed SMS and on SMS-pumping volume, codes and number-change notices together', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'OtpLogin',
+        MetricName: 'SmsFailed',
+        Dimensions: [{ Name: 'service', Value: 'otp-login' }],
+        Statistic: 'Sum',
+      });
+      const metric = (id: string, name: string) =>
+        Match.objectLike({
+          Id: id,
+          MetricStat: Match.objectLike({
+            Metric: { Namespace: 'OtpLogin', MetricName: name, Dimensions: [{ Name: 'service', Value: 'otp-login' }] },
+            Stat: 'Sum',
+            Period: 3600,
+          }),
         });
-      }
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Threshold: 500,
+        Metrics: Match.arrayWith([
+          Match.objectLike({ Expression: 'FILL(sent, 0) + FILL(notices, 0)' }),
+          metric('sent', 'OtpSent'),
+          metric('notices', 'NumberChangedNoticeSent'),
+        ]),
+      });
     });
 
     it('alarms when few sent codes get verified', () => {
@@ -875,17 +898,13 @@ describe('OtpAuthStack', () => {
       const { template: custom } = synthStack({
         alarmThresholds: { otpSentPerHour: 42, refreshTokenReusePer5Minutes: 3 },
       });
-      custom.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'OtpSent', Threshold: 42 });
+      expect(smsVolumeThresholds(custom)).toEqual([42]);
       custom.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'RefreshTokenReuse', Threshold: 3 });
     });
 
     it('takes the SMS-volume threshold from SMS_VOLUME_ALARM_PER_HOUR, and props over it', () => {
       const fromSetting = synthStack({ config: { SMS_VOLUME_ALARM_PER_HOUR: '1200' } }).template;
-      const volume = (t: typeof template) =>
-        Object.values(t.findResources('AWS::CloudWatch::Alarm'))
-          .map((alarm) => alarm.Properties)
-          .filter((alarm) => alarm.MetricName === 'OtpSent')
-          .map((alarm) => alarm.Threshold);
+      const volume = smsVolumeThresholds;
       expect(volume(template)).toEqual([500]);
       expect(volume(fromSetting)).toEqual([1200]);
       const both = synthStack({
