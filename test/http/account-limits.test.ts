@@ -20,6 +20,14 @@ async function sendsOf(app: TestApp, phoneNumber: string): Promise<number> {
 }
 
 describe('POST /me/phone-number costs the caller one send whatever the new number is', () => {
+  it('lets the user change the number right after logging in: the caller pays, its cooldown does not apply', async () => {
+    const app = await createTestApp({ SEND_COOLDOWN_SECONDS: '60' });
+    const { access } = await app.login(CALLER); // the login's send starts CALLER's cooldown
+
+    expect((await app.changeNumber(access, FREE)).status).toBe(200);
+    expect(await sendsOf(app, CALLER)).toBe(2);
+  });
+
   it('charges every probe, of a locked free number or a registered one, until the caller is out of sends', async () => {
     const app = await createTestApp({ SEND_MAX_PER_HOUR: '4', SEND_MAX_PER_DAY: '4', OTP_MAX_ATTEMPTS: '3' });
     const { access } = await app.login(CALLER); // the login is the caller's first send of the day
