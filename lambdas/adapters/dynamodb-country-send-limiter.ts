@@ -3,7 +3,7 @@ import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand
 import { HOUR } from '../core/clock.js';
 import { AuthError } from '../core/errors.js';
 import type { CountryCharge, CountrySendLimiter } from '../core/ports.js';
-import { isConditionFailure } from './dynamodb-document-client.js';
+import { countUnder, giveBackUnit } from './dynamodb-window-counter.js';
 import { KEY_PREFIXES, TTL_ATTRIBUTE } from './table-keys.js';
 
 /**
@@ -76,21 +76,7 @@ export class DynamoDbCountrySendLimiter implements CountrySendLimiter {
   }
 
   async refund(charge: CountryCharge): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: shardKey(charge.country, charge.windowStart, charge.shard),
-          UpdateExpression: 'ADD #count :minusOne',
-          // Never below zero, and never recreates an item TTL has already removed.
-          ConditionExpression: '#count > :zero',
-          ExpressionAttributeNames: { '#count': 'count' },
-          ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    await giveBackUnit(this.client, this.tableName, shardKey(charge.country, charge.windowStart, charge.shard));
   }
 
   async countSent(country: string, now: number, maxPerHour: number): Promise<void> {
@@ -120,27 +106,8 @@ export class DynamoDbCountrySendLimiter implements CountrySendLimiter {
   }
 
   private async add(country: string, windowStart: number, shard: number, maxPerHour: number): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: shardKey(country, windowStart, shard),
-          UpdateExpression: 'ADD #count :one SET #ttl = :ttl',
-          // Exact under any contention, in one call: the increment happens only while below the share.
-          ConditionExpression: 'attribute_not_exists(#count) OR #count < :max',
-          ExpressionAttributeNames: { '#count': 'count', '#ttl': TTL_ATTRIBUTE },
-          ExpressionAttributeValues: {
-            ':one': 1,
-            ':max': shardShare(maxPerHour, shard),
-            ':ttl': windowStart + 2 * HOUR,
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    const key = shardKey(country, windowStart, shard);
+    return countUnder(this.client, this.tableName, key, shardShare(maxPerHour, shard), windowStart + 2 * HOUR);
   }
 
   /** The shards below their share, from one strongly consistent read of all of them. */
