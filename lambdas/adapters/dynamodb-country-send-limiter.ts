@@ -80,13 +80,15 @@ export class DynamoDbCountrySendLimiter implements CountrySendLimiter {
   }
 
   async countSent(country: string, now: number, maxPerHour: number): Promise<void> {
+    // On a shard with room, as a send would be counted, so the next send is refused for it: the budget
+    // is enforced shard by shard, and a unit added to a full shard would block nothing.
+    if (await this.tryConsume(country, now, maxPerHour)) return;
+    // Every shard is full: the budget is spent whatever this adds; counted all the same.
     const windowStart = windowOf(now);
-    // Any of the budget's shards will do (only their sum is read), and an unconditional ADD never refuses.
-    const shard = this.pickShard(shardCount(maxPerHour));
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: shardKey(country, windowStart, shard),
+        Key: shardKey(country, windowStart, this.pickShard(shardCount(maxPerHour))),
         UpdateExpression: 'ADD #count :one SET #ttl = :ttl',
         ExpressionAttributeNames: { '#count': 'count', '#ttl': TTL_ATTRIBUTE },
         ExpressionAttributeValues: { ':one': 1, ':ttl': windowStart + 2 * HOUR },

@@ -147,6 +147,18 @@ describe('DynamoDbCountrySendLimiter', () => {
     expect(await mine.hasRoom('CL', now, 3)).toBe(false);
   });
 
+  it('counts an SMS sent without asking on a shard with room, so the next send is refused for it', async () => {
+    const limiter = new DynamoDbCountrySendLimiter(documents, tableName, () => 0);
+    expect(await limiter.tryConsume('PE', now, 2)).toMatchObject({ shard: 0 }); // shard 0 full
+
+    await limiter.countSent('PE', now, 2);
+
+    expect(await shardCounts('PE', 2)).toEqual([1, 1]);
+    expect(await limiter.tryConsume('PE', now, 2)).toBeUndefined();
+    await limiter.countSent('PE', now, 2); // spent: still counted, never refused
+    expect(await shardCounts('PE', 2)).toEqual([2, 1]);
+  });
+
   it('answers hasRoom from every shard without counting anything', async () => {
     const limiter = new DynamoDbCountrySendLimiter(documents, tableName, () => 0);
 
