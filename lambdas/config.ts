@@ -722,7 +722,7 @@ export const SETTINGS = {
     default: 500,
     min: 1,
     max: MAX_COUNTRY_BUDGET,
-    doc: 'codes sent within an hour at which the SMS-volume (pumping) alarm fires: a few times your busiest legitimate hour',
+    doc: 'SMS sent within an hour (codes and number-change notices) at which the SMS-volume (pumping) alarm fires: a few times your busiest legitimate hour',
   }),
 } as const satisfies Record<string, Setting>;
 
