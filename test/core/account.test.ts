@@ -320,6 +320,10 @@ describe('requestNumberChange', () => {
     expect(records.record(OLD)?.sendTimes).toEqual([T0 - 5000, T0]);
     expect(records.record(OLD)).not.toHaveProperty('pendingChanges');
     expect(deps.sms.send).not.toHaveBeenCalled();
+    // Answered on its merits: the IP unit stays spent, and no country unit was ever taken.
+    expect(deps.ipLimiter.tryConsume).toHaveBeenCalledTimes(1);
+    expect(deps.ipLimiter.refund).not.toHaveBeenCalled();
+    expect(deps.countryLimiter.tryConsume).not.toHaveBeenCalled();
   });
 
   it('drops a user who never finished a login on the new number: a newer send replaces an older code', async () => {
@@ -583,6 +587,45 @@ describe('confirmNumberChange', () => {
 
     expect(deps.sms.send.mock.calls).toEqual([[OLD, 'Aapka number badla.']]);
     expect(result.notice).toEqual({ outcome: 'sent', maskedNumber: '+91******3210' });
+  });
+
+  it('counts the notice in the old number country budget, and hands back a failure to count it', async () => {
+    const records = new MemoryRecords([holder(), pendingChange()]);
+    const deps = confirmDeps(
+      records,
+      { moveUser: vi.fn(async () => true) },
+      {
+        sendMaxPerCountryPerHour: { byCountry: new Map([['IN', 40]]), otherCountries: undefined },
+      },
+    );
+
+    const result = await confirmNumberChange(deps, { subject: SUBJECT, phoneNumber: NEW, otp: rightCode() });
+
+    expect(deps.countryLimiter.countSent.mock.calls).toEqual([['IN', T0, 40]]);
+    expect(result.notice).toEqual({ outcome: 'sent', maskedNumber: '+91******3210' });
+
+    const again = new MemoryRecords([holder(), pendingChange()]);
+    const failing = confirmDeps(
+      again,
+      { moveUser: vi.fn(async () => true) },
+      {
+        sendMaxPerCountryPerHour: { byCountry: new Map([['IN', 40]]), otherCountries: undefined },
+      },
+    );
+    const lost = new Error('throttled');
+    failing.countryLimiter.countSent.mockRejectedValueOnce(lost);
+    const counted = await confirmNumberChange(failing, { subject: SUBJECT, phoneNumber: NEW, otp: rightCode() });
+    expect(counted.notice).toEqual({ outcome: 'sent', maskedNumber: '+91******3210', uncounted: lost });
+    expect(failing.sms.send).toHaveBeenCalledTimes(1);
+  });
+
+  it('counts no notice where the old number country has no budget', async () => {
+    const records = new MemoryRecords([holder(), pendingChange()]);
+    const deps = confirmDeps(records, { moveUser: vi.fn(async () => true) });
+
+    await confirmNumberChange(deps, { subject: SUBJECT, phoneNumber: NEW, otp: rightCode() });
+
+    expect(deps.countryLimiter.countSent).not.toHaveBeenCalled();
   });
 
   it('uses the default notice for a country without one of its own', async () => {

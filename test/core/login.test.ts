@@ -576,6 +576,18 @@ describe('sendOtp', () => {
       expect(deps.sms.send).not.toHaveBeenCalled();
     });
 
+    it('gives back nothing when refused before anything was counted', async () => {
+      const records = scriptedRecords([record({ sendTimes: [T0] })]);
+      const deps = sendDeps(records, { policy: { sendMaxPerCountryPerHour: budgets, sendCooldownSeconds: 60 } });
+
+      await expect(sendOtp(deps, { phoneNumber: PHONE, sourceIp: '203.0.113.7' })).rejects.toThrow(
+        authError('rate_limited', { retryAfterSeconds: 60 }),
+      );
+      expect(deps.ipLimiter.tryConsume).not.toHaveBeenCalled();
+      expect(deps.ipLimiter.refund).not.toHaveBeenCalled();
+      expect(deps.countryLimiter.refund).not.toHaveBeenCalled();
+    });
+
     it('gives back both when every write race is lost', async () => {
       const records = scriptedRecords([record()], { saves: [false, false, false, false] });
       const deps = sendDeps(records, { policy: { sendMaxPerCountryPerHour: budgets } });
