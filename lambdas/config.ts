@@ -6,7 +6,13 @@ import { MAX_SEND_HISTORY } from './core/phone-record.js';
 import { CALLING_CODES, NON_GEOGRAPHIC_CALLING_CODES, PHONE_REGIONS } from './core/phone-regions.generated.js';
 import { PHONE_NUMBER_TYPES, type PhoneNumberType } from './core/phone-types.js';
 import { MAX_FAMILY_GENERATION, type SessionSettings } from './core/sessions.js';
-import { reportSmsTemplates, type SmsTemplateReport, type SmsTemplates, smsSize } from './core/sms-message.js';
+import {
+  namedTemplates,
+  reportSmsTemplates,
+  type SmsTemplateReport,
+  type SmsTemplates,
+  smsSize,
+} from './core/sms-message.js';
 
 /**
  * Every setting, declared once: its environment variable, default, bounds, group and one-line doc.
@@ -849,13 +855,7 @@ export function parseRecentLoginMaxAge(env: Env): number {
 export function parseNumberChangeNotice(env: Env): { templates: SmsTemplates; reports: SmsTemplateReport[] } {
   const config = parseSettings(env, 'numberChangeNotice');
   const templates = { default: config.smsNumberChangedTemplate, byCountry: config.smsNumberChangedTemplates };
-  const named: [string, string][] = [
-    [ENV.smsNumberChangedTemplate, templates.default],
-    ...[...templates.byCountry].map(([country, t]): [string, string] => [
-      `${ENV.smsNumberChangedTemplates}.${country}`,
-      t,
-    ]),
-  ];
+  const named = namedTemplates(templates, ENV.smsNumberChangedTemplate, ENV.smsNumberChangedTemplates);
   return { templates, reports: named.map(([name, template]) => ({ name, ...smsSize(template) })) };
 }
 

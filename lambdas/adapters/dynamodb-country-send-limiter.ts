@@ -1,10 +1,10 @@
 import { randomInt } from 'node:crypto';
-import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { HOUR } from '../core/clock.js';
 import { AuthError } from '../core/errors.js';
 import type { CountryCharge, CountrySendLimiter } from '../core/ports.js';
-import { countUnder, giveBackUnit } from './dynamodb-window-counter.js';
-import { KEY_PREFIXES, TTL_ATTRIBUTE } from './table-keys.js';
+import { countAlways, countUnder, giveBackUnit } from './dynamodb-window-counter.js';
+import { KEY_PREFIXES } from './table-keys.js';
 
 /**
  * Shards per country. DynamoDB serves about 1,000 writes/s per partition key; a request that reaches
@@ -85,15 +85,8 @@ export class DynamoDbCountrySendLimiter implements CountrySendLimiter {
     if (await this.tryConsume(country, now, maxPerHour)) return;
     // Every shard is full: the budget is spent whatever this adds; counted all the same.
     const windowStart = windowOf(now);
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: shardKey(country, windowStart, this.pickShard(shardCount(maxPerHour))),
-        UpdateExpression: 'ADD #count :one SET #ttl = :ttl',
-        ExpressionAttributeNames: { '#count': 'count', '#ttl': TTL_ATTRIBUTE },
-        ExpressionAttributeValues: { ':one': 1, ':ttl': windowStart + 2 * HOUR },
-      }),
-    );
+    const key = shardKey(country, windowStart, this.pickShard(shardCount(maxPerHour)));
+    await countAlways(this.client, this.tableName, key, windowStart + 2 * HOUR);
   }
 
   /** One random shard first (the same single call a send makes); every shard only when that one is full. */

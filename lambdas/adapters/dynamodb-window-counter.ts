@@ -8,6 +8,17 @@ export interface CounterKey {
   readonly sk: string;
 }
 
+/** `ADD 1` to a counter and keep it for the window (`ttl`), guarded or not by its callers. */
+function addOne(tableName: string, key: CounterKey, expiresAt: number) {
+  return {
+    TableName: tableName,
+    Key: key,
+    UpdateExpression: 'ADD #count :one SET #ttl = :ttl',
+    ExpressionAttributeNames: { '#count': 'count', '#ttl': TTL_ATTRIBUTE },
+    ExpressionAttributeValues: { ':one': 1, ':ttl': expiresAt },
+  };
+}
+
 /**
  * Counts one unit while the counter is below `max`: exact under any contention, in one call, as the
  * increment happens only while the guard holds. False when the counter is full (nothing counted).
@@ -19,15 +30,13 @@ export async function countUnder(
   max: number,
   expiresAt: number,
 ): Promise<boolean> {
+  const add = addOne(tableName, key, expiresAt);
   try {
     await client.send(
       new UpdateCommand({
-        TableName: tableName,
-        Key: key,
-        UpdateExpression: 'ADD #count :one SET #ttl = :ttl',
+        ...add,
         ConditionExpression: 'attribute_not_exists(#count) OR #count < :max',
-        ExpressionAttributeNames: { '#count': 'count', '#ttl': TTL_ATTRIBUTE },
-        ExpressionAttributeValues: { ':one': 1, ':max': max, ':ttl': expiresAt },
+        ExpressionAttributeValues: { ...add.ExpressionAttributeValues, ':max': max },
       }),
     );
     return true;
@@ -35,6 +44,16 @@ export async function countUnder(
     if (isConditionFailure(error)) return false;
     throw error;
   }
+}
+
+/** Counts one unit whatever the counter holds: for what was done without asking (never refused). */
+export async function countAlways(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  key: CounterKey,
+  expiresAt: number,
+): Promise<void> {
+  await client.send(new UpdateCommand(addOne(tableName, key, expiresAt)));
 }
 
 /** Gives back one unit counted by {@link countUnder}, for a request that ended up using nothing. */

@@ -22,8 +22,11 @@ export function maskPhoneNumber(e164: string, callingCode?: string): string {
 /** The last digits of a national number that may be shown: at most 4, with at least half masked, and 3. */
 export function maskNationalNumber(national: string): string {
   const masked = Math.max(MIN_MASKED_DIGITS, Math.ceil(national.length / 2));
-  const visible = Math.min(MAX_VISIBLE_DIGITS, Math.max(0, national.length - masked));
-  return `${'*'.repeat(national.length - visible)}${national.slice(national.length - visible)}`;
+  return showLast(national, Math.min(MAX_VISIBLE_DIGITS, Math.max(0, national.length - masked)));
+}
+
+function showLast(digits: string, visible: number): string {
+  return `${'*'.repeat(digits.length - visible)}${digits.slice(digits.length - visible)}`;
 }
 
 /**
@@ -35,8 +38,7 @@ export function maskBareDigits(digits: string): string {
   const international = digits.replace(/^0+/, '');
   const asNational = visibleDigits(maskNationalNumber(digits));
   const asInternational = international === '' ? 0 : visibleDigits(maskPhoneNumber(`+${international}`));
-  const visible = Math.min(asNational, asInternational);
-  return `${'*'.repeat(digits.length - visible)}${digits.slice(digits.length - visible)}`;
+  return showLast(digits, Math.min(asNational, asInternational));
 }
 
 function visibleDigits(masked: string): number {

@@ -110,6 +110,24 @@ export interface SmsTemplateReport extends SmsSize {
 }
 
 /**
+ * Each template with the name of the setting it came from (`SMS_TEMPLATE`, `SMS_TEMPLATES.IN`), for
+ * the start-up report of what each costs.
+ */
+export function namedTemplates(
+  templates: SmsTemplates,
+  defaultSetting: string,
+  byCountrySetting: string,
+): [string, string][] {
+  return [
+    [defaultSetting, templates.default],
+    ...[...templates.byCountry].map(([country, template]): [string, string] => [
+      `${byCountrySetting}.${country}`,
+      template,
+    ]),
+  ];
+}
+
+/**
  * Every template as it will be sent (a code of `OTP_DIGITS` digits, this lifetime, these autofill
  * lines): its size, and a problem when a placeholder is missing or autofill is on and the message
  * would exceed {@link AUTOFILL_MAX_BYTES}.
@@ -119,10 +137,7 @@ export function reportSmsTemplates(
   ttlSeconds: number,
   autofill: SmsAutofill,
 ): SmsTemplateReport[] {
-  const named: [string, string][] = [
-    ['SMS_TEMPLATE', templates.default],
-    ...[...templates.byCountry].map(([country, template]): [string, string] => [`SMS_TEMPLATES.${country}`, template]),
-  ];
+  const named = namedTemplates(templates, 'SMS_TEMPLATE', 'SMS_TEMPLATES');
   const autofillOn = Boolean(autofill.androidAppHash || autofill.webOtpDomain);
   return named.map(([name, template]) => {
     const size = smsSize(composeOtpSms(template, '0'.repeat(OTP_DIGITS), ttlSeconds, autofill));
