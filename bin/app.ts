@@ -51,9 +51,39 @@ const keyRotationDays = wholeNumber('keyRotationDays');
 const alarmTopicArn = context('alarmTopicArn');
 const smsMonthlyBudgetUsd = positiveAmount('smsMonthlyBudgetUsd');
 
+// The custom domain: the issuer becomes https://<domainName>[/<basePath>] (README: "Why production needs a custom domain").
+const domainName = context('domainName');
+const certificateArn = context('certificateArn');
+const hostedZoneId = context('hostedZoneId');
+const hostedZoneName = context('hostedZoneName');
+const basePath = context('basePath');
+if ((domainName === undefined) !== (certificateArn === undefined)) {
+  throw new Error(
+    'Context domainName and certificateArn go together: the domain needs its certificate, and a certificate its domain',
+  );
+}
+if ((hostedZoneId === undefined) !== (hostedZoneName === undefined)) {
+  throw new Error(
+    'Context hostedZoneId and hostedZoneName go together: Route 53 names the zone by id, the alias needs its name',
+  );
+}
+if (!domainName && (hostedZoneId || basePath)) {
+  throw new Error('Context hostedZoneId, hostedZoneName and basePath need domainName and certificateArn');
+}
+
 new OtpAuthStack(app, context('stackName') ?? 'OtpLogin', {
   production: flag('production', false),
   config,
+  ...(domainName && certificateArn
+    ? {
+        domain: {
+          name: domainName,
+          certificateArn,
+          ...(hostedZoneId && hostedZoneName ? { hostedZone: { id: hostedZoneId, name: hostedZoneName } } : {}),
+          ...(basePath ? { basePath } : {}),
+        },
+      }
+    : {}),
   ...(keyRotationDays !== undefined ? { keyRotationDays } : {}),
   ...(alarmTopicArn ? { alarmTopicArn } : {}),
   ...(smsMonthlyBudgetUsd !== undefined ? { smsMonthlyBudgetUsd } : {}),

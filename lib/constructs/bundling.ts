@@ -1,10 +1,12 @@
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AssetStaging } from 'aws-cdk-lib';
-import { type BundlingOptions, type ICommandHooks, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { AssetHashType, DockerImage } from 'aws-cdk-lib';
+import { Code } from 'aws-cdk-lib/aws-lambda';
 import type { BuildOptions } from 'esbuild';
 
-/** The repository root: `NodejsFunction` runs esbuild from here, so the benchmark must too. */
+/** The repository root: every bundle is built from here, so that its map names the same paths. */
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 
 /** `lambdas/functions/<name>.ts`, absolute. */
@@ -28,63 +30,15 @@ const BANNER = "import { createRequire } from 'module'; const require = createRe
 const SOURCE_MAP = true;
 const SOURCES_CONTENT = false;
 
-/** The file name `NodejsFunction` writes for ESM output; the `sourceMappingURL` comment names it. */
+/** The bundle's file name (ESM, so `.mjs`); the `sourceMappingURL` comment names it. */
 export const BUNDLE_FILE_NAME = 'index.mjs';
 
 /**
- * Rewrites the bundle's source map so that `sources` name files from the project root
- * (`lambdas/functions/me.ts`, `node_modules/jose/...`). esbuild writes them relative to the map,
- * and CDK bundles into a temporary folder inside the `cdk synth -o` folder, so the same code got a
- * different map, and so a different asset hash (CDK hashes a NodejsFunction's output), for every
- * output folder: a pipeline synthesizing elsewhere redeployed every function and reran the deploy
- * trigger. esbuild's `sourceRoot` would not help: it only adds a field, `sources` stay relative.
- * The map stays as useful: with `sourcesContent` off its paths are labels, and these are clearer.
- *
- * A one-line Node script, since hooks are shell commands (bash, cmd, or bash in the Docker
- * fallback); its strings are template literals so that the script needs no quote of its own.
- */
-function projectRelativeSourcesCommand(inputDir: string, outputDir: string): string {
-  const script = [
-    'const fs=require(`fs`),path=require(`path`),[,root,out]=process.argv',
-    `const file=path.join(out,\`${BUNDLE_FILE_NAME}.map\`)`,
-    'const map=JSON.parse(fs.readFileSync(file,`utf8`))',
-    'map.sources=map.sources.map(s=>path.relative(root,path.resolve(out,s)).split(path.sep).join(`/`))',
-    'fs.writeFileSync(file,JSON.stringify(map))',
-  ].join(';');
-  const posix = process.platform !== 'win32' || outputDir === AssetStaging.BUNDLING_OUTPUT_DIR;
-  const quote = posix ? (arg: string) => `'${arg.replaceAll("'", "'\\''")}'` : (arg: string) => `"${arg}"`;
-  return ['node', '-e', quote(script), quote(inputDir), quote(outputDir)].join(' ');
-}
-
-const commandHooks: ICommandHooks = {
-  beforeBundling: () => [],
-  beforeInstall: () => [],
-  afterBundling: (inputDir, outputDir) => (SOURCE_MAP ? [projectRelativeSourcesCommand(inputDir, outputDir)] : []),
-};
-
-/**
- * esbuild settings for every Lambda. The AWS SDK is bundled rather than taken from the runtime:
- * a minified bundle holding only the commands a function uses loads faster than the runtime's full SDK,
- * and pins the SDK version we tested against.
- */
-export const bundling: BundlingOptions = {
-  format: OutputFormat.ESM,
-  target: TARGET,
-  minify: MINIFY,
-  sourceMap: SOURCE_MAP,
-  sourceMapMode: SourceMapMode.DEFAULT,
-  sourcesContent: SOURCES_CONTENT,
-  mainFields: [...MAIN_FIELDS],
-  banner: BANNER,
-  bundleAwsSDK: true,
-  externalModules: [],
-  commandHooks,
-};
-
-/**
- * Plain esbuild options that produce the same bundle as {@link bundling}, for building outside CDK
- * (the cold-start benchmark). The JavaScript is byte-identical when `outfile` is named
- * {@link BUNDLE_FILE_NAME}; the source map is not rewritten, so its `sources` stay relative to it.
+ * The esbuild settings of every Lambda bundle, whoever builds it: the synth in this repository
+ * ({@link functionCode}), the package's build (scripts/build-package.ts) and the benchmark. The AWS
+ * SDK is bundled rather than taken from the runtime: a minified bundle holding only the commands a
+ * function uses loads faster than the runtime's full SDK, and pins the SDK version we tested against.
+ * The source map is written beside the bundle; {@link buildBundle} rewrites its `sources`.
  */
 export function esbuildBuildOptions(entryPath: string, outfile: string): BuildOptions {
   return {
@@ -102,4 +56,68 @@ export function esbuildBuildOptions(entryPath: string, outfile: string): BuildOp
     banner: { js: BANNER },
     external: [],
   };
+}
+
+/**
+ * Builds one function's bundle into `outputDir` (`index.mjs` and its map), synchronously, as a
+ * synth needs it. The map's `sources` are rewritten to name files from the project root
+ * (`lambdas/functions/me.ts`, `node_modules/jose/...`): esbuild writes them relative to the map, so
+ * the same code bundled into another folder (CDK bundles into a temporary folder inside the
+ * `cdk synth -o` folder) got another map, another asset hash, and a redeploy of every function. With
+ * `sourcesContent` off, the map's paths are labels, and these are the clearer ones.
+ *
+ * esbuild is loaded here, not imported: it is a build tool of this repository, and the package a
+ * team installs ships its bundles built ({@link functionCode}), so its consumers never load it.
+ */
+export function buildBundle(entryName: string, outputDir: string): void {
+  const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+  esbuild.buildSync({
+    ...esbuildBuildOptions(lambdaEntry(entryName), join(outputDir, BUNDLE_FILE_NAME)),
+    logLevel: 'warning',
+  });
+  if (!SOURCE_MAP) return;
+  const mapFile = join(outputDir, `${BUNDLE_FILE_NAME}.map`);
+  const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources: string[] };
+  map.sources = map.sources.map((source) => relative(PROJECT_ROOT, resolve(outputDir, source)).split(sep).join('/'));
+  writeFileSync(mapFile, JSON.stringify(map));
+}
+
+/**
+ * Where the installed package keeps the bundles its build made (`dist/functions/<entry>/`, beside
+ * the construct's own `dist/lib/`). In this repository, running from `lib/`, there is no such folder.
+ */
+const PREBUILT_BUNDLES = fileURLToPath(new URL('../functions/', import.meta.url));
+
+/**
+ * A function's code. From the installed package: the bundle its build made, taken as it is, so a
+ * team's `cdk synth` needs no esbuild, no Docker and no TypeScript sources, and the asset hash is
+ * the bundle's own, whatever machine synthesizes. In this repository: bundled at synth by
+ * {@link buildBundle}, the asset hashed by its output; a stack left out of bundling
+ * (`aws:cdk:bundling-stacks`) is not bundled at all.
+ */
+export function functionCode(entryName: string): Code {
+  if (existsSync(PREBUILT_BUNDLES)) {
+    const dir = join(PREBUILT_BUNDLES, entryName);
+    if (!existsSync(join(dir, BUNDLE_FILE_NAME))) {
+      throw new Error(
+        `otp-login: the installed package has no bundle for ${entryName} in ${dir}; reinstall the package`,
+      );
+    }
+    return Code.fromAsset(dir);
+  }
+  return Code.fromAsset(PROJECT_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never pulled: local bundling always succeeds or throws. The command names the entry, so that
+      // CDK's asset cache, keyed by these options, tells one function's bundle from another's.
+      image: DockerImage.fromRegistry('dummy'),
+      command: ['bundle', entryName],
+      local: {
+        tryBundle(outputDir) {
+          buildBundle(entryName, outputDir);
+          return true;
+        },
+      },
+    },
+  });
 }

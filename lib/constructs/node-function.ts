@@ -1,11 +1,9 @@
-import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { bundling, lambdaEntry, PROJECT_ROOT } from './bundling.js';
+import { functionCode } from './bundling.js';
 
 /** The newest Node.js runtime aws-cdk-lib offers; bundles still target Node.js 22 (see bundling.ts). */
 export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
@@ -14,7 +12,7 @@ export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
 export const DEFAULT_LOG_RETENTION = RetentionDays.ONE_MONTH;
 
 export interface NodeFunctionProps {
-  /** The entry's name: `lambdas/functions/<entryName>.ts`, exporting `handler`. */
+  /** The entry's name: `lambdas/functions/<entryName>.ts`, exporting `handler`; its bundle's folder in the package. */
   readonly entryName: string;
   /** Environment variables of the function. */
   readonly environment?: Readonly<Record<string, string>>;
@@ -43,10 +41,11 @@ export interface NodeFunctionProps {
 
 /**
  * A Lambda function with the project's shared defaults, written once: Node.js on arm64, the shared
- * esbuild settings, its own log group with retention, and a role with no managed policy (only the
- * right to write to that log group; callers grant the rest).
+ * bundle ({@link functionCode}: built by the package, or at synth in this repository), its own log
+ * group with retention, and a role with no managed policy (only the right to write to that log
+ * group; callers grant the rest).
  */
-export class NodeFunction extends NodejsFunction {
+export class NodeFunction extends LambdaFunction {
   constructor(scope: Construct, id: string, props: NodeFunctionProps) {
     // Created beside the function rather than inside it, because the function needs both at construction.
     const logGroup = new LogGroup(scope, `${id}Logs`, {
@@ -59,15 +58,12 @@ export class NodeFunction extends NodejsFunction {
       description: `Execution role of the ${props.entryName} function`,
     });
     super(scope, id, {
-      entry: lambdaEntry(props.entryName),
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      code: functionCode(props.entryName),
+      handler: 'index.handler',
       runtime: LAMBDA_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
       timeout: props.timeout ?? Duration.seconds(10),
-      bundling,
       role,
       logGroup,
       ...(props.description ? { description: props.description } : {}),

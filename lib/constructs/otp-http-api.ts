@@ -1,9 +1,11 @@
-import { Duration, Token, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  ApiMapping,
   type CfnStage,
   CorsHttpMethod,
   type CorsPreflightOptions,
+  DomainName,
   HttpApi,
   HttpMethod,
   HttpRoute,
@@ -11,44 +13,25 @@ import {
   type HttpStage,
   LogGroupLogDestination,
   PayloadFormatVersion,
+  SecurityPolicy,
   type ThrottleSettings,
 } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import type { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { AaaaRecord, ARecord, type IHostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
+import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 import { ANY_ORIGIN, allowedOriginsProblem, CORS_POLICY, parseStackConfig } from '../../lambdas/config.js';
+import { type OtpJwtAuthorizerProps, otpJwtAuthorizer } from './jwt-authorizer.js';
+import { apiDomainProblem, domainIssuer, type OtpApiDomain } from './otp-api-domain.js';
+
+export { apiDomainProblem, domainIssuer, type OtpApiDomain, type OtpJwtAuthorizerProps, otpJwtAuthorizer };
+
 import { ROUTES, type Route } from '../../lambdas/http/routes.js';
 import { FUNCTIONS, type FunctionName } from '../../lambdas/registry.js';
-
-export interface OtpJwtAuthorizerProps {
-  /** The otp-login issuer: the API's URL without a trailing slash (stack output `Issuer`). */
-  readonly issuer: string;
-  /** Accepted `aud` values; a token must carry at least one. */
-  readonly audience: string | readonly string[];
-}
-
-/**
- * A native HTTP API JWT authorizer that trusts otp-login access tokens: API Gateway reads the issuer's
- * OpenID configuration, caches its JWKS and checks signature, `iss`, `aud` and `exp` without running
- * any code. Other teams' HTTP APIs can protect routes with it as they are.
- */
-export function otpJwtAuthorizer(scope: Construct, id: string, props: OtpJwtAuthorizerProps): HttpJwtAuthorizer {
-  const { issuer } = props;
-  // API Gateway compares `iss` byte for byte, so a stray trailing slash would reject every token.
-  if (!Token.isUnresolved(issuer) && (!issuer.startsWith('https://') || issuer.endsWith('/'))) {
-    throw new Error(
-      `${scope.node.path}/${id}: issuer must be the https URL of the otp-login API without a trailing slash, got "${issuer}"`,
-    );
-  }
-  const audiences = typeof props.audience === 'string' ? [props.audience] : [...props.audience];
-  if (audiences.length === 0) throw new Error(`${scope.node.path}/${id}: at least one audience is required`);
-  return new HttpJwtAuthorizer(id, issuer, {
-    jwtAudience: audiences,
-    identitySource: ['$request.header.Authorization'],
-  });
-}
 
 /**
  * The route key path for a route-table path. HTTP API route keys cannot end in "/": the service rejects
@@ -80,6 +63,12 @@ const METHODS: Readonly<Record<Route['method'], HttpMethod>> = {
 };
 
 export interface OtpHttpApiProps {
+  /**
+   * Serve the API on this domain: the issuer is `https://<name>[/<basePath>]` and the default
+   * `execute-api` endpoint is disabled, so no token check can be reached around the domain.
+   * @default - the `execute-api` endpoint, which is also the issuer
+   */
+  readonly domain?: OtpApiDomain;
   /** The `aud` our access tokens carry and the JWT authorizer requires. */
   readonly audience: string;
   /**
@@ -107,6 +96,22 @@ export interface OtpHttpApiProps {
   readonly allowedOrigins?: readonly string[];
   /** Refuses `allowedOrigins: ['*']`. @default false */
   readonly production?: boolean;
+}
+
+/**
+ * A regional API endpoint takes a certificate of its own region only; CloudFormation would fail the
+ * deploy half-way, so a certificate ARN naming another region fails the synth.
+ */
+function refuseCertificateOfAnotherRegion(scope: Construct, certificate: ICertificate): void {
+  const arn = certificate.certificateArn;
+  const region = Stack.of(scope).region;
+  if (Token.isUnresolved(arn) || Token.isUnresolved(region)) return;
+  const certificateRegion = Arn.split(arn, ArnFormat.SLASH_RESOURCE_NAME).region;
+  if (certificateRegion && certificateRegion !== region) {
+    throw new Error(
+      `${scope.node.path}: domain.certificate is in ${certificateRegion}, but the API is in ${region}: a regional API Gateway domain needs a certificate from ACM in its own region`,
+    );
+  }
 }
 
 /** The HTTP API's CORS configuration for some origins, or none when there are none. */
@@ -142,8 +147,13 @@ export class OtpHttpApi extends Construct {
   readonly stage: HttpStage;
   readonly accessLogs: LogGroup;
   readonly authorizer: HttpJwtAuthorizer;
-  /** The API's own URL, no trailing slash: the `iss` of our tokens and the base of the JWKS URL. */
+  /**
+   * The API's base URL, no trailing slash: the `iss` of our tokens and the base of the JWKS URL.
+   * The custom domain's when there is one, else the `execute-api` endpoint.
+   */
   readonly issuer: string;
+  /** The custom domain, when there is one. */
+  readonly domainName: DomainName | undefined;
   readonly audience: string;
   private readonly props: OtpHttpApiProps;
   private connected = false;
@@ -153,13 +163,21 @@ export class OtpHttpApi extends Construct {
     this.props = props;
     this.audience = props.audience;
     const cors = corsPreflight(this, props);
+    const { domain } = props;
+    if (domain) {
+      const problem = apiDomainProblem(domain);
+      if (problem) throw new Error(`${this.node.path}: ${problem}`);
+    }
     this.httpApi = new HttpApi(this, 'Api', {
       description: 'otp-login: phone-number OTP login',
       ...(cors ? { corsPreflight: cors } : {}),
       // The stage is made below, with access logs and throttling the default stage cannot take.
       createDefaultStage: false,
+      // With a domain, the issuer is the domain: the execute-api URL would serve the same API under
+      // another name, which no token names and no client should learn.
+      ...(domain ? { disableExecuteApiEndpoint: true } : {}),
     });
-    this.issuer = this.httpApi.apiEndpoint;
+    this.issuer = domain ? domainIssuer(domain) : this.httpApi.apiEndpoint;
     this.authorizer = otpJwtAuthorizer(this, 'OtpJwtAuthorizer', { issuer: this.issuer, audience: props.audience });
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', {
@@ -195,11 +213,41 @@ export class OtpHttpApi extends Construct {
         ),
       },
     });
+    this.domainName = domain ? this.serveOn(domain) : undefined;
   }
 
-  /** The `https://…` base URL of the API, without a trailing slash. */
+  /** The `https://…` base URL of the API, without a trailing slash: the issuer. */
   get url(): string {
-    return this.httpApi.apiEndpoint;
+    return this.issuer;
+  }
+
+  private serveOn(domain: OtpApiDomain): DomainName {
+    refuseCertificateOfAnotherRegion(this, domain.certificate);
+    const domainName = new DomainName(this, 'Domain', {
+      domainName: domain.name,
+      certificate: domain.certificate,
+      // Said, not left to the default: TLS 1.0 and 1.1 never reach a service that hands out tokens.
+      securityPolicy: SecurityPolicy.TLS_1_2,
+    });
+    new ApiMapping(this, 'DomainMapping', {
+      api: this.httpApi,
+      domainName,
+      stage: this.stage,
+      ...(domain.basePath ? { apiMappingKey: domain.basePath } : {}),
+    });
+    const zone = domain.hostedZone;
+    if (zone) {
+      const zoneName = Token.isUnresolved(zone.zoneName) ? undefined : zone.zoneName.replace(/\.$/, '');
+      if (zoneName !== undefined && domain.name !== zoneName && !domain.name.endsWith(`.${zoneName}`)) {
+        throw new Error(`${this.node.path}: domain.name ${domain.name} is not in the hosted zone ${zoneName}`);
+      }
+      const target = RecordTarget.fromAlias(
+        new ApiGatewayv2DomainProperties(domainName.regionalDomainName, domainName.regionalHostedZoneId),
+      );
+      new ARecord(this, 'DomainAlias', { zone, recordName: `${domain.name}.`, target });
+      new AaaaRecord(this, 'DomainAliasIpv6', { zone, recordName: `${domain.name}.`, target });
+    }
+    return domainName;
   }
 
   /** Routes every route-table entry to its function and everything else to `not-found`. Call once. */

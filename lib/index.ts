@@ -1,0 +1,17 @@
+/**
+ * The package's public API: the construct, its props and what it exposes. Everything else (the
+ * functions' code under lambdas/, the constructs inside) ships built and is not part of it; the
+ * package's build checks that these declarations name no module but aws-cdk-lib and constructs.
+ */
+export type { OtpAlarmThresholds } from './constructs/alarm-thresholds.js';
+export { type OtpJwtAuthorizerProps, otpJwtAuthorizer } from './constructs/jwt-authorizer.js';
+export type { OtpApiDomain } from './constructs/otp-api-domain.js';
+export {
+  DEFAULT_AUDIENCE,
+  OtpLogin,
+  type OtpLoginAlarms,
+  type OtpLoginFunctionName,
+  type OtpLoginKeys,
+  type OtpLoginProps,
+} from './otp-login.js';
+export type * from './otp-login-settings.js';
