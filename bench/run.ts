@@ -3,7 +3,7 @@
  * instructions, then in time), local throughput, warm handler overhead, AWS calls and DynamoDB request
  * units per route, printed as tables on stdout (progress on stderr). `--only` runs some sections
  * (bundles, instructions, cold, throughput, warm); `npm run bench:instructions` is `--only=instructions`.
- * Scratch files go to bench/.build/ (gitignored); the README's Performance section is the record.
+ * Scratch files go to bench/.build/ (gitignored); docs/performance.md is the record.
  */
 import { cpus } from 'node:os';
 import { buildBundles } from './bundles.js';

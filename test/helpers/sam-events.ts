@@ -4,7 +4,7 @@ import type { ApiEvent } from '../../lambdas/http/api-event.js';
 import { ROUTES } from '../../lambdas/http/routes.js';
 import type { FunctionName } from '../../lambdas/registry.js';
 
-/** The README's `sam local` sample events and env file. */
+/** The `sam local` sample events and env file of CONTRIBUTING.md. */
 export const EVENTS_DIR = 'events';
 export const SAM_ENV_FILE = 'sam-env.json';
 /** The key rotation's event: `{}` republishes the current key set's public keys. */

@@ -220,7 +220,7 @@ describe('sam local with the template npm run synth writes', () => {
   });
 
   it('copies the keys, logs in, refreshes, logs out and serves the JWKS: each a fresh process, on DynamoDB Local', async () => {
-    // The README's first step: the rotation copies the deployed key set's public keys to the table.
+    // CONTRIBUTING.md's first `sam local` step: the rotation copies the deployed key set's public keys to the table.
     expect(await samInvoke(rotationFunction(), readEvent(REPUBLISH_KEYS_EVENT))).toMatchObject({ result: null });
 
     expect(await api('send-otp.json')).toMatchObject({ status: 200, body: { message: 'OTP sent' } });
