@@ -1,6 +1,10 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_NAMES } from '../../lambdas/config.js';
+import { PROJECT_ROOT } from '../../lib/constructs/bundling.js';
 import { closestSetting, editDistance, unknownSettingsProblem } from '../../lib/context-settings.js';
 
 describe('unknownSettingsProblem', () => {
@@ -103,5 +107,49 @@ describe('npx tsx bin/app.ts (what cdk synth runs)', () => {
 
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/SEND_MAX_PER_COUNTRY_PER_HOUR names UK, .*did you mean GB\?/);
+  }, 150_000);
+
+  it('fails on -c domainName without -c certificateArn, before synthesizing a domain that cannot deploy', () => {
+    const run = synth({ domainName: 'auth.example.com' });
+
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('Context domainName and certificateArn go together');
+  }, 150_000);
+
+  it('fails on -c ISSUER, which the stack sets itself, so it is not silently ignored', () => {
+    const run = synth({ ISSUER: 'https://auth.example.com' });
+
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('-c ISSUER is set by the stack itself');
+  }, 150_000);
+});
+
+describe('cdk synth with settings in cdk.json', () => {
+  it("checks cdk.json's context keys as it checks -c ones", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otp-cdk-json-'));
+    try {
+      writeFileSync(
+        join(dir, 'cdk.json'),
+        JSON.stringify({
+          app: `npx tsx ${join(PROJECT_ROOT, 'bin', 'app.ts')}`,
+          context: { production: false, SIGNUP_MODE: 'closed', ALLOWED_COUNTRY: 'IN' },
+        }),
+      );
+      const run = spawnSync(
+        process.execPath,
+        [join(PROJECT_ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--no-notices', '-q'],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+          env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: '1' },
+          timeout: 120_000,
+        },
+      );
+
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toContain('-c ALLOWED_COUNTRY is not a setting: did you mean ALLOWED_COUNTRIES?');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 150_000);
 });
