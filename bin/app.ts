@@ -67,8 +67,10 @@ if ((hostedZoneId === undefined) !== (hostedZoneName === undefined)) {
     'Context hostedZoneId and hostedZoneName go together: Route 53 names the zone by id, the alias needs its name',
   );
 }
-if (!domainName && (hostedZoneId || basePath)) {
-  throw new Error('Context hostedZoneId, hostedZoneName and basePath need domainName and certificateArn');
+if (!domainName && (hostedZoneId || basePath || context('keepExecuteApiEndpoint') !== undefined)) {
+  throw new Error(
+    'Context hostedZoneId, hostedZoneName, basePath and keepExecuteApiEndpoint need domainName and certificateArn',
+  );
 }
 
 new OtpAuthStack(app, context('stackName') ?? 'OtpLogin', {
@@ -81,6 +83,7 @@ new OtpAuthStack(app, context('stackName') ?? 'OtpLogin', {
           certificateArn,
           ...(hostedZoneId && hostedZoneName ? { hostedZone: { id: hostedZoneId, name: hostedZoneName } } : {}),
           ...(basePath ? { basePath } : {}),
+          ...(flag('keepExecuteApiEndpoint', false) ? { keepExecuteApiEndpoint: true } : {}),
         },
       }
     : {}),

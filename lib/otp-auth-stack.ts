@@ -30,6 +30,7 @@ export interface ContextDomain {
   /** The Route 53 zone to create the alias records in. @default - none: point the name at output DomainTarget */
   readonly hostedZone?: { readonly id: string; readonly name: string };
   readonly basePath?: string;
+  readonly keepExecuteApiEndpoint?: boolean;
 }
 
 export interface OtpAuthStackProps extends StackProps {
@@ -110,6 +111,7 @@ export class OtpAuthStack extends Stack {
           }
         : {}),
       ...(domain.basePath ? { basePath: domain.basePath } : {}),
+      ...(domain.keepExecuteApiEndpoint ? { keepExecuteApiEndpoint: true } : {}),
     };
   }
 

@@ -23,6 +23,14 @@ export interface OtpApiDomain {
    * @default - the API is the domain's root
    */
   readonly basePath?: string;
+  /**
+   * Keep serving the API on its `execute-api` URL too, for a deployment that adds a domain while
+   * installed apps still call that URL: they keep working (and refreshing, now getting tokens issued
+   * by the domain) until their users update. Turn it off again once they have: while it is on, the
+   * API has a second address that skips whatever fronts the domain.
+   * @default false
+   */
+  readonly keepExecuteApiEndpoint?: boolean;
 }
 
 // What API Gateway takes as an API mapping key, one segment.

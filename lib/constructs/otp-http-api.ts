@@ -175,7 +175,7 @@ export class OtpHttpApi extends Construct {
       createDefaultStage: false,
       // With a domain, the issuer is the domain: the execute-api URL would serve the same API under
       // another name, which no token names and no client should learn.
-      ...(domain ? { disableExecuteApiEndpoint: true } : {}),
+      ...(domain && !domain.keepExecuteApiEndpoint ? { disableExecuteApiEndpoint: true } : {}),
     });
     this.issuer = domain ? domainIssuer(domain) : this.httpApi.apiEndpoint;
     this.authorizer = otpJwtAuthorizer(this, 'OtpJwtAuthorizer', { issuer: this.issuer, audience: props.audience });
