@@ -11,7 +11,7 @@ import type { OtpHttpApi } from './constructs/otp-http-api.js';
 import type { OtpTable } from './constructs/otp-table.js';
 import type { SigningKey } from './constructs/signing-key.js';
 import { type OtpApiDomain, OtpLogin } from './otp-login.js';
-import { propsFromSettings } from './otp-login-settings.js';
+import { propsFromSettings } from './settings-from-props.js';
 
 export type OtpAuthConfigName = ConfigName;
 

@@ -36,12 +36,8 @@ import { OtpTable } from './constructs/otp-table.js';
 import { SigningKey } from './constructs/signing-key.js';
 import { ENDPOINT_URL_VARIABLES, endpointUrlVariables, lambdaEntryName } from './function-environment.js';
 import { functionConstructId } from './function-ids.js';
-import {
-  type AlarmSettings,
-  type KeySettings,
-  type OtpLoginSettings,
-  settingsFromProps,
-} from './otp-login-settings.js';
+import type { AlarmSettings, KeySettings, OtpLoginSettings } from './otp-login-settings.js';
+import { settingsFromProps } from './settings-from-props.js';
 
 export type { OtpApiDomain } from './constructs/otp-api-domain.js';
 
@@ -174,8 +170,9 @@ export class OtpLogin extends Construct {
     this.settings = config;
     refuseTestNumbersInProduction(config, props.production);
     this.audience = config.AUDIENCE?.trim() || DEFAULT_AUDIENCE;
-    // Parse now with the functions' own parsers: a bad value fails the synth, not the first cold start.
-    const timing = validateConfig(config, this.audience);
+    // settingsFromProps has parsed every value with the functions' own parsers: a bad one failed the
+    // synth there, not the first cold start.
+    const timing = parseRotationTiming(config);
     const countryBudgets = parseOtpConfig(config).sendMaxPerCountryPerHour;
     const { allowedOrigins } = parseHttpApiConfig(config);
     const limits = parseStackConfig(config);
@@ -380,12 +377,4 @@ function refuseTestNumbersInProduction(config: Env, production: boolean): void {
         `Drop otp.testPhoneNumbers (in this repository's app: -c ${ENV.testPhoneNumbers}=…, and with -c configFromEnv=true the environment variable) for this deployment.`,
     );
   }
-}
-
-function validateConfig(config: Env, audience: string): ReturnType<typeof parseRotationTiming> {
-  parseOtpConfig(config);
-  parseSmsConfig(config);
-  parseKeyCacheSeconds(config);
-  parseTokenConfig({ ...config, [ENV.issuer]: 'https://issuer.invalid', [ENV.audience]: audience });
-  return parseRotationTiming(config);
 }

@@ -16,12 +16,8 @@ import {
   type Setting,
 } from '../../lambdas/config.js';
 import type { PhoneNumberType } from '../../lambdas/core/phone-types.js';
-import {
-  type OtpLoginSettings,
-  propsFromSettings,
-  SETTING_PROP_PATHS,
-  settingsFromProps,
-} from '../../lib/otp-login-settings.js';
+import type { OtpLoginSettings } from '../../lib/otp-login-settings.js';
+import { propsFromSettings, SETTING_PROP_PATHS, settingsFromProps } from '../../lib/settings-from-props.js';
 
 const CONFIGURABLE = (Object.values(SETTINGS) as Setting[]).filter((setting) => !setting.stackOwned);
 const TOKEN_ENV = { ISSUER: 'https://auth.example.com' } as const;
