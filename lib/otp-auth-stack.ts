@@ -28,6 +28,7 @@ import { OtpAlarms, type OtpAlarmThresholds } from './constructs/otp-alarms.js';
 import { OtpHttpApi } from './constructs/otp-http-api.js';
 import { OtpTable } from './constructs/otp-table.js';
 import { SigningKey } from './constructs/signing-key.js';
+import { functionConstructId } from './function-ids.js';
 
 export type OtpAuthConfigName = ConfigName;
 
@@ -217,7 +218,7 @@ export class OtpAuthStack extends Stack {
       environment[key] = value !== undefined && value.trim() !== '' ? value : '';
     }
 
-    const fn = new NodeFunction(this, pascalCase(name), {
+    const fn = new NodeFunction(this, functionConstructId(name), {
       entryName: lambdaEntryName(name, needs, sms.smsProvider),
       description: needs.description,
       environment,
@@ -309,8 +310,4 @@ function validateConfig(config: OtpAuthConfig, audience: string): ReturnType<typ
   parseKeyCacheSeconds(env);
   parseTokenConfig({ ...env, [ENV.issuer]: 'https://issuer.invalid', [ENV.audience]: audience });
   return parseRotationTiming(env);
-}
-
-function pascalCase(name: string): string {
-  return name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
 }
