@@ -7,7 +7,8 @@ import { startFakeAws } from '../../bench/fake-aws.js';
 import { configNamesOf, ENV } from '../../lambdas/config.js';
 import { type KeySetDocument, publicJwksOf } from '../../lambdas/core/signing-keys.js';
 import type { ApiEvent } from '../../lambdas/http/api-event.js';
-import { FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '../../lambdas/registry.js';
+import { FUNCTION_NAMES, FUNCTIONS } from '../../lambdas/registry.js';
+import { functionConstructId, functionLogicalId } from '../../lib/function-ids.js';
 import { ENDPOINT_URL_VARIABLES, endpointUrlVariables } from '../../lib/otp-auth-stack.js';
 import { createTestTable, TEST_AWS_CREDENTIALS, TEST_AWS_REGION, type TestTable } from '../helpers/dynamodb.js';
 import {
@@ -33,19 +34,6 @@ import { SYNTH_TIMEOUT_MS } from './timeouts.js';
 // Synths and bundles are slow on a busy machine: see SYNTH_TIMEOUT_MS.
 vi.setConfig({ testTimeout: SYNTH_TIMEOUT_MS, hookTimeout: SYNTH_TIMEOUT_MS });
 
-/** `sam local invoke <id>`: the construct id of each API function (aws:cdk:path OtpLogin/<id>/Resource). */
-const SAM_IDS: Readonly<Record<FunctionName, string>> = {
-  'send-otp': 'SendOtp',
-  'verify-otp': 'VerifyOtp',
-  'refresh-token': 'RefreshToken',
-  logout: 'Logout',
-  me: 'Me',
-  'delete-account': 'DeleteAccount',
-  'change-phone-number': 'ChangePhoneNumber',
-  'verify-phone-number': 'VerifyPhoneNumber',
-  'well-known': 'WellKnown',
-  'not-found': 'NotFound',
-};
 const ROTATION_CDK_PATH = 'OtpLogin/SigningKey/Rotation/Resource';
 const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:otp-login-deployed-AbCdEf';
 const OTHER_PHONE = '+12015550199';
@@ -125,7 +113,7 @@ function samInvoke(fn: SamFunction, event: unknown, file: SamEnvFile = envFile):
 
 /** An API event through its own function, answered with status and parsed body. */
 async function samInvokeApi(event: ApiEvent): Promise<{ status: number; body: Record<string, unknown> }> {
-  const outcome = await samInvoke(samFunction(template, SAM_IDS[functionOf(event)]), event);
+  const outcome = await samInvoke(samFunction(template, functionConstructId(functionOf(event))), event);
   if (!('result' in outcome))
     throw new Error(`${outcome.phase} ${outcome.errorType}: ${outcome.errorMessage}\n${outcome.logs}`);
   const result = outcome.result as { statusCode: number; body?: string };
@@ -138,8 +126,9 @@ const api = (name: string, tokens: { refresh?: string; sub?: string; authTime?: 
 describe('sam local with the template npm run synth writes', () => {
   it('finds each API function by its construct id, and the rotation by its logical id', () => {
     for (const name of FUNCTION_NAMES) {
-      const fn = samFunction(template, SAM_IDS[name]);
-      expect(fn.logicalId).toMatch(new RegExp(`^${SAM_IDS[name]}[0-9A-F]{8}$`));
+      // `sam local invoke <id>`: the construct id (aws:cdk:path OtpLogin/<id>/Resource).
+      const fn = samFunction(template, functionConstructId(name));
+      expect(fn.logicalId).toBe(functionLogicalId(name));
       expect(fn.codeUri, name).toMatch(/^asset\./);
     }
     // Its aws:cdk:path has four parts, so SAM names it by its logical id only.
@@ -152,7 +141,7 @@ describe('sam local with the template npm run synth writes', () => {
     const tableId = logicalIdOf('AWS::DynamoDB::Table');
     const secretId = logicalIdOf('AWS::SecretsManager::Secret');
     for (const name of FUNCTION_NAMES) {
-      const env = samEnvironment(samFunction(template, SAM_IDS[name]), { credentials: CREDENTIALS });
+      const env = samEnvironment(samFunction(template, functionConstructId(name)), { credentials: CREDENTIALS });
       // Fn::GetAtt ApiEndpoint is beyond SAM's resolver: the intrinsic stays, and becomes "".
       expect(env.ISSUER, name).toBe('');
       if (FUNCTIONS[name].table) {
@@ -175,7 +164,7 @@ describe('sam local with the template npm run synth writes', () => {
     const parameters = shipped.Parameters as Record<string, string>;
     for (const name of FUNCTION_NAMES) {
       const spec = FUNCTIONS[name];
-      const fn = samFunction(template, SAM_IDS[name]);
+      const fn = samFunction(template, functionConstructId(name));
       const needed = [
         ENV.issuer,
         ...(spec.table ? [ENV.tableName] : []),
