@@ -219,18 +219,25 @@ export function composeNotFound(runtime: Base): ApiHandler {
   return makeNotFoundHandler(runtime.telemetry);
 }
 
+/**
+ * Each function's composer, by its registry name: a function without one fails to compile. Entries
+ * import their own composer, never this table, so a bundle still holds one function's code.
+ */
+export const COMPOSERS = {
+  'send-otp': composeSendOtp,
+  'verify-otp': composeVerifyOtp,
+  'refresh-token': composeRefreshToken,
+  logout: composeLogout,
+  me: composeMe,
+  'delete-account': composeDeleteAccount,
+  'change-phone-number': composeChangePhoneNumber,
+  'verify-phone-number': composeVerifyPhoneNumber,
+  'well-known': composeWellKnown,
+  'not-found': composeNotFound,
+} as const satisfies Record<FunctionName, (runtime: Runtime) => ApiHandler>;
+
 /** Every function's handler, for runtimes that serve them all from one process. */
 export function composeHandlers(runtime: Runtime): Record<FunctionName, ApiHandler> {
-  return {
-    'send-otp': composeSendOtp(runtime),
-    'verify-otp': composeVerifyOtp(runtime),
-    'refresh-token': composeRefreshToken(runtime),
-    logout: composeLogout(runtime),
-    me: composeMe(runtime),
-    'delete-account': composeDeleteAccount(runtime),
-    'change-phone-number': composeChangePhoneNumber(runtime),
-    'verify-phone-number': composeVerifyPhoneNumber(runtime),
-    'well-known': composeWellKnown(runtime),
-    'not-found': composeNotFound(runtime),
-  };
+  const names = Object.keys(COMPOSERS) as FunctionName[];
+  return Object.fromEntries(names.map((name) => [name, COMPOSERS[name](runtime)])) as Record<FunctionName, ApiHandler>;
 }

@@ -8,6 +8,7 @@ import { FUNCTION_NAMES, FUNCTIONS, type FunctionName, type FunctionSpec } from 
 import { routeKeyPath } from '../../lib/constructs/otp-http-api.js';
 import { OtpTable } from '../../lib/constructs/otp-table.js';
 import { SigningKey } from '../../lib/constructs/signing-key.js';
+import { functionConstructId, functionLogicalId } from '../../lib/function-ids.js';
 import { CONFIG_NAMES, endpointUrlVariables, type OtpAuthConfig, type OtpAuthStack } from '../../lib/otp-auth-stack.js';
 import { actionsOf, appWithoutBundling, logicalId, roleStatements, type Statement, synthStack } from './synth.js';
 import { SYNTH_TIMEOUT_MS } from './timeouts.js';
@@ -173,6 +174,14 @@ describe('OtpAuthStack', () => {
         );
       }
       expect(targetFunction('$default')).toBe(logicalId(stack.functions['not-found']));
+    });
+
+    it('names each function by its registry name: the construct id sam local invoke takes, and its logical id', () => {
+      for (const name of FUNCTION_NAMES) {
+        expect(stack.functions[name].node.id, name).toBe(functionConstructId(name));
+        expect(logicalId(stack.functions[name]), name).toBe(functionLogicalId(name));
+      }
+      expect(functionConstructId('change-phone-number')).toBe('ChangePhoneNumber');
     });
 
     it('protects /me with the native JWT authorizer for our own issuer and audience', () => {
@@ -470,11 +479,20 @@ describe('OtpAuthStack', () => {
       }
     });
 
-    it('lets only the account deletion and the number change query, and only the user index', () => {
+    it('lets only the functions the registry lets query do so, and only the user index', () => {
       const querying = FUNCTION_NAMES.filter((name) =>
         statementsOf(name).some((s) => [s.Action].flat().includes('dynamodb:Query')),
       );
-      expect(querying.sort()).toEqual(['delete-account', 'verify-phone-number']);
+      // Derived, so a new querying function needs no edit here; the registry may query only user items.
+      const queryingInRegistry = FUNCTION_NAMES.filter((name) =>
+        Object.entries(spec(name).table ?? {}).some(([kind, actions]) => {
+          if (!actions?.includes('Query')) return false;
+          expect(kind, name).toBe('user');
+          return true;
+        }),
+      );
+      expect(queryingInRegistry).not.toEqual([]);
+      expect(querying.sort()).toEqual(queryingInRegistry.sort());
       for (const name of querying) {
         const query = statementsOf(name).find((s) => [s.Action].flat().includes('dynamodb:Query'));
         expect(query?.Action).toBe('dynamodb:Query');
