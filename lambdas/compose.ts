@@ -31,6 +31,7 @@ import type { Clock } from './core/clock.js';
 import type { SigningKeySource, SmsSender } from './core/ports.js';
 import type { SmsTemplateReport } from './core/sms-message.js';
 import type { ApiHandler } from './http/api-event.js';
+import { basePathOf, mountedAt } from './http/base-path.js';
 import { makeChangePhoneNumberHandler } from './http/change-phone-number-handler.js';
 import { makeDeleteAccountHandler } from './http/delete-account-handler.js';
 import { makeLogoutHandler } from './http/logout-handler.js';
@@ -59,6 +60,15 @@ export interface Runtime {
 
 type Base = Pick<Runtime, 'env' | 'clock' | 'telemetry'>;
 
+/**
+ * The handler as the API serves it: under a custom domain's base path (the issuer's path), which API
+ * Gateway leaves in the request path, taken off before any route matching (http/base-path.ts).
+ */
+function mounted(runtime: Pick<Runtime, 'env'>, handler: ApiHandler): ApiHandler {
+  const issuer = runtime.env[ENV.issuer];
+  return mountedAt(issuer ? basePathOf(issuer) : '', handler);
+}
+
 function table(runtime: Pick<Runtime, 'env' | 'documents'>): { documents: DynamoDBDocumentClient; tableName: string } {
   return { documents: runtime.documents, tableName: requireString(runtime.env, ENV.tableName) };
 }
@@ -83,96 +93,117 @@ export function composeSendOtp(runtime: Base & Pick<Runtime, 'documents' | 'sms'
   const { documents, tableName } = table(runtime);
   const { policy, templates } = parseOtpConfigReporting(runtime.env);
   logSmsTemplates(templates, runtime.telemetry);
-  return makeSendOtpHandler(
-    {
-      records: new DynamoDbPhoneRecordStore(documents, tableName),
-      ipLimiter: new DynamoDbIpRateLimiter(documents, tableName),
-      countryLimiter: new DynamoDbCountrySendLimiter(documents, tableName),
-      sms: runtime.sms,
-      clock: runtime.clock,
-      policy,
-    },
-    runtime.telemetry,
+  return mounted(
+    runtime,
+    makeSendOtpHandler(
+      {
+        records: new DynamoDbPhoneRecordStore(documents, tableName),
+        ipLimiter: new DynamoDbIpRateLimiter(documents, tableName),
+        countryLimiter: new DynamoDbCountrySendLimiter(documents, tableName),
+        sms: runtime.sms,
+        clock: runtime.clock,
+        policy,
+      },
+      runtime.telemetry,
+    ),
   );
 }
 
 export function composeVerifyOtp(runtime: Base & Pick<Runtime, 'documents' | 'keys'>): ApiHandler {
   const { documents, tableName } = table(runtime);
-  return makeVerifyOtpHandler(
-    {
-      records: new DynamoDbPhoneRecordStore(documents, tableName),
-      refreshFamilies: new DynamoDbRefreshFamilyStore(documents, tableName),
-      keys: cachedKeys(runtime),
-      clock: runtime.clock,
-      policy: parseOtpConfig(runtime.env),
-      sessions: parseTokenConfig(runtime.env),
-    },
-    runtime.telemetry,
+  return mounted(
+    runtime,
+    makeVerifyOtpHandler(
+      {
+        records: new DynamoDbPhoneRecordStore(documents, tableName),
+        refreshFamilies: new DynamoDbRefreshFamilyStore(documents, tableName),
+        keys: cachedKeys(runtime),
+        clock: runtime.clock,
+        policy: parseOtpConfig(runtime.env),
+        sessions: parseTokenConfig(runtime.env),
+      },
+      runtime.telemetry,
+    ),
   );
 }
 
 export function composeRefreshToken(runtime: Base & Pick<Runtime, 'documents' | 'keys'>): ApiHandler {
   const { documents, tableName } = table(runtime);
-  return makeRefreshTokenHandler(
-    {
-      refreshFamilies: new DynamoDbRefreshFamilyStore(documents, tableName),
-      holders: new DynamoDbNumberHolders(documents, tableName),
-      keys: cachedKeys(runtime),
-      clock: runtime.clock,
-      sessions: parseTokenConfig(runtime.env),
-    },
-    runtime.telemetry,
+  return mounted(
+    runtime,
+    makeRefreshTokenHandler(
+      {
+        refreshFamilies: new DynamoDbRefreshFamilyStore(documents, tableName),
+        holders: new DynamoDbNumberHolders(documents, tableName),
+        keys: cachedKeys(runtime),
+        clock: runtime.clock,
+        sessions: parseTokenConfig(runtime.env),
+      },
+      runtime.telemetry,
+    ),
   );
 }
 
 export function composeLogout(runtime: Base & Pick<Runtime, 'documents'>): ApiHandler {
   const { documents, tableName } = table(runtime);
-  return makeLogoutHandler(
-    {
-      refreshFamilies: new DynamoDbRefreshFamilyStore(documents, tableName),
-      records: new DynamoDbSessionEnder(documents, tableName),
-      clock: runtime.clock,
-    },
-    runtime.telemetry,
+  return mounted(
+    runtime,
+    makeLogoutHandler(
+      {
+        refreshFamilies: new DynamoDbRefreshFamilyStore(documents, tableName),
+        records: new DynamoDbSessionEnder(documents, tableName),
+        clock: runtime.clock,
+      },
+      runtime.telemetry,
+    ),
   );
 }
 
 /** API Gateway's JWT authorizer (locally, the server) has verified the token; one read confirms its user. */
 export function composeMe(runtime: Base & Pick<Runtime, 'documents'>): ApiHandler {
   const { documents, tableName } = table(runtime);
-  return makeMeHandler(
-    { holders: new DynamoDbNumberHolders(documents, tableName), clock: runtime.clock },
-    runtime.telemetry,
+  return mounted(
+    runtime,
+    makeMeHandler(
+      { holders: new DynamoDbNumberHolders(documents, tableName), clock: runtime.clock },
+      runtime.telemetry,
+    ),
   );
 }
 
 export function composeDeleteAccount(runtime: Base & Pick<Runtime, 'documents'>): ApiHandler {
   const { documents, tableName } = table(runtime);
-  return makeDeleteAccountHandler(
-    {
-      records: new DynamoDbAccountDeletionRecords(documents, tableName),
-      families: new DynamoDbUserFamilies(documents, tableName),
-      clock: runtime.clock,
-      policy: parseOtpConfig(runtime.env),
-      recentLoginMaxAgeSeconds: parseRecentLoginMaxAge(runtime.env),
-    },
-    runtime.telemetry,
+  return mounted(
+    runtime,
+    makeDeleteAccountHandler(
+      {
+        records: new DynamoDbAccountDeletionRecords(documents, tableName),
+        families: new DynamoDbUserFamilies(documents, tableName),
+        clock: runtime.clock,
+        policy: parseOtpConfig(runtime.env),
+        recentLoginMaxAgeSeconds: parseRecentLoginMaxAge(runtime.env),
+      },
+      runtime.telemetry,
+    ),
   );
 }
 
 export function composeChangePhoneNumber(runtime: Base & Pick<Runtime, 'documents' | 'sms'>): ApiHandler {
   const { documents, tableName } = table(runtime);
-  return makeChangePhoneNumberHandler(
-    {
-      records: new DynamoDbPhoneRecordStore(documents, tableName),
-      ipLimiter: new DynamoDbIpRateLimiter(documents, tableName),
-      countryLimiter: new DynamoDbCountrySendLimiter(documents, tableName),
-      sms: runtime.sms,
-      clock: runtime.clock,
-      policy: parseOtpConfig(runtime.env),
-      recentLoginMaxAgeSeconds: parseRecentLoginMaxAge(runtime.env),
-    },
-    runtime.telemetry,
+  return mounted(
+    runtime,
+    makeChangePhoneNumberHandler(
+      {
+        records: new DynamoDbPhoneRecordStore(documents, tableName),
+        ipLimiter: new DynamoDbIpRateLimiter(documents, tableName),
+        countryLimiter: new DynamoDbCountrySendLimiter(documents, tableName),
+        sms: runtime.sms,
+        clock: runtime.clock,
+        policy: parseOtpConfig(runtime.env),
+        recentLoginMaxAgeSeconds: parseRecentLoginMaxAge(runtime.env),
+      },
+      runtime.telemetry,
+    ),
   );
 }
 
@@ -181,42 +212,48 @@ export function composeVerifyPhoneNumber(runtime: Base & Pick<Runtime, 'document
   const { documents, tableName } = table(runtime);
   const notice = parseNumberChangeNotice(runtime.env);
   logSmsTemplates(notice.reports, runtime.telemetry);
-  return makeVerifyPhoneNumberHandler(
-    {
-      records: new DynamoDbPhoneRecordStore(documents, tableName),
-      moves: new DynamoDbNumberMoves(documents, tableName),
-      families: new DynamoDbUserFamilies(documents, tableName),
-      keys: cachedKeys(runtime),
-      sms: runtime.sms,
-      countryLimiter: new DynamoDbCountrySendLimiter(documents, tableName),
-      numberChangedNotice: notice.templates,
-      clock: runtime.clock,
-      policy: parseOtpConfig(runtime.env),
-      sessions: parseTokenConfig(runtime.env),
-      recentLoginMaxAgeSeconds: parseRecentLoginMaxAge(runtime.env),
-    },
-    runtime.telemetry,
+  return mounted(
+    runtime,
+    makeVerifyPhoneNumberHandler(
+      {
+        records: new DynamoDbPhoneRecordStore(documents, tableName),
+        moves: new DynamoDbNumberMoves(documents, tableName),
+        families: new DynamoDbUserFamilies(documents, tableName),
+        keys: cachedKeys(runtime),
+        sms: runtime.sms,
+        countryLimiter: new DynamoDbCountrySendLimiter(documents, tableName),
+        numberChangedNotice: notice.templates,
+        clock: runtime.clock,
+        policy: parseOtpConfig(runtime.env),
+        sessions: parseTokenConfig(runtime.env),
+        recentLoginMaxAgeSeconds: parseRecentLoginMaxAge(runtime.env),
+      },
+      runtime.telemetry,
+    ),
   );
 }
 
 /** The public keys only, from the item the key rotation publishes: this public route never reads the secret. */
 export function composeWellKnown(runtime: Base & Pick<Runtime, 'documents'>): ApiHandler {
   const { documents, tableName } = table(runtime);
-  return makeWellKnownHandler(
-    {
-      jwks: new CachedKeySource(
-        new DynamoDbPublicJwksStore(documents, tableName),
-        parseKeyCacheSeconds(runtime.env),
-        runtime.clock,
-      ),
-      issuer: parseSettings(runtime.env, 'common').issuer,
-    },
-    runtime.telemetry,
+  return mounted(
+    runtime,
+    makeWellKnownHandler(
+      {
+        jwks: new CachedKeySource(
+          new DynamoDbPublicJwksStore(documents, tableName),
+          parseKeyCacheSeconds(runtime.env),
+          runtime.clock,
+        ),
+        issuer: parseSettings(runtime.env, 'common').issuer,
+      },
+      runtime.telemetry,
+    ),
   );
 }
 
 export function composeNotFound(runtime: Base): ApiHandler {
-  return makeNotFoundHandler(runtime.telemetry);
+  return mounted(runtime, makeNotFoundHandler(runtime.telemetry));
 }
 
 /**

@@ -89,6 +89,7 @@ const foreign = nonPeerTypeImports(join(DIST, 'types', 'lib', 'index.d.ts'));
 if (foreign.length > 0) {
   throw new Error(`The package's public types reach modules a consumer does not have:\n${foreign.join('\n')}`);
 }
-console.log(
-  `built ${functionEntries().length} function bundles, the construct (ESM and CommonJS) and its types into dist/`,
+// To stderr: `npm pack --json` prints its report on stdout.
+process.stderr.write(
+  `built ${functionEntries().length} function bundles, the construct (ESM and CommonJS) and its types into dist/\n`,
 );

@@ -1,7 +1,9 @@
+import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import type { ApiEvent, ApiResult } from '../../lambdas/http/api-event.js';
 import { payloadV2Event } from '../../lambdas/http/api-event.js';
 import { basePathOf, mountedAt } from '../../lambdas/http/base-path.js';
+import { apiEvent, createTestApp, invoke } from '../helpers/test-app.js';
 
 describe('basePathOf', () => {
   it.each([
@@ -42,5 +44,40 @@ describe('mountedAt', () => {
 
   it('is the handler itself at the root', () => {
     expect(mountedAt('', echo)).toBe(echo);
+  });
+});
+
+describe('a login through a custom domain with a base path (ISSUER https://auth.test/login)', () => {
+  it('serves every route under the base path, as API Gateway hands it over, and issues tokens as the base URL', async () => {
+    const app = await createTestApp({ ISSUER: 'https://auth.test/login' });
+    const phone = '+919876543210';
+
+    const sent = await invoke(app.handlers['send-otp'], apiEvent('POST', '/login/send-otp', { phone_number: phone }));
+    expect(sent.status).toBe(200);
+    const code = app.sms.lastCodeFor(phone);
+    const verified = await invoke(
+      app.handlers['verify-otp'],
+      apiEvent('POST', '/login/verify-otp', { phone_number: phone, otp: code }),
+    );
+    expect(verified.status).toBe(200);
+    expect(decodeJwt(String(verified.body.access)).iss).toBe('https://auth.test/login');
+
+    const discovery = await invoke(
+      app.handlers['well-known'],
+      apiEvent('GET', '/login/.well-known/openid-configuration'),
+    );
+    expect(discovery.status).toBe(200);
+    expect(discovery.body).toMatchObject({
+      issuer: 'https://auth.test/login',
+      jwks_uri: 'https://auth.test/login/.well-known/jwks.json',
+    });
+    // The $default function: a trailing slash redirects within the base path; a wrong method names the right one.
+    const slash = await invoke(
+      app.handlers['not-found'],
+      apiEvent('POST', '/login/send-otp/', { phone_number: phone }),
+    );
+    expect([slash.status, slash.headers.location]).toEqual([308, '../send-otp']);
+    const wrongMethod = await invoke(app.handlers['not-found'], apiEvent('GET', '/login/send-otp'));
+    expect([wrongMethod.status, wrongMethod.headers.allow]).toEqual([405, 'POST']);
   });
 });
