@@ -7,16 +7,42 @@ import { SETTINGS, type Setting } from '../lambdas/config.js';
  */
 const SETTING_LIKE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/;
 
+/** This app's own context flags (bin/app.ts), besides the settings. */
+export const APP_FLAGS = [
+  'production',
+  'configFromEnv',
+  'stackName',
+  'keyRotationDays',
+  'alarmTopicArn',
+  'smsMonthlyBudgetUsd',
+  'domainName',
+  'certificateArn',
+  'hostedZoneId',
+  'hostedZoneName',
+  'basePath',
+  'keepExecuteApiEndpoint',
+] as const;
+
+/** A context key spelled like one of the app's flags: one word, or camelCase. The CDK's own carry `:`, `@` or `-`. */
+const FLAG_LIKE = /^[A-Za-z][A-Za-z0-9]*$/;
+
 /**
  * Why some context keys cannot be taken, or undefined: each key that looks like a setting but is
- * none, with the known setting closest to it, and each setting the stack sets itself. `-c KEY=value`
- * with a typo was silently ignored, so a deploy went out without the limit its operator asked for.
+ * none, with the known setting closest to it, each setting the stack sets itself, and each key that
+ * looks like one of the app's flags but is none (`-c Production=true` would deploy outside
+ * production). `-c KEY=value` with a typo was silently ignored, so a deploy went out without the
+ * limit its operator asked for.
  */
 export function unknownSettingsProblem(keys: readonly string[]): string | undefined {
   const settings = Object.values(SETTINGS) as Setting[];
   const problems: string[] = [];
   for (const key of keys) {
-    if (!SETTING_LIKE.test(key)) continue;
+    if (!SETTING_LIKE.test(key)) {
+      if (FLAG_LIKE.test(key) && !(APP_FLAGS as readonly string[]).includes(key)) {
+        problems.push(`-c ${key} is not a flag of this app: did you mean ${closestFlag(key)}?`);
+      }
+      continue;
+    }
     const known = settings.find((setting) => setting.name === key);
     if (known?.stackOwned) {
       problems.push(`-c ${key} is set by the stack itself and cannot be given as context`);
@@ -25,7 +51,21 @@ export function unknownSettingsProblem(keys: readonly string[]): string | undefi
     }
   }
   if (problems.length === 0) return undefined;
-  return `${problems.join('\n')}\nThe settings are listed in the README's configuration table.`;
+  return `${problems.join('\n')}\nThe settings are listed in the README's configuration table, the flags in its Deploy section.`;
+}
+
+/** The app flag nearest to `key`, ignoring case (`Production`, `basepath`). */
+function closestFlag(key: string): string {
+  let best: string = APP_FLAGS[0];
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const flag of APP_FLAGS) {
+    const distance = editDistance(key.toLowerCase(), flag.toLowerCase());
+    if (distance < bestDistance) {
+      best = flag;
+      bestDistance = distance;
+    }
+  }
+  return best;
 }
 
 /**

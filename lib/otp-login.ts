@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { type Alarm, Alarm as AlarmClass } from 'aws-cdk-lib/aws-cloudwatch';
@@ -7,7 +7,6 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { type Grant, type IGrantable, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
@@ -37,7 +36,7 @@ import { SigningKey } from './constructs/signing-key.js';
 import { ENDPOINT_URL_VARIABLES, endpointUrlVariables, lambdaEntryName } from './function-environment.js';
 import { functionConstructId } from './function-ids.js';
 import type { AlarmSettings, KeySettings, OtpLoginSettings } from './otp-login-settings.js';
-import { settingsFromProps } from './settings-from-props.js';
+import { SETTING_PROP_PATHS, settingsFromProps } from './settings-from-props.js';
 
 export type { OtpApiDomain } from './constructs/otp-api-domain.js';
 
@@ -145,8 +144,12 @@ export class OtpLogin extends Construct {
    * its items are this service's internals.
    */
   readonly table: Table;
-  /** The secret holding the private signing keys: nothing but the service should read it. */
-  readonly signingKeySecret: ISecret;
+  /**
+   * The `service` of its logs and metrics (`POWERTOOLS_SERVICE_NAME`), and so the dimension its
+   * alarms watch: `otp-login` for this repository's stack, `otp-login-<path>` for any other
+   * instance, so that two instances in one account never alarm on each other's traffic.
+   */
+  readonly serviceName: string;
   /** The functions, by name. */
   readonly functions: Readonly<Record<OtpLoginFunctionName, LambdaFunction>>;
   /** Every alarm, to put on a dashboard or give more actions. */
@@ -166,6 +169,15 @@ export class OtpLogin extends Construct {
 
   constructor(scope: Construct, id: string, props: OtpLoginProps) {
     super(scope, id);
+    // Required by the type, and checked here for apps written in JavaScript or props built at run
+    // time: a deployment left out of production by a missing key would accept test numbers.
+    if (typeof (props as Partial<OtpLoginProps>).production !== 'boolean') {
+      throw new Error(`${this.node.path}: production must be true or false`);
+    }
+    refuseUnknownProps(this, props);
+    validateAlarmProps(this, props.alarms);
+    this.serviceName =
+      id === 'Default' ? SERVICE_NAME : `${SERVICE_NAME}-${this.node.path.replace(/[^A-Za-z0-9]+/g, '-')}`;
     const config = settingsFromProps(props);
     this.settings = config;
     refuseTestNumbersInProduction(config, props.production);
@@ -213,7 +225,6 @@ export class OtpLogin extends Construct {
     this.url = api.url;
     this.httpApi = api.httpApi;
     this.table = table.table;
-    this.signingKeySecret = signingKey.secret;
     // Invoked with `{}` under `sam local`, the rotation copies a deployed key set's public keys to DynamoDB Local.
     for (const name of [ENDPOINT_URL_VARIABLES.table, ENDPOINT_URL_VARIABLES.signingKey]) {
       signingKey.rotationFunction.addEnvironment(name, '');
@@ -232,6 +243,7 @@ export class OtpLogin extends Construct {
     const { alarms: alarmProps } = props;
     const alarms = new OtpAlarms(this, 'Alarms', {
       httpApi: api.httpApi,
+      serviceName: this.serviceName,
       rotationFunction: signingKey.rotationFunction,
       budgetedCountries: [...(countryBudgets?.byCountry.keys() ?? [])],
       ...(alarmProps?.smsMonthlyBudgetUsd !== undefined
@@ -242,11 +254,12 @@ export class OtpLogin extends Construct {
             },
           }
         : {}),
-      thresholds: { otpSentPerHour: limits.smsVolumeAlarmPerHour, ...alarmProps?.thresholds },
+      thresholds: { otpSentPerHour: limits.smsVolumeAlarmPerHour, ...definedOnly(alarmProps?.thresholds ?? {}) },
       ...(alarmProps?.topic ? { alarmActions: [new SnsAction(alarmProps.topic)] } : {}),
     });
     this.alarms = alarms.node.findAll().filter((child): child is Alarm => child instanceof AlarmClass);
     this.parts = { api, table, signingKey, alarms };
+    warnOfOpenDoors(this, props);
   }
 
   /**
@@ -275,7 +288,7 @@ export class OtpLogin extends Construct {
   ): NodeFunction {
     const config = this.settings;
     const environment: Record<string, string> = {
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_SERVICE_NAME: this.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       [ENV.issuer]: this.issuer,
       [ENV.audience]: this.audience,
@@ -300,6 +313,10 @@ export class OtpLogin extends Construct {
       logRemovalPolicy,
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
+    // `sam local invoke SendOtp`: SAM takes a function's id from its `aws:cdk:path` only when the
+    // path has two or three parts, and this construct adds one; SamResourceId says it instead.
+    const instance = this.node.id === 'Default' ? '' : this.node.id.replace(/[^A-Za-z0-9]/g, '');
+    (fn.node.defaultChild as CfnResource).addMetadata('SamResourceId', `${instance}${functionConstructId(name)}`);
     if (needs.table !== null) table.grantItemAccess(fn, needs.table, needs.readable);
     if (needs.signingKey) signingKey.grantRead(fn);
     // Exactly the chosen provider's action, never both.
@@ -375,6 +392,75 @@ function refuseTestNumbersInProduction(config: Env, production: boolean): void {
     throw new Error(
       `${ENV.testPhoneNumbers} must be empty in production: those numbers log in with a fixed code and never get an SMS. ` +
         `Drop otp.testPhoneNumbers (in this repository's app: -c ${ENV.testPhoneNumbers}=…, and with -c configFromEnv=true the environment variable) for this deployment.`,
+    );
+  }
+}
+
+/** The props that are not settings, by group (the settings' own come from SETTING_PROP_PATHS). */
+const CONSTRUCT_PROPS: Readonly<Record<string, readonly string[]>> = {
+  '': ['production', 'domain', 'keys', 'alarms', 'logRetention', 'tableRemovalPolicy'],
+  keys: ['rotationDays'],
+  alarms: ['topic', 'smsMonthlyBudgetUsd', 'thresholds'],
+};
+
+/**
+ * Refuses a prop the construct does not know, naming its path. TypeScript catches a misspelled key
+ * in an object literal, but not in props built at run time or in a JavaScript app, where
+ * `otp: { ttlSecond: 120 }` would deploy with the default and no word said.
+ */
+function refuseUnknownProps(scope: Construct, props: OtpLoginProps): void {
+  const known = new Map<string, Set<string>>();
+  const add = (group: string, key: string) => (known.get(group) ?? known.set(group, new Set()).get(group))?.add(key);
+  for (const path of Object.values(SETTING_PROP_PATHS) as string[]) {
+    const [group, key] = path.includes('.') ? (path.split('.') as [string, string]) : ['', path];
+    add(group, key);
+    if (group !== '') add('', group);
+  }
+  for (const [group, keys] of Object.entries(CONSTRUCT_PROPS)) for (const key of keys) add(group, key);
+  const unknown: string[] = [];
+  for (const [key, value] of Object.entries(props)) {
+    if (!known.get('')?.has(key)) unknown.push(key);
+    else if (known.has(key) && value !== undefined && value !== null && typeof value === 'object') {
+      for (const inner of Object.keys(value)) if (!known.get(key)?.has(inner)) unknown.push(`${key}.${inner}`);
+    }
+  }
+  if (unknown.length > 0) throw new Error(`${scope.node.path}: unknown props ${unknown.join(', ')}`);
+}
+
+/** The alarm props that are not settings: a NaN or negative threshold would fail the deploy or never fire. */
+function validateAlarmProps(scope: Construct, alarms: OtpLoginAlarms | undefined): void {
+  const fail = (what: string, value: unknown) => {
+    throw new Error(`${scope.node.path}: alarms.${what}, got ${value}`);
+  };
+  const budget = alarms?.smsMonthlyBudgetUsd;
+  if (budget !== undefined && !(Number.isFinite(budget) && budget > 0)) {
+    fail('smsMonthlyBudgetUsd must be a positive amount of US dollars', budget);
+  }
+  for (const [name, value] of Object.entries(alarms?.thresholds ?? {})) {
+    if (value === undefined) continue;
+    const share = name === 'minVerifiedShare';
+    const valid = typeof value === 'number' && Number.isFinite(value) && value >= 0 && (!share || value <= 1);
+    if (!valid) fail(`thresholds.${name} must be ${share ? 'a share from 0 to 1' : 'a number of 0 or more'}`, value);
+  }
+}
+
+/** The entries whose value is set: `{ otpSentPerHour: undefined }` must not undo the setting it overrides. */
+function definedOnly<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/** Synth warnings for a production deployment that leaves a door open the operator may not mean to. */
+function warnOfOpenDoors(scope: Construct, props: OtpLoginProps): void {
+  if (!props.production) return;
+  if (!props.domain) {
+    Annotations.of(scope).addWarningV2(
+      'otp-login:productionWithoutDomain',
+      "production without a domain: the issuer and the apps' base URL are the execute-api address, which changes when the stack is replaced or moves region (README: Why production needs a custom domain)",
+    );
+  } else if (props.domain.keepExecuteApiEndpoint) {
+    Annotations.of(scope).addWarningV2(
+      'otp-login:executeApiEndpointKept',
+      'domain.keepExecuteApiEndpoint is on: the API answers on its execute-api address too, around whatever fronts the domain. Turn it off once installed apps use the domain.',
     );
   }
 }

@@ -8,10 +8,17 @@
  * - dist/types/: the declarations.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
-import { buildBundle, PROJECT_ROOT } from '../lib/constructs/bundling.js';
+import {
+  BUNDLE_FILE_NAME,
+  BUNDLE_MANIFEST,
+  type BundleManifest,
+  buildBundle,
+  PROJECT_ROOT,
+  sha256Of,
+} from '../lib/constructs/bundling.js';
 
 const DIST = join(PROJECT_ROOT, 'dist');
 // Shared by the entries, not one itself.
@@ -75,7 +82,14 @@ export function nonPeerTypeImports(entry: string): string[] {
 }
 
 rmSync(DIST, { recursive: true, force: true });
-for (const entry of functionEntries()) buildBundle(entry, join(DIST, 'functions', entry));
+const bundles: Record<string, string> = {};
+for (const entry of functionEntries()) {
+  buildBundle(entry, join(DIST, 'functions', entry));
+  bundles[entry] = sha256Of(join(DIST, 'functions', entry, BUNDLE_FILE_NAME));
+}
+const { version } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
+const manifest: BundleManifest = { package: 'otp-login', version, bundles };
+writeFileSync(join(DIST, 'functions', BUNDLE_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
 await buildLibrary();
 execFileSync(
   process.execPath,

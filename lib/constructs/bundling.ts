@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, resolve, sep } from 'node:path';
@@ -84,26 +85,58 @@ export function buildBundle(entryName: string, outputDir: string): void {
 
 /**
  * Where the installed package keeps the bundles its build made (`dist/functions/<entry>/`, beside
- * the construct's own `dist/lib/`). In this repository, running from `lib/`, there is no such folder.
+ * the construct's own `dist/lib/`), and the manifest that lists them: the package's version and each
+ * bundle's SHA-256. In this repository, running from `lib/`, there is no manifest.
  */
 const PREBUILT_BUNDLES = fileURLToPath(new URL('../functions/', import.meta.url));
+export const BUNDLE_MANIFEST = 'manifest.json';
+
+/** What scripts/build-package.ts writes beside the bundles. */
+export interface BundleManifest {
+  readonly package: 'otp-login';
+  readonly version: string;
+  /** Entry name -> SHA-256 (hex) of its `index.mjs`. */
+  readonly bundles: Readonly<Record<string, string>>;
+}
+
+export function sha256Of(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
 
 /**
- * A function's code. From the installed package: the bundle its build made, taken as it is, so a
- * team's `cdk synth` needs no esbuild, no Docker and no TypeScript sources, and the asset hash is
- * the bundle's own, whatever machine synthesizes. In this repository: bundled at synth by
- * {@link buildBundle}, the asset hashed by its output; a stack left out of bundling
+ * The shipped bundle of an entry, checked against the manifest: a bundle missing or changed since
+ * the package's build (a half-extracted install, a patched node_modules) fails the synth rather than
+ * deploy code the package never tested.
+ */
+function shippedBundle(manifest: BundleManifest, entryName: string): string {
+  const dir = join(PREBUILT_BUNDLES, entryName);
+  const expected = manifest.bundles[entryName];
+  const file = join(dir, BUNDLE_FILE_NAME);
+  if (expected === undefined || !existsSync(file)) {
+    throw new Error(
+      `otp-login ${manifest.version}: the installed package has no bundle for ${entryName}; reinstall it`,
+    );
+  }
+  if (sha256Of(file) !== expected) {
+    throw new Error(
+      `otp-login ${manifest.version}: ${file} is not the bundle the package was built with; reinstall the package`,
+    );
+  }
+  return dir;
+}
+
+/**
+ * A function's code. From the installed package (its manifest present): the bundle its build made,
+ * taken as it is, so a team's `cdk synth` needs no esbuild, no Docker and no TypeScript sources, and
+ * the asset hash is the bundle's own, whatever machine synthesizes. In this repository: bundled at
+ * synth by {@link buildBundle}, the asset hashed by its output; a stack left out of bundling
  * (`aws:cdk:bundling-stacks`) is not bundled at all.
  */
 export function functionCode(entryName: string): Code {
-  if (existsSync(PREBUILT_BUNDLES)) {
-    const dir = join(PREBUILT_BUNDLES, entryName);
-    if (!existsSync(join(dir, BUNDLE_FILE_NAME))) {
-      throw new Error(
-        `otp-login: the installed package has no bundle for ${entryName} in ${dir}; reinstall the package`,
-      );
-    }
-    return Code.fromAsset(dir);
+  const manifestFile = join(PREBUILT_BUNDLES, BUNDLE_MANIFEST);
+  if (existsSync(manifestFile)) {
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as BundleManifest;
+    return Code.fromAsset(shippedBundle(manifest, entryName));
   }
   return Code.fromAsset(PROJECT_ROOT, {
     assetHashType: AssetHashType.OUTPUT,

@@ -33,6 +33,12 @@ export type { OtpAlarmThresholds };
 
 export interface OtpAlarmsProps {
   readonly httpApi: IHttpApi;
+  /**
+   * The `service` dimension the functions publish their metrics under (`POWERTOOLS_SERVICE_NAME`):
+   * one per instance, so that two instances in an account do not alarm on each other's traffic.
+   * @default 'otp-login'
+   */
+  readonly serviceName?: string;
   readonly rotationFunction: IFunction;
   readonly thresholds?: OtpAlarmThresholds;
   /**
@@ -71,12 +77,15 @@ export class OtpAlarms extends Construct {
   constructor(scope: Construct, id: string, props: OtpAlarmsProps) {
     super(scope, id);
     const t = props.thresholds ?? {};
+    const service = props.serviceName ?? SERVICE_NAME;
+    const metric = (name: string, period: Duration, dimensions?: Record<string, string>) =>
+      otpMetric(service, name, period, dimensions);
     const fiveMinutes = Duration.minutes(5);
     const hour = Duration.hours(1);
 
     this.smsFailed = new Alarm(this, 'SmsFailed', {
       alarmDescription: 'SMS sends are failing: users cannot receive login codes.',
-      metric: otpMetric(METRIC.smsFailed, fiveMinutes),
+      metric: metric(METRIC.smsFailed, fiveMinutes),
       threshold: t.smsFailedPer5Minutes ?? 5,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -90,8 +99,8 @@ export class OtpAlarms extends Construct {
       metric: new MathExpression({
         expression: 'FILL(sent, 0) + FILL(notices, 0)',
         usingMetrics: {
-          sent: otpMetric(METRIC.sent, hour),
-          notices: otpMetric(METRIC.numberChangedNoticeSent, hour),
+          sent: metric(METRIC.sent, hour),
+          notices: metric(METRIC.numberChangedNoticeSent, hour),
         },
         period: hour,
         label: 'SMS sent',
@@ -110,8 +119,8 @@ export class OtpAlarms extends Construct {
         // Below the minimum volume the share counts as 1, so quiet hours never alarm.
         expression: `IF(FILL(sent, 0) >= ${minSends}, FILL(verified, 0) / sent, 1)`,
         usingMetrics: {
-          sent: otpMetric(METRIC.sent, hour),
-          verified: otpMetric(METRIC.verified, hour),
+          sent: metric(METRIC.sent, hour),
+          verified: metric(METRIC.verified, hour),
         },
         period: hour,
         label: 'Verified share of sent codes',
@@ -145,7 +154,7 @@ export class OtpAlarms extends Construct {
     this.refreshTokenReuse = new Alarm(this, 'RefreshTokenReuse', {
       alarmDescription:
         'A spent refresh token was presented and its session revoked: a stolen token, or a client replaying old tokens.',
-      metric: otpMetric(METRIC.refreshReuse, fiveMinutes),
+      metric: metric(METRIC.refreshReuse, fiveMinutes),
       threshold: t.refreshTokenReusePer5Minutes ?? 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -158,7 +167,7 @@ export class OtpAlarms extends Construct {
     this.sessionCleanupFailed = new Alarm(this, 'SessionCleanupFailed', {
       alarmDescription:
         'A deleted or moved account left refresh-token families behind: deleting them failed (see the function log "ended sessions left for TTL"). Account deletion must leave no item holding the user id; find the cause and delete them.',
-      metric: otpMetric(METRIC.sessionCleanupFailed, fiveMinutes),
+      metric: metric(METRIC.sessionCleanupFailed, fiveMinutes),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -177,14 +186,14 @@ export class OtpAlarms extends Construct {
     this.countryBudgetSpent = budgetSpent(
       'CountryBudgetSpent',
       "A country's hourly SMS budget (SEND_MAX_PER_COUNTRY_PER_HOUR) is spent: sends to it are refused until the hour ends. SMS pumping, or a budget set too low.",
-      otpMetric(METRIC.countryBudgetSpent, fiveMinutes),
+      metric(METRIC.countryBudgetSpent, fiveMinutes),
     );
     const byCountry: Record<string, Alarm> = {};
     for (const country of props.budgetedCountries ?? []) {
       byCountry[country] = budgetSpent(
         `CountryBudgetSpent${country}`,
         `The hourly SMS budget of ${country} (SEND_MAX_PER_COUNTRY_PER_HOUR) is spent: sends to ${country} are refused until the hour ends.`,
-        otpMetric(METRIC.countryBudgetSpent, fiveMinutes, { [COUNTRY_DIMENSION]: country }),
+        metric(METRIC.countryBudgetSpent, fiveMinutes, { [COUNTRY_DIMENSION]: country }),
       );
     }
     this.countryBudgetSpentIn = byCountry;
@@ -224,11 +233,16 @@ export class OtpAlarms extends Construct {
   }
 }
 
-function otpMetric(metricName: string, period: Duration, dimensions: Record<string, string> = {}): Metric {
+function otpMetric(
+  service: string,
+  metricName: string,
+  period: Duration,
+  dimensions: Record<string, string> = {},
+): Metric {
   return new Metric({
     namespace: METRICS_NAMESPACE,
     metricName,
-    dimensionsMap: { service: SERVICE_NAME, ...dimensions },
+    dimensionsMap: { service, ...dimensions },
     statistic: 'Sum',
     period,
   });

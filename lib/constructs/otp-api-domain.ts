@@ -1,6 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { IHostedZone } from 'aws-cdk-lib/aws-route53';
+import { ROUTES } from '../../lambdas/http/routes.js';
 
 /** The custom domain the API is served on, and so the issuer of its tokens. */
 export interface OtpApiDomain {
@@ -33,6 +34,9 @@ export interface OtpApiDomain {
   readonly keepExecuteApiEndpoint?: boolean;
 }
 
+/** The first path segment of every route: a base path equal to one would be mistaken for the route. */
+const ROUTE_SEGMENTS = new Set(ROUTES.map((route) => route.path.split('/')[1] ?? '').filter(Boolean));
+
 // What API Gateway takes as an API mapping key, one segment.
 const BASE_PATH = /^[A-Za-z0-9$\-_.+!*'()]{1,128}$/;
 // A DNS name of at least two labels, lower case as browsers and `iss` comparisons use it.
@@ -43,8 +47,11 @@ export function apiDomainProblem(domain: Pick<OtpApiDomain, 'name' | 'basePath'>
   if (!Token.isUnresolved(domain.name) && !HOST_NAME.test(domain.name)) {
     return `domain.name must be a lower-case host name such as auth.example.com (no scheme, path or port), got "${domain.name}"`;
   }
-  if (domain.basePath !== undefined && !BASE_PATH.test(domain.basePath)) {
-    return `domain.basePath must be one path segment of letters, digits and $-_.+!*'() without slashes, got "${domain.basePath}"`;
+  if (domain.basePath !== undefined && (!BASE_PATH.test(domain.basePath) || /^\.+$/.test(domain.basePath))) {
+    return `domain.basePath must be one path segment of letters, digits and $-_.+!*'() without slashes (and not . or ..), got "${domain.basePath}"`;
+  }
+  if (domain.basePath !== undefined && ROUTE_SEGMENTS.has(domain.basePath)) {
+    return `domain.basePath must not be the first segment of a route (${[...ROUTE_SEGMENTS].join(', ')}): the functions take it off the path, and would take it off that route's path too, got "${domain.basePath}"`;
   }
   return undefined;
 }

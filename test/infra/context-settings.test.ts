@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_NAMES } from '../../lambdas/config.js';
 import { PROJECT_ROOT } from '../../lib/constructs/bundling.js';
-import { closestSetting, editDistance, unknownSettingsProblem } from '../../lib/context-settings.js';
+import { APP_FLAGS, closestSetting, editDistance, unknownSettingsProblem } from '../../lib/context-settings.js';
 
 describe('unknownSettingsProblem', () => {
   it('names the closest setting for a key that looks like a setting but is none', () => {
     expect(unknownSettingsProblem(['ALLOWED_COUNTRY'])).toBe(
-      "-c ALLOWED_COUNTRY is not a setting: did you mean ALLOWED_COUNTRIES?\nThe settings are listed in the README's configuration table.",
+      "-c ALLOWED_COUNTRY is not a setting: did you mean ALLOWED_COUNTRIES?\nThe settings are listed in the README's configuration table, the flags in its Deploy section.",
     );
   });
 
@@ -40,7 +40,7 @@ describe('unknownSettingsProblem', () => {
       '-c TABLE_NAME is set by the stack itself and cannot be given as context',
       '-c ISSUER is set by the stack itself and cannot be given as context',
       '-c SEND_MAX_PER_DAYS is not a setting: did you mean SEND_MAX_PER_DAY?',
-      "The settings are listed in the README's configuration table.",
+      "The settings are listed in the README's configuration table, the flags in its Deploy section.",
     ]);
   });
 
@@ -58,6 +58,22 @@ describe('unknownSettingsProblem', () => {
         'cli-telemetry',
       ]),
     ).toBeUndefined();
+  });
+});
+
+describe('unknownSettingsProblem on the app flags', () => {
+  it.each([
+    ['Production', 'production'],
+    ['prod', 'production'],
+    ['domainname', 'domainName'],
+    ['basepath', 'basePath'],
+    ['keepExecuteApiEndPoint', 'keepExecuteApiEndpoint'],
+  ])('refuses -c %s, naming %s', (key, flag) => {
+    expect(unknownSettingsProblem([key])).toContain(`-c ${key} is not a flag of this app: did you mean ${flag}?`);
+  });
+
+  it('takes every flag of the app', () => {
+    expect(unknownSettingsProblem([...APP_FLAGS])).toBeUndefined();
   });
 });
 
@@ -131,7 +147,7 @@ describe('cdk synth with settings in cdk.json', () => {
       writeFileSync(
         join(dir, 'cdk.json'),
         JSON.stringify({
-          app: `npx tsx ${join(PROJECT_ROOT, 'bin', 'app.ts')}`,
+          app: `${join(PROJECT_ROOT, 'node_modules', '.bin', 'tsx')} ${join(PROJECT_ROOT, 'bin', 'app.ts')}`,
           context: { production: false, SIGNUP_MODE: 'closed', ALLOWED_COUNTRY: 'IN' },
         }),
       );

@@ -1,5 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUrlIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
@@ -126,6 +126,11 @@ describe('OtpLogin', () => {
     [{ basePath: 'v1/login' }, /domain.basePath must be one path segment/],
     [{ basePath: '' }, /domain.basePath must be one path segment/],
     [{ zone: 'example.org' }, /domain.name auth.example.com is not in the hosted zone example.org/],
+    [{ basePath: '.' }, /domain.basePath must be one path segment/],
+    [{ basePath: '..' }, /domain.basePath must be one path segment/],
+    [{ basePath: 'me' }, /domain.basePath must not be the first segment of a route/],
+    [{ basePath: 'send-otp' }, /domain.basePath must not be the first segment of a route/],
+    [{ basePath: '.well-known' }, /domain.basePath must not be the first segment of a route/],
   ])('refuses the domain %j at synth', (domain, message) => {
     expect(() => withDomain(stackInApp(), domain)).toThrow(message);
   });
@@ -169,6 +174,80 @@ describe('OtpLogin', () => {
     template.resourceCountIs('AWS::Lambda::Function', 2 * (FUNCTION_NAMES.length + 1) + 1);
     expect(stack.resolve(one.table.tableName)).not.toEqual(stack.resolve(two.table.tableName));
     expect(two.audience).toBe('staff');
+
+    // Each publishes and alarms under its own service, so neither alarms on the other's traffic.
+    expect([one.serviceName, two.serviceName]).toEqual(['otp-login-Team-Customers', 'otp-login-Team-Staff']);
+    const services = (prefix: string) =>
+      new Set(
+        Object.entries(template.findResources('AWS::CloudWatch::Alarm'))
+          .filter(([id]) => id.startsWith(prefix))
+          .flatMap(([, alarm]) => JSON.stringify(alarm.Properties).match(/"Name":"service","Value":"[^"]+"/g) ?? []),
+      );
+    expect(services('Customers')).toEqual(new Set(['"Name":"service","Value":"otp-login-Team-Customers"']));
+    expect(services('Staff')).toEqual(new Set(['"Name":"service","Value":"otp-login-Team-Staff"']));
+    const functionServices = (prefix: string) =>
+      new Set(
+        Object.entries(template.findResources('AWS::Lambda::Function'))
+          .filter(([id]) => id.startsWith(prefix))
+          .map(([, fn]) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME)
+          .filter(Boolean),
+      );
+    expect(functionServices('Customers')).toEqual(new Set(['otp-login-Team-Customers']));
+    expect(functionServices('Staff')).toEqual(new Set(['otp-login-Team-Staff']));
+    // `sam local invoke StaffSendOtp`: SAM cannot take the id from a path this deep.
+    const samIds = Object.values(template.findResources('AWS::Lambda::Function'))
+      .map((fn) => fn.Metadata?.SamResourceId)
+      .filter(Boolean);
+    expect(samIds).toContain('CustomersSendOtp');
+    expect(samIds).toContain('StaffSendOtp');
+    expect(new Set(samIds).size).toBe(samIds.length);
+  });
+
+  it('refuses props it does not know, which TypeScript cannot catch in a JavaScript app', () => {
+    const props = { production: false, otp: { ttlSecond: 120 }, prod: true } as unknown as OtpLoginProps;
+    expect(() => new OtpLogin(stackInApp(), 'Auth', props)).toThrow('Team/Auth: unknown props otp.ttlSecond, prod');
+  });
+
+  it('refuses a missing production, so no deployment is outside production by a missing key', () => {
+    const props = { otp: { testPhoneNumbers: { '+12015550123': '424242' } } } as unknown as OtpLoginProps;
+    expect(() => new OtpLogin(stackInApp(), 'Auth', props)).toThrow('Team/Auth: production must be true or false');
+  });
+
+  it.each([
+    [{ thresholds: { refreshTokenReusePer5Minutes: Number.NaN } }, /alarms.thresholds.refreshTokenReusePer5Minutes/],
+    [{ thresholds: { minVerifiedShare: -1 } }, /alarms.thresholds.minVerifiedShare must be a share from 0 to 1/],
+    [{ thresholds: { minVerifiedShare: 1.5 } }, /alarms.thresholds.minVerifiedShare must be a share from 0 to 1/],
+    [{ smsMonthlyBudgetUsd: -5 }, /alarms.smsMonthlyBudgetUsd must be a positive amount/],
+    [{ smsMonthlyBudgetUsd: Number.POSITIVE_INFINITY }, /alarms.smsMonthlyBudgetUsd must be a positive amount/],
+  ])('refuses the alarm props %j, which would fail the deploy or never fire', (alarms, message) => {
+    expect(() => new OtpLogin(stackInApp(), 'Auth', { production: false, alarms })).toThrow(message);
+  });
+
+  it('keeps alarms.smsVolumePerHour when thresholds name otpSentPerHour without a value', () => {
+    const stack = stackInApp();
+    new OtpLogin(stack, 'Auth', {
+      production: false,
+      alarms: { smsVolumePerHour: 100, thresholds: { otpSentPerHour: undefined } },
+    });
+    const volume = Object.entries(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).find(([id]) =>
+      id.includes('SmsPumpingVolume'),
+    );
+    expect(volume?.[1].Properties.Threshold).toBe(100);
+  });
+
+  it('warns at synth of production without a domain, and of a kept execute-api endpoint', () => {
+    const bare = stackInApp();
+    new OtpLogin(bare, 'Auth', { production: true });
+    Annotations.fromStack(bare).hasWarning('/Team/Auth', Match.stringLikeRegexp('production without a domain'));
+    const kept = stackInApp();
+    withDomain(kept, { keepExecuteApiEndpoint: true });
+    Annotations.fromStack(kept).hasWarning('/Team/Auth', Match.stringLikeRegexp('keepExecuteApiEndpoint is on'));
+    Template.fromStack(kept).hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      DisableExecuteApiEndpoint: Match.absent(),
+    });
+    const quiet = stackInApp();
+    withDomain(quiet);
+    expect(Annotations.fromStack(quiet).findWarning('*', Match.anyValue())).toEqual([]);
   });
 
   it('exposes every function by name and every alarm', () => {

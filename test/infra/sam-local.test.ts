@@ -35,7 +35,7 @@ import { SYNTH_TIMEOUT_MS } from './timeouts.js';
 // Synths and bundles are slow on a busy machine: see SYNTH_TIMEOUT_MS.
 vi.setConfig({ testTimeout: SYNTH_TIMEOUT_MS, hookTimeout: SYNTH_TIMEOUT_MS });
 
-const ROTATION_CDK_PATH = 'OtpLogin/SigningKey/Rotation/Resource';
+const ROTATION_CDK_PATH = 'OtpLogin/Default/SigningKey/Rotation/Resource';
 const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:otp-login-deployed-AbCdEf';
 const OTHER_PHONE = '+12015550199';
 

@@ -184,7 +184,11 @@ describe('the npm package, installed into a fresh CDK app', () => {
       expect(consumer.synthOutput).not.toMatch(/Bundling asset/);
       expect(existsSync(join(consumer.dir, 'node_modules', 'esbuild'))).toBe(false);
       const shipped = join(consumer.dir, 'node_modules', 'otp-login', 'dist', 'functions');
-      const shippedBundles = new Set(readdirSync(shipped).map((entry) => sha256(join(shipped, entry, 'index.mjs'))));
+      const shippedBundles = new Set(
+        readdirSync(shipped, { withFileTypes: true })
+          .filter((entry) => entry.isDirectory())
+          .map((entry) => sha256(join(shipped, entry.name, 'index.mjs'))),
+      );
       const out = join(consumer.dir, 'cdk.out');
       const bundles = readdirSync(out)
         .filter((name) => name.startsWith('asset.') && existsSync(join(out, name, 'index.mjs')))
@@ -193,6 +197,27 @@ describe('the npm package, installed into a fresh CDK app', () => {
       expect(bundles).toHaveLength(11);
       for (const bundle of bundles) expect(shippedBundles.has(bundle)).toBe(true);
     });
+  });
+
+  it('refuses to synthesize with a shipped bundle changed since the package was built', async () => {
+    const dir = consumers.esm.dir;
+    const bundle = join(dir, 'node_modules', 'otp-login', 'dist', 'functions', 'me', 'index.mjs');
+    const original = readFileSync(bundle);
+    writeFileSync(bundle, Buffer.concat([original, Buffer.from('\n// patched\n')]));
+    try {
+      const failed = await run(process.execPath, ['app.mjs'], {
+        cwd: dir,
+        env: { ...process.env, CDK_OUTDIR: join(dir, 'tampered.out') },
+      }).then(
+        () => ({ stderr: '' }),
+        (error: { stderr: string }) => error,
+      );
+      expect(failed.stderr).toMatch(
+        /me\/index\.mjs is not the bundle the package was built with; reinstall the package/,
+      );
+    } finally {
+      writeFileSync(bundle, original);
+    }
   });
 
   it('synthesizes the same template from ESM and CommonJS', () => {
