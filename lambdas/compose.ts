@@ -31,7 +31,7 @@ import type { Clock } from './core/clock.js';
 import type { SigningKeySource, SmsSender } from './core/ports.js';
 import type { SmsTemplateReport } from './core/sms-message.js';
 import type { ApiHandler } from './http/api-event.js';
-import { basePathOf, mountedAt } from './http/base-path.js';
+import { basePathOf, ISSUER_VARIABLE, mountedAt } from './http/base-path.js';
 import { makeChangePhoneNumberHandler } from './http/change-phone-number-handler.js';
 import { makeDeleteAccountHandler } from './http/delete-account-handler.js';
 import { makeLogoutHandler } from './http/logout-handler.js';
@@ -65,7 +65,7 @@ type Base = Pick<Runtime, 'env' | 'clock' | 'telemetry'>;
  * Gateway leaves in the request path, taken off before any route matching (http/base-path.ts).
  */
 function mounted(runtime: Pick<Runtime, 'env'>, handler: ApiHandler): ApiHandler {
-  const issuer = runtime.env[ENV.issuer];
+  const issuer = runtime.env[ISSUER_VARIABLE];
   return mountedAt(issuer ? basePathOf(issuer) : '', handler);
 }
 

@@ -7,9 +7,14 @@ import type { ApiEvent, ApiHandler } from './api-event.js';
  * mapping key included, so every handler that reads the path must see it without that prefix.
  */
 export function basePathOf(issuer: string): string {
-  const path = new URL(issuer).pathname;
-  return path === '/' ? '' : path.replace(/\/+$/, '');
+  return new URL(issuer).pathname.replace(/\/+$/, '');
 }
+
+/**
+ * `ENV.issuer`, spelled here (a test keeps them equal): lambdas/config.ts would bring the whole
+ * settings table into the not-found function, which reads no other setting (+17 KB, +6% of its import).
+ */
+export const ISSUER_VARIABLE = 'ISSUER';
 
 /**
  * The handler, given events whose `rawPath` is relative to the API: the base path taken off when the

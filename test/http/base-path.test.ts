@@ -1,8 +1,9 @@
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { ENV } from '../../lambdas/config.js';
 import type { ApiEvent, ApiResult } from '../../lambdas/http/api-event.js';
 import { payloadV2Event } from '../../lambdas/http/api-event.js';
-import { basePathOf, mountedAt } from '../../lambdas/http/base-path.js';
+import { basePathOf, ISSUER_VARIABLE, mountedAt } from '../../lambdas/http/base-path.js';
 import { apiEvent, createTestApp, invoke } from '../helpers/test-app.js';
 
 describe('basePathOf', () => {
@@ -12,9 +13,14 @@ describe('basePathOf', () => {
     ['https://abc123.execute-api.eu-west-1.amazonaws.com', ''],
     ['https://auth.example.com/login', '/login'],
     ['https://auth.example.com/login/', '/login'],
+    ['https://auth.example.com/login//', '/login'],
   ])('of %s is %j', (issuer, basePath) => {
     expect(basePathOf(issuer)).toBe(basePath);
   });
+});
+
+it('reads the issuer from the variable the settings name it by', () => {
+  expect(ISSUER_VARIABLE).toBe(ENV.issuer);
 });
 
 describe('mountedAt', () => {
