@@ -38,10 +38,11 @@ export interface paths {
          *     `400 invalid_otp` and spends one attempt of the number's budget; after `OTP_MAX_ATTEMPTS`
          *     wrong codes the number is locked (`429 too_many_attempts`, even for the right code) for
          *     `OTP_LOCKOUT_SECONDS`. The access token is an RS256 JWT (`kid` header; claims `iss`, `sub`,
-         *     `aud`, `iat`, `exp`, `jti`, `token_use: "access"`, `phone_number`, `session_epoch`, `auth_time`);
-         *     `sub` is a stable opaque user id, never the phone number. `auth_time` (OpenID Connect's) is
-         *     when the login that started the session happened, in epoch seconds: this code's proof here,
-         *     or a number change's confirmation; a refresh keeps it. The refresh token is opaque.
+         *     `aud`, `iat`, `exp`, `jti`, `token_use: "access"`, `phone_number`, `session_epoch`, `auth_time`,
+         *     `amr`); `sub` is a stable opaque user id, never the phone number. `auth_time` (OpenID Connect's)
+         *     is when the login that started the session happened, in epoch seconds: this code's proof here,
+         *     or a number change's confirmation; `amr` (RFC 8176) is how it was proved: `["sms"]` after a
+         *     code. A refresh keeps both. The refresh token is opaque.
          */
         post: operations["verifyOtp"];
         delete?: never;

@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RefreshFamily, RefreshFamilyStore } from '../core/ports.js';
+import type { AuthMethod } from '../core/tokens.js';
 import { isConditionFailure } from './dynamodb-document-client.js';
 import { KEY_PREFIXES } from './table-keys.js';
 
@@ -19,6 +20,8 @@ interface FamilyItem {
   sessionEpoch?: number;
   /** The login's time, the family's tokens' `auth_time`; absent on items written before it existed. */
   authTime?: number;
+  /** How the login was proved (RFC 8176 methods), the tokens' `amr`; absent on items written before it existed. */
+  amr?: AuthMethod[];
   /** `USER#<sub>`: the user index's key, so deleting the account finds the family. */
   userKey?: string;
   ttl: number;
@@ -40,6 +43,7 @@ export function familyItem(family: RefreshFamily): FamilyItem {
     generation: family.generation,
     ...(family.sessionEpoch === undefined ? {} : { sessionEpoch: family.sessionEpoch }),
     ...(family.authTime === undefined ? {} : { authTime: family.authTime }),
+    ...(family.amr === undefined ? {} : { amr: [...family.amr] }),
     ttl: family.familyExpiresAt,
   };
 }
@@ -70,6 +74,7 @@ export class DynamoDbRefreshFamilyStore implements RefreshFamilyStore {
       ...(item.revokedAt === undefined ? {} : { revokedAt: item.revokedAt }),
       ...(item.sessionEpoch === undefined ? {} : { sessionEpoch: item.sessionEpoch }),
       ...(item.authTime === undefined ? {} : { authTime: item.authTime }),
+      ...(item.amr === undefined ? {} : { amr: item.amr }),
     };
   }
 

@@ -1,6 +1,7 @@
 import type { JWK } from 'jose';
 import type { NumberHolder, PhoneRecord } from './phone-record.js';
 import type { KeySet } from './signing-keys.js';
+import type { AuthMethod } from './tokens.js';
 
 /** A phone record with the version its conditional writes must match (0: no item yet). */
 export interface VersionedPhoneRecord {
@@ -178,6 +179,11 @@ export interface RefreshFamily {
    * `auth_time`. Absent on families stored before it existed: their `createdAt` is that moment.
    */
   readonly authTime?: number;
+  /**
+   * How that login was proved: every access token of the family carries it as `amr`. Absent on
+   * families stored before it existed, all of which an SMS code started.
+   */
+  readonly amr?: readonly AuthMethod[];
 }
 
 export interface RefreshFamilyStore {

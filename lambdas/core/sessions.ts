@@ -3,12 +3,14 @@ import { AuthError } from './errors.js';
 import { ownsSession } from './phone-record.js';
 import type { NumberHolders, PhoneRecordStore, RefreshFamily, RefreshFamilyStore, SigningKeySource } from './ports.js';
 import {
+  type AuthMethod,
   accessTokenExpiry,
   deriveChildRefreshToken,
   hashRefreshToken,
   newFamilyId,
   newRefreshToken,
   refreshTokenFamily,
+  SMS_AMR,
   type Subject,
   sameTokenHash,
   signAccessToken,
@@ -68,6 +70,8 @@ export async function newSession(
   const familyId = newFamilyId();
   const refresh = newRefreshToken(familyId);
   const familyExpiresAt = now + deps.sessions.refreshTokenTtlSeconds;
+  // Only a proved SMS code starts a session today.
+  const amr = subject.amr ?? SMS_AMR;
   const family: RefreshFamily = {
     familyId,
     userId: subject.userId,
@@ -77,11 +81,12 @@ export async function newSession(
     headHash: hashRefreshToken(refresh),
     generation: 0,
     authTime: now,
+    amr,
     ...(sessionEpoch === 0 ? {} : { sessionEpoch }),
   };
   return {
     family,
-    tokens: await tokenPair(deps, { ...subject, sessionEpoch, authTime: now }, refresh, now, familyExpiresAt),
+    tokens: await tokenPair(deps, { ...subject, sessionEpoch, authTime: now, amr }, refresh, now, familyExpiresAt),
   };
 }
 
@@ -105,6 +110,11 @@ export interface RefreshDeps extends SessionDeps {
  */
 export function familyAuthTime(family: Pick<RefreshFamily, 'authTime' | 'createdAt'>): number {
   return family.authTime ?? family.createdAt;
+}
+
+/** The `amr` every token of the family carries: a family stored before `amr` existed was started by an SMS code. */
+export function familyAmr(family: Pick<RefreshFamily, 'amr'>): readonly AuthMethod[] {
+  return family.amr ?? SMS_AMR;
 }
 
 /** Whether `token` is an earlier token of the family: some number of derivations turns it into the head. */
@@ -153,6 +163,7 @@ export async function refreshTokens(deps: RefreshDeps, presented: string): Promi
       phoneNumber: family.phoneNumber,
       sessionEpoch: family.sessionEpoch ?? 0,
       authTime: familyAuthTime(family),
+      amr: familyAmr(family),
     };
     const keys = await deps.keys.load();
     const child = deriveChildRefreshToken(keys.refreshHmacKey, presented);

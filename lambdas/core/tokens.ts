@@ -27,7 +27,18 @@ export interface Subject {
    * need a recent login can tell a fresh login from a long-refreshed (or stolen) session.
    */
   readonly authTime?: number;
+  /**
+   * How the login that started the session was proved, as RFC 8176 names methods (OpenID Connect's
+   * `amr`): `["sms"]` for a code sent by SMS. A refresh keeps it, as it keeps `authTime`.
+   */
+  readonly amr?: readonly AuthMethod[];
 }
+
+/** The authentication methods (RFC 8176) a login here can be proved with. */
+export type AuthMethod = 'sms';
+
+/** The methods of a login proved by an SMS code: `/verify-otp` and a number change's confirmation. */
+export const SMS_AMR: readonly AuthMethod[] = ['sms'];
 
 export interface AccessClaims extends JWTPayload {
   sub: string;
@@ -44,6 +55,8 @@ export interface AccessClaims extends JWTPayload {
    * its decimal string behind API Gateway. Absent on tokens issued before it existed: never recent.
    */
   auth_time?: number | string;
+  /** How the session's login was proved (see {@link Subject.amr}); behind API Gateway a string such as `[sms]`. */
+  amr?: string[] | string;
 }
 
 /**
@@ -68,6 +81,7 @@ export async function signAccessToken(
     session_epoch: subject.sessionEpoch ?? 0,
     // Left out of the JSON when undefined: no claim rather than a made-up login time.
     auth_time: subject.authTime,
+    amr: subject.amr === undefined ? undefined : [...subject.amr],
   })
     .setProtectedHeader({ alg: SIGNING_ALG, kid: keys.signing.kid, typ: 'JWT' })
     .setIssuer(settings.issuer)

@@ -33,7 +33,7 @@ export function makeWellKnownHandler(
         subject_types_supported: ['public'],
         id_token_signing_alg_values_supported: [SIGNING_ALG],
         token_endpoint_auth_methods_supported: ['none'],
-        claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'jti', 'auth_time', 'phone_number', 'token_use'],
+        claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'jti', 'auth_time', 'amr', 'phone_number', 'token_use'],
       },
       PUBLIC_CACHE,
     );

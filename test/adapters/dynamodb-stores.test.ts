@@ -242,6 +242,17 @@ describe('DynamoDbRefreshFamilyStore', () => {
     expect(await families.get(f.familyId, now)).toEqual(f);
   });
 
+  it("keeps the login's time and methods, and reads a family stored without them as without them", async () => {
+    const withLogin = family({ authTime: now - 60, amr: ['sms'] });
+    await families.create(withLogin);
+    expect(await families.get(withLogin.familyId, now)).toEqual(withLogin);
+    const older = family();
+    await families.create(older);
+    const read = await families.get(older.familyId, now);
+    expect(read).not.toHaveProperty('amr');
+    expect(read).not.toHaveProperty('authTime');
+  });
+
   it('reads a family past its end as gone', async () => {
     const f = family();
     await families.create(f);

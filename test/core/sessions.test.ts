@@ -108,6 +108,7 @@ describe('issueTokens', () => {
       headHash: hashRefreshToken(tokens.refresh),
       generation: 0,
       authTime: T0,
+      amr: ['sms'],
     });
     expect(tokens).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
     expect(decodeJwt(tokens.access)).toMatchObject({
@@ -115,6 +116,7 @@ describe('issueTokens', () => {
       phone_number: '+919876543210',
       exp: T0 + 900,
       auth_time: T0,
+      amr: ['sms'],
     });
   });
 });
@@ -137,6 +139,24 @@ describe('auth_time across refreshes', () => {
 
     expect(result.outcome).toBe('grace_replay');
     expect(decodeJwt(result.tokens.access)).toMatchObject({ iat: T0, auth_time: T0 - 7200 });
+  });
+
+  it("carries the family's amr in every rotated access token, and a grace replay's", async () => {
+    const tokens = chain(3);
+    const rotated = await refreshTokens(deps(scriptedFamilies([familyOf(tokens, { amr: ['sms'] })])), tokens[2] ?? '');
+    expect(decodeJwt(rotated.tokens.access).amr).toEqual(['sms']);
+    const replayed = await refreshTokens(
+      deps(scriptedFamilies([familyOf(tokens, { amr: ['sms'] }, 2)])),
+      tokens[1] ?? '',
+    );
+    expect(replayed.outcome).toBe('grace_replay');
+    expect(decodeJwt(replayed.tokens.access).amr).toEqual(['sms']);
+  });
+
+  it('gives a family stored before amr existed ["sms"]: an SMS code started every one of them', async () => {
+    const tokens = chain(2);
+    const result = await refreshTokens(deps(scriptedFamilies([familyOf(tokens)])), tokens[1] ?? '');
+    expect(decodeJwt(result.tokens.access).amr).toEqual(['sms']);
   });
 
   it('gives a family stored before authTime existed its creation time: the login that created it', async () => {

@@ -36,6 +36,7 @@ describe('POST /send-otp then POST /verify-otp', () => {
       aud: 'otp-login',
       token_use: 'access',
       phone_number: PHONE,
+      amr: ['sms'],
     });
     expect(claims.sub).not.toContain('919876543210');
     expect(Number(claims.exp) - Number(claims.iat)).toBe(900);

@@ -97,7 +97,7 @@ describe('the routes that can take an account away need a recent login', () => {
     expect(second.status).toBe(200);
     const access = String(second.body.access);
     expect(decodeJwt(String(first.body.access))).toMatchObject({ auth_time: loginTime, iat: loginTime + 120 });
-    expect(decodeJwt(access)).toMatchObject({ auth_time: loginTime, iat: loginTime + 240 });
+    expect(decodeJwt(access)).toMatchObject({ auth_time: loginTime, iat: loginTime + 240, amr: ['sms'] });
     // 240 s after the login: recent.
     expect((await app.changeNumber(access, B)).status).toBe(200);
 
