@@ -18,6 +18,7 @@ import { DynamoDbUserFamilies } from './adapters/dynamodb-user-families.js';
 import {
   ENV,
   type Env,
+  parseAppLinks,
   parseKeyCacheSeconds,
   parseNumberChangeNotice,
   parseOtpConfig,
@@ -246,6 +247,7 @@ export function composeWellKnown(runtime: Base & Pick<Runtime, 'documents'>): Ap
           runtime.clock,
         ),
         issuer: parseSettings(runtime.env, 'common').issuer,
+        appLinks: parseAppLinks(runtime.env),
       },
       runtime.telemetry,
     ),

@@ -29,7 +29,7 @@ export class ConfigError extends Error {
 /**
  * Which functions get a setting: `common` every API function; `table` and `signingKey` those that
  * use them; `rotation` the key rotation; `httpApi` none, as API Gateway itself applies it (and the
- * local server in its place); `stack` none, nor the local server: the stack's API Gateway throttling
+ * local server in its place); `appLinks` the one that serves `/.well-known/*`; `stack` none, nor the local server: the stack's API Gateway throttling
  * and alarms in AWS; the others as the function registry lists them (`recentLogin`: the routes that
  * can take an account away; `numberChangeNotice`: the one that completes a move).
  */
@@ -45,6 +45,7 @@ export type SettingGroup =
   | 'signingKey'
   | 'rotation'
   | 'httpApi'
+  | 'appLinks'
   | 'stack';
 
 export interface Setting<N extends string = string, T = unknown, G extends SettingGroup = SettingGroup> {
@@ -408,6 +409,56 @@ export function parseAllowedOrigins(raw: string | undefined): readonly string[] 
   return origins;
 }
 
+// Apple's: a 10-character team id, then the app's bundle id (reverse DNS: letters, digits, hyphens).
+const IOS_APP_ID = /^[A-Z0-9]{10}\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/;
+
+/** Parses `ABCDE12345.com.example.app,...`; repeated entries count once. */
+export function parseIosAppIds(raw: string | undefined): readonly string[] {
+  const ids = [
+    ...new Set(
+      (raw ?? '')
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean),
+    ),
+  ];
+  for (const id of ids) {
+    if (!IOS_APP_ID.test(id)) {
+      throw new ConfigError(
+        `Environment variable IOS_APP_IDS has "${id}", not TEAMID.bundle.id (a 10-character team id, a dot, then the bundle id)`,
+      );
+    }
+  }
+  return ids;
+}
+
+// Android's: a package name of two or more segments; a certificate's SHA-256, as `keytool` prints it.
+const ANDROID_PACKAGE = /^[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)+$/;
+const SHA256_FINGERPRINT = /^[0-9A-F]{2}(?::[0-9A-F]{2}){31}$/;
+
+/**
+ * Parses `com.example.app=AB:CD:...,com.example.app=EF:...`: each package's signing-certificate
+ * fingerprints, upper-cased (assetlinks.json compares them as Android prints them), in order.
+ */
+export function parseAndroidApps(raw: string | undefined): ReadonlyMap<string, readonly string[]> {
+  const apps = new Map<string, string[]>();
+  for (const entry of (raw ?? '').split(',')) {
+    const trimmed = entry.trim();
+    if (!trimmed) continue;
+    const [name = '', fingerprint = '', ...rest] = trimmed.split('=').map((part) => part.trim());
+    const upper = fingerprint.toUpperCase();
+    if (rest.length > 0 || !ANDROID_PACKAGE.test(name) || !SHA256_FINGERPRINT.test(upper)) {
+      throw new ConfigError(
+        `Environment variable ANDROID_APPS has "${trimmed}"; expected package.name=SHA-256 fingerprint (32 hex bytes joined by colons) entries separated by commas`,
+      );
+    }
+    const fingerprints = apps.get(name) ?? [];
+    if (!fingerprints.includes(upper)) fingerprints.push(upper);
+    apps.set(name, fingerprints);
+  }
+  return apps;
+}
+
 /**
  * API Gateway's default account quota in a region (requests per second, and burst): a throttle above
  * it never applies.
@@ -700,6 +751,18 @@ export const SETTINGS = {
     doc: 'comma-separated exact origins (`https://app.example.com`) whose browser apps may call the API (CORS, in AWS and in `npm start`); `*` any origin (refused with `-c production=true`)',
     parse: (value) => parseAllowedOrigins(value),
   }),
+  iosAppIds: text('IOS_APP_IDS', 'appLinks', {
+    shownDefault: 'none',
+    example: 'ABCDE12345.com.example.app,ABCDE12345.com.example.app.beta',
+    doc: "comma-separated `TEAMID.bundle.id` of your iOS apps: `GET /.well-known/apple-app-site-association` lists them under `webcredentials`, so they may use passkeys for the domain (404 when unset; the API must be at its domain's root)",
+    parse: (value) => parseIosAppIds(value),
+  }),
+  androidApps: text('ANDROID_APPS', 'appLinks', {
+    shownDefault: 'none',
+    example: `com.example.app=${'AB:'.repeat(31)}CD`,
+    doc: "comma-separated `package.name=SHA256:CERT:FINGERPRINT` of your Android apps (a package once per signing certificate): `GET /.well-known/assetlinks.json` grants them `delegate_permission/common.get_login_creds`, so they may use passkeys for the domain (404 when unset; the API must be at its domain's root)",
+    parse: (value) => parseAndroidApps(value),
+  }),
   sendOtpThrottlePerSecond: int('SEND_OTP_THROTTLE_PER_SECOND', 'stack', {
     default: 10,
     min: 1,
@@ -876,6 +939,11 @@ export function parseRotationTiming(env: Env): { publishLeadSeconds: number; ret
 /** What API Gateway applies before the functions run: the origins its CORS configuration allows. */
 export function parseHttpApiConfig(env: Env): SettingValues<'httpApi'> {
   return parseSettings(env, 'httpApi');
+}
+
+/** The apps that may use passkeys for this domain: what `/.well-known/apple-app-site-association` and `assetlinks.json` serve. */
+export function parseAppLinks(env: Env): SettingValues<'appLinks'> {
+  return parseSettings(env, 'appLinks');
 }
 
 /** What the stack applies in AWS, around the functions: API Gateway's throttling and the SMS-volume alarm. */

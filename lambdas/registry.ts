@@ -69,6 +69,8 @@ export const ROUTE_TABLE = {
   'well-known': [
     { method: 'GET', path: '/.well-known/jwks.json' },
     { method: 'GET', path: '/.well-known/openid-configuration' },
+    { method: 'GET', path: '/.well-known/apple-app-site-association' },
+    { method: 'GET', path: '/.well-known/assetlinks.json' },
     { method: 'GET', path: '/openapi.json' },
   ],
   'not-found': '$default',
@@ -172,14 +174,15 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     settings: ['otp', 'sms', 'tokens', 'keys', 'recentLogin', 'numberChangeNotice'],
   },
   'well-known': {
-    description: 'GET /.well-known/*, /openapi.json: JWKS, OpenID configuration and the API contract',
+    description:
+      'GET /.well-known/*, /openapi.json: JWKS, OpenID configuration, app association files and the API contract',
     publicReason:
-      'JWKS and OpenID configuration are public by definition: every verifier, API Gateway included, fetches them without credentials; the OpenAPI document describes only the public API, for client generators.',
+      'JWKS and OpenID configuration are public by definition: every verifier, API Gateway included, fetches them without credentials; so are the app association files, which Apple and Google fetch; the OpenAPI document describes only the public API, for client generators.',
     // The public keys the rotation publishes; never the secret, though this route is public.
     table: { jwks: ['GetItem'] },
     signingKey: false,
     sms: false,
-    settings: ['keys'],
+    settings: ['keys', 'appLinks'],
   },
   'not-found': {
     description: '$default: JSON 404/405',

@@ -55,6 +55,8 @@ export interface OtpLoginSettings {
   readonly throttle?: ApiThrottleSettings;
   /** Alarm thresholds. */
   readonly alarms?: AlarmSettings;
+  /** Passkeys: the native apps that may use them for this domain. */
+  readonly passkeys?: PasskeySettings;
 }
 
 /** Codes: their lifetime, wrong-code lockout, who may get one, and what the SMS carries for autofill. */
@@ -310,6 +312,27 @@ export interface ApiThrottleSettings {
 }
 
 /** Alarm thresholds. */
+/**
+ * Passkeys: which of your native apps may use them for this domain. Apple and Google fetch the
+ * association files from the root of the relying party's domain, so the API must be served at the
+ * root of a custom domain (no `domain.basePath`): the synth refuses these otherwise.
+ */
+export interface PasskeySettings {
+  /**
+   * `IOS_APP_IDS`: your iOS apps as `TEAMID.bundle.id`, listed under `webcredentials` by
+   * `GET /.well-known/apple-app-site-association` (a 404 when unset).
+   * @default - none
+   */
+  readonly iosAppIds?: readonly string[];
+  /**
+   * `ANDROID_APPS`: your Android apps, package name to the SHA-256 fingerprints of their signing
+   * certificates (`AB:CD:...`, 32 bytes), granted `delegate_permission/common.get_login_creds` by
+   * `GET /.well-known/assetlinks.json` (a 404 when unset).
+   * @default - none
+   */
+  readonly androidApps?: Readonly<Record<string, readonly string[]>>;
+}
+
 export interface AlarmSettings {
   /**
    * `SMS_VOLUME_ALARM_PER_HOUR`: SMS sent within an hour (codes and number-change notices) at which

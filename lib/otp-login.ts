@@ -185,6 +185,7 @@ export class OtpLogin extends Construct {
     // settingsFromProps has parsed every value with the functions' own parsers: a bad one failed the
     // synth there, not the first cold start.
     const timing = parseRotationTiming(config);
+    refuseAppLinksUnderBasePath(this, config, props.domain?.basePath);
     const countryBudgets = parseOtpConfig(config).sendMaxPerCountryPerHour;
     const { allowedOrigins } = parseHttpApiConfig(config);
     const limits = parseStackConfig(config);
@@ -447,6 +448,17 @@ function validateAlarmProps(scope: Construct, alarms: OtpLoginAlarms | undefined
 /** The entries whose value is set: `{ otpSentPerHour: undefined }` must not undo the setting it overrides. */
 function definedOnly<T extends object>(values: T): Partial<T> {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/**
+ * Apple and Google fetch the association files from the root of the relying party's domain; under a
+ * base path they would be served where nothing looks, and passkeys in the apps would silently fail.
+ */
+function refuseAppLinksUnderBasePath(scope: Construct, config: Env, basePath: string | undefined): void {
+  if (!basePath || !(config.IOS_APP_IDS || config.ANDROID_APPS)) return;
+  throw new Error(
+    `${scope.node.path}: passkeys.iosAppIds and passkeys.androidApps need the API at the root of its domain: Apple and Google fetch /.well-known/apple-app-site-association and /.well-known/assetlinks.json there, not under domain.basePath "${basePath}"`,
+  );
 }
 
 /** Synth warnings for a production deployment that leaves a door open the operator may not mean to. */

@@ -26,7 +26,7 @@ const sameProviders: Same<SmsProvider, OtpLoginSmsProvider> = true;
 void sameNumberTypes;
 void sameProviders;
 
-type GroupName = 'otp' | 'sendLimits' | 'sms' | 'tokens' | 'keys' | 'throttle' | 'alarms';
+type GroupName = 'otp' | 'sendLimits' | 'sms' | 'tokens' | 'keys' | 'throttle' | 'alarms' | 'passkeys';
 type TopLevelName = Exclude<keyof OtpLoginSettings, GroupName>;
 type Group<G extends GroupName> = NonNullable<OtpLoginSettings[G]>;
 
@@ -117,6 +117,17 @@ const countryBudgets: Codec<Readonly<Record<string, number>>, CountryBudgets | u
     ]),
 };
 
+/** `{ 'com.example.app': ['AB:...', 'CD:...'] }` as `com.example.app=AB:...,com.example.app=CD:...`. */
+const androidApps: Codec<Readonly<Record<string, readonly string[]>>, ReadonlyMap<string, readonly string[]>> = {
+  write: (value, path, name) =>
+    Object.entries(value)
+      .flatMap(([app, fingerprints]) =>
+        fingerprints.map((fingerprint) => `${entry(app, path, name)}=${entry(fingerprint, path, name)}`),
+      )
+      .join(','),
+  read: fromMap,
+};
+
 /** Templates by country, as the JSON object the variable takes. */
 const templates: Codec<Readonly<Record<string, string>>, ReadonlyMap<string, string>> = {
   write: (value) => JSON.stringify(value),
@@ -134,6 +145,8 @@ type Parsed<N extends ConfigName> = ReturnType<Extract<Settings[keyof Settings],
 const PROPS: { readonly [N in ConfigName]: PropMapping<Parsed<N>> } = {
   AUDIENCE: top('audience', verbatim()),
   ALLOWED_ORIGINS: top('allowedOrigins', list({})),
+  IOS_APP_IDS: at('passkeys', 'iosAppIds', list({})),
+  ANDROID_APPS: at('passkeys', 'androidApps', androidApps),
   OTP_TTL_SECONDS: at('otp', 'ttlSeconds', whole),
   OTP_MAX_ATTEMPTS: at('otp', 'maxAttempts', whole),
   OTP_LOCKOUT_SECONDS: at('otp', 'lockoutSeconds', whole),

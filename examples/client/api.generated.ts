@@ -258,6 +258,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/.well-known/apple-app-site-association": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The iOS apps that may use passkeys for this domain
+         * @description Apple's association file, listing `IOS_APP_IDS` (`TEAMID.bundle.id`) under `webcredentials`. `404 not_found` while `IOS_APP_IDS` is unset. Apple fetches it from the root of the relying party's domain, so the API must be served at the root of a custom domain.
+         */
+        get: operations["getAppleAppSiteAssociation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/assetlinks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The Android apps that may use passkeys for this domain
+         * @description Google's Digital Asset Links statements granting each `ANDROID_APPS` package `delegate_permission/common.get_login_creds` with its signing certificates' SHA-256 fingerprints. `404 not_found` while `ANDROID_APPS` is unset. Served at the root of the relying party's domain, as the association file is.
+         */
+        get: operations["getAssetLinks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -370,6 +410,20 @@ export interface components {
             token_endpoint_auth_methods_supported: string[];
             claims_supported: string[];
         };
+        AppleAppSiteAssociation: {
+            webcredentials: {
+                apps: string[];
+            };
+        };
+        AssetLinks: {
+            relation: "delegate_permission/common.get_login_creds"[];
+            target: {
+                /** @constant */
+                namespace: "android_app";
+                package_name: string;
+                sha256_cert_fingerprints: string[];
+            };
+        }[];
         /** @description An OpenAPI 3.1 document. */
         OpenApiDocument: {
             openapi: string;
@@ -456,6 +510,26 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["OpenIdConfiguration"];
+            };
+        };
+        /** @description The iOS apps that may use passkeys for this domain. */
+        AppleAppSiteAssociation: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlPublic"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["AppleAppSiteAssociation"];
+            };
+        };
+        /** @description The Android apps that may use passkeys for this domain. */
+        AssetLinks: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlPublic"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["AssetLinks"];
             };
         };
         /** @description This document. */
@@ -968,6 +1042,38 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["OpenIdConfiguration"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAppleAppSiteAssociation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["AppleAppSiteAssociation"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAssetLinks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["AssetLinks"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -17,6 +17,10 @@ export const ROUTES: readonly Route[] = FUNCTION_NAMES.flatMap((fn) => {
 });
 
 export const JWKS_PATH = '/.well-known/jwks.json';
+/** Apple's association file: the iOS apps that may use passkeys for this domain. */
+export const APPLE_APP_SITE_ASSOCIATION_PATH = '/.well-known/apple-app-site-association';
+/** Google's Digital Asset Links: the Android apps that may use passkeys for this domain. */
+export const ASSET_LINKS_PATH = '/.well-known/assetlinks.json';
 
 /**
  * The route a method and path select, or which failure: unknown path (404) or known path, other

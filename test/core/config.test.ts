@@ -5,6 +5,7 @@ import {
   DEFAULT_NUMBER_CHANGED_TEMPLATE,
   DEFAULT_SMS_TEMPLATE,
   type Env,
+  parseAppLinks,
   parseHttpApiConfig,
   parseKeyCacheSeconds,
   parseNumberChangeNotice,
@@ -686,5 +687,39 @@ describe("the README's configuration table", () => {
       const match = /^`(\d+)`/.exec(setting.shownDefault);
       if (match) expect(setting.parse(undefined, {}), setting.name).toBe(Number(match[1]));
     }
+  });
+});
+
+describe('IOS_APP_IDS and ANDROID_APPS', () => {
+  const FINGERPRINT = `${'AB:'.repeat(31)}CD`;
+
+  it('reads the apps, each once, fingerprints upper-cased and grouped by package in order', () => {
+    const links = parseAppLinks({
+      IOS_APP_IDS: 'ABCDE12345.com.example.app,ABCDE12345.com.example.app',
+      ANDROID_APPS: `com.example.app=${FINGERPRINT.toLowerCase()}, com.example.app = ${FINGERPRINT}`,
+    });
+    expect(links.iosAppIds).toEqual(['ABCDE12345.com.example.app']);
+    expect([...links.androidApps]).toEqual([['com.example.app', [FINGERPRINT]]]);
+    expect(parseAppLinks({})).toEqual({ iosAppIds: [], androidApps: new Map() });
+  });
+
+  it.each([
+    ['com.example.app', /IOS_APP_IDS has "com.example.app", not TEAMID.bundle.id/],
+    ['abcde12345.com.example.app', /IOS_APP_IDS has "abcde12345.com.example.app"/],
+    ['ABCDE12345.app', /IOS_APP_IDS has "ABCDE12345.app"/],
+  ])('refuses IOS_APP_IDS=%s', (raw, message) => {
+    expect(() => parseAppLinks({ IOS_APP_IDS: raw })).toThrow(message);
+  });
+
+  it.each([
+    [`app=${FINGERPRINT}`],
+    ['com.example.app=AB:CD'],
+    [`com.example.app:${FINGERPRINT}`],
+    [`com.example.app=${FINGERPRINT}=x`],
+    [`1com.example.app=${FINGERPRINT}`],
+  ])('refuses ANDROID_APPS=%s, naming the expected form', (raw) => {
+    expect(() => parseAppLinks({ ANDROID_APPS: raw })).toThrow(
+      /ANDROID_APPS has ".*"; expected package.name=SHA-256 fingerprint/,
+    );
   });
 });

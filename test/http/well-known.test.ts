@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseAppLinks } from '../../lambdas/config.js';
 import { AuthError } from '../../lambdas/core/errors.js';
 import type { PublicJwksSource } from '../../lambdas/core/ports.js';
 import { publicJwksOf } from '../../lambdas/core/signing-keys.js';
@@ -79,5 +80,66 @@ describe('GET /openapi.json', () => {
       'content-type': 'application/json; charset=utf-8',
       'cache-control': 'public, max-age=300',
     });
+  });
+});
+
+describe('GET /.well-known/apple-app-site-association and /.well-known/assetlinks.json', () => {
+  const FINGERPRINT = `${'AB:'.repeat(31)}CD`;
+  const OTHER_FINGERPRINT = `${'01:'.repeat(31)}EF`;
+  const source: PublicJwksSource = { load: () => Promise.reject(new Error('must not be called')) };
+  const withApps = makeWellKnownHandler(
+    {
+      jwks: source,
+      issuer: ISSUER,
+      appLinks: parseAppLinks({
+        IOS_APP_IDS: 'ABCDE12345.com.example.app, ABCDE12345.com.example.app.beta',
+        ANDROID_APPS: `com.example.app=${FINGERPRINT.toLowerCase()},com.example.app=${OTHER_FINGERPRINT},com.example.other=${FINGERPRINT}`,
+      }),
+    },
+    telemetry,
+  );
+
+  it("lists the iOS apps under webcredentials, as JSON, so they may use passkeys for the issuer's domain", async () => {
+    const response = await invoke(withApps, apiEvent('GET', '/.well-known/apple-app-site-association'));
+
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^application\/json(;|$)/);
+    expect(response.body).toEqual({
+      webcredentials: { apps: ['ABCDE12345.com.example.app', 'ABCDE12345.com.example.app.beta'] },
+    });
+  });
+
+  it('grants each Android package get_login_creds with its certificate fingerprints, upper case', async () => {
+    const response = await invoke(withApps, apiEvent('GET', '/.well-known/assetlinks.json'));
+
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^application\/json(;|$)/);
+    expect(response.body).toEqual([
+      {
+        relation: ['delegate_permission/common.get_login_creds'],
+        target: {
+          namespace: 'android_app',
+          package_name: 'com.example.app',
+          sha256_cert_fingerprints: [FINGERPRINT, OTHER_FINGERPRINT],
+        },
+      },
+      {
+        relation: ['delegate_permission/common.get_login_creds'],
+        target: {
+          namespace: 'android_app',
+          package_name: 'com.example.other',
+          sha256_cert_fingerprints: [FINGERPRINT],
+        },
+      },
+    ]);
+  });
+
+  it('answers 404 not_found for each file while its apps are unset', async () => {
+    const handler = makeWellKnownHandler({ jwks: source, issuer: ISSUER, appLinks: parseAppLinks({}) }, telemetry);
+
+    for (const path of ['/.well-known/apple-app-site-association', '/.well-known/assetlinks.json']) {
+      const response = await invoke(handler, apiEvent('GET', path));
+      expect([path, response.status, response.body.code]).toEqual([path, 404, 'not_found']);
+    }
   });
 });

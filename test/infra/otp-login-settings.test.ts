@@ -145,6 +145,10 @@ describe('propsFromSettings and settingsFromProps', () => {
       keys: { cacheSeconds: 303, publishLeadSeconds: 7801, retainSeconds: 8401 },
       throttle: { perSecond: 51, burst: 102, sendOtpPerSecond: 12, sendOtpBurst: 21 },
       alarms: { smsVolumePerHour: 501 },
+      passkeys: {
+        iosAppIds: ['ABCDE12345.com.example.app', 'ABCDE12345.com.example.app.beta'],
+        androidApps: { 'com.example.app': [`${'AB:'.repeat(31)}CD`] },
+      },
     } satisfies Required<OtpLoginSettings>);
     expect(settingsFromProps(props)).toEqual(DISTINCT);
   });

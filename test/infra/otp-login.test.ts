@@ -135,6 +135,41 @@ describe('OtpLogin', () => {
     expect(() => withDomain(stackInApp(), domain)).toThrow(message);
   });
 
+  it('refuses app association settings under a base path, where Apple and Google would not find them', () => {
+    const stack = stackInApp();
+    expect(
+      () =>
+        new OtpLogin(stack, 'Auth', {
+          production: true,
+          domain: {
+            name: 'auth.example.com',
+            basePath: 'login',
+            certificate: Certificate.fromCertificateArn(stack, 'Certificate', CERTIFICATE_ARN),
+          },
+          passkeys: { iosAppIds: ['ABCDE12345.com.example.app'] },
+        }),
+    ).toThrow(/passkeys.iosAppIds and passkeys.androidApps need the API at the root of its domain/);
+  });
+
+  it('gives the JWKS function the app association settings, and no other function', () => {
+    const stack = stackInApp();
+    new OtpLogin(stack, 'Auth', {
+      production: false,
+      passkeys: {
+        iosAppIds: ['ABCDE12345.com.example.app'],
+        androidApps: { 'com.example.app': [`${'AB:'.repeat(31)}CD`] },
+      },
+    });
+    const holders = Object.entries(Template.fromStack(stack).findResources('AWS::Lambda::Function'))
+      .filter(([, fn]) => fn.Properties.Environment?.Variables?.IOS_APP_IDS !== undefined)
+      .map(([id, fn]) => [
+        id.replace(/[0-9A-F]{8}$/, ''),
+        fn.Properties.Environment.Variables.IOS_APP_IDS,
+        fn.Properties.Environment.Variables.ANDROID_APPS,
+      ]);
+    expect(holders).toEqual([['AuthWellKnown', 'ABCDE12345.com.example.app', `com.example.app=${'AB:'.repeat(31)}CD`]]);
+  });
+
   it('refuses a certificate from another region, which a regional API cannot use', () => {
     const stack = stackInApp();
     expect(
