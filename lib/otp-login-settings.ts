@@ -311,7 +311,6 @@ export interface ApiThrottleSettings {
   readonly sendOtpBurst?: number;
 }
 
-/** Alarm thresholds. */
 /**
  * Passkeys: which of your native apps may use them for this domain. Apple and Google fetch the
  * association files from the root of the relying party's domain, so the API must be served at the
@@ -333,6 +332,7 @@ export interface PasskeySettings {
   readonly androidApps?: Readonly<Record<string, readonly string[]>>;
 }
 
+/** Alarm thresholds. */
 export interface AlarmSettings {
   /**
    * `SMS_VOLUME_ALARM_PER_HOUR`: SMS sent within an hour (codes and number-change notices) at which

@@ -69,7 +69,7 @@ function parsedValues(env: Env): Record<string, unknown> {
 
 /** The props' leaves as paths (`otp.ttlSeconds`), not descending into lists and maps. */
 function leafPaths(props: OtpLoginSettings): string[] {
-  const groups = new Set(['otp', 'sendLimits', 'sms', 'tokens', 'keys', 'throttle', 'alarms']);
+  const groups = new Set(['otp', 'sendLimits', 'sms', 'tokens', 'keys', 'throttle', 'alarms', 'passkeys']);
   return Object.entries(props).flatMap(([key, value]) =>
     groups.has(key) ? Object.keys(value as object).map((inner) => `${key}.${inner}`) : [key],
   );
@@ -435,6 +435,7 @@ describe('the props TSDoc', () => {
     KeySettings: 'keys',
     ApiThrottleSettings: 'throttle',
     AlarmSettings: 'alarms',
+    PasskeySettings: 'passkeys',
   };
   const docs = new Map<string, string>();
   for (const [, name, body] of source.matchAll(/export interface (\w+) \{\n([\s\S]*?)\n\}/g)) {
