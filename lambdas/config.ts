@@ -152,20 +152,25 @@ export function parseTestPhoneNumbers(raw: string | undefined): Map<string, stri
   return map;
 }
 
+/** The entries of a comma-separated list, trimmed (and `normalize`d), each once, in order; blanks dropped. */
+function uniqueEntries(raw: string | undefined, normalize: (entry: string) => string = (entry) => entry): string[] {
+  return [
+    ...new Set(
+      (raw ?? '')
+        .split(',')
+        .map((entry) => normalize(entry.trim()))
+        .filter(Boolean),
+    ),
+  ];
+}
+
 /** Mobile numbers, and numbers whose ranges libphonenumber cannot tell from fixed lines (all of NANP). */
 export const DEFAULT_ALLOWED_NUMBER_TYPES: readonly PhoneNumberType[] = ['MOBILE', 'FIXED_LINE_OR_MOBILE'];
 
 /** Parses `MOBILE,FIXED_LINE_OR_MOBILE`; repeated entries count once. */
 export function parseAllowedNumberTypes(raw: string | undefined): readonly PhoneNumberType[] {
   if (raw === undefined) return DEFAULT_ALLOWED_NUMBER_TYPES;
-  const types = [
-    ...new Set(
-      raw
-        .split(',')
-        .map((type) => type.trim().toUpperCase())
-        .filter(Boolean),
-    ),
-  ];
+  const types = uniqueEntries(raw, (type) => type.toUpperCase());
   for (const type of types) {
     if (!(PHONE_NUMBER_TYPES as readonly string[]).includes(type)) {
       throw new ConfigError(
@@ -319,8 +324,8 @@ export function parseSmsTemplates(
   return templates;
 }
 
-// A DNS name of at least two labels, lower case as origins are: what `@<domain>` must name exactly.
-function isHostName(value: string): boolean {
+/** A DNS name of at least two labels, lower case as origins are: what `@<domain>` must name exactly. */
+export function isHostName(value: string): boolean {
   return (
     value.length <= 253 &&
     /^(?=.*\.)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(value)
@@ -396,14 +401,7 @@ function serializedOrigin(value: string): string | undefined {
 
 /** Parses `https://app.example.com,http://localhost:5173` (or `*`); repeated entries count once. */
 export function parseAllowedOrigins(raw: string | undefined): readonly string[] {
-  const origins = [
-    ...new Set(
-      (raw ?? '')
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    ),
-  ];
+  const origins = uniqueEntries(raw);
   const problem = allowedOriginsProblem(origins);
   if (problem) throw new ConfigError(`Environment variable ALLOWED_ORIGINS ${problem}`);
   return origins;
@@ -414,14 +412,7 @@ const IOS_APP_ID = /^[A-Z0-9]{10}\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/;
 
 /** Parses `ABCDE12345.com.example.app,...`; repeated entries count once. */
 export function parseIosAppIds(raw: string | undefined): readonly string[] {
-  const ids = [
-    ...new Set(
-      (raw ?? '')
-        .split(',')
-        .map((id) => id.trim())
-        .filter(Boolean),
-    ),
-  ];
+  const ids = uniqueEntries(raw);
   for (const id of ids) {
     if (!IOS_APP_ID.test(id)) {
       throw new ConfigError(

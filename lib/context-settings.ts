@@ -56,12 +56,17 @@ export function unknownSettingsProblem(keys: readonly string[]): string | undefi
 
 /** The app flag nearest to `key`, ignoring case (`Production`, `basepath`). */
 function closestFlag(key: string): string {
-  let best: string = APP_FLAGS[0];
+  return nearest(APP_FLAGS, (flag) => editDistance(key.toLowerCase(), flag.toLowerCase()));
+}
+
+/** The candidate of the smallest distance; the first on a tie. */
+function nearest(candidates: readonly string[], distanceOf: (candidate: string) => number): string {
+  let best = '';
   let bestDistance = Number.POSITIVE_INFINITY;
-  for (const flag of APP_FLAGS) {
-    const distance = editDistance(key.toLowerCase(), flag.toLowerCase());
+  for (const candidate of candidates) {
+    const distance = distanceOf(candidate);
     if (distance < bestDistance) {
-      best = flag;
+      best = candidate;
       bestDistance = distance;
     }
   }
@@ -74,19 +79,12 @@ function closestFlag(key: string): string {
  * `SEND_MAX_PER_COUNTRY_PER_HOUR`, though `SEND_MAX_PER_DAY` is fewer edits away).
  */
 export function closestSetting(key: string, settings: readonly Setting[] = Object.values(SETTINGS)): string {
-  let best = '';
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const setting of settings) {
-    if (setting.stackOwned) continue;
-    const truncated = setting.name.startsWith(key) || key.startsWith(setting.name);
+  const names = settings.filter((setting) => !setting.stackOwned).map((setting) => setting.name);
+  return nearest(names, (name) => {
+    const truncated = name.startsWith(key) || key.startsWith(name);
     // Any distance is below this bonus, as no name is 1000 characters long.
-    const distance = editDistance(key, setting.name) - (truncated ? 1000 : 0);
-    if (distance < bestDistance) {
-      best = setting.name;
-      bestDistance = distance;
-    }
-  }
-  return best;
+    return editDistance(key, name) - (truncated ? 1000 : 0);
+  });
 }
 
 /** Levenshtein distance: insertions, deletions and substitutions of one character each cost 1. */

@@ -1,6 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { IHostedZone } from 'aws-cdk-lib/aws-route53';
+import { isHostName } from '../../lambdas/config.js';
 import { ROUTES } from '../../lambdas/http/routes.js';
 
 /** The custom domain the API is served on, and so the issuer of its tokens. */
@@ -39,12 +40,10 @@ const ROUTE_SEGMENTS = new Set(ROUTES.map((route) => route.path.split('/')[1] ??
 
 // What API Gateway takes as an API mapping key, one segment.
 const BASE_PATH = /^[A-Za-z0-9$\-_.+!*'()]{1,128}$/;
-// A DNS name of at least two labels, lower case as browsers and `iss` comparisons use it.
-const HOST_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** Why a domain cannot be used, or undefined. */
 export function apiDomainProblem(domain: Pick<OtpApiDomain, 'name' | 'basePath'>): string | undefined {
-  if (!Token.isUnresolved(domain.name) && !HOST_NAME.test(domain.name)) {
+  if (!Token.isUnresolved(domain.name) && !isHostName(domain.name)) {
     return `domain.name must be a lower-case host name such as auth.example.com (no scheme, path or port), got "${domain.name}"`;
   }
   if (domain.basePath !== undefined && (!BASE_PATH.test(domain.basePath) || /^\.+$/.test(domain.basePath))) {
