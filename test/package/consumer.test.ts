@@ -1,11 +1,10 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PROJECT_ROOT } from '../../lib/constructs/bundling.js';
+import { PROJECT_ROOT, sha256Of } from '../../lib/constructs/bundling.js';
 
 /**
  * The package as a team gets it: `npm pack` (which runs the package's build), then a fresh CDK app
@@ -72,8 +71,6 @@ type Resource = Consumer['template']['Resources'][string];
 function resourcesOf(consumer: Consumer, type: string): Resource[] {
   return Object.values(consumer.template.Resources).filter((resource) => resource.Type === type);
 }
-
-const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 describe('the npm package, installed into a fresh CDK app', () => {
   const work = mkdtempSync(join(tmpdir(), 'otp-login-consumer-'));
@@ -187,12 +184,12 @@ describe('the npm package, installed into a fresh CDK app', () => {
       const shippedBundles = new Set(
         readdirSync(shipped, { withFileTypes: true })
           .filter((entry) => entry.isDirectory())
-          .map((entry) => sha256(join(shipped, entry.name, 'index.mjs'))),
+          .map((entry) => sha256Of(join(shipped, entry.name, 'index.mjs'))),
       );
       const out = join(consumer.dir, 'cdk.out');
       const bundles = readdirSync(out)
         .filter((name) => name.startsWith('asset.') && existsSync(join(out, name, 'index.mjs')))
-        .map((name) => sha256(join(out, name, 'index.mjs')));
+        .map((name) => sha256Of(join(out, name, 'index.mjs')));
       // The ten route functions and the rotation, from the package; CDK's own providers are not ours.
       expect(bundles).toHaveLength(11);
       for (const bundle of bundles) expect(shippedBundles.has(bundle)).toBe(true);
