@@ -31,7 +31,8 @@ export class ConfigError extends Error {
  * use them; `rotation` the key rotation; `httpApi` none, as API Gateway itself applies it (and the
  * local server in its place); `appLinks` the one that serves `/.well-known/*`; `stack` none, nor the local server: the stack's API Gateway throttling
  * and alarms in AWS; the others as the function registry lists them (`recentLogin`: the routes that
- * can take an account away; `numberChangeNotice`: the one that completes a move).
+ * can take an account away; `numberChangeNotice`: the one that completes a move; `passkeys`: the two
+ * passkey functions).
  */
 export type SettingGroup =
   | 'common'
@@ -46,6 +47,7 @@ export type SettingGroup =
   | 'rotation'
   | 'httpApi'
   | 'appLinks'
+  | 'passkeys'
   | 'stack';
 
 export interface Setting<N extends string = string, T = unknown, G extends SettingGroup = SettingGroup> {
@@ -450,6 +452,36 @@ export function parseAndroidApps(raw: string | undefined): ReadonlyMap<string, r
   return apps;
 }
 
+// A DNS name as WebAuthn takes it for an RP ID: lower case labels, no scheme, port, path or trailing dot.
+const RP_ID = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+// Android apps sign in with `android:apk-key-hash:<base64url SHA-256 of the signing certificate>`.
+const ANDROID_ORIGIN = /^android:apk-key-hash:[A-Za-z0-9_-]{43}$/;
+
+/** Parses `example.com`: a host name, never an IP address (browsers refuse one as an RP ID). */
+export function parseRpId(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!RP_ID.test(raw) || /^[0-9.]+$/.test(raw)) {
+    throw new ConfigError(
+      `Environment variable WEBAUTHN_RP_ID must be a lower-case host name such as example.com (no scheme, port, path or IP address), got "${raw}"`,
+    );
+  }
+  return raw;
+}
+
+/** Parses `https://app.example.com,android:apk-key-hash:...`; repeated entries count once. */
+export function parseWebAuthnOrigins(raw: string | undefined): readonly string[] {
+  const origins = uniqueEntries(raw);
+  for (const origin of origins) {
+    if (ANDROID_ORIGIN.test(origin)) continue;
+    if (origin === '*' || serializedOrigin(origin) !== origin) {
+      throw new ConfigError(
+        `Environment variable WEBAUTHN_ORIGINS has "${origin}", not an exact origin (https://host[:port], lower case, no path) or android:apk-key-hash:<43 base64url characters>`,
+      );
+    }
+  }
+  return origins;
+}
+
 /**
  * API Gateway's default account quota in a region (requests per second, and burst): a throttle above
  * it never applies.
@@ -754,6 +786,42 @@ export const SETTINGS = {
     doc: "comma-separated `package.name=SHA256:CERT:FINGERPRINT` of your Android apps (a package once per signing certificate): `GET /.well-known/assetlinks.json` grants them `delegate_permission/common.get_login_creds`, so they may use passkeys for the domain (404 when unset; the API must be at its domain's root)",
     parse: (value) => parseAndroidApps(value),
   }),
+  webauthnRpId: text('WEBAUTHN_RP_ID', 'passkeys', {
+    shownDefault: "the issuer's host (`localhost` for a loopback address)",
+    example: 'example.com',
+    doc: "the passkeys' relying party: the domain they are bound to, which the origins must be at or under (`example.com` also serves `app.example.com`); changing it strands every passkey already made",
+    parse: (value) => parseRpId(value),
+  }),
+  webauthnRpName: text('WEBAUTHN_RP_NAME', 'passkeys', {
+    shownDefault: 'the RP ID',
+    example: 'Example',
+    doc: 'the name a passkey prompt shows for the service',
+    parse: (value) => value,
+  }),
+  webauthnOrigins: text('WEBAUTHN_ORIGINS', 'passkeys', {
+    shownDefault: "the issuer's origin (`localhost` for a loopback address)",
+    example: 'https://app.example.com,android:apk-key-hash:AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdE',
+    doc: 'comma-separated origins a passkey ceremony may come from: exact web origins at or under the RP ID, and `android:apk-key-hash:<base64url SHA-256 of the signing certificate>` for Android apps (iOS apps send `https://<RP ID>`)',
+    parse: (value) => parseWebAuthnOrigins(value),
+  }),
+  passkeyChallengeTtlSeconds: int('PASSKEY_CHALLENGE_TTL_SECONDS', 'passkeys', {
+    default: 300,
+    min: 30,
+    max: HOUR,
+    doc: 'how long a passkey challenge (`POST /passkey/options`, `POST /me/passkeys/options`) may be answered; each is single-use',
+  }),
+  passkeysPerUserMax: int('PASSKEYS_PER_USER_MAX', 'passkeys', {
+    default: 10,
+    min: 1,
+    max: 50,
+    doc: 'passkeys one user may have; enrolling one more is `409 passkey_limit_reached`',
+  }),
+  passkeyMaxPerIpPerHour: int('PASSKEY_MAX_PER_IP_PER_HOUR', 'passkeys', {
+    default: 120,
+    min: 1,
+    max: 100_000,
+    doc: 'requests to `POST /passkey/options` and `POST /passkey/verify` together per client IP (IPv6: per /64) and hour, as `SEND_MAX_PER_IP_PER_HOUR` for codes; a sign-in is two',
+  }),
   sendOtpThrottlePerSecond: int('SEND_OTP_THROTTLE_PER_SECOND', 'stack', {
     default: 10,
     min: 1,
@@ -935,6 +1003,64 @@ export function parseHttpApiConfig(env: Env): SettingValues<'httpApi'> {
 /** The apps that may use passkeys for this domain: what `/.well-known/apple-app-site-association` and `assetlinks.json` serve. */
 export function parseAppLinks(env: Env): SettingValues<'appLinks'> {
   return parseSettings(env, 'appLinks');
+}
+
+/** Where a loopback issuer (the local server's `http://127.0.0.1:3000`) is reached for WebAuthn, which refuses IP addresses. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]']);
+
+export interface PasskeyConfig {
+  readonly rpId: string;
+  readonly rpName: string;
+  readonly origins: readonly string[];
+  readonly challengeTtlSeconds: number;
+  readonly perUserMax: number;
+  readonly maxPerIpPerHour: number;
+}
+
+/**
+ * The passkey settings, with the defaults that derive from `ISSUER`: the RP ID is its host and the one
+ * origin its own. Every web origin must be at or under the RP ID, since a browser refuses any other
+ * pairing: a mismatch would only fail every ceremony, so it fails the start instead.
+ */
+export function parsePasskeyConfig(env: Env): PasskeyConfig {
+  const config = parseSettings(env, 'common', 'passkeys');
+  const issuer = new URL(config.issuer);
+  const issuerHost = LOOPBACK_HOSTS.has(issuer.hostname) ? 'localhost' : issuer.hostname;
+  const rpId = config.webauthnRpId ?? parseRpIdFromIssuer(issuerHost);
+  const issuerOrigin = `${issuer.protocol}//${issuerHost}${issuer.port ? `:${issuer.port}` : ''}`;
+  const origins = config.webauthnOrigins.length > 0 ? config.webauthnOrigins : [issuerOrigin];
+  for (const origin of origins) {
+    if (ANDROID_ORIGIN.test(origin)) continue;
+    const { hostname, protocol } = new URL(origin);
+    if (hostname !== rpId && !hostname.endsWith(`.${rpId}`)) {
+      throw new ConfigError(
+        `Environment variable WEBAUTHN_ORIGINS has "${origin}", which is not at or under the RP ID ${rpId} (WEBAUTHN_RP_ID): browsers would refuse every passkey ceremony from it`,
+      );
+    }
+    if (protocol !== 'https:' && hostname !== 'localhost') {
+      throw new ConfigError(
+        `Environment variable WEBAUTHN_ORIGINS has "${origin}": browsers offer passkeys only to https origins (and http://localhost)`,
+      );
+    }
+  }
+  return {
+    rpId,
+    rpName: config.webauthnRpName ?? rpId,
+    origins,
+    challengeTtlSeconds: config.passkeyChallengeTtlSeconds,
+    perUserMax: config.passkeysPerUserMax,
+    maxPerIpPerHour: config.passkeyMaxPerIpPerHour,
+  };
+}
+
+function parseRpIdFromIssuer(host: string): string {
+  try {
+    return parseRpId(host) as string;
+  } catch {
+    throw new ConfigError(
+      `The issuer's host ${host} cannot be a passkey RP ID (an IP address?): set WEBAUTHN_RP_ID, or give the API a domain`,
+    );
+  }
 }
 
 /** What the stack applies in AWS, around the functions: API Gateway's throttling and the SMS-volume alarm. */

@@ -330,6 +330,40 @@ export interface PasskeySettings {
    * @default - none
    */
   readonly androidApps?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * `WEBAUTHN_RP_ID`: the domain passkeys are bound to; every origin must be at or under it
+   * (`example.com` also serves `app.example.com`). Changing it later strands every passkey made.
+   * @default - the issuer's host (`localhost` for a loopback address): the custom domain's name, or the execute-api host
+   */
+  readonly rpId?: string;
+  /**
+   * `WEBAUTHN_RP_NAME`: the service's name in passkey prompts.
+   * @default - the RP ID
+   */
+  readonly rpName?: string;
+  /**
+   * `WEBAUTHN_ORIGINS`: where passkey ceremonies may come from: exact web origins at or under the RP
+   * ID (`https://app.example.com`), and `android:apk-key-hash:<base64url SHA-256>` for Android apps.
+   * @default - the issuer's origin (`localhost` for a loopback address)
+   */
+  readonly origins?: readonly string[];
+  /**
+   * `PASSKEY_CHALLENGE_TTL_SECONDS`: how long a passkey challenge may be answered (each is single-use).
+   * Range 30-3600.
+   * @default 300
+   */
+  readonly challengeTtlSeconds?: number;
+  /**
+   * `PASSKEYS_PER_USER_MAX`: passkeys one user may have. Range 1-50.
+   * @default 10
+   */
+  readonly perUserMax?: number;
+  /**
+   * `PASSKEY_MAX_PER_IP_PER_HOUR`: requests to `POST /passkey/options` and `/passkey/verify` together per
+   * client IP (IPv6: per /64) and hour; a sign-in is two. Range 1-100000.
+   * @default 120
+   */
+  readonly maxPerIpPerHour?: number;
 }
 
 /** Alarm thresholds. */

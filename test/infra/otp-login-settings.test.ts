@@ -49,6 +49,9 @@ const DISTINCT: Record<string, string> = {
   SEND_OTP_THROTTLE_PER_SECOND: '12',
   SEND_OTP_THROTTLE_BURST: '21',
   SMS_VOLUME_ALARM_PER_HOUR: '501',
+  PASSKEY_CHALLENGE_TTL_SECONDS: '304',
+  PASSKEYS_PER_USER_MAX: '14',
+  PASSKEY_MAX_PER_IP_PER_HOUR: '121',
 };
 
 /** Runs `run` and returns the ConfigError it threw, so the exact wording can be compared. */
@@ -148,6 +151,12 @@ describe('propsFromSettings and settingsFromProps', () => {
       passkeys: {
         iosAppIds: ['ABCDE12345.com.example.app', 'ABCDE12345.com.example.app.beta'],
         androidApps: { 'com.example.app': [`${'AB:'.repeat(31)}CD`] },
+        rpId: 'example.com',
+        rpName: 'Example',
+        origins: ['https://app.example.com', 'android:apk-key-hash:AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdE'],
+        challengeTtlSeconds: 304,
+        perUserMax: 14,
+        maxPerIpPerHour: 121,
       },
     } satisfies Required<OtpLoginSettings>);
     expect(settingsFromProps(props)).toEqual(DISTINCT);
