@@ -24,6 +24,10 @@ export const KEY_PREFIXES = {
   family: 'FAM#',
   /** `JWKS#current`: the public signing keys, written by the key rotation, read by the JWKS endpoint. */
   jwks: 'JWKS#',
+  /** `PASSKEYS#<sub>`: a user's passkeys (public keys, counters, names) and the number the user holds. */
+  passkeys: 'PASSKEYS#',
+  /** `CHAL#<challenge>`: a passkey challenge handed out and not yet answered; single-use, expires. */
+  challenge: 'CHAL#',
   /**
    * `USER#<sub>`: not an item but the partition key of {@link USER_INDEX}, which lists a user's refresh
    * families (their `userKey` attribute) so that deleting the account can find and delete them.
@@ -78,12 +82,20 @@ export type ItemKind = keyof typeof KEY_PREFIXES;
 
 /**
  * Item actions the handlers use: every read is a GetItem by key, every write a conditional Put or
- * Update (a transaction is authorized as its item actions); BatchGetItem reads all the shards of a
+ * Update (a transaction is authorized as its item actions, ConditionCheckItem for the items it only checks); BatchGetItem reads all the shards of a
  * country's hour at once (IAM checks each key's prefix, as for a GetItem); DeleteItem removes a deleted
  * account's families; Query is only ever granted on {@link USER_INDEX}, whose partitions are one
  * user's families.
  */
-export type ItemAction = 'GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'Query';
+export type ItemAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'Query'
+  /** A transaction's check of an item it does not write (the passkey ceremonies check who holds the number). */
+  | 'ConditionCheckItem';
 
 /** The item actions a function may call, per kind of item; kinds not listed are out of reach. */
 export type ItemAccess = Readonly<Partial<Record<ItemKind, readonly ItemAction[]>>>;

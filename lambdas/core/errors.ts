@@ -16,6 +16,9 @@ export const AUTH_ERROR_CODES = [
   'payload_too_large',
   'unsupported_media_type',
   'service_unavailable',
+  'invalid_passkey',
+  'passkey_rejected',
+  'passkey_limit_reached',
 ] as const;
 
 export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
@@ -38,6 +41,9 @@ export const AUTH_ERROR_MESSAGES: Record<AuthErrorCode, string> = {
   payload_too_large: 'The request body is too large.',
   unsupported_media_type: 'The request body must be application/json.',
   service_unavailable: 'The service is busy. Try again shortly.',
+  invalid_passkey: 'The passkey could not sign you in. Try again, or log in with a code sent to your number.',
+  passkey_rejected: 'The passkey could not be added. Start again from the beginning.',
+  passkey_limit_reached: 'This account has as many passkeys as it may have. Remove one first.',
 };
 
 /** An expected outcome: wrong code, locked number, limit reached. Anything else is a bug and becomes a 500. */

@@ -35,7 +35,7 @@ export interface Subject {
 }
 
 /** The authentication methods (RFC 8176) a login here can be proved with. */
-export type AuthMethod = 'sms';
+export type AuthMethod = 'sms' | 'hwk' | 'user';
 
 /** The methods of a login proved by an SMS code: `/verify-otp` and a number change's confirmation. */
 export const SMS_AMR: readonly AuthMethod[] = ['sms'];

@@ -28,6 +28,16 @@ export const METRIC = {
   recentLoginRequired: 'RecentLoginRequired',
   /** Families of a deleted or moved account left for TTL because deleting them failed (already ended). */
   sessionCleanupFailed: 'SessionCleanupFailed',
+  passkeySignIn: 'PasskeySignIns',
+  /** A passkey sign-in refused (`invalid_passkey`), whatever the reason; the log says which. */
+  passkeySignInRefused: 'PasskeySignInsRefused',
+  /**
+   * An assertion whose signature counter did not move past the stored one, for a credential that keeps
+   * a counter: a cloned authenticator, or a replay of an old assertion. Refused; worth an alarm.
+   */
+  passkeyCounterRegressed: 'PasskeyCounterRegressed',
+  passkeyAdded: 'PasskeysAdded',
+  passkeyRemoved: 'PasskeysRemoved',
 } as const;
 
 /** The dimension that names the destination country (`IN`, or `+800` for a non-geographic plan). */

@@ -19,4 +19,8 @@ export const STATUS_BY_CODE: Record<AuthErrorCode, number> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   service_unavailable: 503,
+  // Every failed passkey sign-in, whatever the reason (logged, never answered): no oracle for which check failed.
+  invalid_passkey: 401,
+  passkey_rejected: 400,
+  passkey_limit_reached: 409,
 };

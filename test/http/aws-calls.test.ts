@@ -34,7 +34,12 @@ function kindOf(partitionKey: string): string {
 
 /** The items of a TransactWriteItems, each as the item action IAM authorizes it as. */
 function transactionItems(input: { TransactItems?: Record<string, { Key?: RawKey; Item?: RawKey }>[] }): Call[] {
-  const actions: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem' };
+  const actions: Record<string, string> = {
+    Put: 'PutItem',
+    Update: 'UpdateItem',
+    Delete: 'DeleteItem',
+    ConditionCheck: 'ConditionCheckItem',
+  };
   return (input.TransactItems ?? []).flatMap((entry) =>
     Object.entries(entry).map(([operation, item]) => ({
       action: actions[operation] ?? operation,
