@@ -118,7 +118,7 @@ export function createSoftAuthenticator(options: SoftAuthenticatorOptions): Soft
   const authData = (rpId: string, attested: boolean) => {
     const counter = Buffer.alloc(4);
     counter.writeUInt32BE(signCount);
-    const parts = [sha256(rpId), Buffer.from([flags | (attested ? FLAGS.AT : 0)]), counter];
+    const parts: Uint8Array[] = [sha256(rpId), Buffer.from([flags | (attested ? FLAGS.AT : 0)]), counter];
     if (attested) {
       const idLength = Buffer.alloc(2);
       idLength.writeUInt16BE(credentialId.length);
