@@ -11,7 +11,7 @@ import { NARROW_WEBAUTHN_ENTRIES } from '../lib/constructs/narrow-webauthn.js';
 /** Bundles, events and other scratch files of a run (gitignored). */
 export const BUILD_DIR = fileURLToPath(new URL('./.build/', import.meta.url));
 
-type SdkClient = 'dynamodb' | 'sns' | 'end-user-messaging' | 'secrets-manager';
+export type SdkClient = 'dynamodb' | 'sns' | 'end-user-messaging' | 'secrets-manager';
 /** `lambdas/functions/<name>.ts` */
 export type EntryName = FunctionName | 'send-otp-end-user-messaging' | 'rotate-signing-key';
 
@@ -87,7 +87,8 @@ export async function buildBundles(): Promise<HandlerBundles[]> {
   );
 }
 
-async function buildFloor(name: string, clients: readonly SdkClient[]): Promise<Bundle> {
+/** An entry that only imports and constructs `clients`, built as every bundle is: the floor of those clients. */
+export async function buildFloor(name: string, clients: readonly SdkClient[]): Promise<Bundle> {
   const code = clients.map((c) => FLOOR_CODE[c]);
   const entry = join(BUILD_DIR, 'floor-entries', `${name}.mjs`);
   await mkdir(join(BUILD_DIR, 'floor-entries'), { recursive: true });
