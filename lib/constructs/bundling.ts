@@ -5,7 +5,8 @@ import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import { Code } from 'aws-cdk-lib/aws-lambda';
-import type { BuildOptions } from 'esbuild';
+import type { BuildOptions, Metafile } from 'esbuild';
+import { buildNarrowWebauthnBundle, NARROW_WEBAUTHN_ENTRIES } from './narrow-webauthn.js';
 
 /** The repository root: every bundle is built from here, so that its map names the same paths. */
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
@@ -30,6 +31,8 @@ const BANNER = "import { createRequire } from 'module'; const require = createRe
 // start (bench/). Without the sources' text the map stays a fraction of its size.
 const SOURCE_MAP = true;
 const SOURCES_CONTENT = false;
+
+const VIRTUAL_SOURCE = /^[a-z][a-z-]+:/;
 
 /** The bundle's file name (ESM, so `.mjs`); the `sourceMappingURL` comment names it. */
 export const BUNDLE_FILE_NAME = 'index.mjs';
@@ -71,16 +74,35 @@ export function esbuildBuildOptions(entryPath: string, outfile: string): BuildOp
  * team installs ships its bundles built ({@link functionCode}), so its consumers never load it.
  */
 export function buildBundle(entryName: string, outputDir: string): void {
-  const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
-  esbuild.buildSync({
-    ...esbuildBuildOptions(lambdaEntry(entryName), join(outputDir, BUNDLE_FILE_NAME)),
+  writeBundle(lambdaEntry(entryName), outputDir, NARROW_WEBAUTHN_ENTRIES.includes(entryName));
+}
+
+/**
+ * {@link buildBundle} for any entry file. `narrowWebauthn`: with the narrow @simplewebauthn/server
+ * import (lib/constructs/narrow-webauthn.ts; esbuild's async API in a child process, as a plugin
+ * needs), whose metafile it returns. Exported for that import's test, whose entry is a fixture.
+ */
+export function writeBundle(entryPath: string, outputDir: string, narrowWebauthn: boolean): Metafile | undefined {
+  const options: BuildOptions = {
+    ...esbuildBuildOptions(entryPath, join(outputDir, BUNDLE_FILE_NAME)),
     logLevel: 'warning',
-  });
-  if (!SOURCE_MAP) return;
+  };
+  let metafile: Metafile | undefined;
+  if (narrowWebauthn) {
+    metafile = buildNarrowWebauthnBundle(options, PROJECT_ROOT);
+  } else {
+    const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+    esbuild.buildSync(options);
+  }
+  if (!SOURCE_MAP) return metafile;
   const mapFile = join(outputDir, `${BUNDLE_FILE_NAME}.map`);
   const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources: string[] };
-  map.sources = map.sources.map((source) => relative(PROJECT_ROOT, resolve(outputDir, source)).split(sep).join('/'));
+  // A module a plugin made (`otp-login-redirect:...`) has no file: its name stays as it is.
+  map.sources = map.sources.map((source) =>
+    VIRTUAL_SOURCE.test(source) ? source : relative(PROJECT_ROOT, resolve(outputDir, source)).split(sep).join('/'),
+  );
   writeFileSync(mapFile, JSON.stringify(map));
+  return metafile;
 }
 
 /**

@@ -1,13 +1,20 @@
 /**
  * A software WebAuthn authenticator for tests: what a phone's platform authenticator gives a browser,
- * as the JSON a browser's `credential.toJSON()` posts. P-256 (ES256, -7) or Ed25519 (EdDSA, -8) keys,
+ * as the JSON a browser's `credential.toJSON()` posts. P-256 (ES256, -7), Ed25519 (EdDSA, -8) or
+ * RSA (RS256, -257) keys,
  * attestation `none`, the UP/UV/BE/BS flags settable, and a signature counter. node:crypto only. The
  * CBOR it writes is the few shapes an attestation object needs (what a test authenticator must write;
  * the service itself only reads CBOR through @simplewebauthn/server).
  */
 import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+
+export type { AuthenticationResponseJSON, RegistrationResponseJSON };
 
 export const FLAGS = { UP: 0x01, UV: 0x04, BE: 0x08, BS: 0x10, AT: 0x40 } as const;
+
+export type SoftAlgorithm = 'ES256' | 'EdDSA' | 'RS256';
+export const COSE_ALGORITHM: Readonly<Record<SoftAlgorithm, number>> = { ES256: -7, EdDSA: -8, RS256: -257 };
 
 const b64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest();
@@ -39,21 +46,12 @@ export interface SoftAuthenticatorOptions {
   readonly origin: string;
   /** The RP ID whose hash goes into authenticator data; defaults to the options' `rp.id` / `rpId`. */
   readonly rpId?: string;
-  readonly alg?: 'ES256' | 'EdDSA';
+  readonly alg?: SoftAlgorithm;
+  /** The user handle (base64url) of assertions until `createCredential` stores the options' `user.id`. */
+  readonly userHandle?: string;
   /** Flags set on every response (AT is added on registration). Default UP|UV|BE|BS: a synced passkey. */
   readonly flags?: number;
 }
-
-/** The JSON shapes (WebAuthn Level 3 `toJSON()`) the tests post; loose, as a hostile client's would be. */
-export interface RegistrationResponseJSON {
-  id: string;
-  rawId: string;
-  type: 'public-key';
-  response: Record<string, unknown>;
-  clientExtensionResults: Record<string, unknown>;
-  authenticatorAttachment?: string;
-}
-export type AuthenticationResponseJSON = RegistrationResponseJSON;
 
 export interface SoftAuthenticator {
   /** The credential id, base64url. */
@@ -61,10 +59,13 @@ export interface SoftAuthenticator {
   /** Answers `PublicKeyCredentialCreationOptionsJSON`; remembers the user handle (`user.id`) for assertions. */
   createCredential(options: CreationOptions): RegistrationResponseJSON;
   /** Answers `PublicKeyCredentialRequestOptionsJSON`, as a discoverable credential: with the user handle. */
+  /** `overrides` build hostile responses: another origin or challenge in clientDataJSON; `userHandle: null` leaves it out. */
   getAssertion(
     options: RequestOptions,
-    overrides?: { userHandle?: string | null; origin?: string },
+    overrides?: { userHandle?: string | null; origin?: string; challenge?: string },
   ): AuthenticationResponseJSON;
+  /** What a server stores for the credential, as `verifyRegistrationResponse` gives it (COSE key bytes). */
+  credentialRecord(): { id: string; publicKey: Uint8Array<ArrayBuffer>; counter: number; transports: string[] };
   /**
    * Makes it an authenticator that counts (a security key): the next response carries `count`, and
    * each after it one more. Until called it reports 0 every time, as synced passkeys do.
@@ -84,36 +85,44 @@ interface RequestOptions {
 }
 
 export function createSoftAuthenticator(options: SoftAuthenticatorOptions): SoftAuthenticator {
-  const ed = options.alg === 'EdDSA';
-  const { privateKey, publicKey }: { privateKey: KeyObject; publicKey: KeyObject } = ed
-    ? generateKeyPairSync('ed25519')
-    : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const alg = options.alg ?? 'ES256';
+  const { privateKey, publicKey }: { privateKey: KeyObject; publicKey: KeyObject } =
+    alg === 'EdDSA'
+      ? generateKeyPairSync('ed25519')
+      : alg === 'RS256'
+        ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+        : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = publicKey.export({ format: 'jwk' });
   const credentialId = randomBytes(16);
   let flags = options.flags ?? FLAGS.UP | FLAGS.UV | FLAGS.BE | FLAGS.BS;
   let signCount = 0;
   let counting = false;
-  let userHandle: string | undefined;
+  let userHandle: string | undefined = options.userHandle;
   let rpIdSeen = options.rpId;
-  const x = Buffer.from(jwk.x ?? '', 'base64url');
-  const coseKey = cbor(
-    new Map<number, Cbor>(
-      ed
-        ? [
-            [1, 1],
-            [3, -8],
-            [-1, 6],
-            [-2, x],
-          ]
-        : [
-            [1, 2],
-            [3, -7],
-            [-1, 1],
-            [-2, x],
-            [-3, Buffer.from(jwk.y ?? '', 'base64url')],
-          ],
-    ),
-  );
+  const bytes = (field: string | undefined) => Buffer.from(field ?? '', 'base64url');
+  // COSE_Key (RFC 9053): kty, alg, then the curve and coordinates (RSA: modulus and exponent).
+  const COSE_FIELDS: Record<SoftAlgorithm, [number, Cbor][]> = {
+    EdDSA: [
+      [1, 1],
+      [3, -8],
+      [-1, 6],
+      [-2, bytes(jwk.x)],
+    ],
+    ES256: [
+      [1, 2],
+      [3, -7],
+      [-1, 1],
+      [-2, bytes(jwk.x)],
+      [-3, bytes(jwk.y)],
+    ],
+    RS256: [
+      [1, 3],
+      [3, -257],
+      [-1, bytes(jwk.n)],
+      [-2, bytes(jwk.e)],
+    ],
+  };
+  const coseKey = cbor(new Map<number, Cbor>(COSE_FIELDS[alg]));
 
   const authData = (rpId: string, attested: boolean) => {
     const counter = Buffer.alloc(4);
@@ -154,7 +163,7 @@ export function createSoftAuthenticator(options: SoftAuthenticatorOptions): Soft
           attestationObject: b64url(attestationObject),
           transports: ['hybrid', 'internal'],
           authenticatorData: b64url(ad),
-          publicKeyAlgorithm: ed ? -8 : -7,
+          publicKeyAlgorithm: COSE_ALGORITHM[alg],
           publicKey: b64url(publicKey.export({ format: 'der', type: 'spki' })),
         },
         clientExtensionResults: {},
@@ -163,11 +172,15 @@ export function createSoftAuthenticator(options: SoftAuthenticatorOptions): Soft
     },
     getAssertion(request, overrides = {}) {
       const rpId = options.rpId ?? request.rpId ?? rpIdSeen ?? '';
-      const cd = clientData('webauthn.get', request.challenge, overrides.origin ?? options.origin);
+      const cd = clientData(
+        'webauthn.get',
+        overrides.challenge ?? request.challenge,
+        overrides.origin ?? options.origin,
+      );
       const ad = authData(rpId, false);
       if (counting) signCount++;
       // ES256 signs as DER (ECDSA-Sig-Value), as WebAuthn has it; Ed25519 signatures are 64 raw bytes.
-      const signature = sign(ed ? null : 'sha256', Buffer.concat([ad, sha256(cd)]), privateKey);
+      const signature = sign(alg === 'EdDSA' ? null : 'sha256', Buffer.concat([ad, sha256(cd)]), privateKey);
       const handle = overrides.userHandle === undefined ? userHandle : overrides.userHandle;
       return {
         id: b64url(credentialId),
@@ -181,6 +194,14 @@ export function createSoftAuthenticator(options: SoftAuthenticatorOptions): Soft
         },
         clientExtensionResults: {},
         authenticatorAttachment: 'platform',
+      };
+    },
+    credentialRecord() {
+      return {
+        id: b64url(credentialId),
+        publicKey: new Uint8Array(coseKey),
+        counter: signCount,
+        transports: ['hybrid', 'internal'],
       };
     },
     setSignCount(count) {
