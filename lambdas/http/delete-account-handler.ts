@@ -7,8 +7,9 @@ import { accountSubject } from './me-handler.js';
 import { METRIC, type Telemetry } from './telemetry.js';
 
 /**
- * `DELETE /me`: deletes the token's user, its number's ownership, its passkeys and every session. Only after a
- * recent login, checked before anything is read: a stolen access token alone cannot delete the account.
+ * `DELETE /me`: deletes the token's user, its number's ownership, its passkeys and every session. Only
+ * after a recent login, checked before anything is read: a stolen access token alone cannot delete the
+ * account.
  */
 export function makeDeleteAccountHandler(deps: DeleteAccountDeps & RecentLoginDeps, telemetry: Telemetry): ApiHandler {
   return handleApi(telemetry, async (event) => {

@@ -321,30 +321,29 @@ const CALL_CHECKS = {
     },
   },
   'verify-phone-number': {
-    'POST /me/phone-number/verify: read both numbers, move (passkeys too) in one transaction, delete the old families':
-      async () => {
-        const app = await createTestApp();
-        const { access } = await app.login(PHONE);
-        await app.changeNumber(access, OTHER);
-        const calls = recordCalls(app);
+    'POST /me/phone-number/verify: read both numbers, move in one transaction, delete the old families': async () => {
+      const app = await createTestApp();
+      const { access } = await app.login(PHONE);
+      await app.changeNumber(access, OTHER);
+      const calls = recordCalls(app);
 
-        expect((await app.verifyNumberChange(access, OTHER, app.sms.lastCodeFor(OTHER))).status).toBe(200);
-        const made = calls.takeCalls();
-        expect(made.map((c) => [c.action, c.kind])).toEqual([
-          ['GetItem', 'phone'],
-          ['GetItem', 'phone'],
-          ['TransactWriteItems', 'items'],
-          ['Query', 'user'],
-          ['DeleteItem', 'family'],
-        ]);
-        expect(made[2]?.items?.map((c) => [c.action, c.kind])).toEqual([
-          ['PutItem', 'phone'],
-          ['PutItem', 'phone'],
-          ['PutItem', 'family'],
-          ['UpdateItem', 'passkeys'],
-        ]);
-        return made;
-      },
+      expect((await app.verifyNumberChange(access, OTHER, app.sms.lastCodeFor(OTHER))).status).toBe(200);
+      const made = calls.takeCalls();
+      expect(made.map((c) => [c.action, c.kind])).toEqual([
+        ['GetItem', 'phone'],
+        ['GetItem', 'phone'],
+        ['TransactWriteItems', 'items'],
+        ['Query', 'user'],
+        ['DeleteItem', 'family'],
+      ]);
+      expect(made[2]?.items?.map((c) => [c.action, c.kind])).toEqual([
+        ['PutItem', 'phone'],
+        ['PutItem', 'phone'],
+        ['PutItem', 'family'],
+        ['UpdateItem', 'passkeys'],
+      ]);
+      return made;
+    },
   },
   'well-known': {
     'one read of the public keys item per container and cache period, none in between': async () => {
