@@ -10,6 +10,7 @@ import { DynamoDbAccountDeletionRecords } from './adapters/dynamodb-account-dele
 import { DynamoDbCountrySendLimiter } from './adapters/dynamodb-country-send-limiter.js';
 import { DynamoDbIpRateLimiter } from './adapters/dynamodb-ip-rate-limiter.js';
 import { DynamoDbNumberMoves } from './adapters/dynamodb-number-moves.js';
+import { DynamoDbUserPasskeyDeletion } from './adapters/dynamodb-passkey-removal.js';
 import { DynamoDbNumberHolders, DynamoDbSessionEnder } from './adapters/dynamodb-phone-record-parts.js';
 import { DynamoDbPhoneRecordStore } from './adapters/dynamodb-phone-record-store.js';
 import { DynamoDbPublicJwksStore } from './adapters/dynamodb-public-jwks-store.js';
@@ -180,6 +181,7 @@ export function composeDeleteAccount(runtime: Base & Pick<Runtime, 'documents'>)
       {
         records: new DynamoDbAccountDeletionRecords(documents, tableName),
         families: new DynamoDbUserFamilies(documents, tableName),
+        passkeys: new DynamoDbUserPasskeyDeletion(documents, tableName),
         clock: runtime.clock,
         policy: parseOtpConfig(runtime.env),
         recentLoginMaxAgeSeconds: parseRecentLoginMaxAge(runtime.env),

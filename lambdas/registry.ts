@@ -137,11 +137,17 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     settings: [],
   },
   'delete-account': {
-    description: 'DELETE /me: deletes the user and every session',
+    description: 'DELETE /me: deletes the user, its passkeys and every session',
     publicReason: null,
     // The record loses its user; the families are found through the user index and deleted.
     // UpdateItem: withdraws each number change the user had asked for, on the other numbers' records.
-    table: { phone: ['GetItem', 'PutItem', 'UpdateItem'], user: ['Query'], family: ['DeleteItem'] },
+    // DeleteItem passkeys: the user's passkey item, once the record is vacated.
+    table: {
+      phone: ['GetItem', 'PutItem', 'UpdateItem'],
+      user: ['Query'],
+      family: ['DeleteItem'],
+      passkeys: ['DeleteItem'],
+    },
     // The holder, version, counters and pending change; never the TOTP secret, a change secret or the code.
     readable: { phone: DELETION_ATTRIBUTES },
     signingKey: false,
@@ -167,6 +173,8 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
       user: ['Query'],
       // The notice counts in the old number's country budget (an unconditional ADD).
       country: ['UpdateItem'],
+      // In the move's transaction: the user's passkeys now name the new number.
+      passkeys: ['UpdateItem'],
     },
     signingKey: true,
     // One SMS per completed move: the notice to the old number.

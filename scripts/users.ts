@@ -9,6 +9,11 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb-document-client.js';
+import { DynamoDbPasskeyReader } from '../lambdas/adapters/dynamodb-passkey-items.js';
+import {
+  DynamoDbOperatorPasskeyRemoval,
+  DynamoDbUserPasskeyDeletion,
+} from '../lambdas/adapters/dynamodb-passkey-removal.js';
 import { DynamoDbPhoneRecordStore } from '../lambdas/adapters/dynamodb-phone-record-store.js';
 import { DynamoDbRefreshFamilyStore } from '../lambdas/adapters/dynamodb-refresh-family-store.js';
 import { ensureTable } from '../lambdas/adapters/dynamodb-table.js';
@@ -23,8 +28,10 @@ import {
   countLiveSessions,
   type ListedUser,
   type NumberSummary,
+  type PasskeySummary,
   planUnlock,
   summarizeNumber,
+  summarizePasskeys,
 } from '../lambdas/core/operator.js';
 import { maskPhoneNumber, type PhoneNumber, parsePhoneNumber } from '../lambdas/core/phone.js';
 import { lockState } from '../lambdas/core/phone-record.js';
@@ -68,6 +75,8 @@ const DEFAULT_LIST_LIMIT = 50;
 const LOCAL_TABLE_NAME = 'otp-login-local';
 const FAMILY_READ_CONCURRENCY = 8;
 
+type CommandOption = 'limit' | 'cursor' | 'all';
+
 interface CommandSpec {
   readonly usage: string;
   readonly summary: string;
@@ -75,7 +84,7 @@ interface CommandSpec {
   readonly minArgs: number;
   readonly maxArgs: number;
   /** Options besides the global ones. */
-  readonly options: readonly ('limit' | 'cursor')[];
+  readonly options: readonly CommandOption[];
 }
 
 const COMMANDS = {
@@ -93,12 +102,13 @@ const COMMANDS = {
   },
   show: {
     usage: 'show <number>',
-    summary: 'status, lockout, sends and live sessions of a number',
+    summary: 'status, lockout, sends, live sessions and passkeys of a number',
     help: [
       'Prints what the service holds about the number: status (none / pending / active), user id, when',
       'the user was created and verified, whether wrong codes have locked the number and until when, the',
-      'wrong codes that still count, the sends of the last hour and day, whether a code is pending and',
-      'the number of live sessions. Never the TOTP secret or a code.',
+      'wrong codes that still count, the sends of the last hour and day, whether a code is pending,',
+      'the number of live sessions, and the passkeys of the user (id, name, created, last used, backed',
+      'up). Never the TOTP secret, a code or a public key.',
       'Lockout and limits are read with the same settings as the service (OTP_MAX_ATTEMPTS,',
       'OTP_LOCKOUT_SECONDS from the environment, their defaults when unset): set them as deployed.',
       'Live sessions are found through the byUser index, which lags a login by up to a second or so.',
@@ -134,13 +144,34 @@ const COMMANDS = {
     usage: 'remove <number>',
     summary: 'delete the account, as DELETE /me does',
     help: [
-      'Deletes the account of the number, exactly as DELETE /me does: the user and its sessions are',
-      'gone, the number is free (a later login is a new user under open signup; under closed signup it',
-      "needs `add` again). The number's abuse counters stay until they age, as for any number.",
+      'Deletes the account of the number, exactly as DELETE /me does: the user, its sessions and its',
+      'passkeys are gone, the number is free (a later login is a new user under open signup; under',
+      "closed signup it needs `add` again). The number's abuse counters stay until they age, as for any",
+      'number.',
     ].join('\n'),
     minArgs: 1,
     maxArgs: 1,
     options: [],
+  },
+  passkeys: {
+    usage: 'passkeys remove <number> <id|--all>',
+    summary: "remove one of the user's passkeys, or all of them",
+    help: [
+      "Removes the passkey with this credential id (as show lists it) from the number's user, or with",
+      '--all every passkey of the user. A removed passkey signs nobody in from then on; the device',
+      'still offers it until the user deletes it there. Sessions are left as they are (revoke ends them).',
+      'An id that starts with "-" goes after "--": passkeys remove <number> -- -abc...',
+      '',
+      'Instead of a number, a user id removes the passkeys of a user no number leads to any more: those',
+      'of an account whose deletion could not delete them (the PasskeyCleanupFailed alarm; the function',
+      'log "passkeys left after account deletion" names the user). They sign nobody in, but nothing',
+      'expires them.',
+      '',
+      "  --all   every passkey of the user (the user's passkey item is deleted)",
+    ].join('\n'),
+    minArgs: 2,
+    maxArgs: 3,
+    options: ['all'],
   },
   list: {
     usage: `list [--limit N] [--cursor <cursor>]`,
@@ -220,6 +251,8 @@ interface Invocation {
   readonly showNumbers: boolean;
   readonly limit: number;
   readonly cursor?: string;
+  /** `passkeys remove --all`. */
+  readonly all: boolean;
 }
 
 type Parsed = { help: string } | Invocation;
@@ -241,11 +274,12 @@ function parseInvocation(argv: readonly string[]): Parsed {
   const command = name as CommandName;
   if (values.help) return { help: commandHelp(command) };
   const spec: CommandSpec = COMMANDS[command];
-  for (const option of ['limit', 'cursor'] as const) {
+  for (const option of ['limit', 'cursor', 'all'] as const) {
     if (values[option] !== undefined && !spec.options.includes(option)) {
       throw new UsageError(`${command} has no option --${option}`, command);
     }
   }
+  if (command === 'passkeys') checkPasskeysArguments(args, values.all === true);
   if (args.length < spec.minArgs) throw new UsageError(`${command} needs a phone number: ${spec.usage}`, command);
   if (args.length > spec.maxArgs) {
     throw new UsageError(
@@ -264,7 +298,23 @@ function parseInvocation(argv: readonly string[]): Parsed {
     showNumbers: values['show-numbers'] === true,
     limit,
     ...(values.cursor === undefined ? {} : { cursor: values.cursor }),
+    all: values.all === true,
   };
+}
+
+/** `passkeys remove <number> <id|--all>`: one subcommand, then a number and exactly one of an id and --all. */
+function checkPasskeysArguments(args: readonly string[], all: boolean): void {
+  const usage = COMMANDS.passkeys.usage;
+  const [sub, target, id, ...extra] = args;
+  if (sub !== 'remove') {
+    const said = sub === undefined ? 'needs a subcommand' : `has no subcommand "${sub.slice(0, 20)}"`;
+    throw new UsageError(`passkeys ${said}: ${usage}`, 'passkeys');
+  }
+  if (target === undefined) throw new UsageError(`passkeys remove needs a phone number: ${usage}`, 'passkeys');
+  if (extra.length > 0) throw new UsageError(`passkeys remove takes one number and one id: ${usage}`, 'passkeys');
+  if (all && id !== undefined) throw new UsageError(`give a passkey id or --all, not both: ${usage}`, 'passkeys');
+  if (!all && id === undefined)
+    throw new UsageError(`passkeys remove needs a passkey id, or --all: ${usage}`, 'passkeys');
 }
 
 function parseWithNode(argv: readonly string[]) {
@@ -279,6 +329,7 @@ function parseWithNode(argv: readonly string[]) {
       help: { type: 'boolean', short: 'h' },
       limit: { type: 'string' },
       cursor: { type: 'string' },
+      all: { type: 'boolean' },
     },
   });
 }
@@ -409,6 +460,7 @@ interface Context {
   readonly records: DynamoDbPhoneRecordStore;
   readonly families: DynamoDbRefreshFamilyStore;
   readonly userFamilies: DynamoDbUserFamilies;
+  readonly passkeys: DynamoDbPasskeyReader;
 }
 
 /** Runs the CLI; resolves to the exit status. Never throws, never prints a stack trace. */
@@ -440,6 +492,7 @@ export async function main(argv: readonly string[], env: Env = process.env, io: 
       records: new DynamoDbPhoneRecordStore(documents, target.tableName),
       families: new DynamoDbRefreshFamilyStore(documents, target.tableName),
       userFamilies: new DynamoDbUserFamilies(documents, target.tableName),
+      passkeys: new DynamoDbPasskeyReader(documents, target.tableName),
     };
     return await RUN[invocation.command](context);
   } catch (error) {
@@ -460,6 +513,7 @@ const RUN: Record<CommandName, (context: Context) => Promise<number>> = {
   unlock: runUnlock,
   revoke: runRevoke,
   remove: runRemove,
+  passkeys: runPasskeys,
   list: runList,
   'index-sessions': runIndexSessions,
 };
@@ -499,16 +553,18 @@ async function runShow(context: Context): Promise<number> {
   const limits = parseOtpConfig(context.env);
   const { record } = await existingRecord(context, phone, now);
   let liveSessions = 0;
+  let passkeys: PasskeySummary[] = [];
   if (record.user?.status === 'active') {
     const ids = await context.userFamilies.familyIdsOf(record.user.userId);
     liveSessions = countLiveSessions(record, await readFamilies(context, ids, now), now);
+    passkeys = summarizePasskeys((await context.passkeys.passkeysOf(record.user.userId))?.passkeys ?? []);
   }
   const summary = summarizeNumber(record, now, limits, liveSessions);
   const shown = display(context, phone);
   if (context.invocation.json) {
-    emitJson(context, summaryJson(summary, shown));
+    emitJson(context, { ...summaryJson(summary, shown), passkeys: passkeys.map(passkeyJson) });
   } else {
-    context.io.stdout(summaryLines(summary, shown, now));
+    context.io.stdout(summaryLines(summary, shown, now) + passkeyLines(passkeys));
   }
   return EXIT.ok;
 }
@@ -571,6 +627,7 @@ async function runRemove(context: Context): Promise<number> {
       {
         records: context.records,
         families: context.userFamilies,
+        passkeys: new DynamoDbUserPasskeyDeletion(context.target.documents, context.target.tableName),
         clock: context.clock,
         policy: parseOtpConfig(context.env),
       },
@@ -595,7 +652,53 @@ async function runRemove(context: Context): Promise<number> {
       `users remove: ${shown}: removed, but its ended sessions could not be deleted now (${describeFailure(cleanup.cleanupError, context.target, context.invocation)}); they expire on their own\n`,
     );
   }
+  if (cleanup.passkeyCleanupError !== undefined) {
+    // Nothing expires the item: the operator has to run this again, by the user id.
+    context.io.stderr(
+      `users remove: ${shown}: removed, but its passkeys could not be deleted (${describeFailure(cleanup.passkeyCleanupError, context.target, context.invocation)}); they sign nobody in, but remove them: npm run users -- passkeys remove ${user.userId} --all\n`,
+    );
+    return EXIT.failed;
+  }
   return EXIT.ok;
+}
+
+async function runPasskeys(context: Context): Promise<number> {
+  const [, target = '', credentialId] = context.invocation.args;
+  const { userId, shown } = await passkeyOwner(context, target);
+  const removal = new DynamoDbOperatorPasskeyRemoval(context.target.documents, context.target.tableName);
+  if (credentialId === undefined) {
+    const removed = await removal.removeAll(userId);
+    emit(
+      context,
+      { phoneNumber: shown, outcome: 'passkeys_removed', userId, passkeysRemoved: removed },
+      removed === 0
+        ? `${shown}: user ${userId} has no passkeys, nothing to remove`
+        : `${shown}: removed ${removed} passkey${removed === 1 ? '' : 's'} of user ${userId}`,
+    );
+    return EXIT.ok;
+  }
+  if (!(await removal.removeOne(userId, credentialId))) {
+    throw new CommandError(
+      `${shown}: user ${userId} has no passkey ${JSON.stringify(credentialId.slice(0, 100))} (show lists its passkeys)`,
+    );
+  }
+  emit(
+    context,
+    { phoneNumber: shown, outcome: 'passkey_removed', userId, passkeyId: credentialId },
+    `${shown}: removed passkey ${credentialId} of user ${userId}`,
+  );
+  return EXIT.ok;
+}
+
+/** A user id in our form (crypto.randomUUID): never a phone number, whatever the operator typed. */
+const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The user whose passkeys to remove: the active user of the number, or a user id given as it is. */
+async function passkeyOwner(context: Context, target: string): Promise<{ userId: string; shown: string }> {
+  if (USER_ID.test(target)) return { userId: target.toLowerCase(), shown: `user ${target.toLowerCase()}` };
+  const phone = numberArgument(context, target);
+  const { record } = await existingRecord(context, phone, epochSeconds(context.clock));
+  return { userId: activeUser(context, phone, record).userId, shown: display(context, phone) };
 }
 
 async function runList(context: Context): Promise<number> {
@@ -620,8 +723,7 @@ async function runList(context: Context): Promise<number> {
 // ---------------------------------------------------------------------------------------------------
 // Helpers
 
-function numberArgument(context: Context): PhoneNumber {
-  const raw = context.invocation.args[0] ?? '';
+function numberArgument(context: Context, raw = context.invocation.args[0] ?? ''): PhoneNumber {
   try {
     return parsePhoneNumber(raw);
   } catch {
@@ -739,6 +841,25 @@ function summaryLines(summary: NumberSummary, shown: string, now: number): strin
     `  live sessions:   ${summary.liveSessions}`,
     '',
   ].join('\n');
+}
+
+function passkeyJson(passkey: PasskeySummary): Record<string, unknown> {
+  return {
+    id: passkey.id,
+    name: passkey.name,
+    createdAt: iso(passkey.createdAt),
+    lastUsedAt: iso(passkey.lastUsedAt),
+    backedUp: passkey.backedUp,
+  };
+}
+
+/** Under the summary: one line per passkey, its name quoted (the user typed it). */
+function passkeyLines(passkeys: readonly PasskeySummary[]): string {
+  const lines = passkeys.map(
+    (p) =>
+      `    ${p.id}  ${JSON.stringify(p.name)}  created ${iso(p.createdAt)}  last used ${iso(p.lastUsedAt) ?? 'never'}  ${p.backedUp ? 'backed up' : 'not backed up'}`,
+  );
+  return [`  passkeys:        ${passkeys.length}`, ...lines, ''].join('\n');
 }
 
 function listedJson(user: ListedUser, shown: string): Record<string, unknown> {

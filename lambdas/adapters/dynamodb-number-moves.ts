@@ -1,10 +1,15 @@
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { PhoneRecord } from '../core/phone-record.js';
 import type { NumberMoves, RefreshFamily } from '../core/ports.js';
+import { passkeysKeyOf } from './dynamodb-passkey-items.js';
 import { phoneItem } from './dynamodb-phone-record-store.js';
 import { familyItem } from './dynamodb-refresh-family-store.js';
 
-/** The number change's one transaction: both numbers' records and the new session's family. */
+/**
+ * The number change's one transaction: both numbers' records, the new session's family, and the
+ * user's passkey item, which from then on names the new number (a sign-in checks that its user holds
+ * the item's number, so passkeys keep signing the user in, now under the new number).
+ */
 export class DynamoDbNumberMoves implements NumberMoves {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -41,6 +46,16 @@ export class DynamoDbNumberMoves implements NumberMoves {
                 TableName: this.tableName,
                 Item: familyItem(args.family),
                 ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              // Unconditional: the records' guards decide the move. For a user without passkeys it
+              // creates the item bare (no `passkeys`), which the first enrolment fills in.
+              Update: {
+                TableName: this.tableName,
+                Key: passkeysKeyOf(args.family.userId),
+                UpdateExpression: 'SET phoneNumber = :phone, userId = :userId',
+                ExpressionAttributeValues: { ':phone': args.moved.phoneNumber, ':userId': args.family.userId },
               },
             },
           ],

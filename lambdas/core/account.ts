@@ -28,7 +28,7 @@ import {
   staleChangeTargets,
   type UserAccount,
 } from './phone-record.js';
-import type { NumberHolders, NumberMoves, PhoneRecordStore, UserFamilies } from './ports.js';
+import type { NumberHolders, NumberMoves, PhoneRecordStore, UserFamilies, UserPasskeyDeletion } from './ports.js';
 import { newSession, type SessionDeps } from './sessions.js';
 import type { TokenPair } from './tokens.js';
 
@@ -75,6 +75,7 @@ export async function currentAccount(
 export interface DeleteAccountDeps {
   readonly records: PhoneRecordStore;
   readonly families: UserFamilies;
+  readonly passkeys: UserPasskeyDeletion;
   readonly clock: Clock;
   readonly policy: SendLimits;
 }
@@ -98,20 +99,36 @@ async function deleteFamiliesOf(families: UserFamilies, userId: string, keep?: s
   }
 }
 
+/** What a deletion left to tidy: the families' part, and the error if deleting the passkeys failed. */
+export interface AccountDeletion extends FamilyCleanup {
+  /**
+   * The account is gone; its passkey item is left, and unlike the families nothing expires it. It can
+   * sign nobody in (a passkey sign-in checks that its user holds the item's number, and no record
+   * names the user any more), but it keeps the user's public keys and names: an operator removes it
+   * (`npm run users -- passkeys remove <user id> --all`).
+   */
+  readonly passkeyCleanupError?: unknown;
+}
+
 /**
  * Deletes the account of the token's user. One conditional write ends it: the number's record loses
  * the user (and is kept only as the abuse counters every number has, until they age), so from that
  * moment every refresh family of the user fails its owner check and `GET /me` refuses its access
- * tokens. The families are then deleted, found through the user index.
+ * tokens. The passkey item is then deleted, and the families, found through the user index.
+ *
+ * The passkeys after the write, not before: an enrolment's transaction checks that the user holds the
+ * number, so one that commits after the record is vacated fails, and one that committed before it is
+ * in the item this deletes. Deleted first, an enrolment landing in between would outlive the account.
  */
-export async function deleteAccount(deps: DeleteAccountDeps, subject: AccountSubject): Promise<FamilyCleanup> {
+export async function deleteAccount(deps: DeleteAccountDeps, subject: AccountSubject): Promise<AccountDeletion> {
   for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
     const now = epochSeconds(deps.clock);
     const { record, version } = await deps.records.get(subject.phoneNumber, now);
     if (!holdsNumber(record, subject)) throw new AuthError('invalid_token', { detail: 'account_gone' });
     // Conditioned on the version read: a login finishing meanwhile makes us read again.
     if (await deps.records.save(planVacatedRecord(record, now, deps.policy), version)) {
-      const cleanup = await deleteFamiliesOf(deps.families, subject.userId);
+      const passkeys = await deletePasskeysOf(deps.passkeys, subject.userId);
+      const cleanup = { ...(await deleteFamiliesOf(deps.families, subject.userId)), ...passkeys };
       // Every change the user asked for still names it on the other number: withdraw each.
       const targets = (record.pendingChanges ?? []).map((c) => c.phoneNumber);
       try {
@@ -123,6 +140,19 @@ export async function deleteAccount(deps: DeleteAccountDeps, subject: AccountSub
     }
   }
   throw new AuthError('rate_limited', { retryAfterSeconds: 1 });
+}
+
+// As for the families: the account is already gone, so a failure is reported, never answered.
+async function deletePasskeysOf(
+  passkeys: UserPasskeyDeletion,
+  userId: string,
+): Promise<Pick<AccountDeletion, 'passkeyCleanupError'>> {
+  try {
+    await passkeys.deletePasskeysOf(userId);
+    return {};
+  } catch (error) {
+    return { passkeyCleanupError: error };
+  }
 }
 
 /** Withdraws the user's changes on each number (a no-op where the change is no longer the user's). */

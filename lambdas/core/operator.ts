@@ -1,4 +1,5 @@
 import { HOUR } from './clock.js';
+import type { StoredPasskey } from './passkeys.js';
 import {
   failedAttemptsAt,
   lockState,
@@ -126,4 +127,43 @@ export interface UserListPage {
  */
 export interface UserList {
   page(args: { limit: number; cursor?: string; now: number }): Promise<UserListPage>;
+}
+
+/**
+ * One passkey as `users show` lists it: enough to tell the user's devices apart and remove one, and
+ * nothing a sign-in checks (no public key, no counter).
+ */
+export interface PasskeySummary {
+  /** The credential id (base64url): what `users passkeys remove` takes. */
+  readonly id: string;
+  readonly name: string;
+  /** Epoch seconds. */
+  readonly createdAt: number;
+  readonly lastUsedAt?: number;
+  /** Synced to the provider's cloud (iCloud Keychain, Google Password Manager): it survives a lost device. */
+  readonly backedUp: boolean;
+}
+
+/** The user's passkeys as the operator sees them, oldest first. */
+export function summarizePasskeys(passkeys: readonly StoredPasskey[]): PasskeySummary[] {
+  return [...passkeys]
+    .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))
+    .map(({ id, name, createdAt, lastUsedAt, backedUp }) => ({
+      id,
+      name,
+      createdAt,
+      ...(lastUsedAt === undefined ? {} : { lastUsedAt }),
+      backedUp,
+    }));
+}
+
+/**
+ * The operator's removals of a user's passkeys, by user id: the number leads to it while the user
+ * holds one, and the log of a deletion that left the item names it when no record does any more.
+ */
+export interface OperatorPasskeyRemoval {
+  /** Deletes the user's passkey item; answers how many passkeys it held (0 when there was none). */
+  removeAll(userId: string): Promise<number>;
+  /** False when the user has no passkey with this credential id. */
+  removeOne(userId: string, credentialId: string): Promise<boolean>;
 }

@@ -77,8 +77,9 @@ export interface PhoneRecordStore {
  * Moves a user from one number to another in one transaction: writes `vacated` over the old number
  * and `moved` over the new one, each only if unchanged since read (`fromVersion`, `toVersion`), and
  * creates `family`, the session of the device that confirmed. All or nothing, so at no moment do both
- * numbers, or neither, hold the user. Apart from {@link PhoneRecordStore} so that only the function
- * that moves numbers bundles the transaction.
+ * numbers, or neither, hold the user. The same transaction points the user's passkeys (family's user)
+ * at the new number, so they keep signing the user in there and never again name the old one. Apart
+ * from {@link PhoneRecordStore} so that only the function that moves numbers bundles the transaction.
  */
 export interface NumberMoves {
   /** False when a condition failed (re-read and decide again). */
@@ -215,6 +216,12 @@ export interface UserFamilies {
   familyIdsOf(userId: string): Promise<string[]>;
   /** Deletes the families (already ended: their user is gone or moved). */
   deleteFamilies(familyIds: readonly string[]): Promise<void>;
+}
+
+/** Deletes every passkey of a user at once (their one item): the account deletion's part in them. */
+export interface UserPasskeyDeletion {
+  /** Done when the user has none. */
+  deletePasskeysOf(userId: string): Promise<void>;
 }
 
 export interface SmsSender {

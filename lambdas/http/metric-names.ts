@@ -28,6 +28,8 @@ export const METRIC = {
   recentLoginRequired: 'RecentLoginRequired',
   /** Families of a deleted or moved account left for TTL because deleting them failed (already ended). */
   sessionCleanupFailed: 'SessionCleanupFailed',
+  /** A deleted account's passkey item left behind because deleting it failed: it signs nobody in, but nothing expires it. */
+  passkeyCleanupFailed: 'PasskeyCleanupFailed',
   passkeySignIn: 'PasskeySignIns',
   /** A passkey sign-in refused (`invalid_passkey`), whatever the reason; the log says which. */
   passkeySignInRefused: 'PasskeySignInsRefused',

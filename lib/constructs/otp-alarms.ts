@@ -73,6 +73,8 @@ export class OtpAlarms extends Construct {
   readonly smsSpend: Alarm | undefined;
   /** A deletion or number move left refresh families behind (deleting them failed). */
   readonly sessionCleanupFailed: Alarm;
+  /** A deleted account's passkey item was left behind (deleting it failed); nothing expires it. */
+  readonly passkeyCleanupFailed: Alarm;
 
   constructor(scope: Construct, id: string, props: OtpAlarmsProps) {
     super(scope, id);
@@ -174,6 +176,18 @@ export class OtpAlarms extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
+    // The same rule for the passkey item, and more pressing: no TTL ever removes it. It signs nobody
+    // in (a sign-in checks its user holds the number), but it keeps the deleted user's keys and names.
+    this.passkeyCleanupFailed = new Alarm(this, 'PasskeyCleanupFailed', {
+      alarmDescription:
+        'A deleted account left its passkey item behind: deleting it failed (see the function log "passkeys left after account deletion", which names the user). Nothing expires it; remove it with npm run users -- passkeys remove <user id> --all.',
+      metric: metric(METRIC.passkeyCleanupFailed, fiveMinutes),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
     const budgetSpent = (id: string, description: string, metric: Metric) =>
       new Alarm(this, id, {
         alarmDescription: description,
@@ -227,6 +241,7 @@ export class OtpAlarms extends Construct {
       this.rotationErrors,
       this.refreshTokenReuse,
       this.sessionCleanupFailed,
+      this.passkeyCleanupFailed,
     ]) {
       alarm.addAlarmAction(...(props.alarmActions ?? []));
     }

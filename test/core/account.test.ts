@@ -123,12 +123,21 @@ describe('currentAccount', () => {
   });
 });
 
+/** The user's passkey item: deleted as asked, or failing with `error`. */
+function passkeyItem(error?: Error) {
+  return {
+    deletePasskeysOf: vi.fn(async (_userId: string) => (error ? Promise.reject(error) : undefined)),
+  };
+}
+
 describe('deleteAccount', () => {
   it('vacates the record, keeping only the counters, then deletes the families the index lists', async () => {
     const records = new MemoryRecords([{ ...holder(), failedAttempts: 2, lastFailedAt: T0 - 10 }]);
     const found = families();
 
-    expect(await deleteAccount({ records, families: found, clock, policy: POLICY }, SUBJECT)).toEqual({
+    expect(
+      await deleteAccount({ records, families: found, passkeys: passkeyItem(), clock, policy: POLICY }, SUBJECT),
+    ).toEqual({
       familiesDeleted: 2,
     });
 
@@ -150,7 +159,9 @@ describe('deleteAccount', () => {
       { phoneNumber: THIRD, requestedAt: T0 - 50 },
     ];
     const records = new MemoryRecords([{ ...holder(), pendingChanges }]);
-    expect(await deleteAccount({ records, families: families([]), clock, policy: POLICY }, SUBJECT)).toEqual({
+    expect(
+      await deleteAccount({ records, families: families([]), passkeys: passkeyItem(), clock, policy: POLICY }, SUBJECT),
+    ).toEqual({
       familiesDeleted: 0,
     });
     expect(records.withdrawChange.mock.calls).toEqual([
@@ -162,7 +173,12 @@ describe('deleteAccount', () => {
     const failing = new MemoryRecords([{ ...holder(), pendingChanges }]);
     const broken = new Error('throttled');
     failing.withdrawChange.mockRejectedValueOnce(broken);
-    expect(await deleteAccount({ records: failing, families: families([]), clock, policy: POLICY }, SUBJECT)).toEqual({
+    expect(
+      await deleteAccount(
+        { records: failing, families: families([]), passkeys: passkeyItem(), clock, policy: POLICY },
+        SUBJECT,
+      ),
+    ).toEqual({
       familiesDeleted: 0,
       cleanupError: broken,
     });
@@ -172,14 +188,15 @@ describe('deleteAccount', () => {
     const records = new MemoryRecords([holder()]);
     records.losing = 3;
     expect(
-      (await deleteAccount({ records, families: families(), clock, policy: POLICY }, SUBJECT)).familiesDeleted,
+      (await deleteAccount({ records, families: families(), passkeys: passkeyItem(), clock, policy: POLICY }, SUBJECT))
+        .familiesDeleted,
     ).toBe(2);
     expect(records.saves).toBe(4);
 
     const busy = new MemoryRecords([holder()]);
     busy.losing = 4;
     await expect(
-      deleteAccount({ records: busy, families: families(), clock, policy: POLICY }, SUBJECT),
+      deleteAccount({ records: busy, families: families(), passkeys: passkeyItem(), clock, policy: POLICY }, SUBJECT),
     ).rejects.toMatchObject({ code: 'rate_limited', retryAfterSeconds: 1 });
     expect(busy.record(OLD)?.user).toEqual(USER);
   });
@@ -189,19 +206,48 @@ describe('deleteAccount', () => {
     const broken = new Error('throttled');
     const failing = { familyIdsOf: vi.fn(async () => Promise.reject(broken)), deleteFamilies: vi.fn(async () => {}) };
 
-    expect(await deleteAccount({ records, families: failing, clock, policy: POLICY }, SUBJECT)).toEqual({
+    expect(
+      await deleteAccount({ records, families: failing, passkeys: passkeyItem(), clock, policy: POLICY }, SUBJECT),
+    ).toEqual({
       familiesDeleted: 0,
       cleanupError: broken,
     });
     expect(records.record(OLD)?.user).toBeUndefined();
   });
 
+  it("deletes the user's passkeys once, after the record is vacated, never before", async () => {
+    const records = new MemoryRecords([holder()]);
+    records.losing = 2;
+    const passkeys = passkeyItem();
+    passkeys.deletePasskeysOf.mockImplementation(async () => {
+      // The record is already vacated when the passkeys go: an enrolment after it fails its holder check.
+      expect(records.record(OLD)?.user).toBeUndefined();
+    });
+    expect(await deleteAccount({ records, families: families([]), passkeys, clock, policy: POLICY }, SUBJECT)).toEqual({
+      familiesDeleted: 0,
+    });
+    expect(passkeys.deletePasskeysOf.mock.calls).toEqual([['user-1']]);
+  });
+
+  it('reports a failed passkey deletion without failing the deletion, and still deletes the families', async () => {
+    const records = new MemoryRecords([holder()]);
+    const broken = new Error('denied');
+    const found = families();
+    expect(
+      await deleteAccount({ records, families: found, passkeys: passkeyItem(broken), clock, policy: POLICY }, SUBJECT),
+    ).toEqual({ familiesDeleted: 2, passkeyCleanupError: broken });
+    expect(records.record(OLD)?.user).toBeUndefined();
+    expect(found.deleteFamilies).toHaveBeenCalledWith(['fam-a', 'fam-b']);
+  });
+
   it('refuses a token whose user is gone, writing nothing', async () => {
     const records = new MemoryRecords([emptyRecord(OLD)]);
+    const passkeys = passkeyItem();
     await expect(
-      deleteAccount({ records, families: families(), clock, policy: POLICY }, SUBJECT),
+      deleteAccount({ records, families: families(), passkeys, clock, policy: POLICY }, SUBJECT),
     ).rejects.toMatchObject({ code: 'invalid_token', detail: 'account_gone' });
     expect(records.saves).toBe(0);
+    expect(passkeys.deletePasskeysOf).not.toHaveBeenCalled();
   });
 });
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { countLiveSessions, isLiveSession, planUnlock, summarizeNumber } from '../../lambdas/core/operator.js';
+import {
+  countLiveSessions,
+  isLiveSession,
+  planUnlock,
+  summarizeNumber,
+  summarizePasskeys,
+} from '../../lambdas/core/operator.js';
+import type { StoredPasskey } from '../../lambdas/core/passkeys.js';
 import { emptyRecord, lockState, type PhoneRecord, type SendLimits } from '../../lambdas/core/phone-record.js';
 import type { RefreshFamily } from '../../lambdas/core/ports.js';
 import { MAX_FAMILY_GENERATION } from '../../lambdas/core/sessions.js';
@@ -225,5 +232,37 @@ describe('planUnlock', () => {
   it('still clears an aged count (its stamp alone is worth removing)', () => {
     expect(planUnlock(record({ failedAttempts: 0, lastFailedAt: NOW - DAY }))?.lastFailedAt).toBeUndefined();
     expect(planUnlock(record({ failedAttempts: 0, lastFailedAt: NOW - DAY }))).toBeDefined();
+  });
+});
+
+describe('summarizePasskeys', () => {
+  const passkey = (fields: Partial<StoredPasskey> & { id: string }): StoredPasskey => ({
+    publicKey: 'PUBLIC-KEY',
+    counter: 9,
+    transports: ['internal'],
+    backedUp: true,
+    deviceType: 'multiDevice',
+    name: 'Passkey',
+    createdAt: NOW,
+    aaguid: 'AAGUID',
+    ...fields,
+  });
+
+  it('lists id, name, created, last used and backed up, oldest first (then by id); never the key or the counter', () => {
+    const summaries = summarizePasskeys([
+      passkey({ id: 'c', createdAt: NOW + 10, lastUsedAt: NOW + 20, name: 'Phone' }),
+      passkey({ id: 'b', backedUp: false, name: 'Key' }),
+      passkey({ id: 'a', name: 'Laptop' }),
+    ]);
+    expect(summaries).toEqual([
+      { id: 'a', name: 'Laptop', createdAt: NOW, backedUp: true },
+      { id: 'b', name: 'Key', createdAt: NOW, backedUp: false },
+      { id: 'c', name: 'Phone', createdAt: NOW + 10, lastUsedAt: NOW + 20, backedUp: true },
+    ]);
+    expect(JSON.stringify(summaries)).not.toMatch(/PUBLIC-KEY|AAGUID|counter|internal/);
+  });
+
+  it('lists nothing for a user without passkeys', () => {
+    expect(summarizePasskeys([])).toEqual([]);
   });
 });

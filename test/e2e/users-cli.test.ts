@@ -15,6 +15,7 @@ import {
 } from '../../scripts/local-endpoint.js';
 import { main } from '../../scripts/users.js';
 import { createTestTable, testDynamoDbEndpoint, testDynamoDbEnv } from '../helpers/dynamodb.js';
+import { passkeysItemOf, seedPasskeys, storedPasskey } from '../helpers/passkey-items.js';
 import { createTestApp, type TestApp, wrongCode } from '../helpers/test-app.js';
 
 const A = '+919876543210';
@@ -85,6 +86,7 @@ describe('npm run users -- --help', () => {
       'unlock <number>',
       'revoke <number>',
       'remove <number>',
+      'passkeys remove <number> <id|--all>',
     ]) {
       expect(run.stdout).toContain(command);
     }
@@ -94,10 +96,11 @@ describe('npm run users -- --help', () => {
 
   it.each([
     ['add', /Usage: npm run users -- add <number>\.\.\./],
-    ['show', /never the TOTP secret or a code/i],
+    ['show', /the passkeys of the user[\s\S]*never the TOTP secret, a code or a public key/i],
     ['unlock', /Usage: npm run users -- unlock <number>/],
     ['revoke', /signs? the user out everywhere|Ends every session/],
     ['remove', /exactly as DELETE \/me does/],
+    ['passkeys', /--all +every passkey of the user[\s\S]*a user id removes the passkeys of a user no number leads to/],
     ['list', /SCANS THE TABLE[\s\S]*read capacity in proportion to the whole table/],
   ])('%s --help describes the command, exit 0', async (command, pattern) => {
     const run = await runMain([command, '--help'], {});
@@ -115,7 +118,7 @@ describe('npm run users -- --help', () => {
 
 describe('usage errors: one line on stderr, exit 2, nothing done', () => {
   it.each([
-    [[], /users: name a command: add, show, unlock, revoke, remove, list/],
+    [[], /users: name a command: add, show, unlock, revoke, remove, passkeys, list/],
     [['frob'], /users: unknown command "frob"/],
     [['show', A, '--frob'], /users: unknown option --frob/],
     [['show'], /users show: show needs a phone number/],
@@ -126,6 +129,13 @@ describe('usage errors: one line on stderr, exit 2, nothing done', () => {
     [['list', '--limit', 'ten'], /--limit must be a whole number from 1 to 1000, got "ten"/],
     [['list', '--limit', '1001'], /--limit must be a whole number/],
     [['show', A, '--table'], /--table needs a value/],
+    [['show', A, '--all'], /users show: show has no option --all/],
+    [['passkeys'], /users passkeys: passkeys needs a subcommand: passkeys remove <number> <id\|--all>/],
+    [['passkeys', 'list', A], /users passkeys: passkeys has no subcommand "list"/],
+    [['passkeys', 'remove'], /users passkeys: passkeys remove needs a phone number/],
+    [['passkeys', 'remove', A], /users passkeys: passkeys remove needs a passkey id, or --all/],
+    [['passkeys', 'remove', A, 'abc', '--all'], /users passkeys: give a passkey id or --all, not both/],
+    [['passkeys', 'remove', A, 'abc', 'def'], /users passkeys: passkeys remove takes one number and one id/],
   ])('%j', async (argv, pattern) => {
     expectOneErrorLine(await runMain(argv as string[], {}), 2, pattern);
   });
@@ -246,6 +256,7 @@ describe('users show', () => {
       codeExpiresAt: null,
       numberChangePending: false,
       liveSessions: 2,
+      passkeys: [],
     });
 
     const human = await cli(app, ['show', A]);
@@ -254,7 +265,7 @@ describe('users show', () => {
     expect(human.stdout).toContain(`user id:         ${first.sub}`);
     expect(human.stdout).toMatch(/lockout: +not locked/);
     expect(human.stdout).toMatch(/sends: +2 in the last hour, 2 in the last day/);
-    expect(human.stdout).toMatch(/live sessions: +2/);
+    expect(human.stdout).toMatch(/live sessions: +2\n {2}passkeys: +0\n$/);
     for (const output of [json.stdout, human.stdout]) {
       expect(output).not.toContain(record.user?.totpSecret);
       expect(output).not.toContain(A);
@@ -440,6 +451,220 @@ describe('users remove', () => {
     expect(app.sms.sent).toHaveLength(smsBefore);
     expect((await cli(app, ['add', A])).stdout).toBe(`${A_MASKED}: created\n`);
     expect((await app.login(A)).sub).not.toBe(user.sub);
+  });
+});
+
+const LAPTOP = storedPasskey({
+  id: 'bGFwdG9wLWNyZWRlbnRpYWw',
+  name: 'Laptop "work"',
+  createdAt: 1_800_000_000,
+  counter: 12,
+  backedUp: false,
+  deviceType: 'singleDevice',
+  publicKey: 'pQECAyYgASFYIPUBLICKEYOFTHELAPTOP',
+});
+const PHONE = storedPasskey({
+  id: 'cGhvbmU',
+  name: 'Pixel',
+  createdAt: 1_800_000_100,
+  lastUsedAt: 1_800_003_700,
+  publicKey: 'pQECAyYgASFYIPUBLICKEYOFTHEPHONE',
+});
+
+describe('users show: passkeys', () => {
+  it('lists the passkeys of the user, oldest first: id, name, created, last used, backed up; never a key', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    await seedPasskeys(app, user.sub, A, [PHONE, LAPTOP]);
+
+    const json = await cli(app, ['show', A, '--json']);
+    expect(json.code).toBe(0);
+    expect(jsonLines(json.stdout)[0]?.passkeys).toEqual([
+      {
+        id: LAPTOP.id,
+        name: 'Laptop "work"',
+        createdAt: '2027-01-15T08:00:00.000Z',
+        lastUsedAt: null,
+        backedUp: false,
+      },
+      {
+        id: PHONE.id,
+        name: 'Pixel',
+        createdAt: '2027-01-15T08:01:40.000Z',
+        lastUsedAt: '2027-01-15T09:01:40.000Z',
+        backedUp: true,
+      },
+    ]);
+
+    const human = await cli(app, ['show', A]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain(
+      [
+        '  passkeys:        2',
+        `    ${LAPTOP.id}  "Laptop \\"work\\""  created 2027-01-15T08:00:00.000Z  last used never  not backed up`,
+        `    ${PHONE.id}  "Pixel"  created 2027-01-15T08:01:40.000Z  last used 2027-01-15T09:01:40.000Z  backed up`,
+        '',
+      ].join('\n'),
+    );
+    for (const output of [json.stdout, human.stdout]) {
+      expect(output).not.toContain('PUBLICKEY');
+      expect(output).not.toMatch(/counter|aaguid/i);
+    }
+  });
+
+  it('lists no passkeys for a number without an active user', async () => {
+    const app = await createTestApp();
+    expect((await app.sendOtp(A)).status).toBe(200);
+    const [summary] = jsonLines((await cli(app, ['show', A, '--json'])).stdout);
+    expect(summary).toMatchObject({ status: 'pending', passkeys: [] });
+  });
+});
+
+describe('users passkeys remove', () => {
+  it('removes one passkey by its id: it is gone from show and the item, the other stays', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    await seedPasskeys(app, user.sub, A, [LAPTOP, PHONE]);
+
+    const run = await cli(app, ['passkeys', 'remove', A, LAPTOP.id]);
+    expect(run).toEqual({
+      code: 0,
+      stdout: `${A_MASKED}: removed passkey ${LAPTOP.id} of user ${user.sub}\n`,
+      stderr: '',
+    });
+    const item = await passkeysItemOf(app, user.sub);
+    expect(Object.keys((item?.passkeys as object) ?? {})).toEqual([PHONE.id]);
+    expect(item).toMatchObject({ userId: user.sub, phoneNumber: A });
+    const [summary] = jsonLines((await cli(app, ['show', A, '--json'])).stdout);
+    expect(summary?.passkeys).toEqual([expect.objectContaining({ id: PHONE.id, name: 'Pixel' })]);
+
+    expect(jsonLines((await cli(app, ['--json', 'passkeys', 'remove', A, PHONE.id])).stdout)).toEqual([
+      { phoneNumber: A_MASKED, outcome: 'passkey_removed', userId: user.sub, passkeyId: PHONE.id },
+    ]);
+    expect((await passkeysItemOf(app, user.sub))?.passkeys).toEqual({});
+    // The user's sessions are not the passkeys' business.
+    expect((await app.refresh(user.refresh)).status).toBe(200);
+  });
+
+  it('answers an id the user has not with one line and exit 1, removing nothing', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    await seedPasskeys(app, user.sub, A, [LAPTOP]);
+    const before = await passkeysItemOf(app, user.sub);
+
+    expectOneErrorLine(
+      await cli(app, ['passkeys', 'remove', A, 'bm8tc3VjaA']),
+      1,
+      new RegExp(
+        `^users passkeys: \\+91\\*{6}3210: user ${user.sub} has no passkey "bm8tc3VjaA" \\(show lists its passkeys\\)$`,
+        'm',
+      ),
+    );
+    expect(await passkeysItemOf(app, user.sub)).toEqual(before);
+    // A user with no passkey item at all: the same answer, and no item is created.
+    const other = await app.login(B);
+    expectOneErrorLine(await cli(app, ['passkeys', 'remove', B, LAPTOP.id]), 1, /has no passkey "bGFwdG9w/);
+    expect(await passkeysItemOf(app, other.sub)).toBeUndefined();
+  });
+
+  it('takes an id that starts with "-" after "--"', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    const dashed = storedPasskey({ id: '-ZGFzaGVk', name: 'Dashed' });
+    await seedPasskeys(app, user.sub, A, [dashed, LAPTOP]);
+
+    expectOneErrorLine(await cli(app, ['passkeys', 'remove', A, dashed.id]), 2, /unknown option -Z|unknown option/);
+    const run = await cli(app, ['passkeys', 'remove', A, '--', dashed.id]);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe(`${A_MASKED}: removed passkey ${dashed.id} of user ${user.sub}\n`);
+    expect(Object.keys(((await passkeysItemOf(app, user.sub))?.passkeys as object) ?? {})).toEqual([LAPTOP.id]);
+  });
+
+  it('removes every passkey with --all, deleting the item; again, there is nothing to remove', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    await seedPasskeys(app, user.sub, A, [LAPTOP, PHONE]);
+
+    expect(await cli(app, ['passkeys', 'remove', A, '--all'])).toEqual({
+      code: 0,
+      stdout: `${A_MASKED}: removed 2 passkeys of user ${user.sub}\n`,
+      stderr: '',
+    });
+    expect(await passkeysItemOf(app, user.sub)).toBeUndefined();
+    expect(jsonLines((await cli(app, ['show', A, '--json'])).stdout)[0]?.passkeys).toEqual([]);
+
+    expect(await cli(app, ['passkeys', 'remove', A, '--all'])).toEqual({
+      code: 0,
+      stdout: `${A_MASKED}: user ${user.sub} has no passkeys, nothing to remove\n`,
+      stderr: '',
+    });
+    expect(jsonLines((await cli(app, ['passkeys', 'remove', '--all', A, '--json'])).stdout)).toEqual([
+      { phoneNumber: A_MASKED, outcome: 'passkeys_removed', userId: user.sub, passkeysRemoved: 0 },
+    ]);
+    expect((await app.me(user.access)).status).toBe(200);
+  });
+
+  it('answers an unknown number, a number without an active user and a bad number with one line and exit 1', async () => {
+    const app = await createTestApp();
+    expectOneErrorLine(
+      await cli(app, ['passkeys', 'remove', UNKNOWN, '--all']),
+      1,
+      /^users passkeys: \+91\*{6}3299: unknown number/,
+    );
+    expect((await app.sendOtp(A)).status).toBe(200);
+    expectOneErrorLine(
+      await cli(app, ['passkeys', 'remove', A, LAPTOP.id]),
+      1,
+      /^users passkeys: \+91\*{6}3210: no active user \(a signup never finished/,
+    );
+    expectOneErrorLine(
+      await cli(app, ['passkeys', 'remove', '12345', '--all']),
+      1,
+      /"12345" is not a valid phone number/,
+    );
+  });
+
+  it('removes, by the user id, the passkeys a failed deletion left: no number leads to them any more', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    expect((await app.deleteAccount(user.access)).status).toBe(204);
+    // What a deletion whose DeleteItem failed leaves: the item, naming a number the user no longer holds.
+    await seedPasskeys(app, user.sub, A, [LAPTOP]);
+    expectOneErrorLine(await cli(app, ['passkeys', 'remove', A, '--all']), 1, /no active user/);
+
+    const run = await cli(app, ['passkeys', 'remove', user.sub.toUpperCase(), '--all']);
+    expect(run).toEqual({ code: 0, stdout: `user ${user.sub}: removed 1 passkey of user ${user.sub}\n`, stderr: '' });
+    expect(await passkeysItemOf(app, user.sub)).toBeUndefined();
+  });
+});
+
+describe('users remove: passkeys', () => {
+  it("deletes the user's passkey item with the account", async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    const other = await app.login(B);
+    await seedPasskeys(app, user.sub, A, [LAPTOP, PHONE]);
+    await seedPasskeys(app, other.sub, B, [LAPTOP]);
+
+    expect(await cli(app, ['remove', A])).toEqual({
+      code: 0,
+      stdout: `${A_MASKED}: removed user ${user.sub} (1 session deleted)\n`,
+      stderr: '',
+    });
+    expect(await passkeysItemOf(app, user.sub)).toBeUndefined();
+    expect(await passkeysItemOf(app, other.sub)).toMatchObject({ phoneNumber: B });
+  });
+});
+
+describe('users revoke: passkeys', () => {
+  it('ends the sessions and leaves the passkeys', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    await seedPasskeys(app, user.sub, A, [LAPTOP]);
+    const before = await passkeysItemOf(app, user.sub);
+    expect((await cli(app, ['revoke', A])).code).toBe(0);
+    expect((await app.refresh(user.refresh)).status).toBe(401);
+    expect(await passkeysItemOf(app, user.sub)).toEqual(before);
   });
 });
 
@@ -757,6 +982,31 @@ describe('as a subprocess (npx tsx scripts/users.ts)', () => {
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('users: unknown command "frob"');
     // Five `npx tsx` processes, one after another: 37 s on a busy 2-core machine (load 14), past the 30 s default.
+  }, 180_000);
+
+  it('shows and removes passkeys: exit 0, and exit 1 with one line for an unknown id', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    await seedPasskeys(app, user.sub, A, [LAPTOP, PHONE]);
+
+    const shown = spawnCli(['show', A, '--table', app.tableName, '--json']);
+    expect(shown.status).toBe(0);
+    expect((JSON.parse(shown.stdout) as { passkeys: { id: string }[] }).passkeys.map((p) => p.id)).toEqual([
+      LAPTOP.id,
+      PHONE.id,
+    ]);
+    const unknown = spawnCli(['passkeys', 'remove', A, 'bm8tc3VjaA', '--table', app.tableName]);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stdout).toBe('');
+    // The SDK may warn about the Node version first: the CLI's own line is what counts.
+    expect(unknown.stderr).toContain(
+      `users passkeys: ${A_MASKED}: user ${user.sub} has no passkey "bm8tc3VjaA" (show lists its passkeys)\n`,
+    );
+    expect(unknown.stderr).not.toMatch(/\n\s+at /);
+    const removed = spawnCli(['passkeys', 'remove', A, '--all', '--table', app.tableName]);
+    expect(removed.status).toBe(0);
+    expect(removed.stdout).toBe(`${A_MASKED}: removed 2 passkeys of user ${user.sub}\n`);
+    expect(await passkeysItemOf(app, user.sub)).toBeUndefined();
   }, 180_000);
 
   it('npm run users -- --help prints the help', () => {

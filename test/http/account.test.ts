@@ -2,6 +2,7 @@ import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
+import { DynamoDbUserPasskeyDeletion } from '../../lambdas/adapters/dynamodb-passkey-removal.js';
 import { provisionUser } from '../../lambdas/core/login.js';
 import { newRefreshToken, refreshTokenFamily } from '../../lambdas/core/tokens.js';
 import { makeDeleteAccountHandler } from '../../lambdas/http/delete-account-handler.js';
@@ -127,7 +128,14 @@ describe('DELETE /me', () => {
       deleteFamilies: async () => {},
     };
     const handler = makeDeleteAccountHandler(
-      { records: app.records, families: failing, clock: app.clock, policy: app.policy, recentLoginMaxAgeSeconds: 300 },
+      {
+        records: app.records,
+        families: failing,
+        passkeys: new DynamoDbUserPasskeyDeletion(createDocumentClient(app.client), app.tableName),
+        clock: app.clock,
+        policy: app.policy,
+        recentLoginMaxAgeSeconds: 300,
+      },
       recorded.telemetry,
     );
 

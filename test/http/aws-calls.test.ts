@@ -262,7 +262,7 @@ const CALL_CHECKS = {
     },
   },
   'delete-account': {
-    'DELETE /me: read the record, vacate it, find and delete the families': async () => {
+    'DELETE /me: read the record, vacate it, delete the passkeys, find and delete the families': async () => {
       const app = await createTestApp();
       const { access } = await app.login(PHONE);
       await app.login(PHONE);
@@ -273,6 +273,7 @@ const CALL_CHECKS = {
       expect(made.map((c) => [c.action, c.kind])).toEqual([
         ['GetItem', 'phone'],
         ['PutItem', 'phone'],
+        ['DeleteItem', 'passkeys'],
         ['Query', 'user'],
         ['DeleteItem', 'family'],
         ['DeleteItem', 'family'],
@@ -339,6 +340,7 @@ const CALL_CHECKS = {
         ['PutItem', 'phone'],
         ['PutItem', 'phone'],
         ['PutItem', 'family'],
+        ['UpdateItem', 'passkeys'],
       ]);
       return made;
     },

@@ -912,6 +912,25 @@ describe('OtpAuthStack', () => {
       ]);
     });
 
+    it('alarms on the first passkey item a deletion left behind within 5 minutes: nothing expires it', () => {
+      const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
+        .map((resource) => resource.Properties)
+        .filter((properties) => properties.MetricName === 'PasskeyCleanupFailed');
+
+      expect(alarm).toEqual([
+        expect.objectContaining({
+          Namespace: 'OtpLogin',
+          Dimensions: [{ Name: 'service', Value: 'otp-login' }],
+          Statistic: 'Sum',
+          Period: 300,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+          AlarmDescription: expect.stringContaining('passkeys remove <user id> --all'),
+        }),
+      ]);
+    });
+
     it('takes thresholds from props', () => {
       const { template: custom } = synthStack({
         alarmThresholds: { otpSentPerHour: 42, refreshTokenReusePer5Minutes: 3 },
@@ -938,7 +957,7 @@ describe('OtpAuthStack', () => {
         synthStack({ alarmTopicArn: topicArn }).template.findResources('AWS::CloudWatch::Alarm'),
       );
 
-      expect(alarms).toHaveLength(8);
+      expect(alarms).toHaveLength(9);
       for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
     });
 
