@@ -6,6 +6,7 @@ import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-c
 import { DynamoDbChallengeIssuer } from '../../lambdas/adapters/dynamodb-passkey-items.js';
 import { verifyAccessToken } from '../../lambdas/core/tokens.js';
 import { METRIC } from '../../lambdas/http/telemetry.js';
+import { loadContract } from '../contract/openapi-contract.js';
 import { randomPhoneNumber } from '../helpers/fixtures.js';
 import {
   assertionFor,
@@ -18,7 +19,7 @@ import {
   TEST_RP_ID,
 } from '../helpers/passkeys.js';
 import { createSoftAuthenticator, FLAGS } from '../helpers/soft-authenticator.js';
-import { apiEvent, createTestApp, invoke, type TestApp } from '../helpers/test-app.js';
+import { apiEvent, createTestApp, invoke, type TestApp, type TestResponse } from '../helpers/test-app.js';
 import { recordingTelemetry } from './recording-telemetry.js';
 
 /** Every item but the per-IP windows (which a well-formed request always counts), sorted: what a refusal must leave as it was. */
@@ -408,5 +409,39 @@ describe('storePasskey (test helper)', () => {
     expect(Object.keys((await readPasskeysItem(app, 'u-1'))?.passkeys ?? {}).sort()).toEqual(
       [first.stored.id, 'other'].sort(),
     );
+  });
+});
+
+describe('the passkey sign-in routes answer as docs/openapi.yaml says', () => {
+  it('200 options, 200 tokens, 401 invalid_passkey, 400 invalid_request, 429 rate_limited', async () => {
+    const contract = loadContract();
+    const app = await createTestApp({ PASSKEY_MAX_PER_IP_PER_HOUR: '4' });
+    const { authenticator } = await userWithPasskey(app);
+    const check = (path: string, response: TestResponse) =>
+      contract.check({
+        method: 'POST',
+        path,
+        status: response.status,
+        headers: response.headers,
+        body: JSON.stringify(response.body),
+      });
+
+    const options = await passkeyOptions(app);
+    expect(options.status).toBe(200);
+    check('/passkey/options', options);
+    const assertion = authenticator.getAssertion(options.body as { challenge: string });
+    const signedIn = await passkeyVerify(app, assertion);
+    expect(signedIn.status).toBe(200);
+    check('/passkey/verify', signedIn);
+    const replayed = await passkeyVerify(app, assertion);
+    expect(replayed.status).toBe(401);
+    check('/passkey/verify', replayed);
+    const malformed = await passkeyVerify(app, 'not an assertion');
+    expect(malformed.status).toBe(400);
+    check('/passkey/verify', malformed);
+    await passkeyOptions(app);
+    const limited = await passkeyOptions(app);
+    expect(limited.status).toBe(429);
+    check('/passkey/options', limited);
   });
 });
