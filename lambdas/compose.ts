@@ -10,12 +10,15 @@ import { DynamoDbAccountDeletionRecords } from './adapters/dynamodb-account-dele
 import { DynamoDbCountrySendLimiter } from './adapters/dynamodb-country-send-limiter.js';
 import { DynamoDbIpRateLimiter } from './adapters/dynamodb-ip-rate-limiter.js';
 import { DynamoDbNumberMoves } from './adapters/dynamodb-number-moves.js';
+import { DynamoDbChallengeIssuer, DynamoDbPasskeyReader } from './adapters/dynamodb-passkey-items.js';
 import { DynamoDbUserPasskeyDeletion } from './adapters/dynamodb-passkey-removal.js';
+import { DynamoDbPasskeySignIns } from './adapters/dynamodb-passkey-sign-in.js';
 import { DynamoDbNumberHolders, DynamoDbSessionEnder } from './adapters/dynamodb-phone-record-parts.js';
 import { DynamoDbPhoneRecordStore } from './adapters/dynamodb-phone-record-store.js';
 import { DynamoDbPublicJwksStore } from './adapters/dynamodb-public-jwks-store.js';
 import { DynamoDbRefreshFamilyStore } from './adapters/dynamodb-refresh-family-store.js';
 import { DynamoDbUserFamilies } from './adapters/dynamodb-user-families.js';
+import { SimpleWebAuthnAssertions } from './adapters/simplewebauthn-authentication.js';
 import {
   ENV,
   type Env,
@@ -24,6 +27,7 @@ import {
   parseNumberChangeNotice,
   parseOtpConfig,
   parseOtpConfigReporting,
+  parsePasskeyConfig,
   parseRecentLoginMaxAge,
   parseSettings,
   parseTokenConfig,
@@ -39,6 +43,7 @@ import { makeDeleteAccountHandler } from './http/delete-account-handler.js';
 import { makeLogoutHandler } from './http/logout-handler.js';
 import { makeMeHandler } from './http/me-handler.js';
 import { makeNotFoundHandler } from './http/not-found-handler.js';
+import { makePasskeySignInHandler } from './http/passkey-sign-in-handler.js';
 import { makeRefreshTokenHandler } from './http/refresh-token-handler.js';
 import { makeSendOtpHandler } from './http/send-otp-handler.js';
 import type { Telemetry } from './http/telemetry.js';
@@ -236,6 +241,38 @@ export function composeVerifyPhoneNumber(runtime: Base & Pick<Runtime, 'document
   );
 }
 
+/**
+ * Public: both routes count in the IP's passkey window (apart from the send window), and verify reads
+ * the passkeys and the number's holder before its one transaction.
+ */
+export function composePasskeySignIn(runtime: Base & Pick<Runtime, 'documents' | 'keys'>): ApiHandler {
+  const { documents, tableName } = table(runtime);
+  const config = parsePasskeyConfig(runtime.env);
+  return mounted(
+    runtime,
+    makePasskeySignInHandler(
+      {
+        ipLimiter: new DynamoDbIpRateLimiter(documents, tableName, 'PASSKEY'),
+        challenges: new DynamoDbChallengeIssuer(documents, tableName),
+        passkeyReader: new DynamoDbPasskeyReader(documents, tableName),
+        holders: new DynamoDbNumberHolders(documents, tableName),
+        assertions: new SimpleWebAuthnAssertions(),
+        writes: new DynamoDbPasskeySignIns(documents, tableName),
+        keys: cachedKeys(runtime),
+        clock: runtime.clock,
+        sessions: parseTokenConfig(runtime.env),
+        passkeys: {
+          rpId: config.rpId,
+          origins: config.origins,
+          challengeTtlSeconds: config.challengeTtlSeconds,
+          maxPerIpPerHour: config.maxPerIpPerHour,
+        },
+      },
+      runtime.telemetry,
+    ),
+  );
+}
+
 /** The public keys only, from the item the key rotation publishes: this public route never reads the secret. */
 export function composeWellKnown(runtime: Base & Pick<Runtime, 'documents'>): ApiHandler {
   const { documents, tableName } = table(runtime);
@@ -273,6 +310,7 @@ export const COMPOSERS = {
   'delete-account': composeDeleteAccount,
   'change-phone-number': composeChangePhoneNumber,
   'verify-phone-number': composeVerifyPhoneNumber,
+  'passkey-sign-in': composePasskeySignIn,
   'well-known': composeWellKnown,
   'not-found': composeNotFound,
 } as const satisfies Record<FunctionName, (runtime: Runtime) => ApiHandler>;

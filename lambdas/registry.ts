@@ -66,6 +66,10 @@ export const ROUTE_TABLE = {
   'delete-account': [{ method: 'DELETE', path: '/me', authorized: true }],
   'change-phone-number': [{ method: 'POST', path: '/me/phone-number', authorized: true }],
   'verify-phone-number': [{ method: 'POST', path: '/me/phone-number/verify', authorized: true }],
+  'passkey-sign-in': [
+    { method: 'POST', path: '/passkey/options' },
+    { method: 'POST', path: '/passkey/verify' },
+  ],
   'well-known': [
     { method: 'GET', path: '/.well-known/jwks.json' },
     { method: 'GET', path: '/.well-known/openid-configuration' },
@@ -180,6 +184,25 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     // One SMS per completed move: the notice to the old number.
     sms: true,
     settings: ['otp', 'sms', 'tokens', 'keys', 'recentLogin', 'numberChangeNotice'],
+  },
+  'passkey-sign-in': {
+    description: 'POST /passkey/options, /passkey/verify: signs in with a passkey',
+    publicReason:
+      'Signs in with a passkey, so the caller has no token yet; the assertion is checked against the stored public key, challenges are single-use and expire, and both routes share a per-IP hourly budget.',
+    // The IP's passkey window; the user's passkeys (read, then the counter moved on); who holds the
+    // number (read, then checked in the transaction); the challenge (written, then spent); the family.
+    table: {
+      ip: ['UpdateItem'],
+      passkeys: ['GetItem', 'UpdateItem'],
+      phone: ['GetItem', 'ConditionCheckItem'],
+      challenge: ['PutItem', 'DeleteItem'],
+      family: ['PutItem'],
+    },
+    // Who holds the number, never the secret a login code is computed from.
+    readable: { phone: HOLDER_ATTRIBUTES },
+    signingKey: true,
+    sms: false,
+    settings: ['tokens', 'keys', 'passkeys'],
   },
   'well-known': {
     description:

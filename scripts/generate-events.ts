@@ -28,6 +28,13 @@ const SAMPLE_BODIES: Partial<Record<FunctionName, string>> = {
   logout: '{"refresh": "<refresh token from verify-otp>"}',
   'change-phone-number': '{"phone_number": "+919876543211"}',
   'verify-phone-number': '{"phone_number": "+919876543211", "otp": "123456"}',
+  'passkey-sign-in': '{}',
+};
+
+/** Where a function's routes take different bodies: the route's own sample, by path. */
+const SAMPLE_BODIES_BY_PATH: Readonly<Record<string, string>> = {
+  '/passkey/verify':
+    '{"credential": {"id": "<credential id>", "rawId": "<credential id>", "type": "public-key", "response": {"clientDataJSON": "<from navigator.credentials.get>", "authenticatorData": "<...>", "signature": "<...>", "userHandle": "<...>"}, "clientExtensionResults": {}}}',
 };
 
 /** The path the `$default` sample asks for: one no route names. */
@@ -71,7 +78,7 @@ function payloadV2(
   request: { routeKey: string; method: string; path: string; fn: FunctionName },
   authorized: boolean,
 ): object {
-  const body = SAMPLE_BODIES[request.fn];
+  const body = SAMPLE_BODIES_BY_PATH[request.path] ?? SAMPLE_BODIES[request.fn];
   return {
     version: '2.0',
     routeKey: request.routeKey,

@@ -91,7 +91,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     engine = await startLocalDataEngine(env.LOCAL_DYNAMODB_ENGINE, dataDir);
     endpoint = engine.endpoint;
     if (engine.engine === 'dynalite') {
-      log('dynalite has no transactions: POST /me/phone-number/verify needs DynamoDB Local (Java 17+)');
+      log(
+        'dynalite has no transactions: POST /me/phone-number/verify and POST /passkey/verify need DynamoDB Local (Java 17+)',
+      );
     }
   }
   process.env.AWS_ENDPOINT_URL_DYNAMODB = endpoint;

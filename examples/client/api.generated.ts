@@ -51,6 +51,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/passkey/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a passkey sign-in
+         * @description Answers the options to pass to `navigator.credentials.get()` (WebAuthn Level 3 JSON:
+         *     `PublicKeyCredential.parseRequestOptionsFromJSON`), with a fresh single-use challenge valid
+         *     `PASSKEY_CHALLENGE_TTL_SECONDS`. `allowCredentials` is empty: the user picks one of the
+         *     discoverable credentials (passkeys) the device holds for the RP ID, in the account picker or
+         *     in autofill (conditional UI), without typing a number. Counts in the client IP's hourly
+         *     passkey budget (`PASSKEY_MAX_PER_IP_PER_HOUR`, shared with `/passkey/verify`).
+         */
+        post: operations["passkeyOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/passkey/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trade a passkey assertion for tokens
+         * @description Signs in with the assertion `navigator.credentials.get()` returned for the options of
+         *     `/passkey/options` (its `toJSON()`). Answers exactly as `/verify-otp`: a new session (a new
+         *     refresh family), `auth_time` now (a passkey sign-in is a recent login), and `amr`
+         *     `["hwk", "user"]` when the authenticator verified the user (biometrics or PIN: the UV flag)
+         *     or `["hwk"]` when it only tested presence. No SMS is sent.
+         *
+         *     Every failure is the same `401 invalid_passkey`: unknown user or credential, no user handle,
+         *     bad signature, wrong origin (`WEBAUTHN_ORIGINS`) or RP ID (`WEBAUTHN_RP_ID`), a challenge that
+         *     is spent, expired, never handed out or handed out for an enrolment, a signature counter that
+         *     did not move on (a cloned authenticator; synced passkeys report 0 and are fine), a deleted
+         *     account, or a number the user no longer holds. Which one is logged, never answered; offer
+         *     the SMS login instead. A body of the wrong shape is `400 invalid_request` and changes
+         *     nothing. Counts in the client IP's hourly passkey budget, with `/passkey/options`.
+         */
+        post: operations["passkeyVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/token/refresh": {
         parameters: {
             query?: never;
@@ -352,6 +409,45 @@ export interface components {
             /** @description `true`: end every session of the user; absent or `false`: this session only. */
             all?: boolean;
         };
+        /** @description Empty; any member is ignored. */
+        PasskeyOptionsRequest: Record<string, never>;
+        PasskeyVerifyRequest: {
+            credential: components["schemas"]["PasskeyAssertion"];
+        };
+        /**
+         * @description `AuthenticationResponseJSON` (WebAuthn Level 3): the `PublicKeyCredential` that
+         *     `navigator.credentials.get()` returned, as its `toJSON()` writes it. Binary values are
+         *     base64url without padding.
+         */
+        PasskeyAssertion: {
+            /** @description The credential id. */
+            id: string;
+            /** @description The credential id again (the same string). */
+            rawId: string;
+            /** @constant */
+            type: "public-key";
+            response: {
+                clientDataJSON: string;
+                authenticatorData: string;
+                signature: string;
+                /** @description The user's id as enrolled; a passkey always returns it (absent or null is `401 invalid_passkey`). */
+                userHandle?: string | null;
+            };
+            clientExtensionResults?: Record<string, never>;
+            authenticatorAttachment?: string | null;
+        };
+        PasskeyRequestOptions: {
+            /** @description The RP ID (`WEBAUTHN_RP_ID`) the passkeys are bound to. */
+            rpId: string;
+            /** @description 32 random bytes, base64url; single-use, valid `PASSKEY_CHALLENGE_TTL_SECONDS`. */
+            challenge: string;
+            /** @description Always empty: discoverable credentials. */
+            allowCredentials: Record<string, never>[];
+            /** @description Milliseconds the ceremony may take (the challenge's lifetime). */
+            timeout: number;
+            /** @constant */
+            userVerification: "preferred";
+        };
         OtpSent: {
             /** @constant */
             message: "OTP sent";
@@ -437,7 +533,7 @@ export interface components {
          *     `internal_error` is the only code no `AuthError` carries.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "invalid_phone_number" | "country_not_allowed" | "unsupported_phone_number" | "invalid_otp" | "invalid_token" | "recent_login_required" | "phone_number_taken" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "too_many_attempts" | "rate_limited" | "sms_unavailable" | "service_unavailable" | "internal_error";
+        ErrorCode: "invalid_request" | "invalid_phone_number" | "country_not_allowed" | "unsupported_phone_number" | "invalid_otp" | "invalid_token" | "recent_login_required" | "phone_number_taken" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "too_many_attempts" | "rate_limited" | "sms_unavailable" | "service_unavailable" | "invalid_passkey" | "passkey_rejected" | "passkey_limit_reached" | "internal_error";
         /** @description Every error the service answers. */
         Error: {
             /** @description A sentence for people, the same for every answer with this code. Do not parse it. */
@@ -756,6 +852,50 @@ export interface components {
                 }) | components["schemas"]["GatewayMessage"];
             };
         };
+        /** @description `PublicKeyCredentialRequestOptionsJSON` (WebAuthn Level 3) for `navigator.credentials.get()`. */
+        PasskeyRequestOptions: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PasskeyRequestOptions"];
+            };
+        };
+        /**
+         * @description The passkey did not sign anyone in, whatever the reason (logged, never answered): offer the
+         *     SMS login. Ask `/passkey/options` again before another try: a challenge is single-use.
+         */
+        PasskeyInvalid: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @constant */
+                    code?: "invalid_passkey";
+                };
+            };
+        };
+        /**
+         * @description `rate_limited`: the client IP's hourly passkey budget (`PASSKEY_MAX_PER_IP_PER_HOUR`, both
+         *     passkey routes together) is spent until `Retry-After` (the end of the hour). In AWS, also API
+         *     Gateway's route throttling.
+         */
+        PasskeyRateLimited: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "Cache-Control": components["headers"]["CacheControlNoStoreFromService"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": (components["schemas"]["Error"] & {
+                    /** @constant */
+                    code?: "rate_limited";
+                }) | components["schemas"]["GatewayMessage"];
+            };
+        };
         /** @description AWS only: API Gateway's route throttling. */
         Throttled: {
             headers: {
@@ -830,6 +970,16 @@ export interface components {
                 "application/json": components["schemas"]["VerifyOtpRequest"];
             };
         };
+        PasskeyOptions: {
+            content: {
+                "application/json": components["schemas"]["PasskeyOptionsRequest"];
+            };
+        };
+        PasskeyVerify: {
+            content: {
+                "application/json": components["schemas"]["PasskeyVerifyRequest"];
+            };
+        };
         Refresh: {
             content: {
                 "application/json": components["schemas"]["RefreshRequest"];
@@ -900,6 +1050,43 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["LoginRefused"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    passkeyOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["PasskeyOptions"];
+        responses: {
+            200: components["responses"]["PasskeyRequestOptions"];
+            400: components["responses"]["RequestInvalid"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["PasskeyRateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    passkeyVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["PasskeyVerify"];
+        responses: {
+            200: components["responses"]["Tokens"];
+            400: components["responses"]["RequestInvalid"];
+            401: components["responses"]["PasskeyInvalid"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["PasskeyRateLimited"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -5,23 +5,36 @@ import type { IpRateLimiter } from '../core/ports.js';
 import { countUnder, giveBackUnit } from './dynamodb-window-counter.js';
 import { KEY_PREFIXES } from './table-keys.js';
 
-/** One item per client and hour (`IP#<ip>` / `SEND#<window start>`), counted with a guarded ADD. */
+/**
+ * Which budget of a client IP a limiter counts: code sends (`SEND_MAX_PER_IP_PER_HOUR`) or the
+ * passkey sign-in routes (`PASSKEY_MAX_PER_IP_PER_HOUR`), each in its own item so neither spends the other.
+ */
+export type IpWindow = 'SEND' | 'PASSKEY';
+
+/** One item per client, budget and hour (`IP#<ip>` / `SEND#<window start>`), counted with a guarded ADD. */
 export class DynamoDbIpRateLimiter implements IpRateLimiter {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly window: IpWindow = 'SEND',
   ) {}
 
   async tryConsume(ip: string, now: number, maxPerHour: number): Promise<boolean> {
     const windowStart = now - (now % HOUR);
-    return countUnder(this.client, this.tableName, ipKey(ip, windowStart), maxPerHour, windowStart + 2 * HOUR);
+    return countUnder(
+      this.client,
+      this.tableName,
+      ipKey(ip, this.window, windowStart),
+      maxPerHour,
+      windowStart + 2 * HOUR,
+    );
   }
 
   async refund(ip: string, chargedAt: number): Promise<void> {
-    await giveBackUnit(this.client, this.tableName, ipKey(ip, chargedAt - (chargedAt % HOUR)));
+    await giveBackUnit(this.client, this.tableName, ipKey(ip, this.window, chargedAt - (chargedAt % HOUR)));
   }
 }
 
-function ipKey(ip: string, windowStart: number) {
-  return { pk: `${KEY_PREFIXES.ip}${rateLimitKeyForIp(ip)}`, sk: `SEND#${windowStart}` };
+function ipKey(ip: string, window: IpWindow, windowStart: number) {
+  return { pk: `${KEY_PREFIXES.ip}${rateLimitKeyForIp(ip)}`, sk: `${window}#${windowStart}` };
 }

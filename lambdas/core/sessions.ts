@@ -59,7 +59,8 @@ async function tokenPair(
 /**
  * A new session: its family (not yet stored) and the tokens to hand out once it is. `sessionEpoch` is
  * the user's at login: "sign out everywhere" moves the user's on and so ends this family. Only a
- * proved SMS code starts a session, so its start is the session's `auth_time`, kept by every refresh.
+ * proved login starts a session (an SMS code, or a passkey's assertion: `subject.amr` says which), so
+ * its start is the session's `auth_time`, and its `amr` the session's, both kept by every refresh.
  */
 export async function newSession(
   deps: Omit<SessionDeps, 'refreshFamilies'>,
@@ -70,7 +71,7 @@ export async function newSession(
   const familyId = newFamilyId();
   const refresh = newRefreshToken(familyId);
   const familyExpiresAt = now + deps.sessions.refreshTokenTtlSeconds;
-  // Only a proved SMS code starts a session today.
+  // A code's login unless the caller says otherwise (a passkey's says ["hwk", ...]).
   const amr = subject.amr ?? SMS_AMR;
   const family: RefreshFamily = {
     familyId,

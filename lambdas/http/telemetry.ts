@@ -76,6 +76,7 @@ export const METRIC_BY_CODE: Partial<Record<AuthErrorCode, MetricName>> = {
   rate_limited: METRIC.rateLimited,
   sms_unavailable: METRIC.smsFailed,
   recent_login_required: METRIC.recentLoginRequired,
+  invalid_passkey: METRIC.passkeySignInRefused,
 };
 
 // Kept as they are, so an operator can tell which endpoint, resource or request failed. Matched

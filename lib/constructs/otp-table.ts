@@ -23,6 +23,7 @@ export { KEY_PREFIXES };
 // Alphabetical, as IAM's console shows them.
 const ITEM_ACTION_ORDER: readonly ItemAction[] = [
   'BatchGetItem',
+  'ConditionCheckItem',
   'DeleteItem',
   'GetItem',
   'PutItem',

@@ -1,3 +1,4 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
 import { DynamoDbIpRateLimiter } from '../../lambdas/adapters/dynamodb-ip-rate-limiter.js';
@@ -40,10 +41,13 @@ const guess = (at: number, fields: { restart?: boolean; retainUntil?: number } =
 let records: DynamoDbPhoneRecordStore;
 let limiter: DynamoDbIpRateLimiter;
 let families: DynamoDbRefreshFamilyStore;
+let documents: ReturnType<typeof createDocumentClient>;
+let tableName: string;
 
 beforeAll(async () => {
   const table = await createTestTable();
-  const documents = createDocumentClient(table.client);
+  documents = createDocumentClient(table.client);
+  tableName = table.tableName;
   records = new DynamoDbPhoneRecordStore(documents, table.tableName);
   limiter = new DynamoDbIpRateLimiter(documents, table.tableName);
   families = new DynamoDbRefreshFamilyStore(documents, table.tableName);
@@ -219,6 +223,24 @@ describe('DynamoDbIpRateLimiter', () => {
     expect(await limiter.tryConsume('192.0.2.2', hourStart + 3599, 1)).toBe(false);
     expect(await limiter.tryConsume('192.0.2.3', hourStart, 1)).toBe(true);
     expect(await limiter.tryConsume('192.0.2.2', hourStart + 3600, 1)).toBe(true);
+  });
+
+  it('keeps the send window at IP#<ip> / SEND#<hour> and the passkey window apart at PASSKEY#<hour>', async () => {
+    const hourStart = now - (now % 3600);
+    const passkeys = new DynamoDbIpRateLimiter(documents, tableName, 'PASSKEY');
+    expect(await limiter.tryConsume('192.0.2.4', hourStart, 1)).toBe(true);
+    // A spent send window leaves the passkey window untouched, and the other way round.
+    expect(await passkeys.tryConsume('192.0.2.4', hourStart, 2)).toBe(true);
+    expect(await passkeys.tryConsume('192.0.2.4', hourStart, 2)).toBe(true);
+    expect(await passkeys.tryConsume('192.0.2.4', hourStart, 2)).toBe(false);
+    expect(await limiter.tryConsume('192.0.2.4', hourStart, 2)).toBe(true);
+    const count = async (sk: string) =>
+      (await documents.send(new GetCommand({ TableName: tableName, Key: { pk: 'IP#192.0.2.4', sk } }))).Item?.count;
+    expect(await count(`SEND#${hourStart}`)).toBe(2);
+    expect(await count(`PASSKEY#${hourStart}`)).toBe(2);
+    await passkeys.refund('192.0.2.4', hourStart + 10);
+    expect(await count(`PASSKEY#${hourStart}`)).toBe(1);
+    expect(await count(`SEND#${hourStart}`)).toBe(2);
   });
 });
 

@@ -12,6 +12,7 @@ describe('the cold-import instruction targets of npm run bench', () => {
       'refresh-token': 1.3,
       'change-phone-number': 1.3,
       'verify-phone-number': 1.3,
+      'passkey-sign-in': 1.3,
       'rotate-signing-key': 1.3,
       logout: 1.2,
       me: 1.2,

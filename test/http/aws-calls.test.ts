@@ -7,6 +7,7 @@ import { publicJwksOf } from '../../lambdas/core/signing-keys.js';
 import { createTelemetry } from '../../lambdas/http/telemetry.js';
 import { makeWellKnownHandler } from '../../lambdas/http/well-known-handler.js';
 import { FUNCTIONS, type FunctionName } from '../../lambdas/registry.js';
+import { assertionFor, passkeyOptions, passkeyVerify, seedPasskey } from '../helpers/passkeys.js';
 import { apiEvent, createTestApp, invoke, type TestApp, testKeySetDocument } from '../helpers/test-app.js';
 
 interface Call {
@@ -342,6 +343,55 @@ const CALL_CHECKS = {
         ['PutItem', 'family'],
         ['UpdateItem', 'passkeys'],
       ]);
+      return made;
+    },
+  },
+  'passkey-sign-in': {
+    'POST /passkey/options: count the IP in its passkey window, store the challenge': async () => {
+      const app = await createTestApp();
+      const calls = recordCalls(app);
+
+      expect((await passkeyOptions(app)).status).toBe(200);
+      const made = calls.takeCalls();
+      expect(made).toEqual([
+        { action: 'UpdateItem', kind: 'ip', consistentRead: false },
+        { action: 'PutItem', kind: 'challenge', consistentRead: false },
+      ]);
+      return made;
+    },
+    'POST /passkey/verify: count the IP, read the passkeys, read the holder, then one transaction': async () => {
+      const app = await createTestApp();
+      const { sub } = await app.login(PHONE);
+      const { authenticator } = await seedPasskey(app, { userId: sub, phoneNumber: PHONE });
+      const assertion = await assertionFor(app, authenticator);
+      const calls = recordCalls(app);
+
+      expect((await passkeyVerify(app, assertion)).status).toBe(200);
+      const made = calls.takeCalls();
+      expect(made.map((c) => [c.action, c.kind, c.consistentRead])).toEqual([
+        ['UpdateItem', 'ip', false],
+        ['GetItem', 'passkeys', true],
+        ['GetItem', 'phone', true],
+        ['TransactWriteItems', 'items', false],
+      ]);
+      expect(made[3]?.items?.map((c) => [c.action, c.kind])).toEqual([
+        ['DeleteItem', 'challenge'],
+        ['UpdateItem', 'passkeys'],
+        ['ConditionCheckItem', 'phone'],
+        ['PutItem', 'family'],
+      ]);
+      return made;
+    },
+    'POST /passkey/verify of an unknown credential: count the IP, read the passkeys, nothing else': async () => {
+      const app = await createTestApp();
+      const { sub } = await app.login(PHONE);
+      const { authenticator } = await seedPasskey(app, { userId: sub, phoneNumber: PHONE });
+      const assertion = await assertionFor(app, authenticator);
+      const calls = recordCalls(app);
+
+      expect((await passkeyVerify(app, { ...assertion, id: 'AAAA', rawId: 'AAAA' })).status).toBe(401);
+      const made = calls.takeCalls();
+      expect(made.map((c) => `${c.action} ${c.kind}`)).toEqual(['UpdateItem ip', 'GetItem passkeys']);
       return made;
     },
   },

@@ -83,6 +83,8 @@ const SAMPLE_KEYS = {
   country: 'CTRY#IN#7',
   family: 'FAM#0f4c2a9e',
   jwks: 'JWKS#current',
+  passkeys: 'PASSKEYS#0b5f3c2e-7a41-4c7e-9d2b-1f6a8e4c3d21',
+  challenge: 'CHAL#q4L6c1yWq0m8n1Zs9kUeZ2h7bJ3pX5dV0aR4tG6wY8E',
   user: 'USER#0b5f3c2e-7a41-4c7e-9d2b-1f6a8e4c3d21',
   retiredRefreshToken: 'RT#9b74c9897bac770ffc029102a200c5de',
 } as const;
@@ -522,6 +524,52 @@ describe('OtpAuthStack', () => {
           StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
         });
       }
+    });
+
+    it('lets passkey-sign-in read only the holder of a number and check it in a transaction, never write it', () => {
+      const statements = statementsOf('passkey-sign-in');
+      const phoneStatements = statements.filter((s) => JSON.stringify(s.Condition ?? {}).includes('PHONE#'));
+      expect(sorted(phoneStatements)).toEqual(
+        sorted([
+          {
+            Effect: 'Allow',
+            Action: 'dynamodb:GetItem',
+            Resource: { 'Fn::GetAtt': [logicalId(stack.table.table), 'Arn'] },
+            Condition: {
+              'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PHONE#*'] },
+              'ForAllValues:StringEquals': {
+                'dynamodb:Attributes': ['pk', 'sk', 'userId', 'status', 'sessionEpoch', 'ttl'],
+              },
+              StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+            },
+          },
+          {
+            Effect: 'Allow',
+            Action: 'dynamodb:ConditionCheckItem',
+            Resource: { 'Fn::GetAtt': [logicalId(stack.table.table), 'Arn'] },
+            Condition: {
+              'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PHONE#*'] },
+              StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+            },
+          },
+        ]),
+      );
+      const allowed: Record<string, readonly string[]> = {
+        ip: ['UpdateItem'],
+        passkeys: ['GetItem', 'UpdateItem'],
+        phone: ['GetItem'],
+        challenge: ['PutItem', 'DeleteItem'],
+        family: ['PutItem'],
+      };
+      for (const [kind, key] of Object.entries(SAMPLE_KEYS)) {
+        for (const itemAction of ITEM_ACTIONS) {
+          expect(allowsItem(statements, itemAction, key), `${itemAction} ${key}`).toBe(
+            allowed[kind]?.includes(itemAction) ?? false,
+          );
+        }
+      }
+      expect(allowsItem(statements, 'ConditionCheckItem' as ItemAction, SAMPLE_KEYS.phone)).toBe(true);
+      expect(allowsItem(statements, 'ConditionCheckItem' as ItemAction, SAMPLE_KEYS.passkeys)).toBe(false);
     });
 
     it('lets delete-account read only the holder, version, counters and pending change of a phone record, and write it without reading it back', () => {
