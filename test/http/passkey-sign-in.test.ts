@@ -294,9 +294,16 @@ describe('POST /passkey/verify refuses with 401 invalid_passkey, logs why, and w
     await expectRefused(authenticator.getAssertion({ challenge, rpId: TEST_RP_ID }), 'challenge_spent');
   });
 
-  it('a deleted user, whose passkey item is left behind', async () => {
+  it('a deleted user: the deletion took the passkey item', async () => {
     const { login, authenticator } = await userWithPasskey(app);
     expect((await app.deleteAccount(login.access)).status).toBe(204);
+    await expectRefused(await assertionFor(app, authenticator), 'unknown_user');
+  });
+
+  it('a deleted user whose passkey item was left behind (its deletion failed)', async () => {
+    const { phone, login, authenticator, stored } = await userWithPasskey(app);
+    expect((await app.deleteAccount(login.access)).status).toBe(204);
+    await storePasskey(app, { userId: login.sub, phoneNumber: phone, passkey: stored });
     await expectRefused(await assertionFor(app, authenticator), 'not_holder');
   });
 
