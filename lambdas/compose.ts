@@ -10,11 +10,14 @@ import { DynamoDbAccountDeletionRecords } from './adapters/dynamodb-account-dele
 import { DynamoDbCountrySendLimiter } from './adapters/dynamodb-country-send-limiter.js';
 import { DynamoDbIpRateLimiter } from './adapters/dynamodb-ip-rate-limiter.js';
 import { DynamoDbNumberMoves } from './adapters/dynamodb-number-moves.js';
+import { DynamoDbPasskeyEnrolments } from './adapters/dynamodb-passkey-enrolment.js';
+import { DynamoDbChallengeIssuer, DynamoDbPasskeyReader } from './adapters/dynamodb-passkey-items.js';
 import { DynamoDbNumberHolders, DynamoDbSessionEnder } from './adapters/dynamodb-phone-record-parts.js';
 import { DynamoDbPhoneRecordStore } from './adapters/dynamodb-phone-record-store.js';
 import { DynamoDbPublicJwksStore } from './adapters/dynamodb-public-jwks-store.js';
 import { DynamoDbRefreshFamilyStore } from './adapters/dynamodb-refresh-family-store.js';
 import { DynamoDbUserFamilies } from './adapters/dynamodb-user-families.js';
+import { SimpleWebAuthnRegistration } from './adapters/simplewebauthn-registration.js';
 import {
   ENV,
   type Env,
@@ -23,6 +26,7 @@ import {
   parseNumberChangeNotice,
   parseOtpConfig,
   parseOtpConfigReporting,
+  parsePasskeyConfig,
   parseRecentLoginMaxAge,
   parseSettings,
   parseTokenConfig,
@@ -38,6 +42,7 @@ import { makeDeleteAccountHandler } from './http/delete-account-handler.js';
 import { makeLogoutHandler } from './http/logout-handler.js';
 import { makeMeHandler } from './http/me-handler.js';
 import { makeNotFoundHandler } from './http/not-found-handler.js';
+import { makePasskeysHandler } from './http/passkeys-handler.js';
 import { makeRefreshTokenHandler } from './http/refresh-token-handler.js';
 import { makeSendOtpHandler } from './http/send-otp-handler.js';
 import type { Telemetry } from './http/telemetry.js';
@@ -234,6 +239,27 @@ export function composeVerifyPhoneNumber(runtime: Base & Pick<Runtime, 'document
   );
 }
 
+/** Enrolment and management of the token's user's passkeys, with the whole WebAuthn library (attestation). */
+export function composePasskeys(runtime: Base & Pick<Runtime, 'documents'>): ApiHandler {
+  const { documents, tableName } = table(runtime);
+  return mounted(
+    runtime,
+    makePasskeysHandler(
+      {
+        passkeys: new DynamoDbPasskeyReader(documents, tableName),
+        challenges: new DynamoDbChallengeIssuer(documents, tableName),
+        ceremony: new SimpleWebAuthnRegistration(),
+        enrolments: new DynamoDbPasskeyEnrolments(documents, tableName),
+        holders: new DynamoDbNumberHolders(documents, tableName),
+        clock: runtime.clock,
+        policy: parsePasskeyConfig(runtime.env),
+        recentLoginMaxAgeSeconds: parseRecentLoginMaxAge(runtime.env),
+      },
+      runtime.telemetry,
+    ),
+  );
+}
+
 /** The public keys only, from the item the key rotation publishes: this public route never reads the secret. */
 export function composeWellKnown(runtime: Base & Pick<Runtime, 'documents'>): ApiHandler {
   const { documents, tableName } = table(runtime);
@@ -271,6 +297,7 @@ export const COMPOSERS = {
   'delete-account': composeDeleteAccount,
   'change-phone-number': composeChangePhoneNumber,
   'verify-phone-number': composeVerifyPhoneNumber,
+  passkeys: composePasskeys,
   'well-known': composeWellKnown,
   'not-found': composeNotFound,
 } as const satisfies Record<FunctionName, (runtime: Runtime) => ApiHandler>;

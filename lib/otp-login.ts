@@ -53,6 +53,7 @@ export type OtpLoginFunctionName =
   | 'delete-account'
   | 'change-phone-number'
   | 'verify-phone-number'
+  | 'passkeys'
   | 'well-known'
   | 'not-found';
 type SameNames = [FunctionName] extends [OtpLoginFunctionName]

@@ -1,0 +1,68 @@
+/**
+ * The enrolment routes as a client calls them, over the test app: options, register, list, remove,
+ * each with the claims API Gateway's authorizer would pass for the access token.
+ */
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
+import { createSoftAuthenticator, type SoftAuthenticator } from './soft-authenticator.js';
+import { apiEvent, authorizerClaimsOf, invoke, type TestApp, type TestResponse } from './test-app.js';
+
+/** The test app's issuer (https://auth.test) as WebAuthn sees it: the default RP ID and origin. */
+export const TEST_ORIGIN = 'https://auth.test';
+export const TEST_RP_ID = 'auth.test';
+
+export interface PasskeyClient {
+  options(): Promise<TestResponse>;
+  register(credential: unknown, name?: unknown): Promise<TestResponse>;
+  list(): Promise<TestResponse>;
+  remove(id: string): Promise<TestResponse>;
+}
+
+/** The four routes for one access token (or the claims to present instead of its own). */
+export function passkeyClient(app: TestApp, token: string | Record<string, string>): PasskeyClient {
+  const claims = typeof token === 'string' ? authorizerClaimsOf(token) : token;
+  const handler = app.handlers.passkeys;
+  return {
+    options: () => invoke(handler, apiEvent('POST', '/me/passkeys/options', {}, { claims })),
+    register: (credential, name) =>
+      invoke(
+        handler,
+        apiEvent('POST', '/me/passkeys', { credential, ...(name === undefined ? {} : { name }) }, { claims }),
+      ),
+    list: () => invoke(handler, apiEvent('GET', '/me/passkeys', undefined, { claims })),
+    remove: (id) => invoke(handler, apiEvent('DELETE', `/me/passkeys/${id}`, undefined, { claims })),
+  };
+}
+
+type CreationOptions = Parameters<SoftAuthenticator['createCredential']>[0];
+
+/** Asks for options and answers them with a new software authenticator (not yet registered). */
+export async function answeredOptions(
+  client: PasskeyClient,
+  authenticator: { alg?: 'ES256' | 'EdDSA'; origin?: string; rpId?: string; flags?: number } = {},
+) {
+  const options = await client.options();
+  if (options.status !== 200) throw new Error(`options answered ${options.status} ${JSON.stringify(options.body)}`);
+  const device = createSoftAuthenticator({ origin: TEST_ORIGIN, ...authenticator });
+  const credential = device.createCredential(options.body as unknown as CreationOptions);
+  return { options: options.body, device, credential };
+}
+
+/** Enrols one passkey end to end; throws unless it is created. */
+export async function enrolledPasskey(client: PasskeyClient, alg: 'ES256' | 'EdDSA' = 'ES256', name?: string) {
+  const { device, credential } = await answeredOptions(client, { alg });
+  const created = await client.register(credential, name);
+  if (created.status !== 201) throw new Error(`register answered ${created.status} ${JSON.stringify(created.body)}`);
+  return { device, credential, created: created.body };
+}
+
+/** Every item of the app's table, sorted: equal before and after means nothing was written. */
+export async function allItems(app: TestApp): Promise<Record<string, unknown>[]> {
+  const { Items = [] } = await createDocumentClient(app.client).send(new ScanCommand({ TableName: app.tableName }));
+  return Items.sort((x, y) => `${x.pk}${x.sk}`.localeCompare(`${y.pk}${y.sk}`));
+}
+
+/** The user's passkey item as stored, or undefined. */
+export async function passkeyItem(app: TestApp, sub: string): Promise<Record<string, unknown> | undefined> {
+  return (await allItems(app)).find((item) => item.pk === `PASSKEYS#${sub}`);
+}
