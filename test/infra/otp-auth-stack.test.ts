@@ -85,9 +85,20 @@ const SAMPLE_KEYS = {
   jwks: 'JWKS#current',
   user: 'USER#0b5f3c2e-7a41-4c7e-9d2b-1f6a8e4c3d21',
   retiredRefreshToken: 'RT#9b74c9897bac770ffc029102a200c5de',
+  passkeys: 'PASSKEYS#0b5f3c2e-7a41-4c7e-9d2b-1f6a8e4c3d21',
+  challenge: 'CHAL#q1d3Ue0mJ5WfZqYv2bO8xk7cX9rT4sA6hN2pL0eG1uI',
 } as const;
 type SampleKey = keyof typeof SAMPLE_KEYS;
-const ITEM_ACTIONS = ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan'] as const;
+const ITEM_ACTIONS = [
+  'GetItem',
+  'BatchGetItem',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'Query',
+  'Scan',
+  'ConditionCheckItem',
+] as const;
 type ItemAction = (typeof ITEM_ACTIONS)[number];
 
 /** Whether the registry lets a function call an action on a kind of item; everything else must be denied. */
@@ -571,6 +582,49 @@ describe('OtpAuthStack', () => {
       const readable = JSON.stringify(phoneStatements);
       for (const secret of ['totpSecret', 'changeSecret', 'otpStep', 'otpExpiresAt', 'otpConsumed']) {
         expect(readable).not.toContain(secret);
+      }
+    });
+
+    it('lets passkeys read only who holds a number, check it in a transaction, and nothing more of phone records', () => {
+      const phoneStatements = statementsOf('passkeys').filter((s) =>
+        JSON.stringify(s.Condition ?? {}).includes('PHONE#'),
+      );
+      const tableArn = { 'Fn::GetAtt': [logicalId(stack.table.table), 'Arn'] };
+      expect(sorted(phoneStatements)).toEqual(
+        sorted([
+          {
+            Effect: 'Allow',
+            Action: 'dynamodb:GetItem',
+            Resource: tableArn,
+            Condition: {
+              'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PHONE#*'] },
+              'ForAllValues:StringEquals': {
+                'dynamodb:Attributes': ['pk', 'sk', 'userId', 'status', 'sessionEpoch', 'ttl'],
+              },
+              StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+            },
+          },
+          {
+            Effect: 'Allow',
+            Action: 'dynamodb:ConditionCheckItem',
+            Resource: tableArn,
+            Condition: {
+              'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PHONE#*'] },
+              StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+            },
+          },
+        ]),
+      );
+      for (const itemAction of ['PutItem', 'UpdateItem', 'DeleteItem'] as const) {
+        expect(allowsItem(statementsOf('passkeys'), itemAction, SAMPLE_KEYS.phone), itemAction).toBe(false);
+      }
+      // Its own items only: never a family, a window or the keys.
+      for (const kind of ['family', 'ip', 'country', 'jwks', 'user'] as const) {
+        for (const itemAction of ITEM_ACTIONS) {
+          expect(allowsItem(statementsOf('passkeys'), itemAction, SAMPLE_KEYS[kind]), `${kind} ${itemAction}`).toBe(
+            false,
+          );
+        }
       }
     });
 
