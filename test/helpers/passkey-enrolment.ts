@@ -4,8 +4,12 @@
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
+import type { ApiEvent } from '../../lambdas/http/api-event.js';
+import { loadContract } from '../contract/openapi-contract.js';
 import { createSoftAuthenticator, type SoftAuthenticator } from './soft-authenticator.js';
-import { apiEvent, authorizerClaimsOf, invoke, type TestApp, type TestResponse } from './test-app.js';
+import { apiEvent, authorizerClaimsOf, type TestApp, type TestResponse } from './test-app.js';
+
+const contract = loadContract();
 
 /** The test app's issuer (https://auth.test) as WebAuthn sees it: the default RP ID and origin. */
 export const TEST_ORIGIN = 'https://auth.test';
@@ -18,19 +22,26 @@ export interface PasskeyClient {
   remove(id: string): Promise<TestResponse>;
 }
 
-/** The four routes for one access token (or the claims to present instead of its own). */
+/**
+ * The four routes for one access token (or the claims to present instead of its own). Every answer
+ * is checked against docs/openapi.yaml (closed: no undocumented field) before the test sees it.
+ */
 export function passkeyClient(app: TestApp, token: string | Record<string, string>): PasskeyClient {
   const claims = typeof token === 'string' ? authorizerClaimsOf(token) : token;
-  const handler = app.handlers.passkeys;
+  const invoke = async (event: ApiEvent): Promise<TestResponse> => {
+    const result = await app.handlers.passkeys(event);
+    const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
+    const text = result.body ?? '';
+    const status = result.statusCode ?? 200;
+    contract.check({ method: event.requestContext.http.method, path: event.rawPath, status, headers, body: text });
+    return { status, headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  };
   return {
-    options: () => invoke(handler, apiEvent('POST', '/me/passkeys/options', {}, { claims })),
+    options: () => invoke(apiEvent('POST', '/me/passkeys/options', {}, { claims })),
     register: (credential, name) =>
-      invoke(
-        handler,
-        apiEvent('POST', '/me/passkeys', { credential, ...(name === undefined ? {} : { name }) }, { claims }),
-      ),
-    list: () => invoke(handler, apiEvent('GET', '/me/passkeys', undefined, { claims })),
-    remove: (id) => invoke(handler, apiEvent('DELETE', `/me/passkeys/${id}`, undefined, { claims })),
+      invoke(apiEvent('POST', '/me/passkeys', { credential, ...(name === undefined ? {} : { name }) }, { claims })),
+    list: () => invoke(apiEvent('GET', '/me/passkeys', undefined, { claims })),
+    remove: (id) => invoke(apiEvent('DELETE', `/me/passkeys/${id}`, undefined, { claims })),
   };
 }
 
