@@ -159,7 +159,7 @@ describe('the npm package, installed into a fresh CDK app', () => {
         .map((fn) => (fn.Properties.Environment as { Variables?: Record<string, string> } | undefined)?.Variables)
         .filter((variables) => variables?.ISSUER !== undefined)
         .map((variables) => variables?.ISSUER);
-      expect(issuers).toHaveLength(10);
+      expect(issuers).toHaveLength(11);
       expect(new Set(issuers)).toEqual(new Set([ISSUER]));
       const authorizers = resourcesOf(consumer, 'AWS::ApiGatewayV2::Authorizer').map(
         (r) => (r.Properties.JwtConfiguration as { Issuer: string }).Issuer,
@@ -190,8 +190,8 @@ describe('the npm package, installed into a fresh CDK app', () => {
       const bundles = readdirSync(out)
         .filter((name) => name.startsWith('asset.') && existsSync(join(out, name, 'index.mjs')))
         .map((name) => sha256Of(join(out, name, 'index.mjs')));
-      // The ten route functions and the rotation, from the package; CDK's own providers are not ours.
-      expect(bundles).toHaveLength(11);
+      // The eleven route functions and the rotation, from the package; CDK's own providers are not ours.
+      expect(bundles).toHaveLength(12);
       for (const bundle of bundles) expect(shippedBundles.has(bundle)).toBe(true);
     });
   });
