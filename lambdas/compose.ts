@@ -10,6 +10,7 @@ import { DynamoDbAccountDeletionRecords } from './adapters/dynamodb-account-dele
 import { DynamoDbCountrySendLimiter } from './adapters/dynamodb-country-send-limiter.js';
 import { DynamoDbIpRateLimiter } from './adapters/dynamodb-ip-rate-limiter.js';
 import { DynamoDbNumberMoves } from './adapters/dynamodb-number-moves.js';
+import { DynamoDbPasskeyEnrolments } from './adapters/dynamodb-passkey-enrolment.js';
 import { DynamoDbChallengeIssuer, DynamoDbPasskeyReader } from './adapters/dynamodb-passkey-items.js';
 import { DynamoDbUserPasskeyDeletion } from './adapters/dynamodb-passkey-removal.js';
 import { DynamoDbPasskeySignIns } from './adapters/dynamodb-passkey-sign-in.js';
@@ -19,6 +20,7 @@ import { DynamoDbPublicJwksStore } from './adapters/dynamodb-public-jwks-store.j
 import { DynamoDbRefreshFamilyStore } from './adapters/dynamodb-refresh-family-store.js';
 import { DynamoDbUserFamilies } from './adapters/dynamodb-user-families.js';
 import { SimpleWebAuthnAssertions } from './adapters/simplewebauthn-authentication.js';
+import { SimpleWebAuthnRegistration } from './adapters/simplewebauthn-registration.js';
 import {
   ENV,
   type Env,
@@ -44,6 +46,7 @@ import { makeLogoutHandler } from './http/logout-handler.js';
 import { makeMeHandler } from './http/me-handler.js';
 import { makeNotFoundHandler } from './http/not-found-handler.js';
 import { makePasskeySignInHandler } from './http/passkey-sign-in-handler.js';
+import { makePasskeysHandler } from './http/passkeys-handler.js';
 import { makeRefreshTokenHandler } from './http/refresh-token-handler.js';
 import { makeSendOtpHandler } from './http/send-otp-handler.js';
 import type { Telemetry } from './http/telemetry.js';
@@ -273,6 +276,27 @@ export function composePasskeySignIn(runtime: Base & Pick<Runtime, 'documents' |
   );
 }
 
+/** Enrolment and management of the token's user's passkeys, with the whole WebAuthn library (attestation). */
+export function composePasskeys(runtime: Base & Pick<Runtime, 'documents'>): ApiHandler {
+  const { documents, tableName } = table(runtime);
+  return mounted(
+    runtime,
+    makePasskeysHandler(
+      {
+        passkeys: new DynamoDbPasskeyReader(documents, tableName),
+        challenges: new DynamoDbChallengeIssuer(documents, tableName),
+        ceremony: new SimpleWebAuthnRegistration(),
+        enrolments: new DynamoDbPasskeyEnrolments(documents, tableName),
+        holders: new DynamoDbNumberHolders(documents, tableName),
+        clock: runtime.clock,
+        policy: parsePasskeyConfig(runtime.env),
+        recentLoginMaxAgeSeconds: parseRecentLoginMaxAge(runtime.env),
+      },
+      runtime.telemetry,
+    ),
+  );
+}
+
 /** The public keys only, from the item the key rotation publishes: this public route never reads the secret. */
 export function composeWellKnown(runtime: Base & Pick<Runtime, 'documents'>): ApiHandler {
   const { documents, tableName } = table(runtime);
@@ -311,6 +335,7 @@ export const COMPOSERS = {
   'change-phone-number': composeChangePhoneNumber,
   'verify-phone-number': composeVerifyPhoneNumber,
   'passkey-sign-in': composePasskeySignIn,
+  passkeys: composePasskeys,
   'well-known': composeWellKnown,
   'not-found': composeNotFound,
 } as const satisfies Record<FunctionName, (runtime: Runtime) => ApiHandler>;

@@ -723,7 +723,7 @@ export const SETTINGS = {
     default: 300,
     min: 30,
     max: DAY,
-    doc: 'how recent the login behind an access token (its `auth_time`) must be for `DELETE /me`, `POST /me/phone-number` and its verify; older: `403 recent_login_required`, and the app logs in again with a code',
+    doc: 'how recent the login behind an access token (its `auth_time`) must be for `DELETE /me`, `POST /me/phone-number` and its verify, and adding or removing a passkey; older: `403 recent_login_required`, and the app logs in again with a code',
   }),
   tableName: text('TABLE_NAME', 'table', {
     shownDefault: 'set by the stack',

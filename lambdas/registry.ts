@@ -70,6 +70,12 @@ export const ROUTE_TABLE = {
     { method: 'POST', path: '/passkey/options' },
     { method: 'POST', path: '/passkey/verify' },
   ],
+  passkeys: [
+    { method: 'POST', path: '/me/passkeys/options', authorized: true },
+    { method: 'POST', path: '/me/passkeys', authorized: true },
+    { method: 'GET', path: '/me/passkeys', authorized: true },
+    { method: 'DELETE', path: '/me/passkeys/{id}', authorized: true },
+  ],
   'well-known': [
     { method: 'GET', path: '/.well-known/jwks.json' },
     { method: 'GET', path: '/.well-known/openid-configuration' },
@@ -203,6 +209,22 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     signingKey: true,
     sms: false,
     settings: ['tokens', 'keys', 'passkeys'],
+  },
+  passkeys: {
+    description: "/me/passkeys*: enrols, lists and removes the passkeys of the token's user",
+    publicReason: null,
+    // Options: read the passkeys, write a challenge. Enrolment: read the passkeys, then one transaction
+    // (spend the challenge, check the number's holder, add the passkey). Removal: one conditional update.
+    table: {
+      passkeys: ['GetItem', 'UpdateItem'],
+      challenge: ['PutItem', 'DeleteItem'],
+      phone: ['GetItem', 'ConditionCheckItem'],
+    },
+    // Who holds the number (GET /me/passkeys reads it; the enrolment only checks it), never its secrets.
+    readable: { phone: HOLDER_ATTRIBUTES },
+    signingKey: false,
+    sms: false,
+    settings: ['passkeys', 'recentLogin'],
   },
   'well-known': {
     description:

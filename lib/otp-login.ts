@@ -54,6 +54,7 @@ export type OtpLoginFunctionName =
   | 'change-phone-number'
   | 'verify-phone-number'
   | 'passkey-sign-in'
+  | 'passkeys'
   | 'well-known'
   | 'not-found';
 type SameNames = [FunctionName] extends [OtpLoginFunctionName]

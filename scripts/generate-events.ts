@@ -31,11 +31,17 @@ const SAMPLE_BODIES: Partial<Record<FunctionName, string>> = {
   'passkey-sign-in': '{}',
 };
 
-/** Where a function's routes take different bodies: the route's own sample, by path. */
-const SAMPLE_BODIES_BY_PATH: Readonly<Record<string, string>> = {
-  '/passkey/verify':
+/** Bodies of single routes of a function whose routes take different ones, by route key. */
+const SAMPLE_ROUTE_BODIES: Readonly<Record<string, string>> = {
+  'POST /me/passkeys/options': '{}',
+  'POST /passkey/verify':
     '{"credential": {"id": "<credential id>", "rawId": "<credential id>", "type": "public-key", "response": {"clientDataJSON": "<from navigator.credentials.get>", "authenticatorData": "<...>", "signature": "<...>", "userHandle": "<...>"}, "clientExtensionResults": {}}}',
+  'POST /me/passkeys':
+    '{"credential": "<RegistrationResponseJSON: credential.toJSON() of navigator.credentials.create() given the options>", "name": "My phone"}',
 };
+
+/** What a sample fills a path parameter with (`/me/passkeys/{id}`): a credential id's shape. */
+const SAMPLE_PATH_PARAMETER = 'q1d3Ue0mJ5WfZqYv2bO8xk';
 
 /** The path the `$default` sample asks for: one no route names. */
 const UNKNOWN_PATH = '/unknown-path';
@@ -54,6 +60,11 @@ function sampledRoutes(): Route[] {
 export function eventFileName(route: Route): string {
   const routesOfFunction = sampledRoutes().filter((other) => other.fn === route.fn);
   if (routesOfFunction.length === 1) return `${route.fn}.json`;
+  // Several methods on one path (`GET` and `POST /me/passkeys`): the method and the whole path.
+  if (new Set(routesOfFunction.map((other) => other.method)).size > 1) {
+    const words = route.path.split('/').map((segment) => segment.replace(/[{}]/g, ''));
+    return `${[route.method.toLowerCase(), ...words].filter(Boolean).join('-')}.json`;
+  }
   const last = route.path.split('/').at(-1) ?? route.fn;
   return `${last.replace(/\.json$/, '')}.json`;
 }
@@ -78,11 +89,14 @@ function payloadV2(
   request: { routeKey: string; method: string; path: string; fn: FunctionName },
   authorized: boolean,
 ): object {
-  const body = SAMPLE_BODIES_BY_PATH[request.path] ?? SAMPLE_BODIES[request.fn];
+  const body = SAMPLE_ROUTE_BODIES[request.routeKey] ?? SAMPLE_BODIES[request.fn];
+  // A path parameter filled in, as API Gateway passes the request's path and what it matched.
+  const parameters = [...request.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
+  const path = request.path.replace(/\{\w+\}/g, SAMPLE_PATH_PARAMETER);
   return {
     version: '2.0',
     routeKey: request.routeKey,
-    rawPath: request.path,
+    rawPath: path,
     rawQueryString: '',
     headers: {
       'content-type': 'application/json',
@@ -98,7 +112,7 @@ function payloadV2(
       domainPrefix: 'localhost',
       http: {
         method: request.method,
-        path: request.path,
+        path,
         protocol: 'HTTP/1.1',
         sourceIp: '203.0.113.7',
         userAgent: 'curl/8.0',
@@ -109,6 +123,9 @@ function payloadV2(
       time: '25/Nov/2026:12:00:00 +0000',
       timeEpoch: ISSUED_AT * 1000,
     },
+    ...(parameters.length > 0
+      ? { pathParameters: Object.fromEntries(parameters.map((name) => [name, SAMPLE_PATH_PARAMETER])) }
+      : {}),
     isBase64Encoded: false,
     ...(body !== undefined ? { body } : {}),
   };

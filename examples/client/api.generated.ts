@@ -272,6 +272,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/passkeys/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Options to create a passkey for the signed-in user
+         * @description The `PublicKeyCredentialCreationOptionsJSON` (WebAuthn Level 3) to pass to
+         *     `navigator.credentials.create()` (in a browser: `PublicKeyCredential.parseCreationOptionsFromJSON`)
+         *     or to the platform's passkey API: a discoverable credential (`residentKey: required`), user
+         *     verification preferred, attestation `none`, EdDSA, ES256 or RS256, `user.id` the UTF-8 bytes
+         *     of the `sub` (base64url), `user.name` the E.164 number, and `excludeCredentials` listing the
+         *     user's passkeys, so a device that holds one does not make a second. The `challenge` is
+         *     single-use, valid `PASSKEY_CHALLENGE_TTL_SECONDS` (default 300, also the `timeout`), and
+         *     only for a registration by this user. The body is `{}`.
+         *     A recent login is needed: the access token's `auth_time` at most
+         *     `RECENT_LOGIN_MAX_AGE_SECONDS` (default 300) ago, else `403 recent_login_required` with
+         *     nothing read or written: a passkey added with a stolen access token would be a key to the
+         *     account that outlives the token.
+         */
+        post: operations["passkeyCreationOptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed-in user's passkeys
+         * @description Oldest first. No recent login is needed; a token whose user no longer holds its number is
+         *     `401 invalid_token`, as for `GET /me`. Nothing secret is shown: no public key, no counter.
+         */
+        get: operations["listPasskeys"];
+        put?: never;
+        /**
+         * Add the passkey the device created
+         * @description Verifies the `RegistrationResponseJSON` the device gave back for the options (in a browser:
+         *     `credential.toJSON()`): its challenge must be an unspent, unexpired registration challenge of
+         *     this user (each is spent by the first registration that uses it), its origin one of
+         *     `WEBAUTHN_ORIGINS`, its RP ID `WEBAUTHN_RP_ID`, its key EdDSA, ES256 or RS256, its
+         *     attestation well-formed. Anything else, and a credential the user already has, is
+         *     `400 passkey_rejected` with nothing stored: ask for new options and start again. A user with
+         *     `PASSKEYS_PER_USER_MAX` passkeys (default 10) gets `409 passkey_limit_reached`. A user who no
+         *     longer holds the token's number (deleted, moved, signed out everywhere) is
+         *     `401 invalid_token`. `name` is optional (default `Passkey`): trimmed, 1-64 characters, no
+         *     control characters, else `400 invalid_request`.
+         *     A recent login is needed, as for the options.
+         */
+        post: operations["addPasskey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/passkeys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove one of the signed-in user's passkeys
+         * @description The passkey stops signing anyone in at once (the device keeps the credential until the user
+         *     deletes it there; it no longer works here). `404 not_found` when the user has no passkey
+         *     with this id, whoever else may have one; `400 invalid_request` for an id that is not
+         *     base64url of at most 1364 characters. A recent login is needed, as for the options.
+         */
+        delete: operations["removePasskey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/.well-known/jwks.json": {
         parameters: {
             query?: never;
@@ -528,12 +617,108 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** @description `{}`: the request has no fields. */
+        EmptyRequest: Record<string, never>;
+        AddPasskeyRequest: {
+            credential: components["schemas"]["RegistrationResponseJSON"];
+            /** @description What the user calls the passkey (trimmed; no control characters). Default `Passkey`. */
+            name?: string;
+        };
+        /**
+         * @description WebAuthn Level 3 `RegistrationResponseJSON`, as a browser's `credential.toJSON()` or a
+         *     platform passkey API gives it. Only the top level is described; the rest is verified.
+         */
+        RegistrationResponseJSON: {
+            id: components["schemas"]["CredentialId"];
+            rawId: components["schemas"]["CredentialId"];
+            /** @constant */
+            type: "public-key";
+            response: {
+                clientDataJSON: string;
+                attestationObject: string;
+                transports?: string[];
+            };
+            clientExtensionResults?: Record<string, never>;
+            authenticatorAttachment?: string;
+        };
+        /**
+         * @description WebAuthn Level 3 `PublicKeyCredentialCreationOptionsJSON`. The top level is described; pass
+         *     the whole object to the platform as it is.
+         */
+        PublicKeyCredentialCreationOptionsJSON: {
+            /** @description 32 random bytes, base64url. Single-use; valid `PASSKEY_CHALLENGE_TTL_SECONDS`. */
+            challenge: string;
+            rp: {
+                name: string;
+                id: string;
+            };
+            user: {
+                /** @description The UTF-8 bytes of the `sub`, base64url (the user handle a sign-in returns). */
+                id: string;
+                name: string;
+                displayName: string;
+            };
+            pubKeyCredParams: {
+                alg: number;
+                type: string;
+            }[];
+            /** @description Milliseconds; the challenge's lifetime. */
+            timeout: number;
+            attestation: string;
+            excludeCredentials: {
+                id: components["schemas"]["CredentialId"];
+                type: string;
+                transports?: string[];
+            }[];
+            authenticatorSelection: {
+                residentKey?: string;
+                userVerification?: string;
+                requireResidentKey?: boolean;
+            };
+            extensions?: Record<string, never>;
+            hints?: string[];
+        };
+        /** @description A credential id, base64url without padding (at most 1023 bytes). */
+        CredentialId: string;
+        PasskeyAdded: {
+            id: components["schemas"]["CredentialId"];
+            name: string;
+            /**
+             * Format: date-time
+             * @description UTC, to the second (`2026-12-06T05:40:00Z`).
+             */
+            created_at: string;
+            /** @description Synced to the user's other devices (a synced passkey), as the device said. */
+            backed_up: boolean;
+            /** @description How a client may reach the authenticator (`internal`, `hybrid`, `usb`, ...). */
+            transports: string[];
+        };
+        Passkey: {
+            id: components["schemas"]["CredentialId"];
+            name: string;
+            /**
+             * Format: date-time
+             * @description UTC, to the second (`2026-12-06T05:40:00Z`).
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description The last sign-in with it, UTC to the second; `null` if never.
+             */
+            last_used_at: string | null;
+            /** @description Synced to the user's other devices, as of its last use. */
+            backed_up: boolean;
+            transports: string[];
+        };
+        PasskeyList: {
+            passkeys: components["schemas"]["Passkey"][];
+        };
         /**
          * @description What went wrong, for programs. The set is closed: a new code is a breaking change.
          *     `internal_error` is the only code no `AuthError` carries.
          * @enum {string}
          */
-        ErrorCode: "invalid_request" | "invalid_phone_number" | "country_not_allowed" | "unsupported_phone_number" | "invalid_otp" | "invalid_token" | "recent_login_required" | "phone_number_taken" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "too_many_attempts" | "rate_limited" | "sms_unavailable" | "service_unavailable" | "invalid_passkey" | "passkey_rejected" | "passkey_limit_reached" | "internal_error";
+        ErrorCode: "invalid_request" | "invalid_phone_number" | "country_not_allowed" | "unsupported_phone_number" | "invalid_otp" | "invalid_token" | "recent_login_required" | "phone_number_taken" | "passkey_rejected" | "passkey_limit_reached" | "not_found" | "method_not_allowed" | "payload_too_large" | "unsupported_media_type" | "too_many_attempts" | "rate_limited" | "sms_unavailable" | "service_unavailable" | "invalid_passkey" | "internal_error";
         /** @description Every error the service answers. */
         Error: {
             /** @description A sentence for people, the same for every answer with this code. Do not parse it. */
@@ -675,6 +860,75 @@ export interface components {
                 "application/json": components["schemas"]["Error"] & {
                     /** @constant */
                     code?: "recent_login_required";
+                };
+            };
+        };
+        /** @description The options for `navigator.credentials.create()`. */
+        PasskeyCreationOptions: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PublicKeyCredentialCreationOptionsJSON"];
+            };
+        };
+        /** @description The passkey is the user's; it signs in with `POST /passkey/verify`. */
+        PasskeyAdded: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PasskeyAdded"];
+            };
+        };
+        /** @description The user's passkeys, oldest first. */
+        PasskeyList: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PasskeyList"];
+            };
+        };
+        /** @description The passkey is removed. */
+        PasskeyRemoved: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /**
+         * @description `invalid_request`: the body is not `{"credential": <RegistrationResponseJSON>, "name"?:
+         *     string}` with a usable name. `passkey_rejected`: the registration response does not verify,
+         *     answers a challenge that is spent, expired, another user's or not a registration's, or names
+         *     a credential the user already has. Nothing was stored; why is logged, never answered.
+         */
+        PasskeyBadRequest: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @enum {string} */
+                    code?: "invalid_request" | "passkey_rejected";
+                };
+            };
+        };
+        /** @description The user has `PASSKEYS_PER_USER_MAX` passkeys. Nothing was stored; remove one first. */
+        PasskeyLimitReached: {
+            headers: {
+                "Cache-Control": components["headers"]["CacheControlNoStore"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @constant */
+                    code?: "passkey_limit_reached";
                 };
             };
         };
@@ -990,6 +1244,16 @@ export interface components {
                 "application/json": components["schemas"]["LogoutRequest"];
             };
         };
+        Empty: {
+            content: {
+                "application/json": components["schemas"]["EmptyRequest"];
+            };
+        };
+        AddPasskey: {
+            content: {
+                "application/json": components["schemas"]["AddPasskeyRequest"];
+            };
+        };
     };
     headers: {
         /** @description Never cached (token answers must not be, RFC 6749 section 5.1; nothing else here gains from it). */
@@ -1200,6 +1464,85 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["LoginRefused"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    passkeyCreationOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Empty"];
+        responses: {
+            200: components["responses"]["PasskeyCreationOptions"];
+            400: components["responses"]["RequestInvalid"];
+            401: components["responses"]["AccessTokenInvalid"];
+            403: components["responses"]["RecentLoginRequired"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listPasskeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["PasskeyList"];
+            401: components["responses"]["AccessTokenInvalid"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    addPasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["AddPasskey"];
+        responses: {
+            201: components["responses"]["PasskeyAdded"];
+            400: components["responses"]["PasskeyBadRequest"];
+            401: components["responses"]["AccessTokenInvalid"];
+            403: components["responses"]["RecentLoginRequired"];
+            409: components["responses"]["PasskeyLimitReached"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["LoginRefused"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    removePasskey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The passkey's `id` (the credential id, base64url, as `GET /me/passkeys` lists it). */
+                id: components["schemas"]["CredentialId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: components["responses"]["PasskeyRemoved"];
+            400: components["responses"]["RequestInvalid"];
+            401: components["responses"]["AccessTokenInvalid"];
+            403: components["responses"]["RecentLoginRequired"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

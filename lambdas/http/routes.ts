@@ -27,8 +27,7 @@ export const ASSET_LINKS_PATH = '/.well-known/assetlinks.json';
  * method (405). Like API Gateway, a trailing slash selects the same route as the path without it.
  */
 export function matchRoute(method: string, path: string): Route | 'not_found' | 'method_not_allowed' {
-  const bare = canonicalPath(path);
-  const samePath = ROUTES.filter((r) => r.path === path || r.path === bare);
+  const samePath = routesOfPath(path);
   if (samePath.length === 0) return 'not_found';
   return samePath.find((r) => r.method === method.toUpperCase()) ?? 'method_not_allowed';
 }
@@ -38,9 +37,33 @@ export function matchRoute(method: string, path: string): Route | 'not_found' | 
  * (RFC 9110 section 15.5.6 requires all of them), derived from the table so a new route is in it.
  */
 export function allowedMethods(path: string): string[] {
-  const bare = canonicalPath(path);
-  const methods = ROUTES.filter((r) => r.path === path || r.path === bare).map((r) => r.method);
+  const methods = routesOfPath(path).map((r) => r.method);
   return [...new Set(methods)];
+}
+
+/**
+ * The routes of a path: those that name it, or else those whose parameters it fills. A named path
+ * wins, as in API Gateway's choice of the most specific route: `/me/passkeys/options` is never the
+ * passkey `options`.
+ */
+function routesOfPath(path: string): Route[] {
+  const bare = canonicalPath(path);
+  const named = ROUTES.filter((r) => r.path === path || r.path === bare);
+  return named.length > 0 ? named : ROUTES.filter((r) => pathMatches(r.path, path) || pathMatches(r.path, bare));
+}
+
+/**
+ * Whether a request path is a route's: equal, or, for a route with path parameters (`{id}`, as API
+ * Gateway spells them), equal in every other segment with one non-empty segment for each parameter.
+ */
+function pathMatches(routePath: string, path: string): boolean {
+  if (!routePath.includes('{')) return routePath === path;
+  const expected = routePath.split('/');
+  const actual = path.split('/');
+  return (
+    expected.length === actual.length &&
+    expected.every((segment, i) => (/^\{\w+\}$/.test(segment) ? actual[i] !== '' : segment === actual[i]))
+  );
 }
 
 /** The path without trailing slashes, as routes are declared. A loop: a regex here backtracks on long runs. */

@@ -20,8 +20,8 @@ export type { ItemAccess, ItemAction, ItemKind };
  */
 export { KEY_PREFIXES };
 
-// Alphabetical, as IAM's console shows them.
-const ITEM_ACTION_ORDER: readonly ItemAction[] = [
+// Alphabetical, as IAM's console shows them; every ItemAction, or a listed one would be granted silently never.
+const ITEM_ACTION_ORDER = [
   'BatchGetItem',
   'ConditionCheckItem',
   'DeleteItem',
@@ -29,7 +29,10 @@ const ITEM_ACTION_ORDER: readonly ItemAction[] = [
   'PutItem',
   'Query',
   'UpdateItem',
-];
+] as const satisfies readonly ItemAction[];
+// The other way round: an ItemAction missing above fails to compile.
+const everyItemAction: Exclude<ItemAction, (typeof ITEM_ACTION_ORDER)[number]> extends never ? true : never = true;
+void everyItemAction;
 
 export interface OtpTableProps {
   /**

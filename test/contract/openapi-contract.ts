@@ -194,14 +194,19 @@ function responseFor(
   path: string,
   status: number,
 ): { pointer: string; object: JsonObject } | { problem: string } {
-  const listing = Object.hasOwn(document.paths as JsonObject, path) ? 'paths' : TRAILING_SLASH_PATHS;
+  // A path the document names, or else one whose parameters it fills (`/me/passkeys/{id}`).
+  const named = Object.hasOwn(document.paths as JsonObject, path)
+    ? path
+    : (Object.keys(document.paths as JsonObject).find((template) => fillsTemplate(template, path)) ?? path);
+  const listing = Object.hasOwn(document.paths as JsonObject, named) ? 'paths' : TRAILING_SLASH_PATHS;
   const listed = (document[listing] ?? {}) as JsonObject;
-  const pathItem = Object.hasOwn(listed, path) ? (listed[path] as JsonObject) : undefined;
+  const key = listing === 'paths' ? named : path;
+  const pathItem = Object.hasOwn(listed, key) ? (listed[key] as JsonObject) : undefined;
   const lower = method.toLowerCase();
   let base: string;
   let allowed: (code: string) => boolean = () => true;
   if (pathItem && lower in pathItem && METHODS.includes(lower)) {
-    base = `/${listing}/${pointerToken(path)}/${lower}/responses`;
+    base = `/${listing}/${pointerToken(key)}/${lower}/responses`;
   } else {
     // Unrouted: an unknown path is never 405, a known path with another method never 404.
     base = '/x-default-route/responses';
@@ -216,6 +221,17 @@ function responseFor(
     return { problem: `status ${status} is not documented for ${operation} (documented: ${listed})` };
   }
   return resolve(document, `${base}/${pointerToken(code)}`);
+}
+
+/** Whether a request path fills an OpenAPI path template's parameters, each with one non-empty segment. */
+function fillsTemplate(template: string, path: string): boolean {
+  if (!template.includes('{')) return false;
+  const expected = template.split('/');
+  const actual = path.split('/');
+  return (
+    expected.length === actual.length &&
+    expected.every((segment, i) => (/^\{\w+\}$/.test(segment) ? actual[i] !== '' : segment === actual[i]))
+  );
 }
 
 /** Follows `$ref`s (local ones, as the document uses) to the object and its JSON pointer. */

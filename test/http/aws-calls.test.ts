@@ -7,6 +7,7 @@ import { publicJwksOf } from '../../lambdas/core/signing-keys.js';
 import { createTelemetry } from '../../lambdas/http/telemetry.js';
 import { makeWellKnownHandler } from '../../lambdas/http/well-known-handler.js';
 import { FUNCTIONS, type FunctionName } from '../../lambdas/registry.js';
+import { answeredOptions, enrolledPasskey, passkeyClient } from '../helpers/passkey-enrolment.js';
 import { assertionFor, passkeyOptions, passkeyVerify, seedPasskey } from '../helpers/passkeys.js';
 import { apiEvent, createTestApp, invoke, type TestApp, testKeySetDocument } from '../helpers/test-app.js';
 
@@ -392,6 +393,70 @@ const CALL_CHECKS = {
       expect((await passkeyVerify(app, { ...assertion, id: 'AAAA', rawId: 'AAAA' })).status).toBe(401);
       const made = calls.takeCalls();
       expect(made.map((c) => `${c.action} ${c.kind}`)).toEqual(['UpdateItem ip', 'GetItem passkeys']);
+      return made;
+    },
+  },
+  passkeys: {
+    'POST /me/passkeys/options: read the passkeys (to exclude them), write the challenge': async () => {
+      const app = await createTestApp();
+      const { access } = await app.login(PHONE);
+      const calls = recordCalls(app);
+
+      expect((await passkeyClient(app, access).options()).status).toBe(200);
+      const made = calls.takeCalls();
+      expect(made).toEqual([
+        { action: 'GetItem', kind: 'passkeys', consistentRead: true },
+        { action: 'PutItem', kind: 'challenge', consistentRead: false },
+      ]);
+      return made;
+    },
+    'POST /me/passkeys: read the passkeys, then one transaction: spend the challenge, check the holder, add the passkey':
+      async () => {
+        const app = await createTestApp();
+        const { access } = await app.login(PHONE);
+        const client = passkeyClient(app, access);
+        const made: Call[] = [];
+        const calls = recordCalls(app);
+        for (const _ of ['the first passkey', 'a later one']) {
+          const { credential } = await answeredOptions(client);
+          calls.takeCalls();
+          expect((await client.register(credential)).status).toBe(201);
+          const taken = calls.takeCalls();
+          expect(taken.map((c) => `${c.action} ${c.kind}`)).toEqual(['GetItem passkeys', 'TransactWriteItems items']);
+          expect(taken[0]?.consistentRead).toBe(true);
+          expect(taken[1]?.items?.map((c) => `${c.action} ${c.kind}`)).toEqual([
+            'DeleteItem challenge',
+            'ConditionCheckItem phone',
+            'UpdateItem passkeys',
+          ]);
+          made.push(...taken);
+        }
+        return made;
+      },
+    'GET /me/passkeys: read the holder of the number, then the passkeys': async () => {
+      const app = await createTestApp();
+      const { access } = await app.login(PHONE);
+      await enrolledPasskey(passkeyClient(app, access));
+      const calls = recordCalls(app);
+
+      expect((await passkeyClient(app, access).list()).status).toBe(200);
+      const made = calls.takeCalls();
+      expect(made).toEqual([
+        { action: 'GetItem', kind: 'phone', consistentRead: true },
+        { action: 'GetItem', kind: 'passkeys', consistentRead: true },
+      ]);
+      return made;
+    },
+    'DELETE /me/passkeys/{id}: one conditional update, found or not': async () => {
+      const app = await createTestApp();
+      const { access } = await app.login(PHONE);
+      const { created } = await enrolledPasskey(passkeyClient(app, access));
+      const calls = recordCalls(app);
+
+      expect((await passkeyClient(app, access).remove(String(created.id))).status).toBe(204);
+      expect((await passkeyClient(app, access).remove(String(created.id))).status).toBe(404);
+      const made = calls.takeCalls();
+      expect(made.map((c) => `${c.action} ${c.kind}`)).toEqual(['UpdateItem passkeys', 'UpdateItem passkeys']);
       return made;
     },
   },

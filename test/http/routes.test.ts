@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalPath, matchRoute } from '../../lambdas/http/routes.js';
+import { allowedMethods, canonicalPath, matchRoute } from '../../lambdas/http/routes.js';
 
 describe('matchRoute', () => {
   it('selects the route of a method and path', () => {
@@ -21,6 +21,24 @@ describe('matchRoute', () => {
     expect(matchRoute('GET', '/send-otp/')).toBe('method_not_allowed');
     expect(matchRoute('GET', '/send-otp/extra')).toBe('not_found');
     expect(matchRoute('GET', '/')).toBe('not_found');
+  });
+
+  it('fills a path parameter with exactly one non-empty segment', () => {
+    const remove = { method: 'DELETE', path: '/me/passkeys/{id}', fn: 'passkeys' };
+    expect(matchRoute('DELETE', '/me/passkeys/AbC-_0')).toMatchObject(remove);
+    expect(matchRoute('DELETE', '/me/passkeys/AbC-_0/')).toMatchObject(remove);
+    expect(matchRoute('GET', '/me/passkeys/AbC-_0')).toBe('method_not_allowed');
+    expect(matchRoute('DELETE', '/me/passkeys/a/b')).toBe('not_found');
+    // No segment: the list's path, which has no DELETE.
+    expect(matchRoute('DELETE', '/me/passkeys/')).toBe('method_not_allowed');
+    expect(matchRoute('DELETE', '/me/other/AbC')).toBe('not_found');
+  });
+
+  it('prefers a named path to a parameter, as API Gateway prefers the most specific route', () => {
+    expect(matchRoute('POST', '/me/passkeys/options')).toMatchObject({ fn: 'passkeys', path: '/me/passkeys/options' });
+    expect(matchRoute('DELETE', '/me/passkeys/options')).toBe('method_not_allowed');
+    expect(allowedMethods('/me/passkeys/options')).toEqual(['POST']);
+    expect(allowedMethods('/me/passkeys/AbC')).toEqual(['DELETE']);
   });
 });
 

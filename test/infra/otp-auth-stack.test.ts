@@ -89,7 +89,16 @@ const SAMPLE_KEYS = {
   retiredRefreshToken: 'RT#9b74c9897bac770ffc029102a200c5de',
 } as const;
 type SampleKey = keyof typeof SAMPLE_KEYS;
-const ITEM_ACTIONS = ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan'] as const;
+const ITEM_ACTIONS = [
+  'GetItem',
+  'BatchGetItem',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'Query',
+  'Scan',
+  'ConditionCheckItem',
+] as const;
 type ItemAction = (typeof ITEM_ACTIONS)[number];
 
 /** Whether the registry lets a function call an action on a kind of item; everything else must be denied. */
@@ -557,7 +566,7 @@ describe('OtpAuthStack', () => {
       const allowed: Record<string, readonly string[]> = {
         ip: ['UpdateItem'],
         passkeys: ['GetItem', 'UpdateItem'],
-        phone: ['GetItem'],
+        phone: ['GetItem', 'ConditionCheckItem'],
         challenge: ['PutItem', 'DeleteItem'],
         family: ['PutItem'],
       };
@@ -568,8 +577,6 @@ describe('OtpAuthStack', () => {
           );
         }
       }
-      expect(allowsItem(statements, 'ConditionCheckItem' as ItemAction, SAMPLE_KEYS.phone)).toBe(true);
-      expect(allowsItem(statements, 'ConditionCheckItem' as ItemAction, SAMPLE_KEYS.passkeys)).toBe(false);
     });
 
     it('lets delete-account read only the holder, version, counters and pending change of a phone record, and write it without reading it back', () => {
@@ -619,6 +626,49 @@ describe('OtpAuthStack', () => {
       const readable = JSON.stringify(phoneStatements);
       for (const secret of ['totpSecret', 'changeSecret', 'otpStep', 'otpExpiresAt', 'otpConsumed']) {
         expect(readable).not.toContain(secret);
+      }
+    });
+
+    it('lets passkeys read only who holds a number, check it in a transaction, and nothing more of phone records', () => {
+      const phoneStatements = statementsOf('passkeys').filter((s) =>
+        JSON.stringify(s.Condition ?? {}).includes('PHONE#'),
+      );
+      const tableArn = { 'Fn::GetAtt': [logicalId(stack.table.table), 'Arn'] };
+      expect(sorted(phoneStatements)).toEqual(
+        sorted([
+          {
+            Effect: 'Allow',
+            Action: 'dynamodb:GetItem',
+            Resource: tableArn,
+            Condition: {
+              'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PHONE#*'] },
+              'ForAllValues:StringEquals': {
+                'dynamodb:Attributes': ['pk', 'sk', 'userId', 'status', 'sessionEpoch', 'ttl'],
+              },
+              StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+            },
+          },
+          {
+            Effect: 'Allow',
+            Action: 'dynamodb:ConditionCheckItem',
+            Resource: tableArn,
+            Condition: {
+              'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PHONE#*'] },
+              StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+            },
+          },
+        ]),
+      );
+      for (const itemAction of ['PutItem', 'UpdateItem', 'DeleteItem'] as const) {
+        expect(allowsItem(statementsOf('passkeys'), itemAction, SAMPLE_KEYS.phone), itemAction).toBe(false);
+      }
+      // Its own items only: never a family, a window or the keys.
+      for (const kind of ['family', 'ip', 'country', 'jwks', 'user'] as const) {
+        for (const itemAction of ITEM_ACTIONS) {
+          expect(allowsItem(statementsOf('passkeys'), itemAction, SAMPLE_KEYS[kind]), `${kind} ${itemAction}`).toBe(
+            false,
+          );
+        }
       }
     });
 
