@@ -235,3 +235,6 @@ if (!webauthnReady) {
   for (const button of [ui.passkeySignIn, ui.enrolForm.querySelector('button')]) button.disabled = true;
   fail(new Error('this browser has no WebAuthn JSON helpers (Chrome 129+, Firefox 119+, Safari 18.4+): SMS only.'));
 }
+
+// For people and tests alike: the module has run, and whether this browser can use passkeys.
+document.body.dataset.ready = webauthnReady ? 'passkeys' : 'sms-only';
