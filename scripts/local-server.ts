@@ -27,6 +27,7 @@ import { type FunctionName, matchRoute } from '../lambdas/http/routes.js';
 import { createTelemetry, redact } from '../lambdas/http/telemetry.js';
 import type { DynamoDbEngine, DynamoDbEngineName } from './dynamodb-engine.js';
 import { authorizeJwt } from './local-authorizer.js';
+import { demoUrl, isDemoPath, serveDemo } from './local-demo.js';
 import {
   LOCAL_ENDPOINT_FILE,
   readLocalEndpoint,
@@ -47,6 +48,8 @@ import {
 
 export interface LocalServer {
   readonly url: string;
+  /** The browser demo (examples/web/), at `localhost`: WebAuthn refuses IP addresses as RP IDs. */
+  readonly demoUrl: string;
   readonly engine: DynamoDbEngineName | 'external';
   readonly outboxFile: string;
   close(): Promise<void>;
@@ -172,6 +175,11 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
           send(req, res, errorResult(new AuthError('invalid_request')));
           return;
         }
+        // Files, not a route: the demo is served before the API's route table, which stays AWS's.
+        if (isDemoPath(path)) {
+          send(req, res, await serveDemo(req.method ?? 'GET', path));
+          return;
+        }
         const route = matchRoute(req.method ?? 'GET', path);
         const routeKey = typeof route === 'object' ? `${route.method} ${route.path}` : '$default';
         const event = toApiEvent(req, await readBody(req), routeKey);
@@ -210,6 +218,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     let closed: Promise<void> | undefined;
     return {
       url,
+      demoUrl: demoUrl(url),
       engine: engine?.engine ?? 'external',
       outboxFile,
       close: () => {
@@ -261,6 +270,8 @@ async function main(): Promise<void> {
       'Try it:',
       `  ${example}`,
       `  curl -s -X POST ${server.url}/verify-otp -H 'content-type: application/json' -d '{"phone_number": "+919876543210", "otp": "<code from the SMS above>"}'`,
+      '',
+      `Or in a browser, with passkeys: ${server.demoUrl}  (localhost, not 127.0.0.1: passkeys need a domain name)`,
       '',
       'Press Ctrl-C to stop.',
       '',

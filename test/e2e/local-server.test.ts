@@ -197,6 +197,15 @@ describe('npm start (local mode, embedded DynamoDB Local)', () => {
     await expectLoopbackOnly(server);
   });
 
+  it('prints the browser demo at localhost (passkeys refuse IP addresses) and serves it there', async () => {
+    const demo = `http://localhost:${new URL(server.url).port}/demo/`;
+    expect(server.output()).toContain(`Or in a browser, with passkeys: ${demo}`);
+    const page = await fetch(demo);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toContain('<script type="module" src="app.js"></script>');
+  });
+
   it('logs in with send-otp, the outbox code and verify-otp, then calls /me', async () => {
     const sent = await post(`${server.url}/send-otp/`, { phone_number: '+91 98765 43210' });
     expect(sent).toMatchObject({ status: 200, body: { message: 'OTP sent', expires_in: 300 } });
