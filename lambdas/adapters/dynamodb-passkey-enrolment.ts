@@ -2,10 +2,16 @@
  * The enrolment's writes: one transaction that spends the registration challenge, checks who holds
  * the number and adds the passkey under the per-user cap; and the single conditional removal.
  */
-import { type DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { EnrolArgs, EnrolOutcome, PasskeyEnrolments } from '../core/passkey-enrolment.js';
-import { isConditionFailure } from './dynamodb-document-client.js';
-import { checkHolder, consumeChallenge, failedParts, passkeyEntry, passkeysKeyOf } from './dynamodb-passkey-items.js';
+import {
+  checkHolder,
+  consumeChallenge,
+  failedParts,
+  passkeyEntry,
+  passkeysKeyOf,
+  removePasskey,
+} from './dynamodb-passkey-items.js';
 
 // Positions of the parts in the enrolment transaction, which its cancellation reasons are listed by.
 const CHALLENGE_PART = 0;
@@ -47,22 +53,8 @@ export class DynamoDbPasskeyEnrolments implements PasskeyEnrolments {
     }
   }
 
-  async remove(userId: string, credentialId: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: passkeysKeyOf(userId),
-          UpdateExpression: 'REMOVE passkeys.#id',
-          ConditionExpression: 'attribute_exists(passkeys.#id)',
-          ExpressionAttributeNames: { '#id': credentialId },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  remove(userId: string, credentialId: string): Promise<boolean> {
+    return removePasskey(this.client, this.tableName, userId, credentialId);
   }
 }
 

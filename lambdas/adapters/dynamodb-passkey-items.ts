@@ -4,8 +4,9 @@
  * transaction parts that consume a challenge and check who holds a number. The enrolment, the sign-in,
  * the removals and the number change each write through their own adapter with these.
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Ceremony, ChallengeIssuer, PasskeyReader, StoredPasskey, UserPasskeys } from '../core/passkeys.js';
+import { isConditionFailure } from './dynamodb-document-client.js';
 import { phoneKeyOf } from './dynamodb-phone-record-store.js';
 import { KEY_PREFIXES, TTL_ATTRIBUTE } from './table-keys.js';
 
@@ -134,4 +135,31 @@ export function failedParts(error: unknown): number[] | undefined {
   if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
   const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
   return reasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : []));
+}
+
+/**
+ * Removes one passkey of a user (`DELETE /me/passkeys/{id}`, the operator CLI): false when the user has
+ * no such passkey. Never creates an item: a missing item or credential fails the condition.
+ */
+export async function removePasskey(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  userId: string,
+  credentialId: string,
+): Promise<boolean> {
+  try {
+    await client.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: passkeysKeyOf(userId),
+        UpdateExpression: 'REMOVE passkeys.#id',
+        ConditionExpression: 'attribute_exists(passkeys.#id)',
+        ExpressionAttributeNames: { '#id': credentialId },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
 }

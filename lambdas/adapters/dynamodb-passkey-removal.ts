@@ -2,10 +2,10 @@
  * Removing passkeys outside the user's own routes: the account deletion's one DeleteItem of the
  * user's passkey item, and the operator CLI's removals (`npm run users -- passkeys remove`).
  */
-import { DeleteCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OperatorPasskeyRemoval } from '../core/operator.js';
 import type { UserPasskeyDeletion } from '../core/ports.js';
-import { type PasskeysItem, passkeysKeyOf } from './dynamodb-passkey-items.js';
+import { type PasskeysItem, passkeysKeyOf, removePasskey } from './dynamodb-passkey-items.js';
 
 /** `DELETE /me`: one unconditional DeleteItem of `PASSKEYS#<sub>` (nothing to delete is no error). */
 export class DynamoDbUserPasskeyDeletion implements UserPasskeyDeletion {
@@ -34,22 +34,7 @@ export class DynamoDbOperatorPasskeyRemoval implements OperatorPasskeyRemoval {
     return Object.keys((Attributes as PasskeysItem | undefined)?.passkeys ?? {}).length;
   }
 
-  async removeOne(userId: string, credentialId: string): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: passkeysKeyOf(userId),
-          UpdateExpression: 'REMOVE passkeys.#id',
-          // Never creates an item: a missing item or credential fails the condition.
-          ConditionExpression: 'attribute_exists(passkeys.#id)',
-          ExpressionAttributeNames: { '#id': credentialId },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
-      throw error;
-    }
+  removeOne(userId: string, credentialId: string): Promise<boolean> {
+    return removePasskey(this.client, this.tableName, userId, credentialId);
   }
 }

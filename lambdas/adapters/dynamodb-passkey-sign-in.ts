@@ -7,8 +7,7 @@
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { MAX_WRITE_TRIES } from '../core/clock.js';
 import { AuthError } from '../core/errors.js';
-import type { PasskeySignInWrites, SignInCommit } from '../core/passkey-sign-in.js';
-import type { RefreshFamily } from '../core/ports.js';
+import type { PasskeySignInWrites, SignInCommit, SignInCommitArgs } from '../core/passkey-sign-in.js';
 import { checkHolder, consumeChallenge, passkeysKeyOf } from './dynamodb-passkey-items.js';
 import { familyItem } from './dynamodb-refresh-family-store.js';
 
@@ -39,17 +38,7 @@ export class DynamoDbPasskeySignIns implements PasskeySignInWrites {
     private readonly tableName: string,
   ) {}
 
-  async commit(args: {
-    challenge: string;
-    userId: string;
-    phoneNumber: string;
-    credentialId: string;
-    counter: number;
-    backedUp: boolean;
-    now: number;
-    sessionEpoch: number;
-    family: RefreshFamily;
-  }): Promise<SignInCommit> {
+  async commit(args: SignInCommitArgs): Promise<SignInCommit> {
     const items = [
       consumeChallenge(this.tableName, args.challenge, { ceremony: 'authentication', now: args.now }),
       {

@@ -82,6 +82,19 @@ export interface AssertionVerifier {
 /** How the sign-in's one transaction ended: committed, or which of its items refused. */
 export type SignInCommit = 'committed' | 'challenge_spent' | 'passkey_gone' | 'counter_regressed' | 'session_changed';
 
+/** What a sign-in's one transaction writes and checks (see {@link PasskeySignInWrites.commit}). */
+export interface SignInCommitArgs {
+  readonly challenge: string;
+  readonly userId: string;
+  readonly phoneNumber: string;
+  readonly credentialId: string;
+  readonly counter: number;
+  readonly backedUp: boolean;
+  readonly now: number;
+  readonly sessionEpoch: number;
+  readonly family: RefreshFamily;
+}
+
 /** The sign-in's final write (one TransactWriteItems). */
 export interface PasskeySignInWrites {
   /**
@@ -90,17 +103,7 @@ export interface PasskeySignInWrites {
    * the user still holds the number at the session epoch read, and stores the new session's family:
    * all or nothing. Of two commits spending one challenge, exactly one succeeds.
    */
-  commit(args: {
-    challenge: string;
-    userId: string;
-    phoneNumber: string;
-    credentialId: string;
-    counter: number;
-    backedUp: boolean;
-    now: number;
-    sessionEpoch: number;
-    family: RefreshFamily;
-  }): Promise<SignInCommit>;
+  commit(args: SignInCommitArgs): Promise<SignInCommit>;
 }
 
 export interface PasskeySignInSettings {

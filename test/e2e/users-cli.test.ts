@@ -15,7 +15,8 @@ import {
 } from '../../scripts/local-endpoint.js';
 import { main } from '../../scripts/users.js';
 import { createTestTable, testDynamoDbEndpoint, testDynamoDbEnv } from '../helpers/dynamodb.js';
-import { passkeysItemOf, seedPasskeys, storedPasskey } from '../helpers/passkey-items.js';
+import { seedPasskeys, storedPasskey } from '../helpers/passkey-items.js';
+import { readPasskeysItem } from '../helpers/passkeys.js';
 import { createTestApp, type TestApp, wrongCode } from '../helpers/test-app.js';
 
 const A = '+919876543210';
@@ -532,7 +533,7 @@ describe('users passkeys remove', () => {
       stdout: `${A_MASKED}: removed passkey ${LAPTOP.id} of user ${user.sub}\n`,
       stderr: '',
     });
-    const item = await passkeysItemOf(app, user.sub);
+    const item = await readPasskeysItem(app, user.sub);
     expect(Object.keys((item?.passkeys as object) ?? {})).toEqual([PHONE.id]);
     expect(item).toMatchObject({ userId: user.sub, phoneNumber: A });
     const [summary] = jsonLines((await cli(app, ['show', A, '--json'])).stdout);
@@ -541,7 +542,7 @@ describe('users passkeys remove', () => {
     expect(jsonLines((await cli(app, ['--json', 'passkeys', 'remove', A, PHONE.id])).stdout)).toEqual([
       { phoneNumber: A_MASKED, outcome: 'passkey_removed', userId: user.sub, passkeyId: PHONE.id },
     ]);
-    expect((await passkeysItemOf(app, user.sub))?.passkeys).toEqual({});
+    expect((await readPasskeysItem(app, user.sub))?.passkeys).toEqual({});
     // The user's sessions are not the passkeys' business.
     expect((await app.refresh(user.refresh)).status).toBe(200);
   });
@@ -550,7 +551,7 @@ describe('users passkeys remove', () => {
     const app = await createTestApp();
     const user = await app.login(A);
     await seedPasskeys(app, user.sub, A, [LAPTOP]);
-    const before = await passkeysItemOf(app, user.sub);
+    const before = await readPasskeysItem(app, user.sub);
 
     expectOneErrorLine(
       await cli(app, ['passkeys', 'remove', A, 'bm8tc3VjaA']),
@@ -560,11 +561,11 @@ describe('users passkeys remove', () => {
         'm',
       ),
     );
-    expect(await passkeysItemOf(app, user.sub)).toEqual(before);
+    expect(await readPasskeysItem(app, user.sub)).toEqual(before);
     // A user with no passkey item at all: the same answer, and no item is created.
     const other = await app.login(B);
     expectOneErrorLine(await cli(app, ['passkeys', 'remove', B, LAPTOP.id]), 1, /has no passkey "bGFwdG9w/);
-    expect(await passkeysItemOf(app, other.sub)).toBeUndefined();
+    expect(await readPasskeysItem(app, other.sub)).toBeUndefined();
   });
 
   it('takes an id that starts with "-" after "--"', async () => {
@@ -577,7 +578,7 @@ describe('users passkeys remove', () => {
     const run = await cli(app, ['passkeys', 'remove', A, '--', dashed.id]);
     expect(run.stderr).toBe('');
     expect(run.stdout).toBe(`${A_MASKED}: removed passkey ${dashed.id} of user ${user.sub}\n`);
-    expect(Object.keys(((await passkeysItemOf(app, user.sub))?.passkeys as object) ?? {})).toEqual([LAPTOP.id]);
+    expect(Object.keys(((await readPasskeysItem(app, user.sub))?.passkeys as object) ?? {})).toEqual([LAPTOP.id]);
   });
 
   it('removes every passkey with --all, deleting the item; again, there is nothing to remove', async () => {
@@ -590,7 +591,7 @@ describe('users passkeys remove', () => {
       stdout: `${A_MASKED}: removed 2 passkeys of user ${user.sub}\n`,
       stderr: '',
     });
-    expect(await passkeysItemOf(app, user.sub)).toBeUndefined();
+    expect(await readPasskeysItem(app, user.sub)).toBeUndefined();
     expect(jsonLines((await cli(app, ['show', A, '--json'])).stdout)[0]?.passkeys).toEqual([]);
 
     expect(await cli(app, ['passkeys', 'remove', A, '--all'])).toEqual({
@@ -634,7 +635,7 @@ describe('users passkeys remove', () => {
 
     const run = await cli(app, ['passkeys', 'remove', user.sub.toUpperCase(), '--all']);
     expect(run).toEqual({ code: 0, stdout: `user ${user.sub}: removed 1 passkey of user ${user.sub}\n`, stderr: '' });
-    expect(await passkeysItemOf(app, user.sub)).toBeUndefined();
+    expect(await readPasskeysItem(app, user.sub)).toBeUndefined();
   });
 });
 
@@ -651,8 +652,8 @@ describe('users remove: passkeys', () => {
       stdout: `${A_MASKED}: removed user ${user.sub} (1 session deleted)\n`,
       stderr: '',
     });
-    expect(await passkeysItemOf(app, user.sub)).toBeUndefined();
-    expect(await passkeysItemOf(app, other.sub)).toMatchObject({ phoneNumber: B });
+    expect(await readPasskeysItem(app, user.sub)).toBeUndefined();
+    expect(await readPasskeysItem(app, other.sub)).toMatchObject({ phoneNumber: B });
   });
 });
 
@@ -661,10 +662,10 @@ describe('users revoke: passkeys', () => {
     const app = await createTestApp();
     const user = await app.login(A);
     await seedPasskeys(app, user.sub, A, [LAPTOP]);
-    const before = await passkeysItemOf(app, user.sub);
+    const before = await readPasskeysItem(app, user.sub);
     expect((await cli(app, ['revoke', A])).code).toBe(0);
     expect((await app.refresh(user.refresh)).status).toBe(401);
-    expect(await passkeysItemOf(app, user.sub)).toEqual(before);
+    expect(await readPasskeysItem(app, user.sub)).toEqual(before);
   });
 });
 
@@ -1006,7 +1007,7 @@ describe('as a subprocess (npx tsx scripts/users.ts)', () => {
     const removed = spawnCli(['passkeys', 'remove', A, '--all', '--table', app.tableName]);
     expect(removed.status).toBe(0);
     expect(removed.stdout).toBe(`${A_MASKED}: removed 2 passkeys of user ${user.sub}\n`);
-    expect(await passkeysItemOf(app, user.sub)).toBeUndefined();
+    expect(await readPasskeysItem(app, user.sub)).toBeUndefined();
   }, 180_000);
 
   it('npm run users -- --help prints the help', () => {

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
 import { type PasskeysItem, passkeyEntry, passkeysKeyOf } from '../../lambdas/adapters/dynamodb-passkey-items.js';
 import type { StoredPasskey } from '../../lambdas/core/passkeys.js';
@@ -36,15 +36,4 @@ export async function seedPasskeys(
     passkeys: Object.fromEntries(passkeys.map((passkey) => [passkey.id, passkeyEntry(passkey)])),
   };
   await createDocumentClient(app.client).send(new PutCommand({ TableName: app.tableName, Item: item }));
-}
-
-/** The user's passkey item as stored (strongly consistent), or undefined when there is none. */
-export async function passkeysItemOf(
-  app: Pick<TestApp, 'client' | 'tableName'>,
-  userId: string,
-): Promise<Record<string, unknown> | undefined> {
-  const { Item } = await createDocumentClient(app.client).send(
-    new GetCommand({ TableName: app.tableName, Key: passkeysKeyOf(userId), ConsistentRead: true }),
-  );
-  return Item;
 }

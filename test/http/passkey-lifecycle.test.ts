@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
 import { checkHolder, failedParts, passkeysKeyOf } from '../../lambdas/adapters/dynamodb-passkey-items.js';
 import { makeDeleteAccountHandler } from '../../lambdas/http/delete-account-handler.js';
-import { passkeysItemOf, seedPasskeys, storedPasskey } from '../helpers/passkey-items.js';
+import { seedPasskeys, storedPasskey } from '../helpers/passkey-items.js';
+import { readPasskeysItem } from '../helpers/passkeys.js';
 import { apiEvent, authorizerClaimsOf, createTestApp, invoke, wrongCode } from '../helpers/test-app.js';
 import { recordingTelemetry } from './recording-telemetry.js';
 
@@ -24,19 +25,19 @@ describe('DELETE /me and passkeys', () => {
     const other = await app.login(B);
     await seedPasskeys(app, user.sub, A, [LAPTOP, PHONE]);
     await seedPasskeys(app, other.sub, B, [PHONE]);
-    expect(await passkeysItemOf(app, user.sub)).toMatchObject({ userId: user.sub, phoneNumber: A });
+    expect(await readPasskeysItem(app, user.sub)).toMatchObject({ userId: user.sub, phoneNumber: A });
 
     expect((await app.deleteAccount(user.access)).status).toBe(204);
 
-    expect(await passkeysItemOf(app, user.sub)).toBeUndefined();
-    expect(await passkeysItemOf(app, other.sub)).toMatchObject({ userId: other.sub, phoneNumber: B });
+    expect(await readPasskeysItem(app, user.sub)).toBeUndefined();
+    expect(await readPasskeysItem(app, other.sub)).toMatchObject({ userId: other.sub, phoneNumber: B });
   });
 
   it('deletes a user without passkeys as before: nothing to delete is no error', async () => {
     const app = await createTestApp();
     const user = await app.login(A);
     expect((await app.deleteAccount(user.access)).status).toBe(204);
-    expect(await passkeysItemOf(app, user.sub)).toBeUndefined();
+    expect(await readPasskeysItem(app, user.sub)).toBeUndefined();
     expect(await app.me(user.access)).toMatchObject({ status: 401, body: { code: 'invalid_token' } });
   });
 
@@ -69,7 +70,7 @@ describe('DELETE /me and passkeys', () => {
       failed = failedParts(error);
     }
     expect(failed).toEqual([0]);
-    expect(await passkeysItemOf(app, user.sub)).toBeUndefined();
+    expect(await readPasskeysItem(app, user.sub)).toBeUndefined();
   });
 
   it('answers 204 when the passkey item cannot be deleted, counting PasskeyCleanupFailed and naming the user', async () => {
@@ -107,7 +108,7 @@ describe('DELETE /me and passkeys', () => {
     expect(JSON.stringify(warning)).not.toContain(A);
     // The account is gone; the item is left (the operator removes it by the user id).
     expect(await app.me(user.access)).toMatchObject({ status: 401, body: { code: 'invalid_token' } });
-    expect(await passkeysItemOf(app, user.sub)).toMatchObject({ phoneNumber: A });
+    expect(await readPasskeysItem(app, user.sub)).toMatchObject({ phoneNumber: A });
   });
 });
 
@@ -116,26 +117,26 @@ describe('the number change and passkeys', () => {
     const app = await createTestApp();
     const user = await app.login(A);
     await seedPasskeys(app, user.sub, A, [LAPTOP, PHONE]);
-    const before = await passkeysItemOf(app, user.sub);
+    const before = await readPasskeysItem(app, user.sub);
 
     expect((await app.changeNumber(user.access, B)).status).toBe(200);
     // Asking is no move: the item still names the number the user holds.
-    expect(await passkeysItemOf(app, user.sub)).toEqual(before);
+    expect(await readPasskeysItem(app, user.sub)).toEqual(before);
     const moved = await app.verifyNumberChange(user.access, B, app.sms.lastCodeFor(B));
     expect(moved.status).toBe(200);
 
-    expect(await passkeysItemOf(app, user.sub)).toEqual({ ...before, phoneNumber: B, userId: user.sub });
+    expect(await readPasskeysItem(app, user.sub)).toEqual({ ...before, phoneNumber: B, userId: user.sub });
   });
 
   it('creates the item bare (no passkeys) for a user who has none, naming the new number', async () => {
     const app = await createTestApp();
     const user = await app.login(A);
-    expect(await passkeysItemOf(app, user.sub)).toBeUndefined();
+    expect(await readPasskeysItem(app, user.sub)).toBeUndefined();
 
     expect((await app.changeNumber(user.access, B)).status).toBe(200);
     expect((await app.verifyNumberChange(user.access, B, app.sms.lastCodeFor(B))).status).toBe(200);
 
-    expect(await passkeysItemOf(app, user.sub)).toEqual({
+    expect(await readPasskeysItem(app, user.sub)).toEqual({
       ...passkeysKeyOf(user.sub),
       userId: user.sub,
       phoneNumber: B,
@@ -146,7 +147,7 @@ describe('the number change and passkeys', () => {
     const app = await createTestApp();
     const user = await app.login(A);
     await seedPasskeys(app, user.sub, A, [LAPTOP]);
-    const before = await passkeysItemOf(app, user.sub);
+    const before = await readPasskeysItem(app, user.sub);
     expect((await app.changeNumber(user.access, B)).status).toBe(200);
     const wrong = wrongCode(app.sms.lastCodeFor(B));
 
@@ -154,7 +155,7 @@ describe('the number change and passkeys', () => {
       status: 400,
       body: { code: 'invalid_otp' },
     });
-    expect(await passkeysItemOf(app, user.sub)).toEqual(before);
+    expect(await readPasskeysItem(app, user.sub)).toEqual(before);
   });
 
   it('then lets DELETE /me, under the new number, delete the moved item', async () => {
@@ -166,7 +167,7 @@ describe('the number change and passkeys', () => {
     expect(moved.status).toBe(200);
 
     expect((await app.deleteAccount(String(moved.body.access))).status).toBe(204);
-    expect(await passkeysItemOf(app, user.sub)).toBeUndefined();
+    expect(await readPasskeysItem(app, user.sub)).toBeUndefined();
   });
 });
 
@@ -175,11 +176,11 @@ describe('signing out everywhere and passkeys', () => {
     const app = await createTestApp();
     const user = await app.login(A);
     await seedPasskeys(app, user.sub, A, [LAPTOP, PHONE]);
-    const before = await passkeysItemOf(app, user.sub);
+    const before = await readPasskeysItem(app, user.sub);
 
     expect((await app.logoutAll(user.refresh)).status).toBe(204);
 
     expect(await app.refresh(user.refresh)).toMatchObject({ status: 401, body: { code: 'invalid_token' } });
-    expect(await passkeysItemOf(app, user.sub)).toEqual(before);
+    expect(await readPasskeysItem(app, user.sub)).toEqual(before);
   });
 });
