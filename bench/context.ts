@@ -66,6 +66,7 @@ export async function createBenchTable(context: BenchContext, purpose: string) {
   );
   return {
     tableName,
+    client: context.admin,
     records: new DynamoDbPhoneRecordStore(documents, tableName),
     refreshFamilies: new DynamoDbRefreshFamilyStore(documents, tableName),
     countryLimiter: new DynamoDbCountrySendLimiter(documents, tableName),

@@ -1,15 +1,22 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { createDocumentClient } from '../lambdas/adapters/dynamodb-document-client.js';
+import { DynamoDbChallengeIssuer } from '../lambdas/adapters/dynamodb-passkey-items.js';
 import { DAY } from '../lambdas/core/clock.js';
 import type { OtpPolicy } from '../lambdas/core/login.js';
 import { codeAtStep, newTotpSecret } from '../lambdas/core/otp-code.js';
+import { type Ceremony, userHandleOf } from '../lambdas/core/passkeys.js';
 import { emptyRecord, planNumberChangeSend, planSend, type UserAccount } from '../lambdas/core/phone-record.js';
 import type { PhoneRecordStore } from '../lambdas/core/ports.js';
 import { hashRefreshToken, newFamilyId, newRefreshToken } from '../lambdas/core/tokens.js';
 import { type ApiEvent, payloadV2Event } from '../lambdas/http/api-event.js';
 import { randomPhoneNumber, wrongCode } from '../test/helpers/fixtures.js';
+import { seedPasskey } from '../test/helpers/passkeys.js';
+import { createSoftAuthenticator } from '../test/helpers/soft-authenticator.js';
 import { BENCH_AUDIENCE, BENCH_ISSUER, type BenchTable } from './context.js';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
+/** The bench's RP ID: the issuer's host, as the passkey settings default it. */
+const BENCH_RP_ID = new URL(BENCH_ISSUER).hostname;
 
 export { randomPhoneNumber, wrongCode };
 
@@ -101,6 +108,24 @@ export function routeEvents(table: BenchTable, policy: OtpPolicy) {
     if (!(await table.records.save(next, 0))) throw new Error(`seeding ${newNumber}`);
     return { claims, newNumber, otp: codeAtStep(secret, step) };
   };
+  // An active user with one passkey; with a ceremony, also a challenge handed out for it.
+  const userWithPasskey = async (ceremony?: Ceremony) => {
+    const user = await seedActiveUser(table.records);
+    const clock = { seconds: nowSeconds() };
+    const seeded = await seedPasskey(
+      { client: table.client, tableName: table.tableName, clock },
+      { ...user, rpId: BENCH_RP_ID, origin: BENCH_ISSUER },
+    );
+    const challenge = randomBytes(32).toString('base64url');
+    if (ceremony) {
+      await new DynamoDbChallengeIssuer(createDocumentClient(table.client), table.tableName).issue(challenge, {
+        ceremony,
+        expiresAt: clock.seconds + 300,
+        ...(ceremony === 'registration' ? { userId: user.userId } : {}),
+      });
+    }
+    return { user, challenge, ...seeded };
+  };
   const get = (path: string, options: { claims?: Record<string, string>; routeKey?: string } = {}) =>
     apiEvent('GET', path, undefined, options);
   return {
@@ -127,6 +152,34 @@ export function routeEvents(table: BenchTable, policy: OtpPolicy) {
     verifyNumberChange: async () => {
       const { claims, newNumber, otp } = await changePending();
       return apiEvent('POST', '/me/phone-number/verify', { phone_number: newNumber, otp }, { claims });
+    },
+    passkeyOptions: async () => apiEvent('POST', '/passkey/options', {}),
+    // A user with one synced passkey (the common case), and a challenge handed out as /passkey/options does.
+    passkeyVerify: async () => {
+      const { authenticator, challenge } = await userWithPasskey('authentication');
+      return apiEvent('POST', '/passkey/verify', {
+        credential: authenticator.getAssertion({ challenge, rpId: BENCH_RP_ID }),
+      });
+    },
+    enrolOptions: async () => apiEvent('POST', '/me/passkeys/options', {}, { claims: await signedIn() }),
+    // The user's second passkey: the later-passkey form of the enrolment's write.
+    enrol: async () => {
+      const { user, challenge } = await userWithPasskey('registration');
+      const second = createSoftAuthenticator({ origin: BENCH_ISSUER, rpId: BENCH_RP_ID });
+      const handle = Buffer.from(userHandleOf(user.userId)).toString('base64url');
+      const credential = second.createCredential({ challenge, rp: { id: BENCH_RP_ID }, user: { id: handle } });
+      return apiEvent('POST', '/me/passkeys', { credential, name: 'Bench' }, { claims: authorizerClaims(user) });
+    },
+    listPasskeys: async () => {
+      const { user } = await userWithPasskey();
+      return get('/me/passkeys', { claims: authorizerClaims(user) });
+    },
+    removePasskey: async () => {
+      const { user, stored } = await userWithPasskey();
+      return apiEvent('DELETE', `/me/passkeys/${stored.id}`, undefined, {
+        claims: authorizerClaims(user),
+        routeKey: 'DELETE /me/passkeys/{id}',
+      });
     },
     jwks: async () => get('/.well-known/jwks.json'),
     openidConfiguration: async () => get('/.well-known/openid-configuration'),

@@ -28,7 +28,7 @@ export interface SeededPasskey {
  * the user holds. Other passkeys already in the item are kept.
  */
 export async function seedPasskey(
-  app: Pick<TestApp, 'client' | 'tableName' | 'clock'>,
+  app: Pick<TestApp, 'client' | 'tableName'> & { readonly clock: { readonly seconds: number } },
   args: {
     userId: string;
     phoneNumber: string;
@@ -39,11 +39,14 @@ export async function seedPasskey(
     counter?: number;
     /** The RP ID it is made for (default the test app's): another makes a passkey of another site. */
     rpId?: string;
+    /** The origin its ceremonies report (default the test app's). */
+    origin?: string;
   },
 ): Promise<SeededPasskey> {
   const rpId = args.rpId ?? TEST_RP_ID;
+  const origin = args.origin ?? TEST_ORIGIN;
   const authenticator = createSoftAuthenticator({
-    origin: TEST_ORIGIN,
+    origin,
     rpId,
     ...(args.alg ? { alg: args.alg } : {}),
     ...(args.flags === undefined ? {} : { flags: args.flags }),
@@ -60,7 +63,7 @@ export async function seedPasskey(
   const registration = await verifyRegistrationResponse({
     response: authenticator.createCredential(options) as never,
     expectedChallenge: options.challenge,
-    expectedOrigin: TEST_ORIGIN,
+    expectedOrigin: origin,
     expectedRPID: rpId,
     requireUserVerification: false,
     supportedAlgorithmIDs: [-8, -7, -257],
