@@ -15,12 +15,10 @@ import {
   ENV,
   type Env,
   parseHttpApiConfig,
-  parseKeyCacheSeconds,
   parseOtpConfig,
   parseRotationTiming,
   parseSmsConfig,
   parseStackConfig,
-  parseTokenConfig,
   type SmsConfig,
 } from '../lambdas/config.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/http/metric-names.js';

@@ -52,6 +52,8 @@ export interface Redirect {
   readonly importer?: string;
   /** The file to take instead (absolute), or a module's source with the folder its imports resolve from. */
   readonly to: { readonly file: string } | { readonly contents: string; readonly resolveDir: string };
+  /** It need not fire (an import only some entries reach); every other redirect must. */
+  readonly optional?: true;
 }
 
 /** Where the package is installed, checked to be the version the redirects know. */
@@ -78,6 +80,24 @@ export function narrowWebauthnRedirects(projectRoot: string): Redirect[] {
   const esm = join(packageDir(projectRoot), 'esm');
   const isoCrypto = join(esm, 'helpers', 'iso', 'isoCrypto');
   const redirects: Redirect[] = [
+    {
+      // The composition root names every composer, so the sign-in entry reaches the enrolment's
+      // adapter too: esbuild drops it (nothing of it is used) but resolves its imports first. Those
+      // resolve to throwing stubs here, so the full package is never even parsed into this bundle.
+      name: "the enrolment adapter's import: stubs (tree-shaken)",
+      specifier: '@simplewebauthn/server',
+      importer: join(projectRoot, 'lambdas', 'adapters', 'simplewebauthn-registration.ts'),
+      optional: true,
+      to: {
+        contents: ['generateRegistrationOptions', 'verifyRegistrationResponse']
+          .map(
+            (name) => `export function ${name}() { throw new Error('${name} is not in the passkey sign-in bundle'); }`,
+          )
+          .concat('')
+          .join('\n'),
+        resolveDir: esm,
+      },
+    },
     {
       name: 'the package: its two authentication files',
       specifier: '@simplewebauthn/server',
@@ -143,7 +163,8 @@ const plugin = {
       if (i < 0) return undefined;
       fired[i] += 1;
       const to = redirects[i].to;
-      return 'file' in to ? { path: to.file } : { path: redirects[i].specifier, namespace: 'otp-login-redirect', pluginData: i };
+      // A virtual module's path names its redirect too: esbuild loads one module per path and namespace.
+      return 'file' in to ? { path: to.file } : { path: redirects[i].specifier + '#' + i, namespace: 'otp-login-redirect', pluginData: i };
     });
     build.onLoad({ filter: /.*/, namespace: 'otp-login-redirect' }, (args) => {
       const to = redirects[args.pluginData].to;
@@ -178,7 +199,7 @@ export function buildWithRedirects(options: BuildOptions, redirects: readonly Re
     throw new Error(`esbuild failed on ${String(options.entryPoints)} (its messages are above)`, { cause: error });
   }
   const { metafile, fired } = JSON.parse(stdout) as { metafile: Metafile; fired: number[] };
-  const idle = redirects.filter((_, i) => !fired[i]);
+  const idle = redirects.filter((redirect, i) => !fired[i] && !redirect.optional);
   if (idle.length > 0) {
     throw new Error(
       `These redirects never applied, so the bundle is not the one intended: ${idle.map((r) => r.name).join('; ')}`,
