@@ -27,9 +27,14 @@ export const ASSET_LINKS_PATH = '/.well-known/assetlinks.json';
  * method (405). Like API Gateway, a trailing slash selects the same route as the path without it.
  */
 export function matchRoute(method: string, path: string): Route | 'not_found' | 'method_not_allowed' {
-  const samePath = routesOfPath(path);
-  if (samePath.length === 0) return 'not_found';
-  return samePath.find((r) => r.method === method.toUpperCase()) ?? 'method_not_allowed';
+  const wanted = method.toUpperCase();
+  const { named, parametric } = routesOfPath(path);
+  // As API Gateway chooses: the route of this method that names the path, else one whose parameters
+  // it fills. A named route of another method never hides a parameter route of this one, so
+  // `DELETE /me/passkeys/options` is the passkey `options` (an authenticator picks credential ids).
+  const route = named.find((r) => r.method === wanted) ?? parametric.find((r) => r.method === wanted);
+  if (route) return route;
+  return named.length + parametric.length === 0 ? 'not_found' : 'method_not_allowed';
 }
 
 /**
@@ -37,19 +42,17 @@ export function matchRoute(method: string, path: string): Route | 'not_found' | 
  * (RFC 9110 section 15.5.6 requires all of them), derived from the table so a new route is in it.
  */
 export function allowedMethods(path: string): string[] {
-  const methods = routesOfPath(path).map((r) => r.method);
-  return [...new Set(methods)];
+  const { named, parametric } = routesOfPath(path);
+  return [...new Set([...named, ...parametric].map((r) => r.method))];
 }
 
-/**
- * The routes of a path: those that name it, or else those whose parameters it fills. A named path
- * wins, as in API Gateway's choice of the most specific route: `/me/passkeys/options` is never the
- * passkey `options`.
- */
-function routesOfPath(path: string): Route[] {
+/** The routes that name a path, and those whose parameters it fills. */
+function routesOfPath(path: string): { named: Route[]; parametric: Route[] } {
   const bare = canonicalPath(path);
-  const named = ROUTES.filter((r) => r.path === path || r.path === bare);
-  return named.length > 0 ? named : ROUTES.filter((r) => pathMatches(r.path, path) || pathMatches(r.path, bare));
+  return {
+    named: ROUTES.filter((r) => r.path === path || r.path === bare),
+    parametric: ROUTES.filter((r) => r.path.includes('{') && (pathMatches(r.path, path) || pathMatches(r.path, bare))),
+  };
 }
 
 /**

@@ -61,7 +61,13 @@ type CreationOptions = Parameters<SoftAuthenticator['createCredential']>[0];
 /** Asks for options and answers them with a new software authenticator (not yet registered). */
 export async function answeredOptions(
   client: PasskeyClient,
-  authenticator: { alg?: 'ES256' | 'EdDSA'; origin?: string; rpId?: string; flags?: number } = {},
+  authenticator: {
+    alg?: 'ES256' | 'EdDSA';
+    origin?: string;
+    rpId?: string;
+    flags?: number;
+    credentialId?: Uint8Array;
+  } = {},
 ) {
   const options = await client.options();
   if (options.status !== 200) throw new Error(`options answered ${options.status} ${JSON.stringify(options.body)}`);

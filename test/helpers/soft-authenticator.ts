@@ -49,6 +49,8 @@ export interface SoftAuthenticatorOptions {
   readonly alg?: SoftAlgorithm;
   /** The user handle (base64url) of assertions until `createCredential` stores the options' `user.id`. */
   readonly userHandle?: string;
+  /** The credential id (default 16 random bytes): authenticators choose it, so a hostile one may pick any. */
+  readonly credentialId?: Uint8Array;
   /** Flags set on every response (AT is added on registration). Default UP|UV|BE|BS: a synced passkey. */
   readonly flags?: number;
 }
@@ -93,7 +95,7 @@ export function createSoftAuthenticator(options: SoftAuthenticatorOptions): Soft
         ? generateKeyPairSync('rsa', { modulusLength: 2048 })
         : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = publicKey.export({ format: 'jwk' });
-  const credentialId = randomBytes(16);
+  const credentialId = options.credentialId ?? randomBytes(16);
   let flags = options.flags ?? FLAGS.UP | FLAGS.UV | FLAGS.BE | FLAGS.BS;
   let signCount = 0;
   let counting = false;

@@ -447,6 +447,21 @@ describe('POST /me/passkeys: the session must still be the user', () => {
   });
 });
 
+describe('DELETE /me/passkeys/{id} for any id an authenticator may choose', () => {
+  it('removes a passkey whose credential id is "options", which a route of another method names', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    const client = passkeyClient(app, user.access);
+    const { credential } = await answeredOptions(client, { credentialId: Buffer.from('options', 'base64url') });
+    const created = await client.register(credential);
+    expect(created.status).toBe(201);
+    expect(created.body.id).toBe('options');
+
+    expect((await client.remove('options')).status).toBe(204);
+    expect(await passkeyItem(app, user.sub)).toMatchObject({ passkeys: {} });
+  });
+});
+
 describe('the per-user cap, PASSKEYS_PER_USER_MAX', () => {
   it('holds under concurrency: of 6 concurrent enrolments with a cap of 2, exactly 2 are created and 4 get 409', async () => {
     const app = await createTestApp({ PASSKEYS_PER_USER_MAX: '2' });

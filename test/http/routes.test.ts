@@ -34,11 +34,18 @@ describe('matchRoute', () => {
     expect(matchRoute('DELETE', '/me/other/AbC')).toBe('not_found');
   });
 
-  it('prefers a named path to a parameter, as API Gateway prefers the most specific route', () => {
+  it('prefers a named path to a parameter for the same method, as API Gateway prefers the most specific route', () => {
     expect(matchRoute('POST', '/me/passkeys/options')).toMatchObject({ fn: 'passkeys', path: '/me/passkeys/options' });
-    expect(matchRoute('DELETE', '/me/passkeys/options')).toBe('method_not_allowed');
-    expect(allowedMethods('/me/passkeys/options')).toEqual(['POST']);
     expect(allowedMethods('/me/passkeys/AbC')).toEqual(['DELETE']);
+  });
+
+  it('never lets a named route of another method hide a parameter route: a passkey whose id is "options" can be deleted', () => {
+    // Authenticators choose credential ids, and "options" is valid base64url: a thief enrolling one
+    // must not make a passkey the user cannot remove (API Gateway routes DELETE here to {id} too).
+    expect(matchRoute('DELETE', '/me/passkeys/options')).toMatchObject({ fn: 'passkeys', path: '/me/passkeys/{id}' });
+    expect(matchRoute('DELETE', '/me/passkeys/options/')).toMatchObject({ fn: 'passkeys', path: '/me/passkeys/{id}' });
+    expect(matchRoute('GET', '/me/passkeys/options')).toBe('method_not_allowed');
+    expect(allowedMethods('/me/passkeys/options')).toEqual(['POST', 'DELETE']);
   });
 });
 
