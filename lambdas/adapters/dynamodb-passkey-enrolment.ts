@@ -49,7 +49,9 @@ export class DynamoDbPasskeyEnrolments implements PasskeyEnrolments {
       if (failed.includes(CHALLENGE_PART)) return 'challenge_spent';
       if (failed.includes(PASSKEY_PART)) return 'passkey_refused';
       // Cancelled for another transaction on the same items (TransactionConflict): nothing was decided.
-      return 'conflict';
+      // Anything else (a ValidationError: an item past DynamoDB's limits) is no race: retrying cannot help.
+      if (onlyConflicts(error)) return 'conflict';
+      throw error;
     }
   }
 
@@ -87,4 +89,9 @@ function addPasskey(args: EnrolArgs) {
     ExpressionAttributeNames: { '#id': args.passkey.id },
     ExpressionAttributeValues: { ':passkey': entry, ':max': args.perUserMax, ':phone': args.phoneNumber },
   };
+}
+
+function onlyConflicts(error: unknown): boolean {
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.every((reason) => !reason.Code || reason.Code === 'None' || reason.Code === 'TransactionConflict');
 }

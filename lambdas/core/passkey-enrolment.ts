@@ -36,6 +36,14 @@ export const SUPPORTED_ALGORITHM_IDS = [-8, -7, -257] as const;
  * base64url without padding, at most the 1023 bytes WebAuthn allows a credential id (1364 characters).
  */
 export const CREDENTIAL_ID_MAX_LENGTH = 1364;
+/**
+ * The longest COSE public key stored, base64url (1,024 bytes): an RSA-4096 key is about 530 bytes, an
+ * EC2 or OKP key under 100. With attestation `none` nothing else bounds what an authenticator puts in
+ * it, and every sign-in reads and rewrites the whole item: without a bound a few enrolments could fill
+ * the item to DynamoDB's 400 KB (costly reads, then writes that fail). With it, 50 passkeys of the
+ * longest id and key stay under 150 KB.
+ */
+export const PUBLIC_KEY_MAX_LENGTH = 1366;
 const CREDENTIAL_ID = new RegExp(`^[A-Za-z0-9_-]{1,${CREDENTIAL_ID_MAX_LENGTH}}$`);
 
 export function isCredentialId(value: unknown): value is string {
@@ -200,6 +208,7 @@ export async function enrolPasskey(
   const { registration } = outcome;
   if (registration.credentialId !== registration.postedId) throw rejected('credential_id_mismatch');
   if (!isCredentialId(registration.credentialId)) throw rejected('credential_id_too_long');
+  if (registration.publicKey.length > PUBLIC_KEY_MAX_LENGTH) throw rejected('public_key_too_long');
   // Not one we handed out (ours are all this shape); not worth a transaction, nor a key of this length.
   if (!CHALLENGE.test(registration.challenge)) throw rejected('challenge_unknown');
   const passkey: StoredPasskey = {

@@ -67,6 +67,7 @@ export async function answeredOptions(
     rpId?: string;
     flags?: number;
     credentialId?: Uint8Array;
+    coseKeyPadding?: Uint8Array;
   } = {},
 ) {
   const options = await client.options();

@@ -51,6 +51,8 @@ export interface SoftAuthenticatorOptions {
   readonly userHandle?: string;
   /** The credential id (default 16 random bytes): authenticators choose it, so a hostile one may pick any. */
   readonly credentialId?: Uint8Array;
+  /** Bytes of an extra, unknown COSE entry in the public key: a hostile authenticator padding its key. */
+  readonly coseKeyPadding?: Uint8Array;
   /** Flags set on every response (AT is added on registration). Default UP|UV|BE|BS: a synced passkey. */
   readonly flags?: number;
 }
@@ -124,7 +126,8 @@ export function createSoftAuthenticator(options: SoftAuthenticatorOptions): Soft
       [-2, bytes(jwk.e)],
     ],
   };
-  const coseKey = cbor(new Map<number, Cbor>(COSE_FIELDS[alg]));
+  const padding: [number, Cbor][] = options.coseKeyPadding ? [[-70000, options.coseKeyPadding]] : [];
+  const coseKey = cbor(new Map<number, Cbor>([...COSE_FIELDS[alg], ...padding]));
 
   const authData = (rpId: string, attested: boolean) => {
     const counter = Buffer.alloc(4);

@@ -447,6 +447,20 @@ describe('POST /me/passkeys: the session must still be the user', () => {
   });
 });
 
+describe('the size of what is stored', () => {
+  it('refuses a public key padded past 1 KB (attestation none bounds nothing else), storing nothing', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    const client = passkeyClient(app, user.access);
+    const padded = await answeredOptions(client, { coseKeyPadding: new Uint8Array(1_100) });
+    expect((await client.register(padded.credential)).status).toBe(400);
+    expect(await passkeyItem(app, user.sub)).toBeUndefined();
+    // A little padding stays under the bound and is stored as the authenticator gave it.
+    const small = await answeredOptions(client, { coseKeyPadding: new Uint8Array(200) });
+    expect((await client.register(small.credential)).status).toBe(201);
+  });
+});
+
 describe('DELETE /me/passkeys/{id} for any id an authenticator may choose', () => {
   it('removes a passkey whose credential id is "options", which a route of another method names', async () => {
     const app = await createTestApp();
