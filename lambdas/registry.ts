@@ -213,8 +213,9 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
   passkeys: {
     description: "/me/passkeys*: enrols, lists and removes the passkeys of the token's user",
     publicReason: null,
-    // Options: read the passkeys, write a challenge. Enrolment: read the passkeys, then one transaction
-    // (spend the challenge, check the number's holder, add the passkey). Removal: one conditional update.
+    // Options, list and removal first read who holds the token's number (an ended session gets nothing);
+    // options then read the passkeys and write a challenge; enrolment reads the passkeys, then one
+    // transaction (spend the challenge, check the number's holder, add the passkey); removal one update.
     table: {
       passkeys: ['GetItem', 'UpdateItem'],
       challenge: ['PutItem', 'DeleteItem'],

@@ -159,10 +159,13 @@ function newChallenge(): string {
  * challenge (single-use, this user's, for a registration) expires in `challengeTtlSeconds`.
  */
 export async function registrationOptions(
-  deps: Pick<EnrolmentDeps, 'passkeys' | 'challenges' | 'ceremony' | 'clock' | 'policy'>,
+  deps: Pick<EnrolmentDeps, 'passkeys' | 'challenges' | 'ceremony' | 'clock' | 'policy' | 'holders'>,
   subject: AccountSubject,
 ): Promise<Record<string, unknown>> {
   const { policy } = deps;
+  // A token of an ended session (deleted, moved, signed out everywhere) gets no challenge, and no list
+  // of the user's credential ids in excludeCredentials.
+  await currentAccount(deps, subject);
   const current = await deps.passkeys.passkeysOf(subject.userId);
   const challenge = newChallenge();
   await deps.challenges.issue(challenge, {
@@ -264,14 +267,18 @@ export async function listPasskeys(
 }
 
 /**
- * `DELETE /me/passkeys/{id}`: removes one passkey of the token's user. The user's own item is the only
- * one written, so another user's credential id is simply not found.
+ * `DELETE /me/passkeys/{id}`: removes one passkey of the token's user, if the user still holds the
+ * token's number. The user's own item is the only one written, so another user's credential id is
+ * simply not found.
  */
 export async function removePasskey(
-  deps: Pick<EnrolmentDeps, 'enrolments'>,
+  deps: Pick<EnrolmentDeps, 'enrolments' | 'holders' | 'clock'>,
   subject: AccountSubject,
   credentialId: string,
 ): Promise<void> {
   if (!isCredentialId(credentialId)) throw new AuthError('invalid_request', { detail: 'bad_credential_id' });
+  // As GET: a token of an ended session removes nothing (a thief's fresh token, after the user signed
+  // out everywhere, cannot strip the user's passkeys).
+  await currentAccount(deps, subject);
   if (!(await deps.enrolments.remove(subject.userId, credentialId))) throw new AuthError('not_found');
 }

@@ -397,7 +397,7 @@ const CALL_CHECKS = {
     },
   },
   passkeys: {
-    'POST /me/passkeys/options: read the passkeys (to exclude them), write the challenge': async () => {
+    'POST /me/passkeys/options: read the holder, the passkeys (to exclude them), write the challenge': async () => {
       const app = await createTestApp();
       const { access } = await app.login(PHONE);
       const calls = recordCalls(app);
@@ -405,6 +405,7 @@ const CALL_CHECKS = {
       expect((await passkeyClient(app, access).options()).status).toBe(200);
       const made = calls.takeCalls();
       expect(made).toEqual([
+        { action: 'GetItem', kind: 'phone', consistentRead: true },
         { action: 'GetItem', kind: 'passkeys', consistentRead: true },
         { action: 'PutItem', kind: 'challenge', consistentRead: false },
       ]);
@@ -447,7 +448,7 @@ const CALL_CHECKS = {
       ]);
       return made;
     },
-    'DELETE /me/passkeys/{id}: one conditional update, found or not': async () => {
+    'DELETE /me/passkeys/{id}: read the holder, then one conditional update, found or not': async () => {
       const app = await createTestApp();
       const { access } = await app.login(PHONE);
       const { created } = await enrolledPasskey(passkeyClient(app, access));
@@ -456,7 +457,12 @@ const CALL_CHECKS = {
       expect((await passkeyClient(app, access).remove(String(created.id))).status).toBe(204);
       expect((await passkeyClient(app, access).remove(String(created.id))).status).toBe(404);
       const made = calls.takeCalls();
-      expect(made.map((c) => `${c.action} ${c.kind}`)).toEqual(['UpdateItem passkeys', 'UpdateItem passkeys']);
+      expect(made.map((c) => `${c.action} ${c.kind}`)).toEqual([
+        'GetItem phone',
+        'UpdateItem passkeys',
+        'GetItem phone',
+        'UpdateItem passkeys',
+      ]);
       return made;
     },
   },

@@ -447,6 +447,22 @@ describe('POST /me/passkeys: the session must still be the user', () => {
   });
 });
 
+describe('a token of an ended session', () => {
+  it('after sign out everywhere gets no options (no challenge, no credential ids) and removes nothing', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    const client = passkeyClient(app, user.access);
+    const { created } = await enrolledPasskey(client);
+    expect((await app.logoutAll(user.refresh)).status).toBe(204);
+    const challengesBefore = (await allItems(app)).filter((item) => String(item.pk).startsWith('CHAL#')).length;
+
+    expect(await client.options()).toMatchObject(INVALID_TOKEN);
+    expect(await client.remove(String(created.id))).toMatchObject(INVALID_TOKEN);
+    expect((await allItems(app)).filter((item) => String(item.pk).startsWith('CHAL#'))).toHaveLength(challengesBefore);
+    expect(Object.keys((await passkeyItem(app, user.sub))?.passkeys ?? {})).toEqual([created.id]);
+  });
+});
+
 describe('the size of what is stored', () => {
   it('refuses a public key padded past 1 KB (attestation none bounds nothing else), storing nothing', async () => {
     const app = await createTestApp();
