@@ -60,6 +60,9 @@ export class SimpleWebAuthnAssertions implements AssertionVerifier {
     origins: readonly string[];
   }): Promise<VerifiedAssertion | RefusedAssertion> {
     let challenge: string | undefined;
+    // An assertion made in a cross-origin iframe: the library checks its top origin only when the
+    // browser names one (Safari does not), so any site could frame a sign-in. No page here needs it.
+    if (madeCrossOrigin(args.assertion)) return { verified: false, reason: 'cross_origin' };
     try {
       const result = await verifyAuthenticationResponse({
         response: args.assertion as unknown as AuthenticationResponseJSON,
@@ -93,5 +96,19 @@ export class SimpleWebAuthnAssertions implements AssertionVerifier {
     } catch (error) {
       return { verified: false, reason: refusalReason(error) };
     }
+  }
+}
+
+/** Whether the assertion's client data says it was made in a cross-origin frame (`crossOrigin: true`). */
+function madeCrossOrigin(assertion: PasskeyAssertion): boolean {
+  const encoded = (assertion as { response?: { clientDataJSON?: unknown } }).response?.clientDataJSON;
+  if (typeof encoded !== 'string') return false;
+  try {
+    return (
+      (JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as { crossOrigin?: unknown }).crossOrigin === true
+    );
+  } catch {
+    // Not JSON: the library refuses it with its own reason.
+    return false;
   }
 }

@@ -87,8 +87,13 @@ export function passkeyName(raw: unknown): string {
   if (raw === undefined || raw === null) return DEFAULT_PASSKEY_NAME;
   if (typeof raw !== 'string') throw new AuthError('invalid_request', { detail: 'name_not_string' });
   const name = raw.trim();
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses.
-  if (name.length === 0 || [...name].length > PASSKEY_NAME_MAX_LENGTH || /[\u0000-\u001f\u007f-\u009f]/.test(name)) {
+  // Control, format (bidi overrides, zero-width) and line/paragraph separators could disguise what a
+  // list or the operator CLI shows; a lone surrogate is no text at all.
+  if (
+    name.length === 0 ||
+    [...name].length > PASSKEY_NAME_MAX_LENGTH ||
+    /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u.test(name)
+  ) {
     throw new AuthError('invalid_request', { detail: 'bad_passkey_name' });
   }
   return name;

@@ -41,12 +41,24 @@ describe('passkeyName', () => {
     expect(passkeyName('🔑'.repeat(64))).toBe('🔑'.repeat(64));
   });
 
-  it.each([[''], ['   '], ['a'.repeat(65)], ['tab\there'], ['bell\u0007'], ['c1\u0085'], [42], [['x']]])(
-    'refuses %j as invalid_request',
-    (raw) => {
-      expect(() => passkeyName(raw)).toThrow(authError('invalid_request') as Error);
-    },
-  );
+  it.each([
+    [''],
+    ['   '],
+    ['a'.repeat(65)],
+    ['tab\there'],
+    ['bell\u0007'],
+    ['c1\u0085'],
+    ['right-to-left \u202Eoverride'],
+    ['zero\u200Bwidth'],
+    ['bom\uFEFFinside'],
+    ['line\u2028separator'],
+    ['para\u2029separator'],
+    ['lone \uD800 surrogate'],
+    [42],
+    [['x']],
+  ])('refuses %j as invalid_request', (raw) => {
+    expect(() => passkeyName(raw)).toThrow(authError('invalid_request') as Error);
+  });
 });
 
 describe('user handles', () => {

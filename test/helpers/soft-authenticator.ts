@@ -66,7 +66,7 @@ export interface SoftAuthenticator {
   /** `overrides` build hostile responses: another origin or challenge in clientDataJSON; `userHandle: null` leaves it out. */
   getAssertion(
     options: RequestOptions,
-    overrides?: { userHandle?: string | null; origin?: string; challenge?: string },
+    overrides?: { userHandle?: string | null; origin?: string; challenge?: string; crossOrigin?: boolean },
   ): AuthenticationResponseJSON;
   /** What a server stores for the credential, as `verifyRegistrationResponse` gives it (COSE key bytes). */
   credentialRecord(): { id: string; publicKey: Uint8Array<ArrayBuffer>; counter: number; transports: string[] };
@@ -140,8 +140,8 @@ export function createSoftAuthenticator(options: SoftAuthenticatorOptions): Soft
     }
     return Buffer.concat(parts);
   };
-  const clientData = (type: string, challenge: string, origin: string) =>
-    Buffer.from(JSON.stringify({ type, challenge, origin, crossOrigin: false }));
+  const clientData = (type: string, challenge: string, origin: string, crossOrigin = false) =>
+    Buffer.from(JSON.stringify({ type, challenge, origin, crossOrigin }));
 
   return {
     credentialId: b64url(credentialId),
@@ -181,6 +181,7 @@ export function createSoftAuthenticator(options: SoftAuthenticatorOptions): Soft
         'webauthn.get',
         overrides.challenge ?? request.challenge,
         overrides.origin ?? options.origin,
+        overrides.crossOrigin,
       );
       const ad = authData(rpId, false);
       if (counting) signCount++;

@@ -318,6 +318,11 @@ describe('POST /passkey/verify refuses with 401 invalid_passkey, logs why, and w
     await expectRefused(await assertionFor(app, authenticator), 'not_holder');
   });
 
+  it('an assertion made in a cross-origin frame, even without a top origin (Safari names none)', async () => {
+    const { authenticator } = await userWithPasskey(app);
+    await expectRefused(await assertionFor(app, authenticator, { crossOrigin: true }), 'cross_origin');
+  });
+
   it('a user signed out everywhere is still let in: sign-out ends sessions, not passkeys', async () => {
     const { login, authenticator } = await userWithPasskey(app);
     expect((await app.logoutAll(login.refresh)).status).toBe(204);
