@@ -447,6 +447,28 @@ describe('POST /me/passkeys: the session must still be the user', () => {
   });
 });
 
+describe('what an authenticator reports, kept only as WebAuthn defines it', () => {
+  it('stores only the transports WebAuthn defines, each once', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    const client = passkeyClient(app, user.access);
+    const { credential } = await answeredOptions(client);
+    const response = { ...credential.response, transports: ['internal', 'bogus', 42, 'internal', 'usb'] };
+    const created = await client.register({ ...credential, response } as never);
+    expect(created.status).toBe(201);
+    expect(created.body.transports).toEqual(['internal', 'usb']);
+  });
+
+  it('refuses a credential id longer than WebAuthn allows (1023 bytes), storing nothing', async () => {
+    const app = await createTestApp();
+    const user = await app.login(A);
+    const client = passkeyClient(app, user.access);
+    const { credential } = await answeredOptions(client, { credentialId: new Uint8Array(1024).fill(7) });
+    expect((await client.register(credential)).status).toBe(400);
+    expect(await passkeyItem(app, user.sub)).toBeUndefined();
+  });
+});
+
 describe('a token of an ended session', () => {
   it('after sign out everywhere gets no options (no challenge, no credential ids) and removes nothing', async () => {
     const app = await createTestApp();
