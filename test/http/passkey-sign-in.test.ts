@@ -195,6 +195,7 @@ describe('POST /passkey/verify refuses with 401 invalid_passkey, logs why, and w
   async function expectRefused(assertion: unknown, detail: string) {
     const before = await itemsBesideIpWindows(app);
     const refusedBefore = recorded.counted.filter((m) => m === METRIC.passkeySignInRefused).length;
+    const regressionsBefore = recorded.counted.filter((m) => m === METRIC.passkeyCounterRegressed).length;
 
     const response = await passkeyVerify(app, assertion);
 
@@ -206,6 +207,8 @@ describe('POST /passkey/verify refuses with 401 invalid_passkey, logs why, and w
     const refusal = recorded.lines.filter((line) => line.message === 'request refused').at(-1);
     expect(refusal?.attributes).toMatchObject({ code: 'invalid_passkey', detail });
     expect(recorded.counted.filter((m) => m === METRIC.passkeySignInRefused)).toHaveLength(refusedBefore + 1);
+    // Only a counter gone back is counted as one: the alarm must not fire for an ordinary refusal.
+    expect(recorded.counted.filter((m) => m === METRIC.passkeyCounterRegressed)).toHaveLength(regressionsBefore);
     expect(await itemsBesideIpWindows(app)).toEqual(before);
   }
 
