@@ -61,7 +61,20 @@ describe('passkeyName', () => {
   });
 });
 
+describe('passkeyName refusals', () => {
+  it('log why: not text, or not a usable name', () => {
+    expect(() => passkeyName(42)).toThrow(expect.objectContaining({ detail: 'name_not_string' }) as Error);
+    expect(() => passkeyName('  ')).toThrow(expect.objectContaining({ detail: 'bad_passkey_name' }) as Error);
+  });
+});
+
 describe('user handles', () => {
+  it('are read whole: characters outside base64url before or after a valid handle make it no handle', () => {
+    const handle = Buffer.from('0b5c1f7e-3a5b-4c2d-9e8f-0123456789ab').toString('base64url');
+    expect(userIdOfHandle(`!${handle}`)).toBeUndefined();
+    expect(userIdOfHandle(`${handle}!`)).toBeUndefined();
+  });
+
   it('round-trip a sub through the base64url the browser returns', () => {
     const sub = '0b5c1f7e-3a5b-4c2d-9e8f-0123456789ab';
     expect(userIdOfHandle(Buffer.from(userHandleOf(sub)).toString('base64url'))).toBe(sub);
@@ -102,6 +115,20 @@ describe('passkeyView', () => {
       transports: ['internal'],
     });
     expect(isoSeconds(0)).toBe('1970-01-01T00:00:00Z');
+    expect(
+      passkeyView({
+        id: 'c',
+        publicKey: 'k',
+        counter: 0,
+        transports: [],
+        backedUp: true,
+        deviceType: 'multiDevice',
+        name: 'Phone',
+        createdAt: 0,
+        lastUsedAt: 1_796_000_061,
+        aaguid: 'x',
+      }).last_used_at,
+    ).toBe('2026-11-30T00:54:21Z');
   });
 });
 
