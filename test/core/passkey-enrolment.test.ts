@@ -6,6 +6,8 @@ import {
   type EnrolmentDeps,
   type EnrolOutcome,
   enrolPasskey,
+  isCredentialId,
+  PUBLIC_KEY_MAX_LENGTH,
   registrationOptions,
   removePasskey,
   type VerifiedRegistration,
@@ -202,6 +204,19 @@ describe('enrolPasskey', () => {
     const d = deps({ outcomes: [...Array<EnrolOutcome>(MAX_WRITE_TRIES - 1).fill('conflict'), 'added'] });
     await expect(enrol(d.deps)).resolves.toMatchObject({ id: 'new-cred' });
     expect(d.writes).toHaveLength(MAX_WRITE_TRIES);
+  });
+});
+
+describe('the bounds of what is stored', () => {
+  it('keeps a public key of exactly the longest length', async () => {
+    const d = deps({ verified: registration({ publicKey: 'k'.repeat(PUBLIC_KEY_MAX_LENGTH) }) });
+    await expect(enrol(d.deps)).resolves.toMatchObject({ id: 'new-cred' });
+  });
+
+  it('takes only text for a credential id', () => {
+    expect(isCredentialId('AbC-_0')).toBe(true);
+    expect(isCredentialId(42)).toBe(false);
+    expect(isCredentialId(['AbC'])).toBe(false);
   });
 });
 
