@@ -5,9 +5,11 @@
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { EnrolArgs, EnrolOutcome, PasskeyEnrolments } from '../core/passkey-enrolment.js';
 import {
+  cancellationReasons,
   checkHolder,
   consumeChallenge,
   failedParts,
+  onlyConflicts,
   passkeyEntry,
   passkeysKeyOf,
   removePasskey,
@@ -50,7 +52,7 @@ export class DynamoDbPasskeyEnrolments implements PasskeyEnrolments {
       if (failed.includes(PASSKEY_PART)) return 'passkey_refused';
       // Cancelled for another transaction on the same items (TransactionConflict): nothing was decided.
       // Anything else (a ValidationError: an item past DynamoDB's limits) is no race: retrying cannot help.
-      if (onlyConflicts(error)) return 'conflict';
+      if (onlyConflicts(cancellationReasons(error) ?? [])) return 'conflict';
       throw error;
     }
   }
@@ -89,9 +91,4 @@ function addPasskey(args: EnrolArgs) {
     ExpressionAttributeNames: { '#id': args.passkey.id },
     ExpressionAttributeValues: { ':passkey': entry, ':max': args.perUserMax, ':phone': args.phoneNumber },
   };
-}
-
-function onlyConflicts(error: unknown): boolean {
-  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-  return reasons.every((reason) => !reason.Code || reason.Code === 'None' || reason.Code === 'TransactionConflict');
 }

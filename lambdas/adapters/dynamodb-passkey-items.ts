@@ -130,11 +130,29 @@ export function checkHolder(tableName: string, phoneNumber: string, args: { user
   };
 }
 
-/** Which parts of a cancelled transaction failed their condition, by position (`TransactionCanceledException`). */
-export function failedParts(error: unknown): number[] | undefined {
+/** One part's reason in a cancelled transaction; `Item` when the part asked for ALL_OLD on failure. */
+export type CancellationReason = { Code?: string; Item?: Record<string, unknown> };
+
+/** The reasons of a cancelled transaction (`TransactionCanceledException`), by part; undefined for any other error. */
+export function cancellationReasons(error: unknown): CancellationReason[] | undefined {
   if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
-  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
-  return reasons.flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : []));
+  return (error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? [];
+}
+
+/** Which parts of a cancelled transaction failed their condition, by position. */
+export function failedParts(error: unknown): number[] | undefined {
+  return cancellationReasons(error)?.flatMap((reason, index) =>
+    reason.Code === 'ConditionalCheckFailed' ? [index] : [],
+  );
+}
+
+/**
+ * Whether only transactions in flight on the same items cancelled it (`TransactionConflict`): nothing
+ * was decided, so the same transaction may be tried again. Anything else (a failed condition, a
+ * ValidationError) is an answer, not a race.
+ */
+export function onlyConflicts(reasons: readonly CancellationReason[]): boolean {
+  return reasons.every((reason) => !reason.Code || reason.Code === 'None' || reason.Code === 'TransactionConflict');
 }
 
 /**

@@ -8,13 +8,17 @@ import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-
 import { MAX_WRITE_TRIES } from '../core/clock.js';
 import { AuthError } from '../core/errors.js';
 import type { PasskeySignInWrites, SignInCommit, SignInCommitArgs } from '../core/passkey-sign-in.js';
-import { checkHolder, consumeChallenge, passkeysKeyOf } from './dynamodb-passkey-items.js';
+import {
+  cancellationReasons,
+  checkHolder,
+  consumeChallenge,
+  onlyConflicts,
+  passkeysKeyOf,
+} from './dynamodb-passkey-items.js';
 import { familyItem } from './dynamodb-refresh-family-store.js';
 
 /** The transaction's parts, by position (cancellation reasons come back in this order). */
 const PART = { challenge: 0, passkey: 1, holder: 2, family: 3 } as const;
-
-type Reason = { Code?: string; Item?: Record<string, unknown> };
 
 /** A marshalled attribute's string (`{ S: '...' }`), as a cancellation reason returns the old item. */
 function stringOf(value: unknown): string | undefined {
@@ -94,16 +98,10 @@ export class DynamoDbPasskeySignIns implements PasskeySignInWrites {
           return passkeyRefusal(reasons[PART.passkey]?.Item, args.credentialId, args.phoneNumber);
         // Only conflicts with transactions in flight on the same items (another sign-in spending the
         // same challenge, a number change): the same transaction again decides on what they wrote.
-        const conflictOnly = reasons.every((r) => r.Code === 'None' || r.Code === 'TransactionConflict' || !r.Code);
-        if (!conflictOnly) throw error;
+        if (!onlyConflicts(reasons)) throw error;
         if (attempt >= MAX_WRITE_TRIES)
           throw new AuthError('service_unavailable', { retryAfterSeconds: 1, cause: error });
       }
     }
   }
-}
-
-function cancellationReasons(error: unknown): Reason[] | undefined {
-  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
-  return (error as { CancellationReasons?: Reason[] }).CancellationReasons ?? [];
 }
