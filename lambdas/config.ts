@@ -48,6 +48,7 @@ export type SettingGroup =
   | 'httpApi'
   | 'appLinks'
   | 'passkeys'
+  | 'events'
   | 'stack';
 
 export interface Setting<N extends string = string, T = unknown, G extends SettingGroup = SettingGroup> {
@@ -120,6 +121,25 @@ function required(name: string): (value: string | undefined) => string {
     if (value === undefined) throw new ConfigError(`Environment variable ${name} is required`);
     return value;
   };
+}
+
+export const DEFAULT_EVENTS_SOURCE = 'otp-login';
+
+// EventBridge's own rule for a PutEvents source; `aws.` is reserved for AWS services.
+function parseEventsSource(value: string | undefined): string {
+  if (value === undefined) return DEFAULT_EVENTS_SOURCE;
+  if (!/^[A-Za-z0-9._/-]{1,256}$/.test(value) || value.startsWith('aws.')) {
+    throw new ConfigError(
+      `Environment variable EVENTS_SOURCE must be 1-256 of A-Z a-z 0-9 . _ - / and not start with "aws.", got "${value}"`,
+    );
+  }
+  return value;
+}
+
+function parseFlag(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ConfigError(`Environment variable ${name} must be "true" or "false", got "${value}"`);
 }
 
 export const DEFAULT_SMS_TEMPLATE = 'Your code is {code}. It expires in {minutes} minutes.';
@@ -821,6 +841,18 @@ export const SETTINGS = {
     min: 1,
     max: 100_000,
     doc: 'requests to `POST /passkey/options` and `POST /passkey/verify` together per client IP (IPv6: per /64) and hour, as `SEND_MAX_PER_IP_PER_HOUR` for codes; a sign-in is two',
+  }),
+  eventsSource: text('EVENTS_SOURCE', 'events', {
+    shownDefault: '`otp-login`',
+    example: 'com.example.auth',
+    doc: 'the `source` of the account events on the event bus (docs/events.md): 1-256 of `A-Z a-z 0-9 . _ - /`, not starting with `aws.`',
+    parse: (value) => parseEventsSource(value),
+  }),
+  eventsIncludePhoneNumber: text('EVENTS_INCLUDE_PHONE_NUMBER', 'events', {
+    shownDefault: '`false`',
+    example: 'true',
+    doc: "`true`: account events carry the user's phone number (`phone_number`, `previous_phone_number`); off by default, since a bus is read by many",
+    parse: (value) => parseFlag('EVENTS_INCLUDE_PHONE_NUMBER', value),
   }),
   sendOtpThrottlePerSecond: int('SEND_OTP_THROTTLE_PER_SECOND', 'stack', {
     default: 10,

@@ -57,6 +57,8 @@ export interface OtpLoginSettings {
   readonly alarms?: AlarmSettings;
   /** Passkeys: the native apps that may use them for this domain. */
   readonly passkeys?: PasskeySettings;
+  /** Account events on EventBridge (docs/events.md): their source, and whether they carry the number. */
+  readonly events?: EventSettings;
 }
 
 /** Codes: their lifetime, wrong-code lockout, who may get one, and what the SMS carries for autofill. */
@@ -364,6 +366,21 @@ export interface PasskeySettings {
    * @default 120
    */
   readonly maxPerIpPerHour?: number;
+}
+
+/** Account events on EventBridge (docs/events.md). */
+export interface EventSettings {
+  /**
+   * `EVENTS_SOURCE`: the events' `source`: 1-256 of `A-Z a-z 0-9 . _ - /`, not starting with `aws.`.
+   * @default 'otp-login'
+   */
+  readonly source?: string;
+  /**
+   * `EVENTS_INCLUDE_PHONE_NUMBER`: the events carry the user's phone number (`phone_number`,
+   * `previous_phone_number`); off by default, since a bus is read by many.
+   * @default false
+   */
+  readonly includePhoneNumber?: boolean;
 }
 
 /** Alarm thresholds. */

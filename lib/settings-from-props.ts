@@ -26,7 +26,7 @@ const sameProviders: Same<SmsProvider, OtpLoginSmsProvider> = true;
 void sameNumberTypes;
 void sameProviders;
 
-type GroupName = 'otp' | 'sendLimits' | 'sms' | 'tokens' | 'keys' | 'throttle' | 'alarms' | 'passkeys';
+type GroupName = 'otp' | 'sendLimits' | 'sms' | 'tokens' | 'keys' | 'throttle' | 'alarms' | 'passkeys' | 'events';
 type TopLevelName = Exclude<keyof OtpLoginSettings, GroupName>;
 type Group<G extends GroupName> = NonNullable<OtpLoginSettings[G]>;
 
@@ -57,6 +57,9 @@ function top<K extends TopLevelName, P>(key: K, codec: Codec<NonNullable<OtpLogi
 }
 
 const whole: Codec<number, number> = { write: (value) => String(value), read: (parsed) => parsed };
+
+/** `true` / `false`; false is the unset meaning, so it reads back as unset. */
+const flag: Codec<boolean, boolean> = { write: (value) => String(value), read: (parsed) => parsed || undefined };
 
 function verbatim<T extends string>(): Codec<T, T | undefined> {
   return { write: (value) => value, read: (parsed) => parsed };
@@ -199,6 +202,8 @@ const PROPS: { readonly [N in ConfigName]: PropMapping<Parsed<N>> } = {
   SEND_OTP_THROTTLE_PER_SECOND: at('throttle', 'sendOtpPerSecond', whole),
   SEND_OTP_THROTTLE_BURST: at('throttle', 'sendOtpBurst', whole),
   SMS_VOLUME_ALARM_PER_HOUR: at('alarms', 'smsVolumePerHour', whole),
+  EVENTS_SOURCE: at('events', 'source', verbatim()),
+  EVENTS_INCLUDE_PHONE_NUMBER: at('events', 'includePhoneNumber', flag),
 };
 
 const MAPPINGS = Object.entries(PROPS) as [ConfigName, PropMapping<unknown>][];

@@ -12,6 +12,7 @@ import {
   parseOtpConfig,
   parseRecentLoginMaxAge,
   parseRotationTiming,
+  parseSettings,
   parseSmsConfig,
   parseTestPhoneNumbers,
   parseTokenConfig,
@@ -720,6 +721,36 @@ describe('IOS_APP_IDS and ANDROID_APPS', () => {
   ])('refuses ANDROID_APPS=%s, naming the expected form', (raw) => {
     expect(() => parseAppLinks({ ANDROID_APPS: raw })).toThrow(
       /ANDROID_APPS has ".*"; expected package.name=SHA-256 fingerprint/,
+    );
+  });
+});
+
+describe('the account events settings', () => {
+  const events = (env: Env) => parseSettings(env, 'events');
+
+  it('default to the source otp-login, without phone numbers', () => {
+    expect(events({})).toEqual({ eventsSource: 'otp-login', eventsIncludePhoneNumber: false });
+  });
+
+  it('take a source EventBridge accepts and the two spellings of the flag', () => {
+    expect(events({ EVENTS_SOURCE: ' com.example/auth_1-x ', EVENTS_INCLUDE_PHONE_NUMBER: 'true' })).toEqual({
+      eventsSource: 'com.example/auth_1-x',
+      eventsIncludePhoneNumber: true,
+    });
+    expect(events({ EVENTS_INCLUDE_PHONE_NUMBER: 'false' }).eventsIncludePhoneNumber).toBe(false);
+  });
+
+  it.each([
+    ['aws.cognito', /must be 1-256 .* not start with "aws\."/],
+    ['otp login', /EVENTS_SOURCE must be/],
+    ['x'.repeat(257), /EVENTS_SOURCE must be/],
+  ])('refuses the source %j', (source, message) => {
+    expect(() => events({ EVENTS_SOURCE: source })).toThrow(message);
+  });
+
+  it.each(['yes', '1', 'TRUE'])('refuses the flag %j rather than guess', (flag) => {
+    expect(() => events({ EVENTS_INCLUDE_PHONE_NUMBER: flag })).toThrow(
+      `Environment variable EVENTS_INCLUDE_PHONE_NUMBER must be "true" or "false", got "${flag}"`,
     );
   });
 });

@@ -72,7 +72,7 @@ function parsedValues(env: Env): Record<string, unknown> {
 
 /** The props' leaves as paths (`otp.ttlSeconds`), not descending into lists and maps. */
 function leafPaths(props: OtpLoginSettings): string[] {
-  const groups = new Set(['otp', 'sendLimits', 'sms', 'tokens', 'keys', 'throttle', 'alarms', 'passkeys']);
+  const groups = new Set(['otp', 'sendLimits', 'sms', 'tokens', 'keys', 'throttle', 'alarms', 'passkeys', 'events']);
   return Object.entries(props).flatMap(([key, value]) =>
     groups.has(key) ? Object.keys(value as object).map((inner) => `${key}.${inner}`) : [key],
   );
@@ -158,6 +158,7 @@ describe('propsFromSettings and settingsFromProps', () => {
         perUserMax: 14,
         maxPerIpPerHour: 121,
       },
+      events: { source: 'com.example.auth', includePhoneNumber: true },
     } satisfies Required<OtpLoginSettings>);
     expect(settingsFromProps(props)).toEqual(DISTINCT);
   });
@@ -445,6 +446,7 @@ describe('the props TSDoc', () => {
     ApiThrottleSettings: 'throttle',
     AlarmSettings: 'alarms',
     PasskeySettings: 'passkeys',
+    EventSettings: 'events',
   };
   const docs = new Map<string, string>();
   for (const [, name, body] of source.matchAll(/export interface (\w+) \{\n([\s\S]*?)\n\}/g)) {
