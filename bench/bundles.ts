@@ -13,7 +13,7 @@ export const BUILD_DIR = fileURLToPath(new URL('./.build/', import.meta.url));
 
 export type SdkClient = 'dynamodb' | 'sns' | 'end-user-messaging' | 'secrets-manager';
 /** `lambdas/functions/<name>.ts` */
-export type EntryName = FunctionName | 'send-otp-end-user-messaging' | 'rotate-signing-key';
+export type EntryName = FunctionName | 'send-otp-end-user-messaging' | 'rotate-signing-key' | 'derive-account-events';
 
 /** What a floor entry imports and constructs for each client: the same as the Lambda entries do. */
 const FLOOR_CODE: Record<SdkClient, { imports: string; construct: string }> = {
@@ -39,7 +39,8 @@ const FLOOR_CODE: Record<SdkClient, { imports: string; construct: string }> = {
 
 /**
  * Every Lambda entry and the SDK clients it constructs (exactly what its floor imports and builds):
- * the API functions as lambdas/registry.ts declares them, then the key rotation.
+ * the API functions as lambdas/registry.ts declares them, then the key rotation and the account
+ * events pipe's enrichment, which builds no client at all (it reads nothing: its floor is empty).
  */
 export const HANDLERS: readonly { readonly name: EntryName; readonly clients: readonly SdkClient[] }[] = [
   ...FUNCTION_NAMES.map((name) => {
@@ -53,6 +54,7 @@ export const HANDLERS: readonly { readonly name: EntryName; readonly clients: re
   // send-otp as the stack bundles it for SMS_PROVIDER=end-user-messaging.
   { name: 'send-otp-end-user-messaging', clients: ['dynamodb', 'end-user-messaging'] },
   { name: 'rotate-signing-key', clients: ['dynamodb', 'secrets-manager'] },
+  { name: 'derive-account-events', clients: [] },
 ];
 
 export interface Bundle {

@@ -175,6 +175,8 @@ function firstEvents(
       async () => ({ Step: 'createSecret', SecretId: BENCH_SECRET_ID, ClientRequestToken: context.pendingVersionId }),
       null,
     ],
+    // A batch without events: the enrichment's whole path but the events themselves.
+    'derive-account-events': [async () => [], null],
   };
   return Object.fromEntries(
     HANDLERS.map(({ name }) => [name, specific[name] ?? [async () => firstRouteEvent(name), null]]),
@@ -183,7 +185,7 @@ function firstEvents(
 
 function firstRouteEvent(name: EntryName): unknown {
   const routes =
-    name === 'rotate-signing-key'
+    name === 'rotate-signing-key' || name === 'derive-account-events'
       ? '$default'
       : ROUTE_TABLE[name === 'send-otp-end-user-messaging' ? 'send-otp' : name];
   const route = routes === '$default' ? undefined : routes[0];

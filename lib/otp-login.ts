@@ -4,6 +4,7 @@ import type { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers
 import { type Alarm, Alarm as AlarmClass } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { type Grant, type IGrantable, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -17,12 +18,14 @@ import {
   parseHttpApiConfig,
   parseOtpConfig,
   parseRotationTiming,
+  parseSettings,
   parseSmsConfig,
   parseStackConfig,
   type SmsConfig,
 } from '../lambdas/config.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../lambdas/http/metric-names.js';
 import { FUNCTION_NAMES, FUNCTIONS, type FunctionName, type FunctionSpec } from '../lambdas/registry.js';
+import { AccountEvents } from './constructs/account-events.js';
 import type { OtpAlarmThresholds } from './constructs/alarm-thresholds.js';
 import { otpJwtAuthorizer } from './constructs/jwt-authorizer.js';
 import { NodeFunction } from './constructs/node-function.js';
@@ -114,11 +117,18 @@ export interface OtpLoginProps extends OtpLoginSettings {
   readonly logRetention?: RetentionDays;
   /** @default RemovalPolicy.RETAIN */
   readonly tableRemovalPolicy?: RemovalPolicy;
+  /**
+   * The bus the account events go to (`UserCreated`, `PhoneNumberChanged`, ...; docs/events.md),
+   * for example one shared by your services. The construct may only put events on it.
+   * @default - the account's default event bus in the stack's region
+   */
+  readonly eventBus?: IEventBus;
 }
 
 /**
  * Phone-number login in one construct: an HTTP API with one function per route, the table, the
- * signing key with its rotation, and alarms. Tokens are JWTs any HTTP API can check with
+ * signing key with its rotation, alarms, and the account events pipe from the table's stream to
+ * EventBridge (docs/events.md). Tokens are JWTs any HTTP API can check with
  * {@link OtpLogin.authorizer}, with no code.
  *
  * ```ts
@@ -163,6 +173,7 @@ export class OtpLogin extends Construct {
     readonly table: OtpTable;
     readonly signingKey: SigningKey;
     readonly alarms: OtpAlarms;
+    readonly accountEvents: AccountEvents;
   };
   /** The settings as the functions read them, by their environment names. */
   private readonly settings: Partial<Record<ConfigName, string>>;
@@ -241,11 +252,24 @@ export class OtpLogin extends Construct {
     signingKey.publishBefore(functions['well-known']);
     api.accessLogs.applyRemovalPolicy(logRemovalPolicy);
 
+    const accountEvents = new AccountEvents(this, 'AccountEvents', {
+      table: table.table,
+      source: parseSettings(config, 'events').eventsSource,
+      includePhoneNumber: config[ENV.eventsIncludePhoneNumber]?.trim() ?? '',
+      logRemovalPolicy,
+      ...(props.eventBus ? { eventBus: props.eventBus } : {}),
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+    });
+
     const { alarms: alarmProps } = props;
     const alarms = new OtpAlarms(this, 'Alarms', {
       httpApi: api.httpApi,
       serviceName: this.serviceName,
       rotationFunction: signingKey.rotationFunction,
+      accountEvents: {
+        deadLetterQueue: accountEvents.deadLetterQueue,
+        enrichmentFunction: accountEvents.enrichment,
+      },
       budgetedCountries: [...(countryBudgets?.byCountry.keys() ?? [])],
       ...(alarmProps?.smsMonthlyBudgetUsd !== undefined
         ? {
@@ -259,7 +283,7 @@ export class OtpLogin extends Construct {
       ...(alarmProps?.topic ? { alarmActions: [new SnsAction(alarmProps.topic)] } : {}),
     });
     this.alarms = alarms.node.findAll().filter((child): child is Alarm => child instanceof AlarmClass);
-    this.parts = { api, table, signingKey, alarms };
+    this.parts = { api, table, signingKey, alarms, accountEvents };
     warnOfOpenDoors(this, props);
   }
 
@@ -399,7 +423,7 @@ function refuseTestNumbersInProduction(config: Env, production: boolean): void {
 
 /** The props that are not settings, by group (the settings' own come from SETTING_PROP_PATHS). */
 const CONSTRUCT_PROPS: Readonly<Record<string, readonly string[]>> = {
-  '': ['production', 'domain', 'keys', 'alarms', 'logRetention', 'tableRemovalPolicy'],
+  '': ['production', 'domain', 'keys', 'alarms', 'logRetention', 'tableRemovalPolicy', 'eventBus'],
   keys: ['rotationDays'],
   alarms: ['topic', 'smsMonthlyBudgetUsd', 'thresholds'],
 };

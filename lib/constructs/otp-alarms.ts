@@ -9,6 +9,7 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 import { parseStackConfig, type SmsProvider } from '../../lambdas/config.js';
@@ -53,6 +54,8 @@ export interface OtpAlarmsProps {
    * stack sends through, reaches 80% of it. @default - no spend alarm
    */
   readonly smsSpend?: { readonly monthlyBudgetUsd: number; readonly provider: SmsProvider };
+  /** The account events pipe: its dead-letter queue and its enrichment function. @default - no events alarms */
+  readonly accountEvents?: { readonly deadLetterQueue: IQueue; readonly enrichmentFunction: IFunction };
   /** Where alarms notify, e.g. an SNS topic action. @default - none; alarms only show in the console */
   readonly alarmActions?: readonly IAlarmAction[];
 }
@@ -75,6 +78,10 @@ export class OtpAlarms extends Construct {
   readonly sessionCleanupFailed: Alarm;
   /** A deleted account's passkey item was left behind (deleting it failed); nothing expires it. */
   readonly passkeyCleanupFailed: Alarm;
+  /** Account events failed to reach the bus: their stream records' metadata are in the dead-letter queue. */
+  readonly accountEventsUndelivered: Alarm | undefined;
+  /** The account events enrichment failed a batch (the pipe retries it, then dead-letters it). */
+  readonly accountEventsEnrichmentErrors: Alarm | undefined;
 
   constructor(scope: Construct, id: string, props: OtpAlarmsProps) {
     super(scope, id);
@@ -188,6 +195,31 @@ export class OtpAlarms extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
 
+    if (props.accountEvents) {
+      const { deadLetterQueue, enrichmentFunction } = props.accountEvents;
+      // Each message is a batch of changes whose events were never published, and the stream keeps
+      // the records themselves only 24 hours: the first one matters.
+      this.accountEventsUndelivered = new Alarm(this, 'AccountEventsUndelivered', {
+        alarmDescription:
+          "Account events failed to reach the event bus after every retry: the dead-letter queue holds the stream records' shard and sequence numbers (not the changes). The stream keeps the records 24 hours: read them and republish within that time (docs/events.md).",
+        metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      // Before the dead letters: a failing batch is retried for hours, and every event after it in its shard waits.
+      this.accountEventsEnrichmentErrors = new Alarm(this, 'AccountEventsEnrichmentErrors', {
+        alarmDescription:
+          'The account events enrichment function failed a batch of stream records: the pipe retries it and holds back the later changes of its shard, then dead-letters it. See the function log.',
+        metric: enrichmentFunction.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    }
+
     const budgetSpent = (id: string, description: string, metric: Metric) =>
       new Alarm(this, id, {
         alarmDescription: description,
@@ -242,6 +274,8 @@ export class OtpAlarms extends Construct {
       this.refreshTokenReuse,
       this.sessionCleanupFailed,
       this.passkeyCleanupFailed,
+      ...(this.accountEventsUndelivered ? [this.accountEventsUndelivered] : []),
+      ...(this.accountEventsEnrichmentErrors ? [this.accountEventsEnrichmentErrors] : []),
     ]) {
       alarm.addAlarmAction(...(props.alarmActions ?? []));
     }

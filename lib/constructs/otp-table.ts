@@ -1,5 +1,12 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import {
@@ -62,6 +69,9 @@ export class OtpTable extends Construct {
       encryption: TableEncryption.AWS_MANAGED,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       deletionProtection: props.deletionProtection ?? false,
+      // The account events are derived from the table's changes (lib/constructs/account-events.ts),
+      // which need both images of a change. Adding a stream updates the table in place.
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
     });
     // Keys only: deleting an account needs just the keys of its families, and a rotation, which
     // changes no projected attribute, then costs the index nothing.

@@ -204,8 +204,8 @@ describe('the whole stack', () => {
     const logGroups = idsOfType(resources, 'AWS::Logs::LogGroup');
     const functions = idsOfType(resources, 'AWS::Lambda::Function');
 
-    // One per function, and the HTTP API's access logs.
-    expect(logGroups).toHaveLength(functions.length + 1);
+    // One per function, the HTTP API's access logs and the account events pipe's.
+    expect(logGroups).toHaveLength(functions.length + 2);
     for (const id of logGroups) {
       expect(resources[id]?.Properties?.RetentionInDays, id).toEqual(expect.any(Number));
     }

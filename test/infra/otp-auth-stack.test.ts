@@ -274,22 +274,23 @@ describe('OtpAuthStack', () => {
   });
 
   describe('functions', () => {
-    it("builds one function per entry, plus the rotation function and CDK's trigger provider", () => {
+    it("builds one function per entry, plus the rotation function, the account events enrichment and CDK's trigger provider", () => {
       expect(Object.keys(stack.functions).sort()).toEqual([...FUNCTION_NAMES].sort());
-      template.resourceCountIs('AWS::Lambda::Function', FUNCTION_NAMES.length + 2);
+      template.resourceCountIs('AWS::Lambda::Function', FUNCTION_NAMES.length + 3);
       expect(Object.keys(template.findResources('AWS::Lambda::Function')).filter(isTriggerProvider)).toHaveLength(1);
     });
 
-    it('runs every function of ours on arm64 Node.js 24 with 1024 MB, 10 s (the rotation 3 min) and its own one-month log group', () => {
+    it('runs every function of ours on arm64 Node.js 24 with 1024 MB (the events enrichment 256), 10 s (the rotation 3 min) and its own one-month log group', () => {
       const functions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(
         ([id]) => !isTriggerProvider(id),
       );
-      expect(functions).toHaveLength(FUNCTION_NAMES.length + 1);
+      expect(functions).toHaveLength(FUNCTION_NAMES.length + 2);
       for (const [id, fn] of functions) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs24.x',
           Architectures: ['arm64'],
-          MemorySize: 1024,
+          // The enrichment does no I/O and a few milliseconds of work per batch.
+          MemorySize: id === logicalId(stack.auth.parts.accountEvents.enrichment) ? 256 : 1024,
           // The rotation function also serves the deploy trigger, which waits up to 2 min for the first key.
           Timeout: id === logicalId(stack.signingKey.rotationFunction) ? 180 : 10,
           Handler: 'index.handler',
@@ -374,12 +375,17 @@ describe('OtpAuthStack', () => {
     });
 
     it('hands every configuration name to some function', () => {
-      const given = new Set(FUNCTION_NAMES.flatMap((name) => expectedEnv(name)));
+      const enrichment = template.toJSON().Resources[logicalId(stack.auth.parts.accountEvents.enrichment)];
+      const given = new Set([
+        ...FUNCTION_NAMES.flatMap((name) => expectedEnv(name)),
+        ...Object.keys(enrichment.Properties.Environment.Variables),
+      ]);
       // The rotation function gets these two computed; AUDIENCE is common; the HTTP API applies its own;
-      // the stack applies the throttles and alarm thresholds itself.
+      // the stack applies the throttles and alarm thresholds itself, and the events pipe their source.
       const computed = new Set([
         'KEY_PUBLISH_LEAD_SECONDS',
         'KEY_RETAIN_SECONDS',
+        'EVENTS_SOURCE',
         ...configNamesOf(['httpApi', 'stack']),
       ]);
       expect(CONFIG_NAMES.filter((name) => !given.has(name) && !computed.has(name))).toEqual([]);
@@ -1055,7 +1061,8 @@ describe('OtpAuthStack', () => {
         synthStack({ alarmTopicArn: topicArn }).template.findResources('AWS::CloudWatch::Alarm'),
       );
 
-      expect(alarms).toHaveLength(9);
+      // Two of them on the account events pipe: its dead letters and its enrichment's errors.
+      expect(alarms).toHaveLength(11);
       for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
     });
 

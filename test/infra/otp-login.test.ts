@@ -205,8 +205,9 @@ describe('OtpLogin', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 2);
     template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 2);
-    // Ten route functions and a rotation each, and the one trigger provider of the stack.
-    template.resourceCountIs('AWS::Lambda::Function', 2 * (FUNCTION_NAMES.length + 1) + 1);
+    // The route functions, a rotation and an events enrichment each, and the one trigger provider of the stack.
+    template.resourceCountIs('AWS::Lambda::Function', 2 * (FUNCTION_NAMES.length + 2) + 1);
+    template.resourceCountIs('AWS::Pipes::Pipe', 2);
     expect(stack.resolve(one.table.tableName)).not.toEqual(stack.resolve(two.table.tableName));
     expect(two.audience).toBe('staff');
 

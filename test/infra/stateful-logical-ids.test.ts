@@ -33,7 +33,15 @@ const BEFORE_THE_CONSTRUCT = {
 };
 
 /** Log groups of functions added since, new in every deployment that upgrades: appended, never renamed. */
-const ADDED_SINCE = { 'AWS::Logs::LogGroup': ['PasskeySignInLogs9E94EA5E', 'PasskeysLogsB8E14C95'] };
+const ADDED_SINCE = {
+  'AWS::Logs::LogGroup': [
+    'PasskeySignInLogs9E94EA5E',
+    'PasskeysLogsB8E14C95',
+    // Issue 20: the account events pipe's enrichment function and the pipe's own log.
+    'AccountEventsEnrichmentLogsD4FB912B',
+    'AccountEventsPipeLogs71E4ADDF',
+  ],
+};
 
 describe('upgrading a deployment of the example stack', () => {
   it.each([false, true])(

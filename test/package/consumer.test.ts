@@ -192,8 +192,9 @@ describe('the npm package, installed into a fresh CDK app', () => {
       const bundles = readdirSync(out)
         .filter((name) => name.startsWith('asset.') && existsSync(join(out, name, 'index.mjs')))
         .map((name) => sha256Of(join(out, name, 'index.mjs')));
-      // Every route function and the rotation, from the package; CDK's own providers are not ours.
-      expect(bundles).toHaveLength(FUNCTION_NAMES.length + 1);
+      // Every route function, the rotation and the events enrichment, from the package; CDK's own providers are not ours.
+      expect(bundles).toHaveLength(FUNCTION_NAMES.length + 2);
+      expect(existsSync(join(shipped, 'derive-account-events', 'index.mjs'))).toBe(true);
       for (const bundle of bundles) expect(shippedBundles.has(bundle)).toBe(true);
     });
   });
@@ -228,7 +229,19 @@ describe('the npm package, installed into a fresh CDK app', () => {
     ['a CommonJS app as `cdk init` writes it', 'cjs', { module: 'commonjs' }],
   ] as const)('type-checks %s against the package types, library types included', async (_, kind, options) => {
     const dir = consumers[kind].dir;
-    writeFileSync(join(dir, 'app.ts'), `${appSource('ts')}\nconst issuer: string = auth.issuer;\nvoid issuer;\n`);
+    // A consumer of the account events types its handler with the package's event types.
+    const consumerOfEvents = [
+      "import type { AccountEvent, PhoneNumberChangedDetail, UserCreatedDetail } from 'otp-login';",
+      'export function onEvent(event: AccountEvent): string | null {',
+      "  if (event['detail-type'] === 'UserCreated') { const d: UserCreatedDetail = event.detail; return [d.event_id, d.sub, d.via].join(' '); }",
+      "  if (event['detail-type'] === 'PhoneNumberChanged') { const d: PhoneNumberChangedDetail = event.detail; return d.previous_country; }",
+      '  return event.detail.country;',
+      '}',
+    ].join('\n');
+    writeFileSync(
+      join(dir, 'app.ts'),
+      `${consumerOfEvents}\n${appSource('ts')}\nconst issuer: string = auth.issuer;\nvoid issuer;\n`,
+    );
     writeFileSync(
       join(dir, 'tsconfig.json'),
       JSON.stringify({
