@@ -167,7 +167,7 @@ const COMMANDS = {
       'log "passkeys left after account deletion" names the user). They sign nobody in, but nothing',
       'expires them.',
       '',
-      "  --all   every passkey of the user (the user's passkey item is deleted)",
+      "  --all   every passkey of the user (the user's passkey item is emptied, then deleted)",
     ].join('\n'),
     minArgs: 2,
     maxArgs: 3,
