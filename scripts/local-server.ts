@@ -63,8 +63,6 @@ export interface LocalServer {
   readonly outboxFile: string;
   /** Where the account events go, one EventBridge envelope a line; nothing is written without a stream (dynalite). */
   readonly eventsFile: string;
-  /** Reads the table's stream now; resolves once what it read is in {@link eventsFile}. */
-  pollEvents(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -76,8 +74,6 @@ export interface LocalServerOptions {
   readonly log?: (line: string) => void;
   /** Replaces route handlers; tests use it to reach the server's last-resort error path. */
   readonly handlers?: Partial<Record<FunctionName, ApiHandler>>;
-  /** Between two reads of the table's stream for the account events. */
-  readonly eventsPollIntervalMs?: number;
 }
 
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
@@ -173,7 +169,6 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       source: eventsSource,
       includePhoneNumber: eventsIncludePhoneNumber,
       log,
-      ...(options.eventsPollIntervalMs === undefined ? {} : { intervalMs: options.eventsPollIntervalMs }),
     });
 
     const handlers: Record<FunctionName, ApiHandler> = {
@@ -256,7 +251,6 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       engine: engine?.engine ?? 'external',
       outboxFile,
       eventsFile,
-      pollEvents: () => events?.poll() ?? Promise.resolve(),
       close: () => {
         closed ??= (async () => {
           server.closeAllConnections();
