@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { JWK } from 'jose';
 import { CachedKeySource } from '../lambdas/adapters/cached-key-source.js';
 import { createDocumentClient } from '../lambdas/adapters/dynamodb-document-client.js';
@@ -16,7 +17,14 @@ import { ensureTable } from '../lambdas/adapters/dynamodb-table.js';
 import { FileKeySource } from '../lambdas/adapters/file-key-source.js';
 import { OutboxSmsSender } from '../lambdas/adapters/outbox-sms-sender.js';
 import { composeHandlers } from '../lambdas/compose.js';
-import { ENV, type Env, parseHttpApiConfig, parseKeyCacheSeconds, parseTokenConfig } from '../lambdas/config.js';
+import {
+  ENV,
+  type Env,
+  parseHttpApiConfig,
+  parseKeyCacheSeconds,
+  parseSettings,
+  parseTokenConfig,
+} from '../lambdas/config.js';
 import { epochSeconds, systemClock } from '../lambdas/core/clock.js';
 import { AuthError, isAuthError } from '../lambdas/core/errors.js';
 import { provisionUser } from '../lambdas/core/login.js';
@@ -35,6 +43,7 @@ import {
   startLocalDataEngine,
   writeLocalEndpoint,
 } from './local-endpoint.js';
+import { type LocalEvents, startLocalEvents } from './local-events.js';
 import {
   type ApiHandler,
   BodyTooLargeError,
@@ -52,6 +61,8 @@ export interface LocalServer {
   readonly demoUrl: string;
   readonly engine: DynamoDbEngineName | 'external';
   readonly outboxFile: string;
+  /** Where the account events go, one EventBridge envelope a line; nothing is written without a stream (dynalite). */
+  readonly eventsFile: string;
   close(): Promise<void>;
 }
 
@@ -72,6 +83,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const port = options.port ?? Number(env.PORT ?? 3000);
   const dataDir = resolve(env.LOCAL_DATA_DIR || '.local');
   const outboxFile = resolve(env.SMS_OUTBOX_FILE || join(dataDir, 'outbox.jsonl'));
+  const eventsFile = join(dataDir, 'events.jsonl');
+  // Parsed before anything starts: a bad EVENTS_SOURCE fails the start, as it fails a synth.
+  const { eventsSource, eventsIncludePhoneNumber } = parseSettings(env, 'events');
   const tableName = env[ENV.tableName] || 'otp-login-local';
   // API Gateway's CORS configuration in AWS; here the server plays API Gateway's part.
   const { allowedOrigins } = parseHttpApiConfig(env);
@@ -83,6 +97,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
   let engine: DynamoDbEngine | undefined;
+  let events: LocalEvents | undefined;
+  const clients: { destroy(): void }[] = [];
   let endpoint = env.AWS_ENDPOINT_URL_DYNAMODB;
   if (!endpoint) {
     const running = await readLocalEndpoint(dataDir);
@@ -122,6 +138,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     const sessions = parseTokenConfig(settings);
 
     const dynamodb = new DynamoDBClient({ endpoint });
+    // DynamoDB Local serves its streams on the same endpoint; AWS_ENDPOINT_URL_DYNAMODB_STREAMS may say otherwise.
+    const streams = new DynamoDBStreamsClient({ endpoint: env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS || endpoint });
+    clients.push(dynamodb, streams);
     await ensureTable(dynamodb, tableName);
     // `npm run users` goes through this engine while the server runs: two engines must never open
     // one data directory (DynamoDB Local fails concurrent writes with InternalFailure, dynalite refuses).
@@ -141,6 +160,16 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       .filter(Boolean)) {
       await provisionUser(records, number, clock);
     }
+    // After the seed users, which are operator adds: their events are the first the poller finds.
+    events = await startLocalEvents({
+      dynamodb,
+      streams,
+      tableName,
+      eventsFile,
+      source: eventsSource,
+      includePhoneNumber: eventsIncludePhoneNumber,
+      log,
+    });
 
     const handlers: Record<FunctionName, ApiHandler> = {
       ...composeHandlers({
@@ -221,11 +250,13 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       demoUrl: demoUrl(url),
       engine: engine?.engine ?? 'external',
       outboxFile,
+      eventsFile,
       close: () => {
         closed ??= (async () => {
           server.closeAllConnections();
           await new Promise<void>((done) => server.close(() => done()));
-          dynamodb.destroy();
+          await events?.stop();
+          for (const client of clients) client.destroy();
           await removeLocalEndpoint(dataDir);
           await engine?.stop();
         })();
@@ -234,6 +265,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     };
   } catch (error) {
     server.close();
+    await events?.stop();
+    for (const client of clients) client.destroy();
     await removeLocalEndpoint(dataDir);
     await engine?.stop();
     throw error;
@@ -266,6 +299,7 @@ async function main(): Promise<void> {
       '',
       `otp-login is running at ${server.url} (DynamoDB: ${server.engine})`,
       `SMS messages are printed here and appended to ${server.outboxFile}`,
+      `Account events are printed here and appended to ${server.eventsFile}`,
       '',
       'Try it:',
       `  ${example}`,

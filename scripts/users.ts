@@ -167,7 +167,7 @@ const COMMANDS = {
       'log "passkeys left after account deletion" names the user). They sign nobody in, but nothing',
       'expires them.',
       '',
-      "  --all   every passkey of the user (the user's passkey item is deleted)",
+      "  --all   every passkey of the user (the user's passkey item is emptied, then deleted)",
     ].join('\n'),
     minArgs: 2,
     maxArgs: 3,
@@ -603,7 +603,7 @@ async function runRevoke(context: Context): Promise<number> {
     const user = activeUser(context, phone, record);
     const sessionEpoch = user.sessionEpoch ?? 0;
     // Conditioned on the user and the epoch read: a number change or deletion meanwhile makes us read again.
-    if (await context.records.endSessions(phone.e164, { userId: user.userId, sessionEpoch })) {
+    if (await context.records.endSessions(phone.e164, { userId: user.userId, sessionEpoch, by: 'operator' })) {
       const shown = display(context, phone);
       emit(
         context,
@@ -632,6 +632,7 @@ async function runRemove(context: Context): Promise<number> {
         policy: parseOtpConfig(context.env),
       },
       { userId: user.userId, phoneNumber: phone.e164, sessionEpoch: user.sessionEpoch ?? 0 },
+      'operator',
     );
   } catch (error) {
     // The core's answers are the route's: the user left the number since our read, or it is contended.

@@ -58,7 +58,7 @@ export class DynamoDbPasskeyEnrolments implements PasskeyEnrolments {
   }
 
   remove(userId: string, credentialId: string): Promise<boolean> {
-    return removePasskey(this.client, this.tableName, userId, credentialId);
+    return removePasskey(this.client, this.tableName, userId, credentialId, 'user');
   }
 }
 

@@ -5,6 +5,7 @@
  * the removals and the number change each write through their own adapter with these.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type Initiator, PASSKEYS_CHANGED_BY_ATTRIBUTE } from '../core/account-events.js';
 import type { Ceremony, ChallengeIssuer, PasskeyReader, StoredPasskey, UserPasskeys } from '../core/passkeys.js';
 import { isConditionFailure } from './dynamodb-document-client.js';
 import { phoneKeyOf } from './dynamodb-phone-record-store.js';
@@ -26,6 +27,8 @@ export interface PasskeysItem {
   userId: string;
   phoneNumber: string;
   passkeys?: Record<string, PasskeyEntry>;
+  /** Who made the latest removal: the PasskeyRemoved event's initiator, never read by a route. */
+  passkeysChangedBy?: Initiator;
 }
 
 export function passkeyEntry(passkey: StoredPasskey): PasskeyEntry {
@@ -157,22 +160,25 @@ export function onlyConflicts(reasons: readonly CancellationReason[]): boolean {
 
 /**
  * Removes one passkey of a user (`DELETE /me/passkeys/{id}`, the operator CLI): false when the user has
- * no such passkey. Never creates an item: a missing item or credential fails the condition.
+ * no such passkey. Never creates an item: a missing item or credential fails the condition. `by`,
+ * written in the same update, is the PasskeyRemoved event's initiator.
  */
 export async function removePasskey(
   client: DynamoDBDocumentClient,
   tableName: string,
   userId: string,
   credentialId: string,
+  by: Initiator,
 ): Promise<boolean> {
   try {
     await client.send(
       new UpdateCommand({
         TableName: tableName,
         Key: passkeysKeyOf(userId),
-        UpdateExpression: 'REMOVE passkeys.#id',
+        UpdateExpression: 'SET #by = :by REMOVE passkeys.#id',
         ConditionExpression: 'attribute_exists(passkeys.#id)',
-        ExpressionAttributeNames: { '#id': credentialId },
+        ExpressionAttributeNames: { '#id': credentialId, '#by': PASSKEYS_CHANGED_BY_ATTRIBUTE },
+        ExpressionAttributeValues: { ':by': by },
       }),
     );
     return true;

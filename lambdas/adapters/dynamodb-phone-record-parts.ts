@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { NumberHolder, UserStatus } from '../core/phone-record.js';
-import type { NumberHolders, PhoneRecordStore } from '../core/ports.js';
+import type { EndSessionsArgs, NumberHolders, PhoneRecordStore } from '../core/ports.js';
 import { endUserSessions, phoneKeyOf } from './dynamodb-phone-record-store.js';
 import { HOLDER_ATTRIBUTES } from './table-keys.js';
 
@@ -43,7 +43,7 @@ export class DynamoDbSessionEnder implements Pick<PhoneRecordStore, 'endSessions
     private readonly tableName: string,
   ) {}
 
-  endSessions(phoneNumber: string, args: { userId: string; sessionEpoch: number }): Promise<boolean> {
+  endSessions(phoneNumber: string, args: EndSessionsArgs): Promise<boolean> {
     return endUserSessions(this.client, this.tableName, phoneNumber, args);
   }
 }

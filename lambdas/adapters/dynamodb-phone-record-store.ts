@@ -1,7 +1,9 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { HOLDER_CHANGE_ATTRIBUTE, type HolderChange } from '../core/account-events.js';
 import type { PendingChangeTarget, PhoneRecord, UserAccount } from '../core/phone-record.js';
 import type {
   ConsumeCodeArgs,
+  EndSessionsArgs,
   FailedAttemptArgs,
   FailedAttemptOutcome,
   PhoneRecordStore,
@@ -38,6 +40,8 @@ export interface PhoneItem {
   lastFailedAt?: number;
   sendTimes?: number[];
   ttl?: number;
+  /** Why the write that left this item changed its holder: for the account events, never read back. */
+  holderChange?: HolderChange;
 }
 
 const SK = 'USER';
@@ -102,6 +106,7 @@ export function phoneItem(record: PhoneRecord, version: number): PhoneItem {
     lastFailedAt: record.lastFailedAt,
     sendTimes: [...record.sendTimes],
     ttl: record.retainUntil,
+    holderChange: record.holderChange,
   };
 }
 
@@ -136,19 +141,21 @@ export async function endUserSessions(
   client: DynamoDBDocumentClient,
   tableName: string,
   phoneNumber: string,
-  args: { userId: string; sessionEpoch: number },
+  args: EndSessionsArgs,
 ): Promise<boolean> {
   try {
     await client.send(
       new UpdateCommand({
         TableName: tableName,
         Key: phoneKeyOf(phoneNumber),
-        UpdateExpression: 'ADD sessionEpoch :one, #version :one',
+        // The marker says who asked, for the SessionsRevoked event this write makes.
+        UpdateExpression: 'SET #change = :change ADD sessionEpoch :one, #version :one',
         // An absent epoch is epoch 0, as the families created before epochs existed carry none.
         ConditionExpression:
           'userId = :userId AND #status = :active AND (sessionEpoch = :epoch OR (attribute_not_exists(sessionEpoch) AND :epoch = :zero))',
-        ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+        ExpressionAttributeNames: { '#status': 'status', '#version': 'version', '#change': HOLDER_CHANGE_ATTRIBUTE },
         ExpressionAttributeValues: {
+          ':change': { kind: 'sessions_revoked', by: args.by } satisfies HolderChange,
           ':one': 1,
           ':zero': 0,
           ':userId': args.userId,
@@ -219,13 +226,19 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: phoneKeyOf(phoneNumber),
-          // Success also clears the attempt budget and makes the user permanent (no TTL).
+          // Success also clears the attempt budget and makes the user permanent (no TTL). A first login
+          // is the account's UserCreated: no marker an older write left may describe it.
           UpdateExpression:
-            'SET otpConsumed = :true, #status = :active, verifiedAt = if_not_exists(verifiedAt, :now), failedAttempts = :zero REMOVE lastFailedAt, #ttl ADD #version :one',
+            'SET otpConsumed = :true, #status = :active, verifiedAt = if_not_exists(verifiedAt, :now), failedAttempts = :zero REMOVE lastFailedAt, #ttl, #change ADD #version :one',
           // Not locked: budget left, or the lockout that followed the last counted failure is over.
           ConditionExpression:
             'otpStep = :step AND otpConsumed = :false AND otpExpiresAt > :now AND (attribute_not_exists(failedAttempts) OR failedAttempts < :max OR attribute_not_exists(lastFailedAt) OR lastFailedAt <= :lockoutStart)',
-          ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE, '#version': 'version' },
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#ttl': TTL_ATTRIBUTE,
+            '#version': 'version',
+            '#change': HOLDER_CHANGE_ATTRIBUTE,
+          },
           ExpressionAttributeValues: {
             ':true': true,
             ':false': false,
@@ -299,7 +312,7 @@ export class DynamoDbPhoneRecordStore implements PhoneRecordStore {
     }
   }
 
-  endSessions(phoneNumber: string, args: { userId: string; sessionEpoch: number }): Promise<boolean> {
+  endSessions(phoneNumber: string, args: EndSessionsArgs): Promise<boolean> {
     return endUserSessions(this.client, this.tableName, phoneNumber, args);
   }
 

@@ -23,6 +23,13 @@ const ATTRIBUTES = [...TABLE_KEY_SCHEMA.map(({ AttributeName }) => AttributeName
 const ACTIVE_WAIT_SECONDS = 60;
 
 /**
+ * The stream the account events are read from, as the stack defines it: both images, since an event
+ * compares who held a number before and after. DynamoDB Local implements it; dynalite accepts the
+ * setting and has no stream (the local server says so).
+ */
+export const TABLE_STREAM = { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } as const;
+
+/**
  * Creates the table as the stack defines it (on-demand, pk/sk strings, the user index, TTL on `ttl`)
  * unless it exists, adds the index to a table kept from a version without it, then waits until it is
  * ACTIVE. For local engines and tests only: in AWS the stack owns the table.
@@ -36,6 +43,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
         KeySchema: [...TABLE_KEY_SCHEMA],
         AttributeDefinitions: ATTRIBUTES,
         GlobalSecondaryIndexes: [USER_INDEX_DEFINITION],
+        StreamSpecification: TABLE_STREAM,
       }),
     );
   } catch (error) {
@@ -47,7 +55,20 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     { TableName: tableName },
   );
   await addUserIndex(client, tableName);
+  await enableStream(client, tableName);
   await enableTimeToLive(client, tableName);
+}
+
+// A local data directory may hold the table from a version without the stream.
+async function enableStream(client: DynamoDBClient, tableName: string): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  if (Table?.StreamSpecification?.StreamEnabled) return;
+  try {
+    await client.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: TABLE_STREAM }));
+  } catch (error) {
+    // dynalite ignores the setting on create and refuses an update that sets only it: it has no streams.
+    if (!(error instanceof Error && error.name === 'ValidationException' && /Stream/.test(error.message))) throw error;
+  }
 }
 
 // A local data directory may hold the table from a version without the index.

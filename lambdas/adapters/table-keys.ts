@@ -73,6 +73,8 @@ export const DELETION_WITHHELD_ATTRIBUTES = [
   'otpStep',
   'otpExpiresAt',
   'otpConsumed',
+  // Written by the writes that change the holder, for the account events; nothing ever reads it.
+  'holderChange',
 ] as const;
 
 /** The one index: refresh families by user (`userKey` = `USER#<sub>`), keys only. */

@@ -1,3 +1,4 @@
+import type { Initiator } from './account-events.js';
 import { type Clock, epochSeconds, MAX_WRITE_TRIES } from './clock.js';
 import { AuthError } from './errors.js';
 import {
@@ -119,14 +120,21 @@ export interface AccountDeletion extends FamilyCleanup {
  * The passkeys after the write, not before: an enrolment's transaction checks that the user holds the
  * number, so one that commits after the record is vacated fails, and one that committed before it is
  * in the item this deletes. Deleted first, an enrolment landing in between would outlive the account.
+ * `by` (the user through `DELETE /me`, or an operator) is written with the record: the `UserDeleted`
+ * event's initiator.
  */
-export async function deleteAccount(deps: DeleteAccountDeps, subject: AccountSubject): Promise<AccountDeletion> {
+export async function deleteAccount(
+  deps: DeleteAccountDeps,
+  subject: AccountSubject,
+  by: Initiator,
+): Promise<AccountDeletion> {
   for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
     const now = epochSeconds(deps.clock);
     const { record, version } = await deps.records.get(subject.phoneNumber, now);
     if (!holdsNumber(record, subject)) throw new AuthError('invalid_token', { detail: 'account_gone' });
     // Conditioned on the version read: a login finishing meanwhile makes us read again.
-    if (await deps.records.save(planVacatedRecord(record, now, deps.policy), version)) {
+    const vacated = planVacatedRecord(record, now, deps.policy, { kind: 'deleted', by });
+    if (await deps.records.save(vacated, version)) {
       const passkeys = await deletePasskeysOf(deps.passkeys, subject.userId);
       const cleanup = { ...(await deleteFamiliesOf(deps.families, subject.userId)), ...passkeys };
       // Every change the user asked for still names it on the other number: withdraw each.
@@ -316,6 +324,7 @@ export async function confirmNumberChange(
       caller.record.user,
       now,
       deps.newTotpSecret?.() ?? newTotpSecret(),
+      subject.phoneNumber,
       caller.record.pendingChanges,
     );
     const { family, tokens } = await newSession(
@@ -324,7 +333,7 @@ export async function confirmNumberChange(
       moved.user?.sessionEpoch ?? 0,
     );
     const done = await deps.moves.moveUser({
-      vacated: planVacatedRecord(caller.record, now, policy),
+      vacated: planVacatedRecord(caller.record, now, policy, { kind: 'moved_out', to: phone.e164 }),
       fromVersion: caller.version,
       moved,
       toVersion: target.version,

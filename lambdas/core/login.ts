@@ -438,7 +438,14 @@ export async function provisionUser(
       ? { ...record.user, status: 'active' }
       : { userId: randomUUID(), totpSecret: newTotpSecret(), status: 'active', createdAt: now };
     const { retainUntil: _dropped, ...rest } = record;
-    if (await records.save({ ...rest, phoneNumber: phone.e164, user }, version)) {
+    // The marker makes this write the `UserCreated` event of an operator's user.
+    const created = {
+      ...rest,
+      phoneNumber: phone.e164,
+      user,
+      holderChange: { kind: 'created', by: 'operator' },
+    } as const;
+    if (await records.save(created, version)) {
       return record.user ? 'activated' : 'created';
     }
   }

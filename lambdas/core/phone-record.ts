@@ -1,3 +1,4 @@
+import type { HolderChange } from './account-events.js';
 import { DAY, HOUR } from './clock.js';
 import { AuthError } from './errors.js';
 import { totpStepAt } from './otp-code.js';
@@ -91,6 +92,13 @@ export interface PhoneRecord {
    * set for active users.
    */
   readonly retainUntil?: number;
+  /**
+   * Why this write changes who holds the number (deleted, moved, created by an operator, sessions
+   * ended), for the account events derived from the table's stream. Write-only: the store writes it
+   * with the record and never reads it back, so a later write of the record that changes no holder
+   * drops it and no stale reason can describe another write.
+   */
+  readonly holderChange?: HolderChange;
 }
 
 export function emptyRecord(phoneNumber: string): PhoneRecord {
@@ -312,9 +320,15 @@ export function planNumberChangeSend(
  * for a code. Deleting an account therefore cannot reset a number's send or attempt limits, and a
  * number whose account was deleted answers exactly like one that never had one.
  */
-export function planVacatedRecord(record: PhoneRecord, now: number, limits: SendLimits): PhoneRecord {
+export function planVacatedRecord(
+  record: PhoneRecord,
+  now: number,
+  limits: SendLimits,
+  holderChange: HolderChange & { kind: 'deleted' | 'moved_out' },
+): PhoneRecord {
   return {
     phoneNumber: record.phoneNumber,
+    holderChange,
     ...(record.lastStep === undefined ? {} : { lastStep: record.lastStep }),
     failedAttempts: record.failedAttempts,
     ...(record.lastFailedAt === undefined ? {} : { lastFailedAt: record.lastFailedAt }),
@@ -329,13 +343,15 @@ export function planVacatedRecord(record: PhoneRecord, now: number, limits: Send
  * secret, since steps are counted per number: with the old secret a code texted to the old number
  * could be valid again on the new one), the change code spent, the attempt count cleared as after any
  * successful code; its send history stays, so the move resets no limit. The user's other pending
- * number changes come along, so deleting the account later still withdraws them.
+ * number changes come along, so deleting the account later still withdraws them. `from`, the number
+ * the user leaves, is the move's marker (the account event's previous number).
  */
 export function planMovedRecord(
   to: PhoneRecord,
   user: UserAccount,
   now: number,
   totpSecret: string,
+  from: string,
   pendingChanges: readonly PendingChangeTarget[] = [],
 ): PhoneRecord {
   // The other changes the user asked for still name it: the user's new record must list them.
@@ -348,6 +364,7 @@ export function planMovedRecord(
     ...(to.lastStep === undefined ? {} : { lastStep: to.lastStep }),
     failedAttempts: 0,
     sendTimes: [...to.sendTimes],
+    holderChange: { kind: 'moved_in', from },
   };
 }
 

@@ -1,4 +1,5 @@
 import type { JWK } from 'jose';
+import type { Initiator } from './account-events.js';
 import type { NumberHolder, PhoneRecord } from './phone-record.js';
 import type { KeySet } from './signing-keys.js';
 import type { AuthMethod } from './tokens.js';
@@ -15,6 +16,13 @@ export type FailedAttemptOutcome =
   | { readonly outcome: 'counted'; readonly failedAttempts: number }
   /** The guard refused: the number is locked, or the record changed under us. Re-read and decide again. */
   | { readonly outcome: 'refused' };
+
+/** Whose sessions to end ({@link PhoneRecordStore.endSessions}), and who asked. */
+export interface EndSessionsArgs {
+  readonly userId: string;
+  readonly sessionEpoch: number;
+  readonly by: Initiator;
+}
 
 export interface ConsumeCodeArgs {
   readonly step: number;
@@ -66,9 +74,10 @@ export interface PhoneRecordStore {
   /**
    * Ends every session of the user holding the number ("sign out everywhere"): moves the user's
    * session epoch on, only if the number still belongs to `userId` at `sessionEpoch` (a session
-   * already ended cannot end newer ones). False when refused.
+   * already ended cannot end newer ones). False when refused. `by` is written with the epoch: the
+   * `SessionsRevoked` event's initiator.
    */
-  endSessions(phoneNumber: string, args: { userId: string; sessionEpoch: number }): Promise<boolean>;
+  endSessions(phoneNumber: string, args: EndSessionsArgs): Promise<boolean>;
   /** Withdraws the number change pending on `phoneNumber` if it is `userId`'s; nothing otherwise. */
   withdrawChange(phoneNumber: string, userId: string): Promise<void>;
 }

@@ -248,6 +248,7 @@ export async function logoutEverywhere(deps: LogoutEverywhereDeps, presented: st
   const ended = await deps.records.endSessions(family.phoneNumber, {
     userId: family.userId,
     sessionEpoch: family.sessionEpoch ?? 0,
+    by: 'user',
   });
   if (!ended) throw new AuthError('invalid_token', { detail: 'session_ended' });
   return { userId: family.userId };

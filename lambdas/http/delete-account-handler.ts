@@ -15,7 +15,7 @@ export function makeDeleteAccountHandler(deps: DeleteAccountDeps & RecentLoginDe
   return handleApi(telemetry, async (event) => {
     const subject = accountSubject(event);
     assertRecentLogin(deps, subject);
-    const cleanup = await deleteAccount(deps, subject);
+    const cleanup = await deleteAccount(deps, subject, 'user');
     telemetry.count(METRIC.accountDeleted);
     telemetry.logger.info('account deleted', { sub: subject.userId, families_deleted: cleanup.familiesDeleted });
     logFamilyCleanup(telemetry, cleanup);

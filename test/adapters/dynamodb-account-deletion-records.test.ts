@@ -93,8 +93,12 @@ describe('DynamoDbAccountDeletionRecords', () => {
     await full.save(fullRecord(phone), 0);
     const { record, version } = await deletion.get(phone, now);
 
-    expect(await deletion.save(planVacatedRecord(record, now, TEST_SEND_LIMITS), version)).toBe(true);
-    expect(await deletion.save(planVacatedRecord(record, now, TEST_SEND_LIMITS), version)).toBe(false);
+    expect(
+      await deletion.save(planVacatedRecord(record, now, TEST_SEND_LIMITS, { kind: 'deleted', by: 'user' }), version),
+    ).toBe(true);
+    expect(
+      await deletion.save(planVacatedRecord(record, now, TEST_SEND_LIMITS, { kind: 'deleted', by: 'user' }), version),
+    ).toBe(false);
 
     const item = await raw(phone);
     expect(item).toMatchObject({ version: 2, failedAttempts: 2, lastStep: 100, sendTimes: [now - 30] });

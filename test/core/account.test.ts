@@ -136,7 +136,11 @@ describe('deleteAccount', () => {
     const found = families();
 
     expect(
-      await deleteAccount({ records, families: found, passkeys: passkeyItem(), clock, policy: POLICY }, SUBJECT),
+      await deleteAccount(
+        { records, families: found, passkeys: passkeyItem(), clock, policy: POLICY },
+        SUBJECT,
+        'user',
+      ),
     ).toEqual({
       familiesDeleted: 2,
     });
@@ -148,6 +152,7 @@ describe('deleteAccount', () => {
       lastFailedAt: T0 - 10,
       sendTimes: [T0 - 5000],
       retainUntil: T0 + 86_400 + 900,
+      holderChange: { kind: 'deleted', by: 'user' },
     });
     expect(found.familyIdsOf).toHaveBeenCalledWith('user-1');
     expect(found.deleteFamilies).toHaveBeenCalledWith(['fam-a', 'fam-b']);
@@ -160,7 +165,11 @@ describe('deleteAccount', () => {
     ];
     const records = new MemoryRecords([{ ...holder(), pendingChanges }]);
     expect(
-      await deleteAccount({ records, families: families([]), passkeys: passkeyItem(), clock, policy: POLICY }, SUBJECT),
+      await deleteAccount(
+        { records, families: families([]), passkeys: passkeyItem(), clock, policy: POLICY },
+        SUBJECT,
+        'user',
+      ),
     ).toEqual({
       familiesDeleted: 0,
     });
@@ -177,6 +186,7 @@ describe('deleteAccount', () => {
       await deleteAccount(
         { records: failing, families: families([]), passkeys: passkeyItem(), clock, policy: POLICY },
         SUBJECT,
+        'user',
       ),
     ).toEqual({
       familiesDeleted: 0,
@@ -188,15 +198,24 @@ describe('deleteAccount', () => {
     const records = new MemoryRecords([holder()]);
     records.losing = 3;
     expect(
-      (await deleteAccount({ records, families: families(), passkeys: passkeyItem(), clock, policy: POLICY }, SUBJECT))
-        .familiesDeleted,
+      (
+        await deleteAccount(
+          { records, families: families(), passkeys: passkeyItem(), clock, policy: POLICY },
+          SUBJECT,
+          'user',
+        )
+      ).familiesDeleted,
     ).toBe(2);
     expect(records.saves).toBe(4);
 
     const busy = new MemoryRecords([holder()]);
     busy.losing = 4;
     await expect(
-      deleteAccount({ records: busy, families: families(), passkeys: passkeyItem(), clock, policy: POLICY }, SUBJECT),
+      deleteAccount(
+        { records: busy, families: families(), passkeys: passkeyItem(), clock, policy: POLICY },
+        SUBJECT,
+        'user',
+      ),
     ).rejects.toMatchObject({ code: 'rate_limited', retryAfterSeconds: 1 });
     expect(busy.record(OLD)?.user).toEqual(USER);
   });
@@ -207,7 +226,11 @@ describe('deleteAccount', () => {
     const failing = { familyIdsOf: vi.fn(async () => Promise.reject(broken)), deleteFamilies: vi.fn(async () => {}) };
 
     expect(
-      await deleteAccount({ records, families: failing, passkeys: passkeyItem(), clock, policy: POLICY }, SUBJECT),
+      await deleteAccount(
+        { records, families: failing, passkeys: passkeyItem(), clock, policy: POLICY },
+        SUBJECT,
+        'user',
+      ),
     ).toEqual({
       familiesDeleted: 0,
       cleanupError: broken,
@@ -223,7 +246,9 @@ describe('deleteAccount', () => {
       // The record is already vacated when the passkeys go: an enrolment after it fails its holder check.
       expect(records.record(OLD)?.user).toBeUndefined();
     });
-    expect(await deleteAccount({ records, families: families([]), passkeys, clock, policy: POLICY }, SUBJECT)).toEqual({
+    expect(
+      await deleteAccount({ records, families: families([]), passkeys, clock, policy: POLICY }, SUBJECT, 'user'),
+    ).toEqual({
       familiesDeleted: 0,
     });
     expect(passkeys.deletePasskeysOf.mock.calls).toEqual([['user-1']]);
@@ -234,7 +259,11 @@ describe('deleteAccount', () => {
     const broken = new Error('denied');
     const found = families();
     expect(
-      await deleteAccount({ records, families: found, passkeys: passkeyItem(broken), clock, policy: POLICY }, SUBJECT),
+      await deleteAccount(
+        { records, families: found, passkeys: passkeyItem(broken), clock, policy: POLICY },
+        SUBJECT,
+        'user',
+      ),
     ).toEqual({ familiesDeleted: 2, passkeyCleanupError: broken });
     expect(records.record(OLD)?.user).toBeUndefined();
     expect(found.deleteFamilies).toHaveBeenCalledWith(['fam-a', 'fam-b']);
@@ -244,7 +273,7 @@ describe('deleteAccount', () => {
     const records = new MemoryRecords([emptyRecord(OLD)]);
     const passkeys = passkeyItem();
     await expect(
-      deleteAccount({ records, families: families(), passkeys, clock, policy: POLICY }, SUBJECT),
+      deleteAccount({ records, families: families(), passkeys, clock, policy: POLICY }, SUBJECT, 'user'),
     ).rejects.toMatchObject({ code: 'invalid_token', detail: 'account_gone' });
     expect(records.saves).toBe(0);
     expect(passkeys.deletePasskeysOf).not.toHaveBeenCalled();
@@ -525,6 +554,7 @@ describe('confirmNumberChange', () => {
       failedAttempts: 0,
       sendTimes: [T0 - 5000],
       retainUntil: T0 + 86_400 + 900,
+      holderChange: { kind: 'moved_out', to: NEW },
     });
     expect(args?.moved).toEqual({
       phoneNumber: NEW,
@@ -533,6 +563,7 @@ describe('confirmNumberChange', () => {
       lastStep: totpStepAt(T0),
       failedAttempts: 0,
       sendTimes: [T0 - 30],
+      holderChange: { kind: 'moved_in', from: OLD },
     });
     const family = args?.family as RefreshFamily;
     expect(family).toMatchObject({ userId: 'user-1', phoneNumber: NEW, sessionEpoch: 1, generation: 0 });

@@ -962,6 +962,7 @@ describe('provisionUser', () => {
         status: 'active',
         createdAt: T0,
       },
+      holderChange: { kind: 'created', by: 'operator' },
     });
     expect(version).toBe(3);
   });
@@ -970,7 +971,9 @@ describe('provisionUser', () => {
     const records = scriptedRecords([record({ user: user('pending'), retainUntil: T0 + DAY })]);
 
     await expect(provisionUser(records, PHONE, new MovableClock(T0))).resolves.toBe('activated');
-    expect(records.save.mock.calls[0]?.[0]).toEqual(record({ user: user('active') }));
+    expect(records.save.mock.calls[0]?.[0]).toEqual(
+      record({ user: user('active'), holderChange: { kind: 'created', by: 'operator' } }),
+    );
   });
 
   it('leaves an active user as it is', async () => {

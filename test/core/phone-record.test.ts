@@ -418,7 +418,9 @@ describe('the number changes the user asked for (pendingChanges)', () => {
     ]);
     expect(planCallerCharge(withChanges, T, limits).pendingChanges).toEqual(pendingChanges);
     expect(planCallerCharge(emptyRecord('+919876543210'), T, limits)).not.toHaveProperty('pendingChanges');
-    expect(planVacatedRecord(withChanges, T, limits)).not.toHaveProperty('pendingChanges');
+    expect(planVacatedRecord(withChanges, T, limits, { kind: 'deleted', by: 'user' })).not.toHaveProperty(
+      'pendingChanges',
+    );
   });
 
   it('name as stale, and then forget, only changes whose code has certainly expired', () => {
@@ -438,10 +440,10 @@ describe('the number changes the user asked for (pendingChanges)', () => {
 
   it('follow the user to the number it moves to, less that number', () => {
     const both = [...pendingChanges, { phoneNumber: '+919876543212', requestedAt: T - 5 }];
-    const moved = planMovedRecord(emptyRecord('+919876543211'), user, T, 'NEW', both);
+    const moved = planMovedRecord(emptyRecord('+919876543211'), user, T, 'NEW', '+919876543210', both);
     expect(moved.pendingChanges).toEqual([{ phoneNumber: '+919876543212', requestedAt: T - 5 }]);
-    expect(planMovedRecord(emptyRecord('+919876543211'), user, T, 'NEW', pendingChanges)).not.toHaveProperty(
-      'pendingChanges',
-    );
+    expect(
+      planMovedRecord(emptyRecord('+919876543211'), user, T, 'NEW', '+919876543210', pendingChanges),
+    ).not.toHaveProperty('pendingChanges');
   });
 });

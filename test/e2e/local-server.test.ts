@@ -5,6 +5,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { runChangeNumberFlow } from '../../examples/client/change-number.js';
@@ -23,7 +25,9 @@ import {
   sendOtp,
   verifyOtp,
 } from '../../examples/client/otp-login-client.js';
+import { readLocalEndpoint } from '../../scripts/local-endpoint.js';
 import { loadContract, OPENAPI_FILE } from '../contract/openapi-contract.js';
+import { streamEventsOf } from '../helpers/stream-events.js';
 import { isLoopback, listeningSockets } from './listening-sockets.js';
 
 /**
@@ -32,6 +36,8 @@ import { isLoopback, listeningSockets } from './listening-sockets.js';
  * generate their code from cannot drift from what the server does.
  */
 const contract = loadContract();
+/** DynamoDB Local takes any credentials. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const run = promisify(execFile);
 
 /** `npm start` exactly as a developer runs it, on a free port, with its own data directory. */
@@ -135,6 +141,29 @@ async function latestCode(dataDir: string, phone: string): Promise<string> {
   return /\d{6}/.exec(entry?.message ?? '')?.[0] ?? '';
 }
 
+interface Envelope {
+  readonly id: string;
+  readonly source: string;
+  readonly 'detail-type': string;
+  readonly time: string;
+  readonly detail: { readonly event_id: string; readonly sub: string } & Record<string, unknown>;
+}
+
+/** The account events the server has appended, once `ready` holds of them (the poller runs every 250 ms). */
+async function eventsOnceThere(dataDir: string, ready: (events: Envelope[]) => boolean): Promise<Envelope[]> {
+  let events: Envelope[] = [];
+  for (let i = 0; i < 100; i++) {
+    const text = await readFile(join(dataDir, 'events.jsonl'), 'utf8').catch(() => '');
+    events = text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Envelope);
+    if (ready(events)) return events;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the expected events never came: ${JSON.stringify(events)}`);
+}
+
 /**
  * Every socket `npm start` and its children listen on: the server's own, then its engine's. Anyone on
  * the network could otherwise reach DynamoDB (TOTP secrets, any credentials accepted) or the API.
@@ -218,6 +247,38 @@ describe('npm start (local mode, embedded DynamoDB Local)', () => {
     const me = await get(`${server.url}/me`, { authorization: `Bearer ${verified.body.access}` });
     expect(me.status).toBe(200);
     expect(me.body).toEqual({ sub: expect.any(String), phone_number: phone, phone_number_verified: true });
+  });
+
+  it("appends each account event to events.jsonl as an EventBridge envelope and prints it: the seed user's and a login's UserCreated", async () => {
+    const newcomer = '+919876543201';
+    await post(`${server.url}/send-otp`, { phone_number: newcomer });
+    const verified = await post(`${server.url}/verify-otp`, {
+      phone_number: newcomer,
+      otp: await latestCode(server.dataDir, newcomer),
+    });
+    expect(verified.status).toBe(200);
+    const sub = JSON.parse(Buffer.from(String(verified.body.access).split('.')[1] ?? '', 'base64url').toString()).sub;
+
+    const events = await eventsOnceThere(server.dataDir, (all) => all.some((e) => e.detail.sub === sub));
+    const seeded = events.find((e) => e.detail.via === 'operator');
+    const login = events.find((e) => e.detail.sub === sub);
+    expect(seeded).toMatchObject({ source: 'otp-login', 'detail-type': 'UserCreated', detail: { country: 'US' } });
+    expect(login).toEqual({
+      id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+      source: 'otp-login',
+      'detail-type': 'UserCreated',
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      detail: {
+        event_id: expect.stringMatching(/:UserCreated$/),
+        sub,
+        time: login?.time,
+        country: 'IN',
+        via: 'login',
+      },
+    });
+    // The console line says what happened and to whom; no number (EVENTS_INCLUDE_PHONE_NUMBER is off).
+    expect(server.output()).toContain(`[account event] UserCreated of user ${sub} (IN)`);
+    expect(server.output()).not.toMatch(/\[account event\][^\n]*\+\d/);
   });
 
   it('runs the example client (examples/client) through the whole flow: send, verify, /me, refresh, logout', async () => {
@@ -477,6 +538,36 @@ describe('npm start (local mode, embedded DynamoDB Local)', () => {
     expect(huge.body.code).toBe('payload_too_large');
   });
 
+  it("writes no secret of the table's images (TOTP and change secrets, token hashes) into events.jsonl", async () => {
+    const running = await readLocalEndpoint(server.dataDir);
+    if (!running) throw new Error('npm start wrote no endpoint file');
+    const client = new DynamoDBClient({
+      endpoint: running.endpoint,
+      region: 'us-east-1',
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const stream = await streamEventsOf({ client, tableName: running.tableName, endpoint: running.endpoint });
+    try {
+      const secrets = new Set<string>();
+      for (const record of await stream.allRecords()) {
+        for (const raw of [record.dynamodb?.OldImage, record.dynamodb?.NewImage]) {
+          const image = raw ? (unmarshall(raw as never) as Record<string, unknown>) : {};
+          for (const name of ['totpSecret', 'changeSecret', 'headHash', 'previousHash']) {
+            if (typeof image[name] === 'string') secrets.add(image[name]);
+          }
+        }
+      }
+      // Users were created and logged in (the tests above also move numbers and rotate tokens).
+      expect(secrets.size).toBeGreaterThan(2);
+      const written = await readFile(join(server.dataDir, 'events.jsonl'), 'utf8');
+      expect(written.split('\n').filter(Boolean).length).toBeGreaterThan(1);
+      expect([...secrets].filter((secret) => written.includes(secret))).toEqual([]);
+    } finally {
+      stream.close();
+      client.destroy();
+    }
+  });
+
   it('keeps data across a restart, and stops cleanly on Ctrl-C', async () => {
     await post(`${server.url}/send-otp`, { phone_number: phone });
     const login = await post(`${server.url}/verify-otp`, {
@@ -492,6 +583,15 @@ describe('npm start (local mode, embedded DynamoDB Local)', () => {
 
     expect((await get(`${server.url}/.well-known/jwks.json`)).body).toEqual(jwksBefore);
     expect((await post(`${server.url}/token/refresh`, { refresh: login.body.refresh })).status).toBe(200);
+
+    // The poller goes on from its checkpoint: the next event comes, and none before it comes twice.
+    const eventsBefore = await eventsOnceThere(server.dataDir, () => true);
+    const later = '+919876543202';
+    await post(`${server.url}/send-otp`, { phone_number: later });
+    await post(`${server.url}/verify-otp`, { phone_number: later, otp: await latestCode(server.dataDir, later) });
+    const events = await eventsOnceThere(server.dataDir, (all) => all.length > eventsBefore.length);
+    expect(events.slice(0, eventsBefore.length)).toEqual(eventsBefore);
+    expect(new Set(events.map((e) => e.detail.event_id)).size).toBe(events.length);
   }, 90_000);
 });
 
@@ -520,6 +620,9 @@ describe('npm start with LOCAL_DYNAMODB_ENGINE=dynalite', () => {
         otp: await latestCode(server.dataDir, '+447911123456'),
       });
       expect(verified.status).toBe(200);
+      // No stream, so no events: said once at the start, and no file.
+      expect(server.output().match(/dynalite has no streams/g)).toHaveLength(1);
+      await expect(readFile(join(server.dataDir, 'events.jsonl'), 'utf8')).rejects.toThrow(/ENOENT/);
       if (process.platform === 'linux') await expectLoopbackOnly(server);
     } finally {
       await stopServer(server);
