@@ -32,7 +32,8 @@ export class ConfigError extends Error {
  * local server in its place); `appLinks` the one that serves `/.well-known/*`; `stack` none, nor the local server: the stack's API Gateway throttling
  * and alarms in AWS; the others as the function registry lists them (`recentLogin`: the routes that
  * can take an account away; `numberChangeNotice`: the one that completes a move; `passkeys`: the two
- * passkey functions).
+ * passkey functions; `claims`: the four that issue access tokens, and only when a claims hook is
+ * configured).
  */
 export type SettingGroup =
   | 'common'
@@ -48,6 +49,7 @@ export type SettingGroup =
   | 'httpApi'
   | 'appLinks'
   | 'passkeys'
+  | 'claims'
   | 'stack';
 
 export interface Setting<N extends string = string, T = unknown, G extends SettingGroup = SettingGroup> {
@@ -822,6 +824,19 @@ export const SETTINGS = {
     max: 100_000,
     doc: 'requests to `POST /passkey/options` and `POST /passkey/verify` together per client IP (IPv6: per /64) and hour, as `SEND_MAX_PER_IP_PER_HOUR` for codes; a sign-in is two',
   }),
+  claimsHookTimeoutMs: int('CLAIMS_HOOK_TIMEOUT_MS', 'claims', {
+    default: 1000,
+    min: 100,
+    max: 10_000,
+    doc: "how long the claims hook (the construct's `claims` function; `CLAIMS_HOOK` in `npm start`) may take to answer before the login, number change or refresh fails closed with `503 service_unavailable`",
+  }),
+  claimsHookFunctionArn: text('CLAIMS_HOOK_FUNCTION_ARN', 'claims', {
+    shownDefault: 'set by the stack (with `claims`)',
+    example: 'arn:aws:lambda:us-east-1:123456789012:function:claims',
+    doc: 'the claims function the four token-issuing functions invoke',
+    parse: (value) => value,
+    stackOwned: true,
+  }),
   sendOtpThrottlePerSecond: int('SEND_OTP_THROTTLE_PER_SECOND', 'stack', {
     default: 10,
     min: 1,
@@ -1061,6 +1076,11 @@ function parseRpIdFromIssuer(host: string): string {
       `The issuer's host ${host} cannot be a passkey RP ID (an IP address?): set WEBAUTHN_RP_ID, or give the API a domain`,
     );
   }
+}
+
+/** `CLAIMS_HOOK_TIMEOUT_MS`: the claims hook's deadline, in milliseconds. */
+export function parseClaimsHookTimeout(env: Env): number {
+  return parseSettings(env, 'claims').claimsHookTimeoutMs;
 }
 
 /** What the stack applies in AWS, around the functions: API Gateway's throttling and the SMS-volume alarm. */

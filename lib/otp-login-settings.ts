@@ -57,6 +57,12 @@ export interface OtpLoginSettings {
   readonly alarms?: AlarmSettings;
   /** Passkeys: the native apps that may use them for this domain. */
   readonly passkeys?: PasskeySettings;
+  /**
+   * `CLAIMS_HOOK_TIMEOUT_MS`: how long the `claims` function may take to answer before the login,
+   * number change or refresh fails closed (`503 service_unavailable`). Needs `claims`. Range 100-10000.
+   * @default 1000
+   */
+  readonly claimsHookTimeoutMs?: number;
 }
 
 /** Codes: their lifetime, wrong-code lockout, who may get one, and what the SMS carries for autofill. */
