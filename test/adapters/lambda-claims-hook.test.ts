@@ -1,6 +1,11 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InvokeCommand, LambdaClient, TooManyRequestsException } from '@aws-sdk/client-lambda';
+import {
+  InvokeCommand,
+  type InvokeCommandOutput,
+  LambdaClient,
+  TooManyRequestsException,
+} from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -18,7 +23,9 @@ const INPUT: ClaimsHookInput = {
   event: 'login',
 };
 const lambda = mockClient(LambdaClient);
-const payload = (value: string) => new TextEncoder().encode(value);
+// The SDK's blob adapter is a Uint8Array with helpers the adapter does not use.
+const payload = (value: string) =>
+  new TextEncoder().encode(value) as unknown as NonNullable<InvokeCommandOutput['Payload']>;
 
 afterAll(() => lambda.restore());
 
@@ -39,7 +46,8 @@ describe('lambdaClaimsHook', () => {
       InvocationType: 'RequestResponse',
       Payload: JSON.stringify(INPUT),
     });
-    expect(call?.args[1]).toEqual({ abortSignal: signal });
+    // The options `send` was given: the deadline's signal aborts the invoke.
+    expect((call?.args as unknown[] | undefined)?.[1]).toEqual({ abortSignal: signal });
   });
 
   it('fails on a function error without quoting its payload', async () => {
