@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import {
   askClaimsHook,
   type ClaimsHook,
@@ -12,6 +12,7 @@ import {
   RESERVED_CLAIMS,
 } from '../../lambdas/core/claims-hook.js';
 import { AuthError } from '../../lambdas/core/errors.js';
+import type { OtpLoginClaimsHookEvent } from '../../lib/index.js';
 
 const SUBJECT = { userId: 'user-1', phoneNumber: '+919876543210', amr: ['sms'] as const, authTime: 1_800_000_000 };
 const INPUT: ClaimsHookInput = {
@@ -124,6 +125,10 @@ describe('checkClaimsAnswer', () => {
 });
 
 describe('claimsHookInput', () => {
+  it('is the event type the package exports for a claims function', () => {
+    expectTypeOf<ClaimsHookInput>().toEqualTypeOf<OtpLoginClaimsHookEvent>();
+  });
+
   it('is exactly sub, phone_number, country, amr, auth_time and event', () => {
     expect(claimsHookInput(SUBJECT, 'login')).toStrictEqual(INPUT);
     expect(claimsHookInput({ ...SUBJECT, phoneNumber: '+12015550123', amr: ['hwk', 'user'] }, 'refresh')).toStrictEqual(
