@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { build } from 'esbuild';
 import { describe, expect, it, vi } from 'vitest';
 import { FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '../../lambdas/registry.js';
-import { lambdaEntry } from '../../lib/constructs/bundling.js';
+import { esbuildBuildOptions, lambdaEntry } from '../../lib/constructs/bundling.js';
 import { endpointUrlVariables, lambdaEntryName } from '../../lib/function-environment.js';
 import { OtpLogin, type OtpLoginProps } from '../../lib/otp-login.js';
 import { findings, roleStatements, type Statement } from './synth.js';
@@ -163,5 +166,44 @@ describe('the claims entries', () => {
     expect(endpointUrlVariables(FUNCTIONS['refresh-token'], 'sns', true)).toContain('AWS_ENDPOINT_URL_LAMBDA');
     expect(endpointUrlVariables(FUNCTIONS['refresh-token'], 'sns')).not.toContain('AWS_ENDPOINT_URL_LAMBDA');
     expect(endpointUrlVariables(FUNCTIONS.me, 'sns', true)).not.toContain('AWS_ENDPOINT_URL_LAMBDA');
+  });
+});
+
+describe('the bundles', () => {
+  /** The source files and packages with code in an entry's bundle, built with the stack's settings. */
+  async function bundledInputs(entry: string): Promise<string[]> {
+    const result = await build({
+      ...esbuildBuildOptions(lambdaEntry(entry), join(tmpdir(), 'otp-claims-bundle', entry, 'index.mjs')),
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    // Parsed is not bundled: esbuild follows every import, then tree-shaking drops what no code uses.
+    return Object.values(result.metafile.outputs).flatMap((output) =>
+      Object.entries(output.inputs)
+        .filter(([, input]) => input.bytesInOutput > 0)
+        .map(([file]) => file),
+    );
+  }
+  const lambdaClient = (inputs: readonly string[]) => inputs.filter((i) => i.includes('@aws-sdk/client-lambda/'));
+  const claimsCode = (inputs: readonly string[]) =>
+    inputs.filter((i) => /lambdas\/(core\/claims-hook|adapters\/lambda-claims-hook)\.ts$/.test(i));
+
+  it.each(HOOKED)(
+    '%s, as deployed without claims, holds neither the Lambda client nor the claims code',
+    async (name) => {
+      const inputs = await bundledInputs(name);
+      expect(lambdaClient(inputs)).toEqual([]);
+      expect(claimsCode(inputs)).toEqual([]);
+    },
+  );
+
+  it('refresh-token-claims holds both', async () => {
+    const inputs = await bundledInputs('refresh-token-claims');
+    expect(lambdaClient(inputs).length).toBeGreaterThan(0);
+    expect(claimsCode(inputs).sort()).toEqual([
+      'lambdas/adapters/lambda-claims-hook.ts',
+      'lambdas/core/claims-hook.ts',
+    ]);
   });
 });
