@@ -3,6 +3,7 @@
  * functions' code under lambdas/, the constructs inside) ships built and is not part of it; the
  * package's build checks that these declarations name no module but aws-cdk-lib and constructs.
  */
+export type { OtpLoginClaimsHookEvent, OtpLoginClaimsHookResult } from './claims-hook-types.js';
 export type { OtpAlarmThresholds } from './constructs/alarm-thresholds.js';
 export { type OtpJwtAuthorizerProps, otpJwtAuthorizer } from './constructs/jwt-authorizer.js';
 export type { OtpApiDomain } from './constructs/otp-api-domain.js';
