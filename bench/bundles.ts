@@ -3,7 +3,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { END_USER_MESSAGING_CLIENT_CONFIG, SNS_CLIENT_CONFIG } from '../lambdas/functions/lambda-runtime.js';
+import {
+  END_USER_MESSAGING_CLIENT_CONFIG,
+  LAMBDA_CLIENT_CONFIG,
+  SNS_CLIENT_CONFIG,
+} from '../lambdas/functions/lambda-runtime.js';
 import { FUNCTION_NAMES, FUNCTIONS, type FunctionName } from '../lambdas/registry.js';
 import { buildBundle, esbuildBuildOptions, lambdaEntry } from '../lib/constructs/bundling.js';
 import { NARROW_WEBAUTHN_ENTRIES } from '../lib/constructs/narrow-webauthn.js';
@@ -11,9 +15,25 @@ import { NARROW_WEBAUTHN_ENTRIES } from '../lib/constructs/narrow-webauthn.js';
 /** Bundles, events and other scratch files of a run (gitignored). */
 export const BUILD_DIR = fileURLToPath(new URL('./.build/', import.meta.url));
 
-export type SdkClient = 'dynamodb' | 'sns' | 'end-user-messaging' | 'secrets-manager';
+export type SdkClient = 'dynamodb' | 'sns' | 'end-user-messaging' | 'secrets-manager' | 'lambda';
+/** The functions that ask a claims hook when the construct has `claims` (lambdas/registry.ts). */
+const CLAIMS_FUNCTIONS = FUNCTION_NAMES.filter((name) => FUNCTIONS[name].claimsHook);
 /** `lambdas/functions/<name>.ts` */
-export type EntryName = FunctionName | 'send-otp-end-user-messaging' | 'rotate-signing-key' | 'derive-account-events';
+export type EntryName =
+  | FunctionName
+  | 'send-otp-end-user-messaging'
+  | 'rotate-signing-key'
+  | 'derive-account-events'
+  | `${FunctionName}-claims`
+  | 'verify-phone-number-end-user-messaging-claims';
+
+/** The function an entry serves: a variant's base name (`verify-phone-number-end-user-messaging-claims` serves `verify-phone-number`). */
+export function functionOfEntry(name: EntryName): FunctionName | 'rotate-signing-key' | 'derive-account-events' {
+  return name.replace(/(-end-user-messaging)?(-claims)?$/, '') as
+    | FunctionName
+    | 'rotate-signing-key'
+    | 'derive-account-events';
+}
 
 /** What a floor entry imports and constructs for each client: the same as the Lambda entries do. */
 const FLOOR_CODE: Record<SdkClient, { imports: string; construct: string }> = {
@@ -35,6 +55,10 @@ const FLOOR_CODE: Record<SdkClient, { imports: string; construct: string }> = {
     imports: "import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
     construct: 'new SecretsManagerClient({})',
   },
+  lambda: {
+    imports: "import { LambdaClient } from '@aws-sdk/client-lambda';",
+    construct: `new LambdaClient(${JSON.stringify(LAMBDA_CLIENT_CONFIG)})`,
+  },
 };
 
 /**
@@ -55,6 +79,16 @@ export const HANDLERS: readonly { readonly name: EntryName; readonly clients: re
   { name: 'send-otp-end-user-messaging', clients: ['dynamodb', 'end-user-messaging'] },
   { name: 'rotate-signing-key', clients: ['dynamodb', 'secrets-manager'] },
   { name: 'derive-account-events', clients: [] },
+  // The token-issuing functions as the stack bundles them with a claims hook: the Lambda client on top.
+  ...CLAIMS_FUNCTIONS.map((name) => {
+    const { sms } = FUNCTIONS[name];
+    const clients: SdkClient[] = ['dynamodb', ...(sms ? (['sns'] as const) : []), 'secrets-manager', 'lambda'];
+    return { name: `${name}-claims` as const, clients };
+  }),
+  {
+    name: 'verify-phone-number-end-user-messaging-claims',
+    clients: ['dynamodb', 'end-user-messaging', 'secrets-manager', 'lambda'],
+  },
 ];
 
 export interface Bundle {

@@ -157,8 +157,12 @@ export async function countImportInstructions(
  */
 function importEnv(homeDir: string, key: string): NodeJS.ProcessEnv {
   return {
-    // The End User Messaging entry refuses to start under the default provider's setting.
-    ...(key.endsWith('-end-user-messaging') ? { SMS_PROVIDER: 'end-user-messaging' } : {}),
+    // The End User Messaging entries refuse to start under the default provider's setting.
+    ...(key.includes('-end-user-messaging') ? { SMS_PROVIDER: 'end-user-messaging' } : {}),
+    // The claims entries need the function they invoke (the stack sets it with `claims`).
+    ...(key.endsWith('-claims')
+      ? { CLAIMS_HOOK_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:bench' }
+      : {}),
     PATH: process.env.PATH,
     HOME: homeDir,
     AWS_REGION: 'eu-west-1',

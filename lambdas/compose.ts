@@ -25,6 +25,7 @@ import {
   ENV,
   type Env,
   parseAppLinks,
+  parseClaimsHookTimeout,
   parseKeyCacheSeconds,
   parseNumberChangeNotice,
   parseOtpConfig,
@@ -35,6 +36,7 @@ import {
   parseTokenConfig,
   requireString,
 } from './config.js';
+import { type ClaimsHook, type ExtraClaimsSource, extraClaimsFromHook } from './core/claims-hook.js';
 import type { Clock } from './core/clock.js';
 import type { SigningKeySource, SmsSender } from './core/ports.js';
 import type { SmsTemplateReport } from './core/sms-message.js';
@@ -44,6 +46,7 @@ import { makeChangePhoneNumberHandler } from './http/change-phone-number-handler
 import { makeDeleteAccountHandler } from './http/delete-account-handler.js';
 import { makeLogoutHandler } from './http/logout-handler.js';
 import { makeMeHandler } from './http/me-handler.js';
+import { METRIC } from './http/metric-names.js';
 import { makeNotFoundHandler } from './http/not-found-handler.js';
 import { makePasskeySignInHandler } from './http/passkey-sign-in-handler.js';
 import { makePasskeysHandler } from './http/passkeys-handler.js';
@@ -66,6 +69,11 @@ export interface Runtime {
   /** The private signing keys as stored; cached here for KEY_CACHE_SECONDS. */
   readonly keys: SigningKeySource;
   readonly sms: SmsSender;
+  /**
+   * The app's claims hook ({@link composeClaimsHook}), for the four functions that issue access
+   * tokens; absent when none is configured.
+   */
+  readonly claims?: ExtraClaimsSource;
 }
 
 type Base = Pick<Runtime, 'env' | 'clock' | 'telemetry'>;
@@ -99,6 +107,24 @@ function logSmsTemplates(reports: readonly SmsTemplateReport[], telemetry: Telem
   }
 }
 
+/**
+ * The claims hook as the sessions ask it: within `CLAIMS_HOOK_TIMEOUT_MS`, each failure counted and
+ * logged (why, never a claim). Called by the claims entries and the local server only, so the other
+ * bundles hold none of it.
+ */
+export function composeClaimsHook(runtime: Base, hook: ClaimsHook): ExtraClaimsSource {
+  const timeoutMs = parseClaimsHookTimeout(runtime.env);
+  return extraClaimsFromHook(hook, { timeoutMs }, (failure) => {
+    runtime.telemetry.count(METRIC.claimsHookFailed);
+    runtime.telemetry.logger.warn('claims hook failed', { reason: failure.reason });
+  });
+}
+
+/** The hook, for the composers of the functions that issue tokens. */
+function claimsOf(runtime: Pick<Runtime, 'claims'>): Pick<Runtime, 'claims'> {
+  return runtime.claims ? { claims: runtime.claims } : {};
+}
+
 export function composeSendOtp(runtime: Base & Pick<Runtime, 'documents' | 'sms'>): ApiHandler {
   const { documents, tableName } = table(runtime);
   const { policy, templates } = parseOtpConfigReporting(runtime.env);
@@ -119,7 +145,7 @@ export function composeSendOtp(runtime: Base & Pick<Runtime, 'documents' | 'sms'
   );
 }
 
-export function composeVerifyOtp(runtime: Base & Pick<Runtime, 'documents' | 'keys'>): ApiHandler {
+export function composeVerifyOtp(runtime: Base & Pick<Runtime, 'documents' | 'keys' | 'claims'>): ApiHandler {
   const { documents, tableName } = table(runtime);
   return mounted(
     runtime,
@@ -131,13 +157,14 @@ export function composeVerifyOtp(runtime: Base & Pick<Runtime, 'documents' | 'ke
         clock: runtime.clock,
         policy: parseOtpConfig(runtime.env),
         sessions: parseTokenConfig(runtime.env),
+        ...claimsOf(runtime),
       },
       runtime.telemetry,
     ),
   );
 }
 
-export function composeRefreshToken(runtime: Base & Pick<Runtime, 'documents' | 'keys'>): ApiHandler {
+export function composeRefreshToken(runtime: Base & Pick<Runtime, 'documents' | 'keys' | 'claims'>): ApiHandler {
   const { documents, tableName } = table(runtime);
   return mounted(
     runtime,
@@ -148,6 +175,7 @@ export function composeRefreshToken(runtime: Base & Pick<Runtime, 'documents' | 
         keys: cachedKeys(runtime),
         clock: runtime.clock,
         sessions: parseTokenConfig(runtime.env),
+        ...claimsOf(runtime),
       },
       runtime.telemetry,
     ),
@@ -219,7 +247,9 @@ export function composeChangePhoneNumber(runtime: Base & Pick<Runtime, 'document
 }
 
 /** Texts the old number once the move is done, so it is given the SMS sender too. */
-export function composeVerifyPhoneNumber(runtime: Base & Pick<Runtime, 'documents' | 'keys' | 'sms'>): ApiHandler {
+export function composeVerifyPhoneNumber(
+  runtime: Base & Pick<Runtime, 'documents' | 'keys' | 'sms' | 'claims'>,
+): ApiHandler {
   const { documents, tableName } = table(runtime);
   const notice = parseNumberChangeNotice(runtime.env);
   logSmsTemplates(notice.reports, runtime.telemetry);
@@ -237,6 +267,7 @@ export function composeVerifyPhoneNumber(runtime: Base & Pick<Runtime, 'document
         clock: runtime.clock,
         policy: parseOtpConfig(runtime.env),
         sessions: parseTokenConfig(runtime.env),
+        ...claimsOf(runtime),
         recentLoginMaxAgeSeconds: parseRecentLoginMaxAge(runtime.env),
       },
       runtime.telemetry,
@@ -248,7 +279,7 @@ export function composeVerifyPhoneNumber(runtime: Base & Pick<Runtime, 'document
  * Public: both routes count in the IP's passkey window (apart from the send window), and verify reads
  * the passkeys and the number's holder before its one transaction.
  */
-export function composePasskeySignIn(runtime: Base & Pick<Runtime, 'documents' | 'keys'>): ApiHandler {
+export function composePasskeySignIn(runtime: Base & Pick<Runtime, 'documents' | 'keys' | 'claims'>): ApiHandler {
   const { documents, tableName } = table(runtime);
   const config = parsePasskeyConfig(runtime.env);
   return mounted(
@@ -264,6 +295,7 @@ export function composePasskeySignIn(runtime: Base & Pick<Runtime, 'documents' |
         keys: cachedKeys(runtime),
         clock: runtime.clock,
         sessions: parseTokenConfig(runtime.env),
+        ...claimsOf(runtime),
         passkeys: {
           rpId: config.rpId,
           origins: config.origins,

@@ -32,7 +32,8 @@ export class ConfigError extends Error {
  * local server in its place); `appLinks` the one that serves `/.well-known/*`; `stack` none, nor the local server: the stack's API Gateway throttling
  * and alarms in AWS; the others as the function registry lists them (`recentLogin`: the routes that
  * can take an account away; `numberChangeNotice`: the one that completes a move; `passkeys`: the two
- * passkey functions).
+ * passkey functions; `claims`: the four that issue access tokens, and only when a claims hook is
+ * configured).
  */
 export type SettingGroup =
   | 'common'
@@ -49,6 +50,7 @@ export type SettingGroup =
   | 'appLinks'
   | 'passkeys'
   | 'events'
+  | 'claims'
   | 'stack';
 
 export interface Setting<N extends string = string, T = unknown, G extends SettingGroup = SettingGroup> {
@@ -854,6 +856,19 @@ export const SETTINGS = {
     doc: "`true`: account events carry the user's phone number (`phone_number`, `previous_phone_number`); off by default, since a bus is read by many",
     parse: (value) => parseFlag('EVENTS_INCLUDE_PHONE_NUMBER', value),
   }),
+  claimsHookTimeoutMs: int('CLAIMS_HOOK_TIMEOUT_MS', 'claims', {
+    default: 1000,
+    min: 100,
+    max: 10_000,
+    doc: "how long the claims hook (the construct's `claims` function; `CLAIMS_HOOK` in `npm start`) may take to answer before the login, number change or refresh fails closed with `503 service_unavailable`",
+  }),
+  claimsHookFunctionArn: text('CLAIMS_HOOK_FUNCTION_ARN', 'claims', {
+    shownDefault: 'set by the stack (with `claims`)',
+    example: 'arn:aws:lambda:us-east-1:123456789012:function:claims',
+    doc: 'the claims function the four token-issuing functions invoke',
+    parse: (value) => value,
+    stackOwned: true,
+  }),
   sendOtpThrottlePerSecond: int('SEND_OTP_THROTTLE_PER_SECOND', 'stack', {
     default: 10,
     min: 1,
@@ -1093,6 +1108,11 @@ function parseRpIdFromIssuer(host: string): string {
       `The issuer's host ${host} cannot be a passkey RP ID (an IP address?): set WEBAUTHN_RP_ID, or give the API a domain`,
     );
   }
+}
+
+/** `CLAIMS_HOOK_TIMEOUT_MS`: the claims hook's deadline, in milliseconds. */
+export function parseClaimsHookTimeout(env: Env): number {
+  return parseSettings(env, 'claims').claimsHookTimeoutMs;
 }
 
 /** What the stack applies in AWS, around the functions: API Gateway's throttling and the SMS-volume alarm. */

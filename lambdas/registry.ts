@@ -13,7 +13,10 @@ import {
 import type { SettingGroup } from './config.js';
 
 /** Groups of settings a function may be given (lambdas/config.ts); the others follow from its other fields. */
-export type SettingsGroup = Exclude<SettingGroup, 'common' | 'table' | 'signingKey' | 'rotation' | 'httpApi' | 'stack'>;
+export type SettingsGroup = Exclude<
+  SettingGroup,
+  'common' | 'table' | 'signingKey' | 'rotation' | 'httpApi' | 'stack' | 'claims'
+>;
 
 export interface RouteSpec {
   readonly method: 'GET' | 'POST' | 'DELETE';
@@ -43,6 +46,11 @@ export interface FunctionSpec {
   readonly sms: boolean;
   /** Settings it is given, beyond ISSUER and AUDIENCE, which every function gets. */
   readonly settings: readonly SettingsGroup[];
+  /**
+   * Issues access tokens, so asks the claims hook when one is configured (the `claims` settings, the
+   * invoke grant and the `-claims` entry come with it).
+   */
+  readonly claimsHook?: true;
 }
 
 /** Where a Django-era client's trailing-slash spelling is still served (shipped apps call both). */
@@ -116,6 +124,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     signingKey: true,
     sms: false,
     settings: ['otp', 'tokens', 'keys'],
+    claimsHook: true,
   },
   'refresh-token': {
     description: 'POST /token/refresh: rotates a refresh token',
@@ -127,6 +136,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     signingKey: true,
     sms: false,
     settings: ['tokens', 'keys'],
+    claimsHook: true,
   },
   logout: {
     description: 'POST /logout: revokes a refresh token family, or every session of its user',
@@ -190,6 +200,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     // One SMS per completed move: the notice to the old number.
     sms: true,
     settings: ['otp', 'sms', 'tokens', 'keys', 'recentLogin', 'numberChangeNotice'],
+    claimsHook: true,
   },
   'passkey-sign-in': {
     description: 'POST /passkey/options, /passkey/verify: signs in with a passkey',
@@ -209,6 +220,7 @@ export const FUNCTIONS: Readonly<Record<FunctionName, FunctionSpec>> = {
     signingKey: true,
     sms: false,
     settings: ['tokens', 'keys', 'passkeys'],
+    claimsHook: true,
   },
   passkeys: {
     description: "/me/passkeys*: enrols, lists and removes the passkeys of the token's user",

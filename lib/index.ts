@@ -19,6 +19,7 @@ export type {
   UserCreatedDetail,
   UserDeletedDetail,
 } from '../lambdas/core/account-events.js';
+export type { OtpLoginClaimsHookEvent, OtpLoginClaimsHookResult } from './claims-hook-types.js';
 export type { OtpAlarmThresholds } from './constructs/alarm-thresholds.js';
 export { type OtpJwtAuthorizerProps, otpJwtAuthorizer } from './constructs/jwt-authorizer.js';
 export type { OtpApiDomain } from './constructs/otp-api-domain.js';

@@ -59,6 +59,12 @@ export interface OtpLoginSettings {
   readonly passkeys?: PasskeySettings;
   /** Account events on EventBridge (docs/events.md): their source, and whether they carry the number. */
   readonly events?: EventSettings;
+  /**
+   * `CLAIMS_HOOK_TIMEOUT_MS`: how long the `claims` function may take to answer before the login,
+   * number change or refresh fails closed (`503 service_unavailable`). Needs `claims`. Range 100-10000.
+   * @default 1000
+   */
+  readonly claimsHookTimeoutMs?: number;
 }
 
 /** Codes: their lifetime, wrong-code lockout, who may get one, and what the SMS carries for autofill. */

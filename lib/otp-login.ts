@@ -6,7 +6,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { type Grant, type IGrantable, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
-import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -15,6 +15,7 @@ import {
   configNamesOf,
   ENV,
   type Env,
+  parseClaimsHookTimeout,
   parseHttpApiConfig,
   parseOtpConfig,
   parseRotationTiming,
@@ -123,6 +124,20 @@ export interface OtpLoginProps extends OtpLoginSettings {
    * @default - the account's default event bus in the stack's region
    */
   readonly eventBus?: IEventBus;
+  /**
+   * Your claims function: extra claims in the access token (a tenant, a role, a plan). Invoked
+   * synchronously at every login (SMS code or passkey), number change and refresh, after the proof
+   * is checked and before anything is spent, with `{sub, phone_number, country, amr, auth_time,
+   * event}` (`event`: `login`, `number_change` or `refresh`); it answers `{"claims": {...}}`. A
+   * reserved claim (`iss`, `sub`, `aud`, `exp`, `iat`, `nbf`, `jti`, `token_use`, `phone_number`,
+   * `session_epoch`, `auth_time`, `amr`, `kid`), more than 2048 bytes of claims as JSON, an error or
+   * no answer within `claimsHookTimeoutMs` fails the request closed: `503 service_unavailable` with
+   * `Retry-After: 5`, nothing issued or spent. The four functions that issue tokens may invoke
+   * exactly this function, and their timeout grows by the hook's deadline; the others never load the
+   * Lambda client. An alarm watches the failures.
+   * @default - no claims hook: the access token carries the fixed claims only
+   */
+  readonly claims?: IFunction;
 }
 
 /**
@@ -186,6 +201,9 @@ export class OtpLogin extends Construct {
       throw new Error(`${this.node.path}: production must be true or false`);
     }
     refuseUnknownProps(this, props);
+    if (props.claimsHookTimeoutMs !== undefined && !props.claims) {
+      throw new Error(`${this.node.path}: claimsHookTimeoutMs needs claims, the function it is the deadline of`);
+    }
     validateAlarmProps(this, props.alarms);
     this.serviceName =
       id === 'Default' ? SERVICE_NAME : `${SERVICE_NAME}-${this.node.path.replace(/[^A-Za-z0-9]+/g, '-')}`;
@@ -281,6 +299,7 @@ export class OtpLogin extends Construct {
         : {}),
       thresholds: { otpSentPerHour: limits.smsVolumeAlarmPerHour, ...definedOnly(alarmProps?.thresholds ?? {}) },
       ...(alarmProps?.topic ? { alarmActions: [new SnsAction(alarmProps.topic)] } : {}),
+      claimsHook: props.claims !== undefined,
     });
     this.alarms = alarms.node.findAll().filter((child): child is Alarm => child instanceof AlarmClass);
     this.parts = { api, table, signingKey, alarms, accountEvents };
@@ -321,20 +340,25 @@ export class OtpLogin extends Construct {
     if (needs.table !== null) environment[ENV.tableName] = table.tableName;
     if (needs.signingKey) environment[ENV.signingKeySecretId] = signingKey.secretArn;
     const sms = parseSmsConfig(config);
-    for (const key of endpointUrlVariables(needs, sms.smsProvider)) environment[key] = '';
+    // Only the functions that issue tokens, and only with a hook, get its settings, grant and entry.
+    const claims = needs.claimsHook ? props.claims : undefined;
+    for (const key of endpointUrlVariables(needs, sms.smsProvider, claims !== undefined)) environment[key] = '';
     // Every setting the function reads is declared, blank when unset (blank takes the default in
     // lambdas/config.ts), so `sam local --env-vars` can set it. Production refuses test numbers, so
     // there a function has no TEST_PHONE_NUMBERS to fill in, not even an empty one.
-    for (const key of configNamesOf(needs.settings)) {
+    if (claims) environment[ENV.claimsHookFunctionArn] = claims.functionArn;
+    for (const key of configNamesOf([...needs.settings, ...(claims ? (['claims'] as const) : [])])) {
       if (props.production && key === ENV.testPhoneNumbers) continue;
       const value = config[key];
       environment[key] = value !== undefined && value.trim() !== '' ? value : '';
     }
 
     const fn = new NodeFunction(this, functionConstructId(name), {
-      entryName: lambdaEntryName(name, needs, sms.smsProvider),
+      entryName: lambdaEntryName(name, needs, sms.smsProvider, claims !== undefined),
       description: needs.description,
       environment,
+      // The hook's deadline comes on top of the usual 10 s, so a slow hook answers 503, never a timeout.
+      ...(claims ? { timeout: Duration.seconds(10 + Math.ceil(parseClaimsHookTimeout(config) / 1000)) } : {}),
       logRemovalPolicy,
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
@@ -344,6 +368,16 @@ export class OtpLogin extends Construct {
     (fn.node.defaultChild as CfnResource).addMetadata('SamResourceId', `${instance}${functionConstructId(name)}`);
     if (needs.table !== null) table.grantItemAccess(fn, needs.table, needs.readable);
     if (needs.signingKey) signingKey.grantRead(fn);
+    if (claims) {
+      // This function and no qualifier of it (IFunction.grantInvoke would add `:*`, every version).
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          sid: 'InvokeClaimsHook',
+          actions: ['lambda:InvokeFunction'],
+          resources: [claims.functionArn],
+        }),
+      );
+    }
     // Exactly the chosen provider's action, never both.
     if (needs.sms && sms.smsProvider === 'sns') {
       fn.addToRolePolicy(
@@ -423,7 +457,7 @@ function refuseTestNumbersInProduction(config: Env, production: boolean): void {
 
 /** The props that are not settings, by group (the settings' own come from SETTING_PROP_PATHS). */
 const CONSTRUCT_PROPS: Readonly<Record<string, readonly string[]>> = {
-  '': ['production', 'domain', 'keys', 'alarms', 'logRetention', 'tableRemovalPolicy', 'eventBus'],
+  '': ['production', 'domain', 'keys', 'alarms', 'logRetention', 'tableRemovalPolicy', 'eventBus', 'claims'],
   keys: ['rotationDays'],
   alarms: ['topic', 'smsMonthlyBudgetUsd', 'thresholds'],
 };

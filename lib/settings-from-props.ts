@@ -156,6 +156,7 @@ const PROPS: { readonly [N in ConfigName]: PropMapping<Parsed<N>> } = {
   PASSKEY_CHALLENGE_TTL_SECONDS: at('passkeys', 'challengeTtlSeconds', whole),
   PASSKEYS_PER_USER_MAX: at('passkeys', 'perUserMax', whole),
   PASSKEY_MAX_PER_IP_PER_HOUR: at('passkeys', 'maxPerIpPerHour', whole),
+  CLAIMS_HOOK_TIMEOUT_MS: top('claimsHookTimeoutMs', whole),
   OTP_TTL_SECONDS: at('otp', 'ttlSeconds', whole),
   OTP_MAX_ATTEMPTS: at('otp', 'maxAttempts', whole),
   OTP_LOCKOUT_SECONDS: at('otp', 'lockoutSeconds', whole),

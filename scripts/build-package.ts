@@ -24,7 +24,10 @@ const DIST = join(PROJECT_ROOT, 'dist');
 // Shared by the entries, not one itself.
 const NOT_ENTRIES = new Set(['lambda-runtime.ts']);
 
-/** Every file of lambdas/functions that is a Lambda entry: each route's function, each SMS variant, the rotation. */
+/**
+ * Every file of lambdas/functions that is a Lambda entry: each route's function, each SMS variant,
+ * each claims variant (`-claims`, the construct's pick with `claims`), the rotation.
+ */
 export function functionEntries(): string[] {
   return readdirSync(join(PROJECT_ROOT, 'lambdas', 'functions'))
     .filter((file) => file.endsWith('.ts') && !NOT_ENTRIES.has(file))

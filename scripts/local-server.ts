@@ -16,10 +16,11 @@ import { DynamoDbPublicJwksStore } from '../lambdas/adapters/dynamodb-public-jwk
 import { ensureTable } from '../lambdas/adapters/dynamodb-table.js';
 import { FileKeySource } from '../lambdas/adapters/file-key-source.js';
 import { OutboxSmsSender } from '../lambdas/adapters/outbox-sms-sender.js';
-import { composeHandlers } from '../lambdas/compose.js';
+import { composeClaimsHook, composeHandlers } from '../lambdas/compose.js';
 import {
   ENV,
   type Env,
+  parseClaimsHookTimeout,
   parseHttpApiConfig,
   parseKeyCacheSeconds,
   parseSettings,
@@ -35,6 +36,7 @@ import { type FunctionName, matchRoute } from '../lambdas/http/routes.js';
 import { createTelemetry, redact } from '../lambdas/http/telemetry.js';
 import type { DynamoDbEngine, DynamoDbEngineName } from './dynamodb-engine.js';
 import { authorizeJwt } from './local-authorizer.js';
+import { CLAIMS_HOOK_VARIABLE, loadClaimsHookModule } from './local-claims-hook.js';
 import { demoUrl, isDemoPath, serveDemo } from './local-demo.js';
 import {
   LOCAL_ENDPOINT_FILE,
@@ -89,6 +91,11 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const tableName = env[ENV.tableName] || 'otp-login-local';
   // API Gateway's CORS configuration in AWS; here the server plays API Gateway's part.
   const { allowedOrigins } = parseHttpApiConfig(env);
+  // Loaded before anything starts, so a wrong path stops `npm start` at once, saying which.
+  const claimsPath = env[CLAIMS_HOOK_VARIABLE]?.trim();
+  const claimsHook = claimsPath ? await loadClaimsHookModule(claimsPath) : undefined;
+  if (claimsHook)
+    log(`claims hook: ${claimsPath} (${CLAIMS_HOOK_VARIABLE}), deadline ${parseClaimsHookTimeout(env)} ms`);
 
   // Local defaults for what the stack sets in AWS; the SDK needs a region and some credentials.
   process.env.AWS_REGION ||= 'us-east-1';
@@ -171,14 +178,16 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       log,
     });
 
+    const telemetry = createTelemetry();
     const handlers: Record<FunctionName, ApiHandler> = {
       ...composeHandlers({
         env: settings,
         clock,
-        telemetry: createTelemetry(),
+        telemetry,
         documents,
         keys: fileKeys,
         sms: new OutboxSmsSender(outboxFile, log),
+        ...(claimsHook ? { claims: composeClaimsHook({ env: settings, clock, telemetry }, claimsHook) } : {}),
       }),
       ...options.handlers,
     };

@@ -1195,6 +1195,27 @@ export interface components {
             };
         };
         /**
+         * @description Retry after `Retry-After` seconds, for any reason `ServiceUnavailable` gives, and one more:
+         *     with a claims hook configured (the construct's `claims`; `CLAIMS_HOOK` locally), the hook
+         *     failed (`Retry-After: 5`): it threw, did not answer within `CLAIMS_HOOK_TIMEOUT_MS`, answered
+         *     anything but `{"claims": {...}}`, set a reserved claim, or more than 2048 bytes of claims.
+         *     Nothing was issued and nothing spent: the same code, passkey assertion or refresh token works
+         *     on retry, with no new SMS.
+         */
+        TokensUnavailable: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "Cache-Control": components["headers"]["CacheControlNoStoreFromService"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": (components["schemas"]["Error"] & {
+                    /** @constant */
+                    code?: "service_unavailable";
+                }) | components["schemas"]["GatewayMessage"];
+            };
+        };
+        /**
          * @description `sms_unavailable`: the SMS provider failed (the send still counts against the limits; no
          *     `Retry-After`). `service_unavailable`: as for every route (see `ServiceUnavailable`).
          */
@@ -1315,7 +1336,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["LoginRefused"];
             500: components["responses"]["InternalError"];
-            503: components["responses"]["ServiceUnavailable"];
+            503: components["responses"]["TokensUnavailable"];
         };
     };
     passkeyOptions: {
@@ -1352,7 +1373,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["PasskeyRateLimited"];
             500: components["responses"]["InternalError"];
-            503: components["responses"]["ServiceUnavailable"];
+            503: components["responses"]["TokensUnavailable"];
         };
     };
     refreshToken: {
@@ -1371,7 +1392,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
             500: components["responses"]["InternalError"];
-            503: components["responses"]["ServiceUnavailable"];
+            503: components["responses"]["TokensUnavailable"];
         };
     };
     logout: {
@@ -1465,7 +1486,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["LoginRefused"];
             500: components["responses"]["InternalError"];
-            503: components["responses"]["ServiceUnavailable"];
+            503: components["responses"]["TokensUnavailable"];
         };
     };
     passkeyCreationOptions: {

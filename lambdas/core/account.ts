@@ -331,6 +331,8 @@ export async function confirmNumberChange(
       deps,
       { userId: subject.userId, phoneNumber: phone.e164 },
       moved.user?.sessionEpoch ?? 0,
+      // With a claims hook, asked here: after the code matched, before the move's transaction.
+      'number_change',
     );
     const done = await deps.moves.moveUser({
       vacated: planVacatedRecord(caller.record, now, policy, { kind: 'moved_out', to: phone.e164 }),

@@ -353,7 +353,8 @@ export async function verifyOtp(
     if (matchesPendingCode(record, input.otp, now, testCode)) {
       const user = record.user as UserAccount;
       const step = (record.code as { step: number }).step;
-      // Tokens first, code second: a missing key or a failed write must not cost the user their code.
+      // Tokens first, code second: a missing key, a failing claims hook (asked before the family is
+      // written) or a failed write must not cost the user their code: they retry with the same one.
       // A family whose code then loses the race is never handed out and expires on its own.
       const tokens = await issueTokens(deps, { userId: user.userId, phoneNumber: phone.e164 }, user.sessionEpoch ?? 0);
       const consumed = await deps.records.consumeCode(phone.e164, {

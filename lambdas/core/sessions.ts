@@ -1,3 +1,4 @@
+import type { ClaimsEvent, ExtraClaims, ExtraClaimsSource } from './claims-hook.js';
 import { type Clock, epochSeconds, MAX_WRITE_TRIES } from './clock.js';
 import { AuthError } from './errors.js';
 import { ownsSession } from './phone-record.js';
@@ -30,6 +31,11 @@ export interface SessionDeps {
   readonly keys: SigningKeySource;
   readonly clock: Clock;
   readonly sessions: SessionSettings;
+  /**
+   * The app's claims hook, when one is configured: asked for every access token issued, after the
+   * proof is checked and before anything is written, so a failing hook spends nothing.
+   */
+  readonly claims?: ExtraClaimsSource;
 }
 
 /**
@@ -49,9 +55,10 @@ async function tokenPair(
   refresh: string,
   now: number,
   familyExpiresAt: number,
+  extra: ExtraClaims | undefined,
 ): Promise<TokenPair> {
   const keys = await deps.keys.load();
-  const access = await signAccessToken(keys, deps.sessions, subject, now, familyExpiresAt);
+  const access = await signAccessToken(keys, deps.sessions, subject, now, familyExpiresAt, extra);
   const expiresIn = accessTokenExpiry(deps.sessions, now, familyExpiresAt) - now;
   return { access, refresh, token_type: 'Bearer', expires_in: expiresIn };
 }
@@ -61,11 +68,13 @@ async function tokenPair(
  * the user's at login: "sign out everywhere" moves the user's on and so ends this family. Only a
  * proved login starts a session (an SMS code, or a passkey's assertion: `subject.amr` says which), so
  * its start is the session's `auth_time`, and its `amr` the session's, both kept by every refresh.
+ * With a claims hook, the hook is asked here (`event`), before the caller writes anything.
  */
 export async function newSession(
   deps: Omit<SessionDeps, 'refreshFamilies'>,
   subject: Subject,
   sessionEpoch: number,
+  event: ClaimsEvent = 'login',
 ): Promise<{ family: RefreshFamily; tokens: TokenPair }> {
   const now = epochSeconds(deps.clock);
   const familyId = newFamilyId();
@@ -85,9 +94,20 @@ export async function newSession(
     amr,
     ...(sessionEpoch === 0 ? {} : { sessionEpoch }),
   };
+  const extra = await deps.claims?.(
+    { userId: subject.userId, phoneNumber: subject.phoneNumber, amr, authTime: now },
+    event,
+  );
   return {
     family,
-    tokens: await tokenPair(deps, { ...subject, sessionEpoch, authTime: now, amr }, refresh, now, familyExpiresAt),
+    tokens: await tokenPair(
+      deps,
+      { ...subject, sessionEpoch, authTime: now, amr },
+      refresh,
+      now,
+      familyExpiresAt,
+      extra,
+    ),
   };
 }
 
@@ -146,6 +166,12 @@ export async function refreshTokens(deps: RefreshDeps, presented: string): Promi
   if (!familyId) throw new AuthError('invalid_token');
   const presentedHash = hashRefreshToken(presented);
   let ownerChecked = false;
+  // Asked once per request, however many write races it loses: the session it asks about is the same.
+  let extra: Promise<ExtraClaims | undefined> | undefined;
+  const extraClaims = (subject: Subject & { authTime: number; amr: readonly AuthMethod[] }) => {
+    extra ??= deps.claims?.(subject, 'refresh') ?? Promise.resolve(undefined);
+    return extra;
+  };
 
   for (let attempt = 0; attempt < MAX_WRITE_TRIES; attempt++) {
     const now = epochSeconds(deps.clock);
@@ -171,6 +197,8 @@ export async function refreshTokens(deps: RefreshDeps, presented: string): Promi
     const childHash = hashRefreshToken(child);
 
     if (sameTokenHash(presentedHash, family.headHash)) {
+      // Before the rotation: a failing hook leaves the presented token the family's head, still valid.
+      const claims = await extraClaims(subject);
       const rotated = await deps.refreshFamilies.rotate(familyId, {
         fromHash: presentedHash,
         toHash: childHash,
@@ -180,7 +208,7 @@ export async function refreshTokens(deps: RefreshDeps, presented: string): Promi
       });
       if (rotated) {
         return {
-          tokens: await tokenPair(deps, subject, child, now, family.familyExpiresAt),
+          tokens: await tokenPair(deps, subject, child, now, family.familyExpiresAt, claims),
           userId: family.userId,
           outcome: 'rotated',
         };
@@ -193,7 +221,7 @@ export async function refreshTokens(deps: RefreshDeps, presented: string): Promi
       now - (family.rotatedAt ?? 0) < deps.sessions.refreshReuseGraceSeconds;
     if (inGrace) {
       return {
-        tokens: await tokenPair(deps, subject, child, now, family.familyExpiresAt),
+        tokens: await tokenPair(deps, subject, child, now, family.familyExpiresAt, await extraClaims(subject)),
         userId: family.userId,
         outcome: 'grace_replay',
       };

@@ -4,12 +4,14 @@
  * clients it calls (the package is side-effect free, so esbuild drops the clients an entry never names). One client per container, created at init; no AWS call until a request.
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { LambdaClient, type LambdaClientConfig } from '@aws-sdk/client-lambda';
 import { PinpointSMSVoiceV2Client, type PinpointSMSVoiceV2ClientConfig } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../adapters/dynamodb-document-client.js';
 import { EndUserMessagingSmsSender } from '../adapters/end-user-messaging-sms-sender.js';
+import { lambdaClaimsHook } from '../adapters/lambda-claims-hook.js';
 import { SecretsManagerKeySource } from '../adapters/secrets-manager-key-source.js';
 import { SnsSmsSender } from '../adapters/sns-sms-sender.js';
 import type { Runtime } from '../compose.js';
@@ -23,6 +25,7 @@ import {
   type SmsConfig,
   type SmsProvider,
 } from '../config.js';
+import type { ClaimsHook } from '../core/claims-hook.js';
 import { systemClock } from '../core/clock.js';
 import type { SigningKeySource, SmsSender } from '../core/ports.js';
 import { createTelemetry } from '../http/telemetry.js';
@@ -98,4 +101,19 @@ export function endUserMessagingSms(env: Env = process.env): SmsSender {
     ...smsConfigFor('end-user-messaging', env),
     timeToLiveSeconds: parseSettings(env, 'otp').otpTtlSeconds,
   });
+}
+
+/**
+ * Two attempts: a throttled or dropped invoke is tried once more, and the deadline
+ * (`CLAIMS_HOOK_TIMEOUT_MS`, which aborts the call) bounds both together. The hook only reads, so a
+ * second invoke after a lost answer does no harm.
+ */
+export const LAMBDA_CLIENT_CONFIG = {
+  maxAttempts: 2,
+  requestHandler: { connectionTimeout: 1000 },
+} as const satisfies LambdaClientConfig;
+
+/** The claims function named by CLAIMS_HOOK_FUNCTION_ARN (set by the stack): the claims entries only. */
+export function lambdaClaims(env: Env = process.env): ClaimsHook {
+  return lambdaClaimsHook(new LambdaClient(LAMBDA_CLIENT_CONFIG), requireString(env, ENV.claimsHookFunctionArn));
 }

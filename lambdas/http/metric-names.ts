@@ -40,6 +40,11 @@ export const METRIC = {
   passkeyCounterRegressed: 'PasskeyCounterRegressed',
   passkeyAdded: 'PasskeysAdded',
   passkeyRemoved: 'PasskeysRemoved',
+  /**
+   * The claims hook failed (threw, timed out, answered badly, a reserved name, too many bytes): the
+   * request got 503 and nothing was issued. Worth an alarm: every login and refresh fails with it.
+   */
+  claimsHookFailed: 'ClaimsHookFailed',
 } as const;
 
 /** The dimension that names the destination country (`IN`, or `+800` for a non-geographic plan). */

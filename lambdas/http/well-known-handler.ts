@@ -72,7 +72,20 @@ export function makeWellKnownHandler(
         subject_types_supported: ['public'],
         id_token_signing_alg_values_supported: [SIGNING_ALG],
         token_endpoint_auth_methods_supported: ['none'],
-        claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'jti', 'auth_time', 'amr', 'phone_number', 'token_use'],
+        // The claims this service signs; a claims hook's extra claims are the app's own, not listed here.
+        claims_supported: [
+          'sub',
+          'iss',
+          'aud',
+          'exp',
+          'iat',
+          'jti',
+          'auth_time',
+          'amr',
+          'phone_number',
+          'token_use',
+          'session_epoch',
+        ],
       },
       PUBLIC_CACHE,
     );

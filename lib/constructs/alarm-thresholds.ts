@@ -34,4 +34,10 @@ export interface OtpAlarmThresholds {
    * @default 1
    */
   readonly refreshTokenReusePer5Minutes?: number;
+  /**
+   * Claims-hook failures within 5 minutes (only with `claims`): each one was a login, number change
+   * or refresh answered 503. A few are a slow moment of the hook; more, and nobody can log in.
+   * @default 5
+   */
+  readonly claimsHookFailedPer5Minutes?: number;
 }

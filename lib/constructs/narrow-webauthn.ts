@@ -34,7 +34,7 @@ import { dirname, join } from 'node:path';
 import type { BuildOptions, Metafile } from 'esbuild';
 
 /** Entries (`lambdas/functions/<name>.ts`) bundled with the narrow import. */
-export const NARROW_WEBAUTHN_ENTRIES: readonly string[] = ['passkey-sign-in'];
+export const NARROW_WEBAUTHN_ENTRIES: readonly string[] = ['passkey-sign-in', 'passkey-sign-in-claims'];
 
 /** The @simplewebauthn/server version whose files the redirects were written against. */
 export const NARROW_WEBAUTHN_VERSION = '14.1.0';

@@ -56,6 +56,8 @@ export interface OtpAlarmsProps {
   readonly smsSpend?: { readonly monthlyBudgetUsd: number; readonly provider: SmsProvider };
   /** The account events pipe: its dead-letter queue and its enrichment function. @default - no events alarms */
   readonly accountEvents?: { readonly deadLetterQueue: IQueue; readonly enrichmentFunction: IFunction };
+  /** A claims hook is configured: alarm on its failures. @default false */
+  readonly claimsHook?: boolean;
   /** Where alarms notify, e.g. an SNS topic action. @default - none; alarms only show in the console */
   readonly alarmActions?: readonly IAlarmAction[];
 }
@@ -82,6 +84,8 @@ export class OtpAlarms extends Construct {
   readonly accountEventsUndelivered: Alarm | undefined;
   /** The account events enrichment failed a batch (the pipe retries it, then dead-letters it). */
   readonly accountEventsEnrichmentErrors: Alarm | undefined;
+  /** The claims hook is failing: logins, number changes and refreshes answer 503 (only with a hook). */
+  readonly claimsHookFailed: Alarm | undefined;
 
   constructor(scope: Construct, id: string, props: OtpAlarmsProps) {
     super(scope, id);
@@ -262,8 +266,22 @@ export class OtpAlarms extends Construct {
       });
     }
 
+    // Fail closed means a broken hook is an outage of every login and refresh, not a degraded answer.
+    this.claimsHookFailed = props.claimsHook
+      ? new Alarm(this, 'ClaimsHookFailed', {
+          alarmDescription:
+            'The claims hook is failing (threw, timed out, answered badly, a reserved claim or over 2 KB; the function log "claims hook failed" says which): logins, number changes and refreshes answer 503 until it recovers.',
+          metric: metric(METRIC.claimsHookFailed, fiveMinutes),
+          threshold: t.claimsHookFailedPer5Minutes ?? 5,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        })
+      : undefined;
+
     for (const alarm of [
       ...(this.smsSpend ? [this.smsSpend] : []),
+      ...(this.claimsHookFailed ? [this.claimsHookFailed] : []),
       this.countryBudgetSpent,
       ...Object.values(byCountry),
       this.smsFailed,

@@ -208,6 +208,16 @@ describe('accountEventsOf: phone records', () => {
     ]);
   });
 
+  it('holds no one to be a user without a string id, and reads a null marker as none', () => {
+    const { userId: _id, ...nameless } = active('user-1');
+    expect(accountEventsOf(phoneChange(vacant, nameless), hidden)).toEqual([]);
+    expect(accountEventsOf(phoneChange(vacant, { ...nameless, userId: 7 }), hidden)).toEqual([]);
+    const unmarked = phoneChange(pending('user-1'), active('user-1', { holderChange: null }));
+    expect(accountEventsOf(unmarked, hidden).map((e) => e.detail)).toEqual([
+      expect.objectContaining({ sub: 'user-1', via: 'login' }),
+    ]);
+  });
+
   it('gives a non-geographic number the country null', () => {
     const global = '+80012345678';
     const change = phoneChange(pending('user-1'), active('user-1', { phoneNumber: global }), global);

@@ -1,5 +1,6 @@
 import { decodeJwt } from 'jose';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { AuthError } from '../../lambdas/core/errors.js';
 import type { UserAccount } from '../../lambdas/core/phone-record.js';
 import type { RefreshFamily, RefreshFamilyStore } from '../../lambdas/core/ports.js';
 import {
@@ -361,6 +362,63 @@ describe('refreshTokens: the owner check', () => {
     expect(result.outcome).toBe('rotated');
     expect(records.holderOf).toHaveBeenCalledTimes(1);
     expect(families.rotate).toHaveBeenCalledTimes(3);
+  });
+});
+
+describe('refreshTokens with a claims hook', () => {
+  it('asks it once per request, before the first rotation, however many races it loses', async () => {
+    const tokens = chain(1);
+    const families = scriptedFamilies([familyOf(tokens)], { rotations: [false, false, true] });
+    const order: string[] = [];
+    families.rotate.mockImplementation(async () => {
+      order.push('rotate');
+      return order.filter((step) => step === 'rotate').length === 3;
+    });
+    const claims = vi.fn(async () => {
+      order.push('claims');
+      return { tenant: 't-1' };
+    });
+
+    const result = await refreshTokens({ ...deps(families), claims }, tokens[0] ?? '');
+
+    expect(order).toEqual(['claims', 'rotate', 'rotate', 'rotate']);
+    expect(claims).toHaveBeenCalledWith(
+      { userId: 'user-1', phoneNumber: '+919876543210', sessionEpoch: 0, authTime: T0 - 10 * DAY, amr: ['sms'] },
+      'refresh',
+    );
+    expect(decodeJwt(result.tokens.access).tenant).toBe('t-1');
+  });
+
+  it('rotates nothing when it fails', async () => {
+    const tokens = chain(1);
+    const families = scriptedFamilies([familyOf(tokens)]);
+    const failing = vi.fn(async () => {
+      throw new AuthError('service_unavailable', { retryAfterSeconds: 5 });
+    });
+
+    await expect(refreshTokens({ ...deps(families), claims: failing }, tokens[0] ?? '')).rejects.toThrow(
+      authError('service_unavailable', { retryAfterSeconds: 5 }),
+    );
+    expect(families.rotate).not.toHaveBeenCalled();
+    expect(families.revoke).not.toHaveBeenCalled();
+  });
+
+  it('asks it for a grace replay too, and never for a token the family did not issue', async () => {
+    const tokens = chain(2);
+    const claims = vi.fn(async () => ({ tenant: 'grace' }));
+    const replayed = await refreshTokens(
+      { ...deps(scriptedFamilies([familyOf(tokens, {}, 1)])), claims },
+      tokens[0] ?? '',
+    );
+    expect(replayed.outcome).toBe('grace_replay');
+    expect(decodeJwt(replayed.tokens.access).tenant).toBe('grace');
+    expect(claims).toHaveBeenCalledTimes(1);
+
+    const stranger = `${refreshTokenFamily(tokens[0] ?? '')}.${'A'.repeat(43)}`;
+    await expect(refreshTokens({ ...deps(scriptedFamilies([familyOf(tokens)])), claims }, stranger)).rejects.toThrow(
+      authError('invalid_token'),
+    );
+    expect(claims).toHaveBeenCalledTimes(1);
   });
 });
 

@@ -40,3 +40,29 @@ describe('a Lambda entry given a country code the phone library does not know', 
     await expect(import(`../../lambdas/functions/${name}.ts`)).rejects.toThrow(message);
   });
 });
+
+describe('a claims entry', () => {
+  const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:claims';
+
+  it.each(['verify-otp-claims', 'refresh-token-claims', 'passkey-sign-in-claims', 'verify-phone-number-claims'])(
+    '%s fails its cold start on a deadline out of range, or without the function to invoke',
+    async (name) => {
+      for (const [key, env] of Object.entries({
+        ...BASE,
+        CLAIMS_HOOK_FUNCTION_ARN: ARN,
+        CLAIMS_HOOK_TIMEOUT_MS: '50',
+      })) {
+        vi.stubEnv(key, env);
+      }
+      await expect(import(`../../lambdas/functions/${name}.ts`)).rejects.toThrow(
+        'Environment variable CLAIMS_HOOK_TIMEOUT_MS must be between 100 and 10000, got 50',
+      );
+      vi.resetModules();
+      vi.stubEnv('CLAIMS_HOOK_TIMEOUT_MS', '');
+      vi.stubEnv('CLAIMS_HOOK_FUNCTION_ARN', '');
+      await expect(import(`../../lambdas/functions/${name}.ts`)).rejects.toThrow(
+        'Environment variable CLAIMS_HOOK_FUNCTION_ARN is required',
+      );
+    },
+  );
+});

@@ -3,8 +3,9 @@ import { decodeJwt } from 'jose';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
 import { DynamoDbPhoneRecordStore } from '../../lambdas/adapters/dynamodb-phone-record-store.js';
 import { DynamoDbRefreshFamilyStore } from '../../lambdas/adapters/dynamodb-refresh-family-store.js';
-import { composeHandlers } from '../../lambdas/compose.js';
+import { composeClaimsHook, composeHandlers } from '../../lambdas/compose.js';
 import { parseOtpConfig, parseTokenConfig } from '../../lambdas/config.js';
+import type { ClaimsHook } from '../../lambdas/core/claims-hook.js';
 import type { Clock } from '../../lambdas/core/clock.js';
 import type { OtpPolicy } from '../../lambdas/core/login.js';
 import type { SigningKeySource, SmsSender } from '../../lambdas/core/ports.js';
@@ -160,7 +161,7 @@ export interface TestApp {
 /** The real handlers over DynamoDB Local, with a movable clock and an SMS fake. `env` uses the public names. */
 export async function createTestApp(
   env: Record<string, string> = {},
-  options: { telemetry?: Telemetry; clockStartMs?: number; table?: TestTable } = {},
+  options: { telemetry?: Telemetry; clockStartMs?: number; table?: TestTable; claimsHook?: ClaimsHook } = {},
 ): Promise<TestApp> {
   const table = options.table ?? (await createTestTable());
   const documents = createDocumentClient(table.client);
@@ -179,7 +180,16 @@ export async function createTestApp(
   const refreshFamilies = new DynamoDbRefreshFamilyStore(documents, table.tableName);
   const telemetry = options.telemetry ?? createTelemetry();
   // The composition root every runtime uses, over DynamoDB Local, the test clock and the SMS fake.
-  const handlers = composeHandlers({ env: settings, clock, telemetry, documents, keys, sms });
+  const claims = options.claimsHook && composeClaimsHook({ env: settings, clock, telemetry }, options.claimsHook);
+  const handlers = composeHandlers({
+    env: settings,
+    clock,
+    telemetry,
+    documents,
+    keys,
+    sms,
+    ...(claims ? { claims } : {}),
+  });
   const app: TestApp = {
     clock,
     sms,

@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { CachedKeySource } from '../../lambdas/adapters/cached-key-source.js';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb-document-client.js';
@@ -590,5 +591,50 @@ describe('DynamoDB calls against the registry, and so against each function IAM 
       ]),
     ).toBe(false);
     expect(allowedByRegistry('send-otp', [{ action: 'PutItem', kind: 'family', consistentRead: false }])).toBe(false);
+  });
+});
+
+describe('DynamoDB calls with a claims hook', () => {
+  /**
+   * The four routes that issue access tokens, each once, on a fresh app: the DynamoDB calls of each,
+   * with the kind of item and read consistency, for comparing an app with a hook to one without.
+   */
+  async function tokenRouteCalls(claimsHook?: () => Promise<unknown>): Promise<Record<string, Call[]>> {
+    const app = await createTestApp({}, claimsHook ? { claimsHook } : {});
+    const calls = recordCalls(app);
+    const made: Record<string, Call[]> = {};
+    await app.sendOtp(PHONE);
+    calls.take();
+    const verified = await app.verifyOtp(PHONE, app.sms.lastCodeFor(PHONE));
+    expect(verified.status).toBe(200);
+    made['verify-otp'] = calls.takeCalls();
+    expect((await app.refresh(String(verified.body.refresh))).status).toBe(200);
+    made['refresh-token'] = calls.takeCalls();
+    const { authenticator } = await seedPasskey(app, {
+      userId: String(decodeJwt(String(verified.body.access)).sub),
+      phoneNumber: PHONE,
+    });
+    const assertion = await assertionFor(app, authenticator);
+    calls.take();
+    expect((await passkeyVerify(app, assertion)).status).toBe(200);
+    made['passkey-sign-in'] = calls.takeCalls();
+    const access = String(verified.body.access);
+    await app.changeNumber(access, OTHER);
+    calls.take();
+    expect((await app.verifyNumberChange(access, OTHER, app.sms.lastCodeFor(OTHER))).status).toBe(200);
+    made['verify-phone-number'] = calls.takeCalls();
+    return made;
+  }
+
+  it('makes exactly the calls it makes without one, on every route that asks the hook', async () => {
+    let asked = 0;
+    const withHook = await tokenRouteCalls(async () => {
+      asked++;
+      return { claims: { tenant: 't-1' } };
+    });
+    const without = await tokenRouteCalls();
+    expect(asked).toBe(4);
+    expect(withHook).toEqual(without);
+    expect(Object.values(withHook).every((calls) => calls.length > 0)).toBe(true);
   });
 });

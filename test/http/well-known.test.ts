@@ -61,7 +61,20 @@ describe('GET /.well-known/jwks.json', () => {
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['RS256'],
       token_endpoint_auth_methods_supported: ['none'],
-      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'jti', 'auth_time', 'amr', 'phone_number', 'token_use'],
+      // Every claim this service signs, session_epoch included; a claims hook's are the app's, not listed.
+      claims_supported: [
+        'sub',
+        'iss',
+        'aud',
+        'exp',
+        'iat',
+        'jti',
+        'auth_time',
+        'amr',
+        'phone_number',
+        'token_use',
+        'session_epoch',
+      ],
     });
     expect(response.headers['cache-control']).toBe('public, max-age=300');
   });

@@ -191,7 +191,7 @@ describe('the narrow @simplewebauthn/server import of the passkey sign-in bundle
   });
 
   it('is what buildBundle does for the entries of NARROW_WEBAUTHN_ENTRIES, and for no other', () => {
-    expect(NARROW_WEBAUTHN_ENTRIES).toEqual(['passkey-sign-in']);
+    expect(NARROW_WEBAUTHN_ENTRIES).toEqual(['passkey-sign-in', 'passkey-sign-in-claims']);
     const narrowBuild = vi.mocked(narrow.buildNarrowWebauthnBundle);
     narrowBuild.mockClear();
     narrowBuild.mockImplementationOnce(() => {
@@ -210,15 +210,19 @@ describe('the narrow @simplewebauthn/server import of the passkey sign-in bundle
   });
 });
 
-describe('the passkey sign-in entry, through the composition root', () => {
-  it("builds: the enrolment adapter's package import, which the root reaches, resolves to stubs that tree-shaking drops", {
-    timeout: SYNTH_TIMEOUT_MS,
-  }, () => {
-    const out = mkdtempSync(join(tmpdir(), 'otp-sign-in-bundle-'));
-    buildBundle('passkey-sign-in', out);
-    const bundle = readFileSync(join(out, BUNDLE_FILE_NAME), 'utf8');
-    expect(bundle).toContain('webauthn.get');
-    expect(bundle).not.toContain('is not in the passkey sign-in bundle');
-    expect(bundle).not.toContain('webauthn.create');
-  });
+describe('the passkey sign-in entries, through the composition root', () => {
+  it.each(NARROW_WEBAUTHN_ENTRIES)(
+    "%s builds: the enrolment adapter's package import, which the root reaches, resolves to stubs that tree-shaking drops",
+    {
+      timeout: SYNTH_TIMEOUT_MS,
+    },
+    (entry) => {
+      const out = mkdtempSync(join(tmpdir(), 'otp-sign-in-bundle-'));
+      buildBundle(entry, out);
+      const bundle = readFileSync(join(out, BUNDLE_FILE_NAME), 'utf8');
+      expect(bundle).toContain('webauthn.get');
+      expect(bundle).not.toContain('is not in the passkey sign-in bundle');
+      expect(bundle).not.toContain('webauthn.create');
+    },
+  );
 });

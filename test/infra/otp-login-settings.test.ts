@@ -52,6 +52,7 @@ const DISTINCT: Record<string, string> = {
   PASSKEY_CHALLENGE_TTL_SECONDS: '304',
   PASSKEYS_PER_USER_MAX: '14',
   PASSKEY_MAX_PER_IP_PER_HOUR: '121',
+  CLAIMS_HOOK_TIMEOUT_MS: '1001',
 };
 
 /** Runs `run` and returns the ConfigError it threw, so the exact wording can be compared. */
@@ -159,6 +160,7 @@ describe('propsFromSettings and settingsFromProps', () => {
         maxPerIpPerHour: 121,
       },
       events: { source: 'com.example.auth', includePhoneNumber: true },
+      claimsHookTimeoutMs: 1001,
     } satisfies Required<OtpLoginSettings>);
     expect(settingsFromProps(props)).toEqual(DISTINCT);
   });
