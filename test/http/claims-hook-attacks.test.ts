@@ -1,7 +1,9 @@
 import { decodeJwt } from 'jose';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ClaimsHook, ClaimsHookInput } from '../../lambdas/core/claims-hook.js';
+import { createTestTable } from '../helpers/dynamodb.js';
 import { randomPhoneNumber } from '../helpers/fixtures.js';
+import { type StreamEvents, streamEventsOf } from '../helpers/stream-events.js';
 import { createTestApp, type TestApp, type TestResponse } from '../helpers/test-app.js';
 
 /**
@@ -31,9 +33,13 @@ function expectHookFailure(response: TestResponse): void {
 
 const scripted = new ScriptedHook();
 let app: TestApp;
+let stream: StreamEvents;
 beforeAll(async () => {
-  app = await createTestApp({}, { claimsHook: scripted.hook });
+  const table = await createTestTable();
+  app = await createTestApp({}, { claimsHook: scripted.hook, table });
+  stream = await streamEventsOf(table);
 });
+afterAll(() => stream?.close());
 beforeEach(() => {
   scripted.calls = [];
   scripted.during = async () => {};
@@ -176,5 +182,36 @@ describe('a local hook answering JavaScript that is not JSON', () => {
     const claims = decodeJwt(String(verified.body.access));
     expect(claims).toMatchObject({ role: 'r', phone_number: phone, amr: ['sms'], auth_time: app.clock.seconds });
     expect(claims.sub).not.toBe('someone-else');
+  });
+});
+
+describe('a hook and the account events', () => {
+  it('is asked at a first login before the account exists: a hook that refuses a sub it has no UserCreated for refuses that login for ever', async () => {
+    // The app's backend knows the users it saw a UserCreated for; its hook refuses the others.
+    const known = new Set<string>();
+    scripted.answer = (input) => {
+      if (!known.has(input.sub)) throw new Error('no profile yet');
+      return { claims: {} };
+    };
+    const phone = randomPhoneNumber();
+    await app.sendOtp(phone);
+    const code = app.sms.lastCodeFor(phone);
+    await stream.take();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expectHookFailure(await app.verifyOtp(phone, code));
+      for (const event of await stream.take()) known.add(event.detail.sub);
+    }
+    // The event it waits for comes only from the login it refuses: the account never exists.
+    expect(known.size).toBe(0);
+    expect(scripted.calls.map((call) => call.event)).toEqual(['login', 'login', 'login']);
+    // A hook that answers default claims for a sub it does not know yet lets the login through, and
+    // only then is the account created.
+    scripted.answer = () => ({ claims: { plan: 'free' } });
+    const verified = await app.verifyOtp(phone, code);
+    expect(verified.status).toBe(200);
+    const created = await stream.take();
+    expect(created.map((event) => [event['detail-type'], event.detail.sub])).toEqual([
+      ['UserCreated', decodeJwt(String(verified.body.access)).sub],
+    ]);
   });
 });
