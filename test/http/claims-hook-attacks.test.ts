@@ -214,4 +214,29 @@ describe('a hook and the account events', () => {
       ['UserCreated', decodeJwt(String(verified.body.access)).sub],
     ]);
   });
+
+  it('is no notification: a number change it was asked for may still not happen, and only the event says whether it did', async () => {
+    const from = randomPhoneNumber();
+    const to = randomPhoneNumber();
+    const user = await app.login(from);
+    expect((await app.changeNumber(user.access, to)).status).toBe(200);
+    const code = app.sms.lastCodeFor(to);
+    await stream.take();
+    scripted.calls = [];
+    // The user deletes the account while the hook answers the change: the move loses.
+    let deleted: TestResponse | undefined;
+    scripted.during = async (input) => {
+      if (input.event !== 'number_change') return;
+      scripted.during = async () => {};
+      deleted = await app.deleteAccount(user.access);
+    };
+
+    const moved = await app.verifyNumberChange(user.access, to, code);
+
+    expect(scripted.calls.map((call) => [call.event, call.phone_number])).toEqual([['number_change', to]]);
+    expect(deleted?.status).toBe(204);
+    // Refused: the deletion withdrew the change, so the code no longer moves anyone to the number.
+    expect(moved).toMatchObject({ status: 400, body: { code: 'invalid_otp' } });
+    expect((await stream.take()).map((event) => event['detail-type'])).toEqual(['UserDeleted']);
+  });
 });
