@@ -148,11 +148,22 @@ export function claimsHookInput(subject: ClaimsSubject, event: ClaimsEvent): Cla
   return {
     sub: subject.userId,
     phone_number: subject.phoneNumber,
-    country: parsePhoneNumber(subject.phoneNumber).country ?? null,
+    country: countryOf(subject.phoneNumber),
     amr: [...subject.amr],
     auth_time: subject.authTime,
     event,
   };
+}
+
+// A session outlives the metadata it was proved under: a number a newer libphonenumber no longer
+// calls valid is a number of no known country, not a refresh refused with invalid_phone_number
+// (as the account events' countryOf reads it).
+function countryOf(phoneNumber: string): string | null {
+  try {
+    return parsePhoneNumber(phoneNumber).country ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -142,6 +142,15 @@ describe('claimsHookInput', () => {
     );
   });
 
+  it('gives a null country, never a throw, for a stored number the current metadata calls invalid (a session older than a metadata update)', () => {
+    // +44 7700 900xxx: Ofcom's drama range, well-formed E.164 that libphonenumber does not call valid.
+    expect(claimsHookInput({ ...SUBJECT, phoneNumber: '+447700900123' }, 'refresh')).toMatchObject({
+      phone_number: '+447700900123',
+      country: null,
+      event: 'refresh',
+    });
+  });
+
   it('gives a number of no country a null country', () => {
     expect(claimsHookInput({ ...SUBJECT, phoneNumber: '+80012345678' }, 'number_change').country).toBeNull();
   });
