@@ -107,26 +107,40 @@ function malformed(what: string): ClaimsAnswer {
  * (absent or empty: no extra claims) of no reserved name, at most {@link MAX_CLAIMS_BYTES} as JSON.
  * Any other member is refused rather than ignored: `{"claim": ...}` would otherwise silently add
  * nothing. The claims returned are the JSON round trip of the answer's, so what is signed is exactly
- * what was measured (a local hook's `undefined` members are dropped, as JSON drops them).
+ * what was measured (a local hook's `undefined` members are dropped, as JSON drops them), and the
+ * names are checked on that round trip, not on the object given: a local hook's `toJSON` could
+ * otherwise write names the check never saw (`nbf`, `kid`, which the service does not set itself).
+ * A member named `__proto__`, at any depth, is refused: JSON keeps it as a plain name, but a verifier
+ * that copies the claims into an object (`Object.assign`, a deep merge) would take it as the object's
+ * prototype.
  */
 export function checkClaimsAnswer(answer: unknown): ClaimsAnswer {
   if (!isPlainObject(answer)) return malformed('the answer is not a JSON object');
   const other = Object.keys(answer).find((key) => key !== 'claims');
   if (other !== undefined) return malformed('the answer has a member other than claims');
-  const claims = answer.claims;
-  if (claims === undefined) return { ok: true, claims: {} };
-  if (!isPlainObject(claims)) return malformed('claims is not a JSON object');
-  const reserved = Object.keys(claims).find((name) => RESERVED_CLAIMS.includes(name));
-  if (reserved !== undefined) return { ok: false, failure: { reason: 'reserved', claim: reserved } };
-  let json: string;
+  const given = answer.claims;
+  if (given === undefined) return { ok: true, claims: {} };
+  if (!isPlainObject(given)) return malformed('claims is not a JSON object');
+  let json: string | undefined;
   try {
-    json = JSON.stringify(claims);
+    json = JSON.stringify(given);
   } catch {
     return malformed('claims cannot be written as JSON');
   }
+  // A `toJSON` that answers undefined (or a function) writes no JSON at all.
+  if (typeof json !== 'string') return malformed('claims cannot be written as JSON');
+  let prototypeName = false;
+  const claims: unknown = JSON.parse(json, (key, value: unknown) => {
+    if (key === '__proto__') prototypeName = true;
+    return value;
+  });
+  if (!isPlainObject(claims)) return malformed('claims is not a JSON object');
+  if (prototypeName) return malformed('a claim is named __proto__');
+  const reserved = Object.keys(claims).find((name) => RESERVED_CLAIMS.includes(name));
+  if (reserved !== undefined) return { ok: false, failure: { reason: 'reserved', claim: reserved } };
   const bytes = Buffer.byteLength(json, 'utf8');
   if (bytes > MAX_CLAIMS_BYTES) return { ok: false, failure: { reason: 'too_large', bytes } };
-  return { ok: true, claims: JSON.parse(json) as ExtraClaims };
+  return { ok: true, claims };
 }
 
 /** The hook's input for a session: the country from the number's own metadata, as the send limits read it. */
@@ -134,11 +148,22 @@ export function claimsHookInput(subject: ClaimsSubject, event: ClaimsEvent): Cla
   return {
     sub: subject.userId,
     phone_number: subject.phoneNumber,
-    country: parsePhoneNumber(subject.phoneNumber).country ?? null,
+    country: countryOf(subject.phoneNumber),
     amr: [...subject.amr],
     auth_time: subject.authTime,
     event,
   };
+}
+
+// A session outlives the metadata it was proved under: a number a newer libphonenumber no longer
+// calls valid is a number of no known country, not a refresh refused with invalid_phone_number
+// (as the account events' countryOf reads it).
+function countryOf(phoneNumber: string): string | null {
+  try {
+    return parsePhoneNumber(phoneNumber).country ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /**

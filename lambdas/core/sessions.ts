@@ -167,9 +167,13 @@ export async function refreshTokens(deps: RefreshDeps, presented: string): Promi
   const presentedHash = hashRefreshToken(presented);
   let ownerChecked = false;
   // Asked once per request, however many write races it loses: the session it asks about is the same.
-  let extra: Promise<ExtraClaims | undefined> | undefined;
+  // Settled, not thrown: a session that ended must answer 401 even while the hook is failing.
+  let extra: Promise<{ claims: ExtraClaims | undefined } | { failure: unknown }> | undefined;
   const extraClaims = (subject: Subject & { authTime: number; amr: readonly AuthMethod[] }) => {
-    extra ??= deps.claims?.(subject, 'refresh') ?? Promise.resolve(undefined);
+    extra ??= Promise.resolve(deps.claims?.(subject, 'refresh')).then(
+      (claims) => ({ claims }),
+      (failure: unknown) => ({ failure }),
+    );
     return extra;
   };
 
@@ -177,14 +181,6 @@ export async function refreshTokens(deps: RefreshDeps, presented: string): Promi
     const now = epochSeconds(deps.clock);
     const family = await deps.refreshFamilies.get(familyId, now);
     if (!family || family.revokedAt !== undefined) throw new AuthError('invalid_token');
-    if (!ownerChecked) {
-      // Deleted account, number moved to another user or to a new number, signed out everywhere: the
-      // family ended with any of them, whatever its own item says. Read once: a race lost to a
-      // concurrent refresh re-reads the family, not its owner.
-      const holder = await deps.holders.holderOf(family.phoneNumber, now);
-      if (!ownsSession(holder, family)) throw new AuthError('invalid_token', { detail: 'session_ended' });
-      ownerChecked = true;
-    }
     const subject = {
       userId: family.userId,
       phoneNumber: family.phoneNumber,
@@ -195,10 +191,30 @@ export async function refreshTokens(deps: RefreshDeps, presented: string): Promi
     const keys = await deps.keys.load();
     const child = deriveChildRefreshToken(keys.refreshHmacKey, presented);
     const childHash = hashRefreshToken(child);
+    const isHead = sameTokenHash(presentedHash, family.headHash);
+    const inGrace =
+      !isHead &&
+      sameTokenHash(presentedHash, family.previousHash) &&
+      sameTokenHash(family.headHash, childHash) &&
+      now - (family.rotatedAt ?? 0) < deps.sessions.refreshReuseGraceSeconds;
+    // The hook before the owner check, not after: the rotation below is conditioned on the family
+    // only, so the owner check must stay right before it. Asked after it, a slow hook (up to
+    // CLAIMS_HOOK_TIMEOUT_MS) would let a refresh that began before "sign out everywhere" committed
+    // rotate after it, and hand out a fresh access token of a session already ended.
+    const asked = isHead || inGrace ? await extraClaims(subject) : undefined;
+    if (!ownerChecked) {
+      // Deleted account, number moved to another user or to a new number, signed out everywhere: the
+      // family ended with any of them, whatever its own item says. Read once: a race lost to a
+      // concurrent refresh re-reads the family, not its owner.
+      const holder = await deps.holders.holderOf(family.phoneNumber, now);
+      if (!ownsSession(holder, family)) throw new AuthError('invalid_token', { detail: 'session_ended' });
+      ownerChecked = true;
+    }
+    // A failing hook leaves the presented token the family's head (or in its grace), still valid.
+    if (asked && 'failure' in asked) throw asked.failure;
+    const claims = asked && 'claims' in asked ? asked.claims : undefined;
 
-    if (sameTokenHash(presentedHash, family.headHash)) {
-      // Before the rotation: a failing hook leaves the presented token the family's head, still valid.
-      const claims = await extraClaims(subject);
+    if (isHead) {
       const rotated = await deps.refreshFamilies.rotate(familyId, {
         fromHash: presentedHash,
         toHash: childHash,
@@ -215,13 +231,9 @@ export async function refreshTokens(deps: RefreshDeps, presented: string): Promi
       }
       continue; // a concurrent refresh moved the head: decide again on what it wrote
     }
-    const inGrace =
-      sameTokenHash(presentedHash, family.previousHash) &&
-      sameTokenHash(family.headHash, childHash) &&
-      now - (family.rotatedAt ?? 0) < deps.sessions.refreshReuseGraceSeconds;
     if (inGrace) {
       return {
-        tokens: await tokenPair(deps, subject, child, now, family.familyExpiresAt, await extraClaims(subject)),
+        tokens: await tokenPair(deps, subject, child, now, family.familyExpiresAt, claims),
         userId: family.userId,
         outcome: 'grace_replay',
       };

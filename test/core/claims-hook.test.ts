@@ -142,6 +142,15 @@ describe('claimsHookInput', () => {
     );
   });
 
+  it('gives a null country, never a throw, for a stored number the current metadata calls invalid (a session older than a metadata update)', () => {
+    // +44 7700 900xxx: Ofcom's drama range, well-formed E.164 that libphonenumber does not call valid.
+    expect(claimsHookInput({ ...SUBJECT, phoneNumber: '+447700900123' }, 'refresh')).toMatchObject({
+      phone_number: '+447700900123',
+      country: null,
+      event: 'refresh',
+    });
+  });
+
   it('gives a number of no country a null country', () => {
     expect(claimsHookInput({ ...SUBJECT, phoneNumber: '+80012345678' }, 'number_change').country).toBeNull();
   });
@@ -265,5 +274,44 @@ describe('extraClaimsFromHook', () => {
       (e: unknown) => e,
     );
     expect(error).toMatchObject({ code: 'service_unavailable', detail: 'claims hook timed out after 30 ms' });
+  });
+});
+
+describe('checkClaimsAnswer against a hostile local hook (any JavaScript value, not only JSON)', () => {
+  const malformed = (what: string) => ({ ok: false, failure: { reason: 'malformed', what } });
+
+  it('checks the names JSON writes, not the names the object shows: a toJSON cannot smuggle a reserved claim', () => {
+    const claims = { toJSON: () => ({ role: 'admin', nbf: 4_102_444_800, kid: 'attacker' }) };
+    expect(checkClaimsAnswer({ claims })).toEqual({ ok: false, failure: { reason: 'reserved', claim: 'nbf' } });
+  });
+
+  it('refuses claims that write no JSON object, without throwing', () => {
+    expect(checkClaimsAnswer({ claims: { toJSON: () => undefined } })).toEqual(
+      malformed('claims cannot be written as JSON'),
+    );
+    expect(checkClaimsAnswer({ claims: { toJSON: () => () => 1 } })).toEqual(
+      malformed('claims cannot be written as JSON'),
+    );
+    expect(checkClaimsAnswer({ claims: { toJSON: () => ['admin'] } })).toEqual(
+      malformed('claims is not a JSON object'),
+    );
+    expect(checkClaimsAnswer({ claims: { toJSON: () => 'admin' } })).toEqual(malformed('claims is not a JSON object'));
+  });
+
+  it('refuses a member named __proto__ at any depth, as JSON.parse makes it', () => {
+    for (const text of [
+      '{"claims":{"__proto__":{"admin":true}}}',
+      '{"claims":{"profile":{"__proto__":{"admin":true}}}}',
+      '{"claims":{"list":[{"__proto__":{"admin":true}}]}}',
+    ]) {
+      expect(checkClaimsAnswer(JSON.parse(text))).toEqual(malformed('a claim is named __proto__'));
+    }
+  });
+
+  it('takes constructor and prototype as plain names', () => {
+    expect(checkClaimsAnswer({ claims: { constructor: 'c', prototype: { a: 1 } } })).toEqual({
+      ok: true,
+      claims: { constructor: 'c', prototype: { a: 1 } },
+    });
   });
 });
