@@ -118,7 +118,8 @@ export type AccountEvent = {
 export type HolderChange =
   | { readonly kind: 'created'; readonly by: 'operator' }
   | { readonly kind: 'moved_in'; readonly from: string }
-  | { readonly kind: 'moved_out'; readonly to: string }
+  // No number: the record left behind must keep nothing that leads to the person.
+  | { readonly kind: 'moved_out' }
   | { readonly kind: 'deleted'; readonly by: Initiator }
   | { readonly kind: 'sessions_revoked'; readonly by: Initiator };
 
@@ -186,7 +187,7 @@ function holderChangeOf(image: ItemImage | undefined): HolderChange | undefined 
     case 'moved_in':
       return typeof marker.from === 'string' ? { kind: 'moved_in', from: marker.from } : undefined;
     case 'moved_out':
-      return typeof marker.to === 'string' ? { kind: 'moved_out', to: marker.to } : undefined;
+      return { kind: 'moved_out' };
     case 'deleted':
     case 'sessions_revoked':
       return INITIATORS.includes(marker.by) ? { kind: marker.kind, by: marker.by as Initiator } : undefined;

@@ -335,7 +335,7 @@ export async function confirmNumberChange(
       'number_change',
     );
     const done = await deps.moves.moveUser({
-      vacated: planVacatedRecord(caller.record, now, policy, { kind: 'moved_out', to: phone.e164 }),
+      vacated: planVacatedRecord(caller.record, now, policy, { kind: 'moved_out' }),
       fromVersion: caller.version,
       moved,
       toVersion: target.version,

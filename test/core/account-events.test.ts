@@ -136,7 +136,7 @@ describe('accountEventsOf: phone records', () => {
     expect(accountEventsOf(moved, hidden)[0]?.detail).not.toHaveProperty('previous_phone_number');
     const left = phoneChange(active('user-1', { sessionEpoch: 3 }), {
       ...vacant,
-      holderChange: { kind: 'moved_out', to: OTHER },
+      holderChange: { kind: 'moved_out' },
     });
     expect(accountEventsOf(left, shown)).toEqual([]);
   });

@@ -554,7 +554,7 @@ describe('confirmNumberChange', () => {
       failedAttempts: 0,
       sendTimes: [T0 - 5000],
       retainUntil: T0 + 86_400 + 900,
-      holderChange: { kind: 'moved_out', to: NEW },
+      holderChange: { kind: 'moved_out' },
     });
     expect(args?.moved).toEqual({
       phoneNumber: NEW,
