@@ -30,12 +30,13 @@ export function testDynamoDbEnv(): Record<string, string> {
 
 /**
  * A fresh table in the shared engine. Each call gets its own name, so test files never see each
- * other's items and can run in parallel; the engine is in memory, so nothing needs deleting.
+ * other's items and can run in parallel; the engine is in memory, so nothing needs deleting. Only a
+ * test that reads the account events asks for the stream: each write costs DynamoDB Local more with it.
  */
-export async function createTestTable(): Promise<TestTable> {
+export async function createTestTable(options: { readonly stream?: boolean } = {}): Promise<TestTable> {
   const endpoint = testDynamoDbEndpoint();
   const client = new DynamoDBClient({ endpoint, region: TEST_AWS_REGION, credentials: TEST_AWS_CREDENTIALS });
   const tableName = `otp-test-${randomUUID()}`;
-  await ensureTable(client, tableName);
+  await ensureTable(client, tableName, { stream: options.stream ?? false });
   return { tableName, client, endpoint };
 }

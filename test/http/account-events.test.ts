@@ -19,7 +19,7 @@ let app: TestApp;
 let stream: StreamEvents;
 
 beforeAll(async () => {
-  table = await createTestTable();
+  table = await createTestTable({ stream: true });
   // Limits high enough for the many logins of one number the deletion race makes.
   app = await createTestApp(
     { SEND_MAX_PER_HOUR: '100', SEND_MAX_PER_DAY: '100', SEND_MAX_PER_IP_PER_HOUR: '10000' },

@@ -35,7 +35,7 @@ const scripted = new ScriptedHook();
 let app: TestApp;
 let stream: StreamEvents;
 beforeAll(async () => {
-  const table = await createTestTable();
+  const table = await createTestTable({ stream: true });
   app = await createTestApp({}, { claimsHook: scripted.hook, table });
   stream = await streamEventsOf(table);
 });

@@ -23,7 +23,7 @@ let app: TestApp;
 let streams: DynamoDBStreamsClient;
 
 beforeAll(async () => {
-  table = await createTestTable();
+  table = await createTestTable({ stream: true });
   app = await createTestApp({}, { table });
   streams = new DynamoDBStreamsClient({
     endpoint: table.endpoint,
