@@ -29,7 +29,10 @@ export async function streamEventsOf(
   table: Pick<TestTable, 'client' | 'tableName' | 'endpoint'>,
 ): Promise<StreamEvents> {
   const streamArn = await tableStreamArn(table.client, table.tableName);
-  if (!streamArn) throw new Error(`table ${table.tableName} has no stream: create it with createTestTable({ stream: true }), on DynamoDB Local`);
+  if (!streamArn)
+    throw new Error(
+      `table ${table.tableName} has no stream: create it with createTestTable({ stream: true }), on DynamoDB Local`,
+    );
   const client = new DynamoDBStreamsClient({
     endpoint: table.endpoint,
     region: TEST_AWS_REGION,
