@@ -8,6 +8,7 @@
  *
  * Imported only by the claims entries' composition: a function without a hook bundles none of it.
  */
+import { ACCESS_TOKEN_CLAIMS } from './access-token-claims.js';
 import { AuthError } from './errors.js';
 import { parsePhoneNumber } from './phone.js';
 import type { AuthMethod } from './tokens.js';
@@ -52,24 +53,11 @@ export interface ClaimsSubject {
 export type ExtraClaimsSource = (subject: ClaimsSubject, event: ClaimsEvent) => Promise<ExtraClaims>;
 
 /**
- * Claims a hook may neither set nor remove: the ones this service signs, and the header's `kid`
- * (a claim of that name would read as the key's to a careless verifier).
+ * Claims a hook may neither set nor remove: the ones this service signs, `nbf` (which every verifier
+ * acts on, and this service never sets), and the header's `kid` (a claim of that name would read as
+ * the key's to a careless verifier).
  */
-export const RESERVED_CLAIMS: readonly string[] = [
-  'iss',
-  'sub',
-  'aud',
-  'exp',
-  'iat',
-  'nbf',
-  'jti',
-  'token_use',
-  'phone_number',
-  'session_epoch',
-  'auth_time',
-  'amr',
-  'kid',
-];
+export const RESERVED_CLAIMS: readonly string[] = [...ACCESS_TOKEN_CLAIMS, 'nbf', 'kid'];
 
 /** Bytes (UTF-8) of `JSON.stringify(claims)` a hook may add: every request carrying the token carries them. */
 export const MAX_CLAIMS_BYTES = 2048;

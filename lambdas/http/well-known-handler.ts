@@ -1,3 +1,4 @@
+import { ACCESS_TOKEN_CLAIMS } from '../core/access-token-claims.js';
 import { AuthError } from '../core/errors.js';
 import type { PublicJwksSource } from '../core/ports.js';
 import { SIGNING_ALG } from '../core/signing-keys.js';
@@ -73,19 +74,7 @@ export function makeWellKnownHandler(
         id_token_signing_alg_values_supported: [SIGNING_ALG],
         token_endpoint_auth_methods_supported: ['none'],
         // The claims this service signs; a claims hook's extra claims are the app's own, not listed here.
-        claims_supported: [
-          'sub',
-          'iss',
-          'aud',
-          'exp',
-          'iat',
-          'jti',
-          'auth_time',
-          'amr',
-          'phone_number',
-          'token_use',
-          'session_epoch',
-        ],
+        claims_supported: [...ACCESS_TOKEN_CLAIMS],
       },
       PUBLIC_CACHE,
     );

@@ -1,6 +1,7 @@
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { decodeProtectedHeader, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ACCESS_TOKEN_CLAIMS } from '../../lambdas/core/access-token-claims.js';
 import {
   generateSigningKey,
   importKeySet,
@@ -71,6 +72,14 @@ describe('signAccessToken and verifyAccessToken', () => {
 
     expect((await verifyAccessToken(withLogin, keys.publicJwks, EXPECTED)).auth_time).toBe(T0 - 120);
     expect(Object.keys(await verifyAccessToken(without, keys.publicJwks, EXPECTED))).not.toContain('auth_time');
+  });
+
+  it('sign exactly the claims ACCESS_TOKEN_CLAIMS lists (discovery and the claims hook read that list)', async () => {
+    const subject = { ...SUBJECT, authTime: T0 - 120, amr: ['sms'] as const };
+    const token = await signAccessToken(keys, SETTINGS, subject, T0);
+
+    const claims = await verifyAccessToken(token, keys.publicJwks, EXPECTED);
+    expect(Object.keys(claims).sort()).toEqual([...ACCESS_TOKEN_CLAIMS].sort());
   });
 
   it('round-trip the access claims', async () => {
